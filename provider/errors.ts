@@ -1,0 +1,60 @@
+// The few error classes of the provider. Each says what failed, where, and why; `cause`
+// keeps the underlying error. Messages never include secrets.
+
+export class NetkitError extends Error {
+  override name = "NetkitError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Why an SSH connection failed; decides whether a retry can help. */
+export type SshFailureKind = "transport" | "timeout" | "authentication" | "host-key" | "protocol";
+
+export class SshError extends NetkitError {
+  override name = "SshError";
+  constructor(
+    readonly host: string,
+    readonly kind: SshFailureKind,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`ssh ${host}: ${message}`, options);
+  }
+  /** Only transport-level failures may succeed on another attempt. */
+  get retryable(): boolean {
+    return this.kind === "transport" || this.kind === "timeout";
+  }
+}
+
+export class RemoteCommandError extends NetkitError {
+  override name = "RemoteCommandError";
+  constructor(
+    readonly host: string,
+    readonly command: string,
+    readonly exitCode: number | null,
+    readonly stderr: string,
+  ) {
+    super(`${host}: \`${command}\` failed (exit ${exitCode ?? "signal"})${stderr ? `: ${stderr.trim()}` : ""}`);
+  }
+}
+
+/** A kernel refusal: errno plus the kernel's own extack message, for one operation on one host. */
+export class NetlinkError extends NetkitError {
+  override name = "NetlinkError";
+  constructor(
+    readonly host: string,
+    readonly operation: string,
+    readonly errno: number,
+    readonly errnoName: string,
+    readonly extack?: string,
+    hint?: string,
+  ) {
+    super(`${host}: ${operation} failed: ${errnoName}${extack ? ` (kernel: ${extack})` : ""}${hint ? ` — ${hint}` : ""}`);
+  }
+}
+
+/** The host cannot do what was asked (missing kernel feature or tool); says what is missing. */
+export class CapabilityError extends NetkitError {
+  override name = "CapabilityError";
+}
