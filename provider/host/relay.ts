@@ -1,0 +1,81 @@
+// Runs batches of netlink requests on a host through relay.py, over one SSH exec. The relay
+// is sent as an argv word with each call (no files installed on hosts); the request travels
+// on stdin as JSON. Everything netkit-specific stays in TypeScript.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { constants as osConstants } from "node:os";
+import { NetkitError } from "../errors";
+import { decodeMessages, parseStatus, type NlMessage, type NlStatus } from "../netlink/message";
+import type { SshSession } from "../ssh/session";
+
+export type RelayOp =
+  | { netlink: Buffer; netns?: string; proto?: number; dump?: boolean }
+  | { read: string }
+  /** Opens a netns file in the relay as fd `fd`, for messages that refer to it (IFLA_NET_NS_FD). */
+  | { openNetns: string; fd: number };
+
+export interface RelayRequest {
+  ops: RelayOp[];
+  /** Skip the remaining ops after the first failure (default true). */
+  stopOnError?: boolean;
+}
+
+export type RelayResult =
+  | { kind: "netlink"; messages: NlMessage[]; status: NlStatus }
+  | { kind: "data"; data: Buffer }
+  | { kind: "ok" }
+  | { kind: "oserror"; errno: number; message: string; path?: string }
+  | { kind: "skipped" };
+
+/** fd numbers for openNetns: high enough never to clash with the relay's own descriptors. */
+export const FIRST_NS_FD = 100;
+
+let source: string | undefined;
+function relaySource(): string {
+  source ??= readFileSync(join(__dirname, "relay.py"), "utf8");
+  return source;
+}
+
+const errnoNames = new Map<number, string>();
+for (const [name, n] of Object.entries(osConstants.errno)) {
+  // ENOTSUP and EOPNOTSUPP share 95 on Linux; the kernel means EOPNOTSUPP.
+  if (!errnoNames.has(n) || name === "EOPNOTSUPP") errnoNames.set(n, name);
+}
+export function errnoName(n: number): string {
+  return errnoNames.get(n) ?? `errno ${n}`;
+}
+
+export async function runRelay(session: SshSession, req: RelayRequest): Promise<RelayResult[]> {
+  const wire = {
+    stop_on_error: req.stopOnError ?? true,
+    ops: req.ops.map((op) =>
+      "read" in op ? { read: op.read } : "openNetns" in op ? { nsfd: op.fd, path: op.openNetns } : { nl: op.netlink.toString("base64"), proto: op.proto ?? 0, ns: op.netns ?? null, dump: op.dump ?? false },
+    ),
+  };
+  // -I: ignore the host's PYTHON* environment and user site; -S: skip site (faster start).
+  const r = await session.exec(["python3", "-I", "-S", "-c", relaySource()], { stdin: JSON.stringify(wire) });
+  if (r.exitCode !== 0) {
+    const err = r.stderr.toString().trim();
+    const missing = r.exitCode === 127 || /python3: (command )?not found/.test(err);
+    throw new NetkitError(
+      missing
+        ? `${session.host}: python3 is not installed; the provider needs python3 (standard library only) on managed hosts`
+        : `${session.host}: netlink relay failed (exit ${r.exitCode}): ${err.split("\n").slice(-3).join(" ")}`,
+    );
+  }
+  const parsed = JSON.parse(r.stdout.toString()) as { results: Array<Record<string, unknown>> };
+  return parsed.results.map((x): RelayResult => {
+    if (x.skipped) return { kind: "skipped" };
+    if (x.ok) return { kind: "ok" };
+    if (typeof x.data === "string") return { kind: "data", data: Buffer.from(x.data, "base64") };
+    if (typeof x.reply === "string") {
+      const messages = decodeMessages(Buffer.from(x.reply, "base64"));
+      const last = messages[messages.length - 1];
+      const status = (last && parseStatus(last)) ?? { errno: Number(x.errno ?? 0) };
+      return { kind: "netlink", messages: messages.filter((m) => !parseStatus(m)), status };
+    }
+    const res: RelayResult = { kind: "oserror", errno: Number(x.oserror ?? 0), message: String(x.message ?? "") };
+    if (typeof x.path === "string") res.path = x.path;
+    return res;
+  });
+}

@@ -1,0 +1,75 @@
+// Kernel UAPI values used by the codec, with the kernel's own names
+// (include/uapi/linux/{netlink,rtnetlink,if_link,netdev,genetlink}.h, Linux 7.x).
+
+export const NETLINK_ROUTE = 0;
+export const NETLINK_GENERIC = 16;
+
+// nlmsghdr types and flags
+export const NLMSG_ERROR = 2;
+export const NLMSG_DONE = 3;
+export const NLM_F_REQUEST = 0x1;
+export const NLM_F_MULTI = 0x2;
+export const NLM_F_ACK = 0x4;
+export const NLM_F_ROOT = 0x100;
+export const NLM_F_MATCH = 0x200;
+export const NLM_F_DUMP = NLM_F_ROOT | NLM_F_MATCH;
+export const NLM_F_EXCL = 0x200;
+export const NLM_F_CREATE = 0x400;
+export const NLM_F_CAPPED = 0x100; // on NLMSG_ERROR replies: only the request header is echoed
+export const NLM_F_ACK_TLVS = 0x200; // on NLMSG_ERROR replies: extack TLVs follow
+export const NLA_F_NESTED = 0x8000;
+export const NLA_TYPE_MASK = ~(0x8000 | 0x4000) & 0xffff;
+
+export const NLMSGERR_ATTR_MSG = 1;
+export const NLMSGERR_ATTR_OFFS = 2;
+
+// rtnetlink
+export const RTM_NEWLINK = 16;
+export const RTM_DELLINK = 17;
+export const RTM_GETLINK = 18;
+export const RTM_SETLINK = 19;
+export const RTM_NEWNSID = 88;
+export const RTM_GETNSID = 90;
+export const AF_UNSPEC = 0;
+export const IFF_UP = 0x1;
+
+export const IFLA = {
+  ADDRESS: 1,
+  IFNAME: 3,
+  MTU: 4,
+  LINK: 5,
+  OPERSTATE: 16,
+  LINKINFO: 18,
+  NET_NS_PID: 19,
+  NET_NS_FD: 28,
+  EXT_MASK: 29,
+  NUM_TX_QUEUES: 31,
+  NUM_RX_QUEUES: 32,
+  CARRIER: 33,
+  LINK_NETNSID: 37,
+  MIN_MTU: 51,
+  MAX_MTU: 52,
+  PERM_ADDRESS: 55,
+} as const;
+
+export const IFLA_INFO = { KIND: 1, DATA: 2 } as const;
+
+export const NETNSA = { NSID: 1, PID: 2, FD: 3 } as const;
+
+/** IFLA_NETKIT_* (IFLA_INFO_DATA of kind "netkit"). */
+export const IFLA_NETKIT = {
+  PEER_INFO: 1,
+  PRIMARY: 2,
+  POLICY: 3,
+  PEER_POLICY: 4,
+  MODE: 5,
+  SCRUB: 6,
+  PEER_SCRUB: 7,
+  HEADROOM: 8,
+  TAILROOM: 9,
+  PAIRING: 10,
+} as const;
+
+/** The size of struct ifinfomsg, which also opens IFLA_NETKIT_PEER_INFO. */
+export const IFINFOMSG_LEN = 16;
+export const NLMSGHDR_LEN = 16;

@@ -1,0 +1,122 @@
+// rtnetlink link requests and the generic part of link replies. Kind-specific data
+// (IFLA_INFO_DATA) is left raw here and decoded by the kind's codec (netkit.ts).
+import { bytes, decodeAttrs, encodeAttrs, nest, readNested, readStr, readU32, readU8, str, u32, type Attr, type AttrMap } from "./attributes";
+import { AF_UNSPEC, IFF_UP, IFINFOMSG_LEN, IFLA, IFLA_INFO, NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK } from "./constants";
+import { decodeIfInfo, encodeIfInfo, encodeMessage, type NlMessage } from "./message";
+
+/** Generic properties of one side of a link at creation (`ip link add … [peer …]`). */
+export interface LinkSide {
+  name: string;
+  mtu?: number;
+  /** MAC address "aa:bb:cc:dd:ee:ff". */
+  address?: string;
+  numRxQueues?: number;
+  numTxQueues?: number;
+  /** An fd, open in the relay, of the netns to create the device in. */
+  netnsFd?: number;
+}
+
+export interface Link {
+  ifindex: number;
+  name: string;
+  up: boolean;
+  mtu?: number;
+  address?: string;
+  numRxQueues?: number;
+  numTxQueues?: number;
+  carrier?: boolean;
+  /** IFLA_LINK: for a netkit device, its peer's ifindex (in the peer's netns). */
+  linkIfindex?: number;
+  /** IFLA_LINK_NETNSID: the peer's netns as an nsid of this device's netns. */
+  linkNetnsId?: number;
+  kind?: string;
+  /** Raw IFLA_INFO_DATA of the kind. */
+  data?: AttrMap;
+}
+
+export function macToBuffer(mac: string): Buffer {
+  return Buffer.from(mac.split(":").map((h) => parseInt(h, 16)));
+}
+
+export function bufferToMac(b: Buffer): string {
+  return [...b].map((x) => x.toString(16).padStart(2, "0")).join(":");
+}
+
+/** IFLA_* attributes of a side, in the order `ip link add` sends them. */
+export function sideAttrs(s: LinkSide): Attr[] {
+  const a: Attr[] = [str(IFLA.IFNAME, s.name)];
+  if (s.mtu !== undefined) a.push(u32(IFLA.MTU, s.mtu));
+  if (s.address !== undefined) a.push(bytes(IFLA.ADDRESS, macToBuffer(s.address)));
+  if (s.numTxQueues !== undefined) a.push(u32(IFLA.NUM_TX_QUEUES, s.numTxQueues));
+  if (s.numRxQueues !== undefined) a.push(u32(IFLA.NUM_RX_QUEUES, s.numRxQueues));
+  if (s.netnsFd !== undefined) a.push(u32(IFLA.NET_NS_FD, s.netnsFd));
+  return a;
+}
+
+/** An attribute holding a struct ifinfomsg and then IFLA_* attributes (a peer's PEER_INFO). */
+export function encodeIfInfoAttr(type: number, attrs: Attr[]): Attr {
+  return bytes(type, Buffer.concat([encodeIfInfo({}), encodeAttrs(attrs)]));
+}
+
+/** RTM_NEWLINK creating a device of `kind` (`ip link add NAME type KIND …`); fails if it exists. */
+export function newLinkRequest(side: LinkSide, kind: string, data: Attr[]): Buffer {
+  const attrs = [...sideAttrs(side), nest(IFLA.LINKINFO, [str(IFLA_INFO.KIND, kind), nest(IFLA_INFO.DATA, data)])];
+  return encodeMessage(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, Buffer.concat([encodeIfInfo({ family: AF_UNSPEC }), encodeAttrs(attrs)]));
+}
+
+/** RTM_GETLINK of one device by name (`ip -d link show NAME`). */
+export function getLinkRequest(name: string): Buffer {
+  return encodeMessage(RTM_GETLINK, NLM_F_REQUEST | NLM_F_ACK, Buffer.concat([encodeIfInfo({}), encodeAttrs([str(IFLA.IFNAME, name)])]));
+}
+
+/** RTM_DELLINK by name (`ip link del NAME`). */
+export function delLinkRequest(name: string): Buffer {
+  return encodeMessage(RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK, Buffer.concat([encodeIfInfo({}), encodeAttrs([str(IFLA.IFNAME, name)])]));
+}
+
+export interface LinkChange {
+  up?: boolean;
+  mtu?: number;
+  address?: string;
+  /** Kind-specific changes (`ip link set NAME type KIND …`). */
+  kind?: { kind: string; data: Attr[] };
+}
+
+/** RTM_NEWLINK without NLM_F_CREATE changes an existing device found by name. */
+export function changeLinkRequest(name: string, c: LinkChange): Buffer {
+  const attrs: Attr[] = [str(IFLA.IFNAME, name)];
+  if (c.mtu !== undefined) attrs.push(u32(IFLA.MTU, c.mtu));
+  if (c.address !== undefined) attrs.push(bytes(IFLA.ADDRESS, macToBuffer(c.address)));
+  if (c.kind) attrs.push(nest(IFLA.LINKINFO, [str(IFLA_INFO.KIND, c.kind.kind), nest(IFLA_INFO.DATA, c.kind.data)]));
+  const info = c.up === undefined ? {} : { flags: c.up ? IFF_UP : 0, change: IFF_UP };
+  return encodeMessage(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, Buffer.concat([encodeIfInfo(info), encodeAttrs(attrs)]));
+}
+
+export function isLinkMessage(m: NlMessage): boolean {
+  return m.type === RTM_NEWLINK;
+}
+
+export function parseLink(m: NlMessage): Link {
+  const info = decodeIfInfo(m.payload);
+  const a = decodeAttrs(m.payload.subarray(IFINFOMSG_LEN));
+  const link: Link = { ifindex: info.index, name: readStr(a, IFLA.IFNAME) ?? "", up: (info.flags & IFF_UP) !== 0 };
+  const set = <K extends keyof Link>(k: K, v: Link[K] | undefined) => {
+    if (v !== undefined) link[k] = v;
+  };
+  set("mtu", readU32(a, IFLA.MTU));
+  const addr = a.get(IFLA.ADDRESS);
+  if (addr && addr.length === 6) link.address = bufferToMac(addr);
+  set("numRxQueues", readU32(a, IFLA.NUM_RX_QUEUES));
+  set("numTxQueues", readU32(a, IFLA.NUM_TX_QUEUES));
+  const carrier = readU8(a, IFLA.CARRIER);
+  if (carrier !== undefined) link.carrier = carrier === 1;
+  set("linkIfindex", readU32(a, IFLA.LINK));
+  const nsid = a.get(IFLA.LINK_NETNSID);
+  if (nsid) link.linkNetnsId = nsid.readInt32LE(0);
+  const li = readNested(a, IFLA.LINKINFO);
+  if (li) {
+    set("kind", readStr(li, IFLA_INFO.KIND));
+    set("data", readNested(li, IFLA_INFO.DATA));
+  }
+  return link;
+}
