@@ -1,0 +1,241 @@
+// Netkit device operations on one host. Each CRUD step is one relay batch (one SSH exec):
+// the host's kernel release is read first in every batch so that errors can name it.
+// create is transactional: if anything after the kernel made the device fails, the device
+// is deleted again before the error is reported.
+import { CapabilityError, NetkitError, NetlinkError } from "../errors";
+import { runRelay, errnoName, FIRST_NS_FD, type RelayOp, type RelayResult } from "../host/relay";
+import { changeLinkRequest, delLinkRequest, getLinkRequest, parseLink, type Link, type LinkChange } from "../netlink/link";
+import { decodeNetkitInfo, netkitNewLinkRequest, netkitPolicyChangeRequest, type NetkitCreate, type NetkitInfo, type NetkitPolicy } from "../netlink/netkit";
+import type { SshSession } from "../ssh/session";
+
+/** A device by name, in the host's netns or in the netns file `netns`. */
+export interface DeviceRef {
+  name: string;
+  netns?: string;
+}
+
+export interface NetkitLink extends Link {
+  /** Absent when the device is not a netkit device. */
+  netkit?: NetkitInfo;
+}
+
+const ENODEV = 19;
+const ENOENT = 2;
+
+function where(d: DeviceRef): string {
+  return d.netns ? `${d.name} (netns ${d.netns})` : d.name;
+}
+
+class Batch {
+  readonly ops: RelayOp[] = [{ read: "/proc/sys/kernel/osrelease" }];
+  readonly labels: string[] = ["read kernel release"];
+  add(label: string, op: RelayOp): number {
+    this.ops.push(op);
+    this.labels.push(label);
+    return this.ops.length - 1;
+  }
+}
+
+interface BatchResult {
+  results: RelayResult[];
+  release: string;
+}
+
+async function run(session: SshSession, b: Batch, stopOnError = true): Promise<BatchResult> {
+  const results = await runRelay(session, { ops: b.ops, stopOnError });
+  const first = results[0];
+  const release = first?.kind === "data" ? first.data.toString().trim() : "unknown";
+  return { results, release };
+}
+
+const HINTS: Record<string, string> = {
+  EEXIST: "a device with this name already exists there; choose another name, or delete the existing device",
+  EPERM: "the provider needs CAP_NET_ADMIN on the host: connect as root (or a user with sudo)",
+  EACCES: "the kernel refuses this change on a live device",
+  ENOENT: "it does not exist on the host",
+  ERANGE: "a value is out of the range the kernel accepts",
+};
+
+/** The error for a failed op, naming host, operation, errno, extack and a hint. */
+function failure(session: SshSession, label: string, r: RelayResult, release: string): NetkitError {
+  if (r.kind === "oserror") {
+    const name = errnoName(r.errno);
+    const what = r.path ? `${r.path}: ` : "";
+    return new NetkitError(`${session.host}: ${label} failed: ${what}${name} (${r.message})${r.errno === ENOENT ? ` — ${HINTS.ENOENT}` : ""}`);
+  }
+  if (r.kind !== "netlink") return new NetkitError(`${session.host}: ${label} failed: no result`);
+  const { errno, message } = r.status;
+  if (message === "Unknown device type")
+    return new CapabilityError(`${session.host}: kernel ${release} has no netkit driver (CONFIG_NETKIT, Linux 6.7 or later)`);
+  const name = errnoName(errno);
+  return new NetlinkError(session.host, label, errno, name, message, HINTS[name]);
+}
+
+function firstFailure(b: Batch, res: BatchResult, session: SshSession): NetkitError | undefined {
+  for (let i = 0; i < res.results.length; i++) {
+    const r = res.results[i]!;
+    if (r.kind === "oserror" || (r.kind === "netlink" && r.status.errno !== 0)) return failure(session, b.labels[i]!, r, res.release);
+  }
+  return undefined;
+}
+
+function linkOf(r: RelayResult | undefined): NetkitLink | undefined {
+  if (r?.kind !== "netlink" || r.status.errno !== 0) return undefined;
+  const msg = r.messages[0];
+  if (!msg) return undefined;
+  const link: NetkitLink = parseLink(msg);
+  if (link.kind === "netkit" && link.data) link.netkit = decodeNetkitInfo(link.data);
+  return link;
+}
+
+function getOp(d: DeviceRef): RelayOp {
+  return d.netns ? { netlink: getLinkRequest(d.name), netns: d.netns } : { netlink: getLinkRequest(d.name) };
+}
+
+function changeOp(d: DeviceRef, c: LinkChange): RelayOp {
+  return d.netns ? { netlink: changeLinkRequest(d.name, c), netns: d.netns } : { netlink: changeLinkRequest(d.name, c) };
+}
+
+export interface CreateNetkit {
+  create: NetkitCreate;
+  primary: DeviceRef;
+  peer?: DeviceRef;
+  primaryUp: boolean;
+  peerUp?: boolean;
+  /** Checks the read-back devices; a message means the kernel did not do what was asked. */
+  verify: (primary: NetkitLink, peer: NetkitLink | undefined, release: string) => string | undefined;
+}
+
+export interface NetkitDevices {
+  primary: NetkitLink;
+  peer?: NetkitLink;
+  release: string;
+}
+
+export async function createNetkit(session: SshSession, c: CreateNetkit): Promise<NetkitDevices> {
+  const b = new Batch();
+  // Devices created in another netns refer to it by an fd the relay opens first.
+  let nextFd = FIRST_NS_FD;
+  const create: NetkitCreate = { ...c.create, primary: { ...c.create.primary } };
+  if (c.primary.netns) {
+    create.primary.netnsFd = nextFd;
+    b.add(`open netns ${c.primary.netns}`, { openNetns: c.primary.netns, fd: nextFd++ });
+  }
+  if (c.peer?.netns && create.peer) {
+    create.peer = { ...create.peer, netnsFd: nextFd };
+    b.add(`open netns ${c.peer.netns}`, { openNetns: c.peer.netns, fd: nextFd++ });
+  }
+  const created = b.add(`create netkit ${where(c.primary)}`, { netlink: netkitNewLinkRequest(create) });
+  if (c.primaryUp) b.add(`set ${where(c.primary)} up`, changeOp(c.primary, { up: true }));
+  if (c.peer && c.peerUp) b.add(`set ${where(c.peer)} up`, changeOp(c.peer, { up: true }));
+  const readPrimary = b.add(`read ${where(c.primary)}`, getOp(c.primary));
+  const readPeer = c.peer ? b.add(`read ${where(c.peer)}`, getOp(c.peer)) : -1;
+
+  const res = await run(session, b);
+  const err = firstFailure(b, res, session);
+  const made = res.results[created]?.kind === "netlink" && (res.results[created] as { status: { errno: number } }).status.errno === 0;
+  const primary = linkOf(res.results[readPrimary]);
+  const peer = c.peer ? linkOf(res.results[readPeer]) : undefined;
+  let problem: NetkitError | undefined = err;
+  if (!problem && made && (!primary || (c.peer && !peer))) problem = new NetkitError(`${session.host}: created ${where(c.primary)} but could not read it back`);
+  if (!problem && primary) {
+    const why = c.verify(primary, peer, res.release);
+    if (why) problem = why.startsWith("capability: ") ? new CapabilityError(`${session.host}: ${why.slice(12)}`) : new NetkitError(`${session.host}: ${why}`);
+  }
+  if (problem) {
+    if (made) await rollback(session, c.primary, problem);
+    throw problem;
+  }
+  return { primary: primary!, ...(peer ? { peer } : {}), release: res.release };
+}
+
+/** Deletes what a failed create made; the original error says whether that worked. */
+async function rollback(session: SshSession, d: DeviceRef, cause: NetkitError): Promise<void> {
+  try {
+    const b = new Batch();
+    b.add(`delete ${where(d)}`, d.netns ? { netlink: delLinkRequest(d.name), netns: d.netns } : { netlink: delLinkRequest(d.name) });
+    const res = await run(session, b);
+    const err = firstFailure(b, res, session);
+    cause.message += err ? `; rolling back failed too, delete ${where(d)} by hand: ${err.message}` : `; the device was deleted again`;
+  } catch (e) {
+    cause.message += `; rolling back failed, delete ${where(d)} by hand: ${(e as Error).message}`;
+  }
+}
+
+/** Reads devices; a device (or netns) that does not exist reads as undefined. */
+export async function readNetkit(session: SshSession, primary: DeviceRef, peer?: DeviceRef): Promise<Partial<NetkitDevices> & { release: string }> {
+  const b = new Batch();
+  const i = b.add(`read ${where(primary)}`, getOp(primary));
+  const j = peer ? b.add(`read ${where(peer)}`, getOp(peer)) : -1;
+  const res = await run(session, b, false);
+  const absent = (r: RelayResult | undefined) =>
+    (r?.kind === "netlink" && r.status.errno === ENODEV) || (r?.kind === "oserror" && r.errno === ENOENT);
+  for (const [k, label] of [[i, b.labels[i]!], [j, b.labels[j] ?? ""]] as const) {
+    const r = res.results[k];
+    if (k >= 0 && r && !absent(r) && (r.kind === "oserror" || (r.kind === "netlink" && r.status.errno !== 0))) throw failure(session, label, r, res.release);
+  }
+  const out: Partial<NetkitDevices> & { release: string } = { release: res.release };
+  const p = linkOf(res.results[i]);
+  if (p) out.primary = p;
+  const q = peer ? linkOf(res.results[j]) : undefined;
+  if (q) out.peer = q;
+  return out;
+}
+
+export interface ChangeNetkit {
+  primary: DeviceRef;
+  peer?: DeviceRef;
+  primaryChange: LinkChange;
+  peerChange?: LinkChange;
+  policy?: NetkitPolicy;
+  peerPolicy?: NetkitPolicy;
+}
+
+/** In-place changes, then a read-back; the first refusal stops the batch. */
+export async function changeNetkit(session: SshSession, c: ChangeNetkit): Promise<NetkitDevices> {
+  const b = new Batch();
+  // Going down before other changes and up after them avoids traffic on half-set devices.
+  const order = (ref: DeviceRef, ch: LinkChange | undefined, phase: "pre" | "post") => {
+    if (!ch) return;
+    const { up, ...rest } = ch;
+    if (phase === "pre" && up === false) b.add(`set ${where(ref)} down`, changeOp(ref, { up: false }));
+    if (phase === "pre" && Object.keys(rest).length) b.add(`change ${where(ref)} (${Object.keys(rest).join(", ")})`, changeOp(ref, rest));
+    if (phase === "post" && up === true) b.add(`set ${where(ref)} up`, changeOp(ref, { up: true }));
+  };
+  order(c.primary, c.primaryChange, "pre");
+  if (c.peer) order(c.peer, c.peerChange, "pre");
+  if (c.policy || c.peerPolicy) {
+    const req = netkitPolicyChangeRequest(c.primary.name, { ...(c.policy ? { policy: c.policy } : {}), ...(c.peerPolicy ? { peerPolicy: c.peerPolicy } : {}) });
+    b.add(`change policy of ${where(c.primary)}`, c.primary.netns ? { netlink: req, netns: c.primary.netns } : { netlink: req });
+  }
+  order(c.primary, c.primaryChange, "post");
+  if (c.peer) order(c.peer, c.peerChange, "post");
+  const i = b.add(`read ${where(c.primary)}`, getOp(c.primary));
+  const j = c.peer ? b.add(`read ${where(c.peer)}`, getOp(c.peer)) : -1;
+  const res = await run(session, b);
+  const err = firstFailure(b, res, session);
+  if (err) throw err;
+  const primary = linkOf(res.results[i]);
+  if (!primary) throw new NetkitError(`${session.host}: ${where(c.primary)} vanished during the update`);
+  const peer = c.peer ? linkOf(res.results[j]) : undefined;
+  return { primary, ...(peer ? { peer } : {}), release: res.release };
+}
+
+/**
+ * Deletes a netkit device by name after checking it is the netkit primary we manage
+ * (never someone else's device that took the name). Deleting the primary removes its peer.
+ */
+export async function deleteNetkit(session: SshSession, d: DeviceRef): Promise<"deleted" | "gone"> {
+  const now = await readNetkit(session, d);
+  if (!now.primary) return "gone";
+  if (now.primary.kind !== "netkit" || !now.primary.netkit?.primary)
+    throw new NetkitError(`${session.host}: ${where(d)} is not a netkit primary device (kind ${now.primary.kind ?? "none"}); refusing to delete it`);
+  const b = new Batch();
+  b.add(`delete ${where(d)}`, d.netns ? { netlink: delLinkRequest(d.name), netns: d.netns } : { netlink: delLinkRequest(d.name) });
+  const res = await run(session, b);
+  const r = res.results[1];
+  if (r?.kind === "netlink" && r.status.errno === ENODEV) return "gone";
+  const err = firstFailure(b, res, session);
+  if (err) throw err;
+  return "deleted";
+}

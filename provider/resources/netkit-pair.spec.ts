@@ -1,0 +1,72 @@
+// NetkitPair: a primary netkit device in the host's netns and its peer, usually moved into
+// a pod's netns. `ip link add NAME type netkit mode l2 … peer name PEER netns NS` plus the
+// attributes iproute2 cannot set (headroom, tailroom).
+import { z } from "zod";
+import { connectionSchema } from "../ssh/connection";
+import { field } from "../spec/field";
+import { defineResource } from "../spec/resource";
+import * as f from "./fields";
+
+const replace = { replaceOnChange: true } as const;
+
+export const netkitPairSpec = defineResource({
+  name: "NetkitPair",
+  description:
+    "A netkit device pair: the primary stays in the host's network namespace, the peer is usually placed in a pod's namespace. " +
+    "BPF programs attached to the primary decide what the peer's traffic does.",
+  inputs: z
+    .object({
+      connection: field(connectionSchema, { description: "How to reach the host over SSH. Stored as a secret.", secret: true }),
+      name: field(f.interfaceName, { description: "Name of the primary device, in the host's netns.", ...replace }),
+      peerName: field(f.interfaceName, { description: "Name of the peer device.", ...replace }),
+      peerNetns: field(f.netnsRef.optional(), {
+        description: "Network namespace of the peer: a name from `ip netns` or a path such as /proc/<pid>/ns/net. Default: the host's.",
+        ...replace,
+      }),
+      mode: field(f.mode.default("l3"), { description: "l3 (no link-layer header, default) or l2 (Ethernet).", enumName: "NetkitMode", ...replace }),
+      policy: field(f.policy.default("forward"), {
+        description: "Default action of the primary when no BPF program decides: forward (default) or blackhole.",
+        enumName: "NetkitPolicy",
+      }),
+      peerPolicy: field(f.policy.default("forward"), {
+        description: "Default action of the peer when no BPF program decides: forward (default) or blackhole.",
+        enumName: "NetkitPolicy",
+      }),
+      scrub: field(f.scrub.default("default"), {
+        description: "Packet scrubbing on the primary: default (scrub skb metadata crossing netns) or none.",
+        enumName: "NetkitScrub",
+        ...replace,
+      }),
+      peerScrub: field(f.scrub.default("default"), { description: "Packet scrubbing on the peer: default or none.", enumName: "NetkitScrub", ...replace }),
+      headroom: field(f.roomBytes.optional(), { description: "Extra headroom in bytes reserved in packets (both devices).", kernelDefault: "0", ...replace }),
+      tailroom: field(f.roomBytes.optional(), { description: "Extra tailroom in bytes reserved in packets (both devices).", kernelDefault: "0", ...replace }),
+      numRxQueues: field(f.numRxQueues.optional(), { description: "RX queue capacity of the primary (1-1024).", kernelDefault: "1", ...replace }),
+      numTxQueues: field(f.numTxQueues.optional(), { description: "TX queues of the primary (netkit supports 1).", kernelDefault: "1", ...replace }),
+      peerNumRxQueues: field(f.numRxQueues.optional(), {
+        description: "RX queue capacity of the peer (1-1024): 1 + the number of NIC queues to lease to it (RxqBinding).",
+        kernelDefault: "1",
+        ...replace,
+      }),
+      peerNumTxQueues: field(f.numTxQueues.optional(), { description: "TX queues of the peer (netkit supports 1).", kernelDefault: "1", ...replace }),
+      mtu: field(f.mtu.optional(), { description: "MTU of the primary (68-65535).", kernelDefault: "1500" }),
+      peerMtu: field(f.mtu.optional(), { description: "MTU of the peer (68-65535).", kernelDefault: "1500" }),
+      macAddress: field(f.macAddress.optional(), { description: "MAC address of the primary (mode l2 only).", kernelDefault: "random in l2" }),
+      peerMacAddress: field(f.macAddress.optional(), { description: "MAC address of the peer (mode l2 only).", kernelDefault: "random in l2" }),
+      up: field(z.boolean().default(true), { description: "Administrative state of the primary (default up)." }),
+      peerUp: field(z.boolean().default(true), { description: "Administrative state of the peer (default up)." }),
+    })
+    .strict()
+    .superRefine((v, ctx) => {
+      if (v.peerName === v.name && v.peerNetns === undefined)
+        ctx.addIssue({ code: "custom", path: ["peerName"], message: "must differ from name while both devices are in the host's netns" });
+      if (v.mode === "l3")
+        for (const k of ["macAddress", "peerMacAddress"] as const)
+          if (v[k] !== undefined) ctx.addIssue({ code: "custom", path: [k], message: "needs mode l2: netkit in l3 mode has no MAC address" });
+    }),
+  outputs: z.object({
+    ifindex: field(z.number().int(), { description: "Interface index of the primary." }),
+    peerIfindex: field(z.number().int(), { description: "Interface index of the peer, in its netns." }),
+    peerNetnsId: field(z.number().int().optional(), { description: "The peer's netns as an nsid of the host's netns (IFLA_LINK_NETNSID), when it is elsewhere." }),
+    carrier: field(z.boolean(), { description: "Carrier of the primary (on when both sides are up)." }),
+  }),
+});

@@ -1,0 +1,49 @@
+// NetkitSingle: netkit's single-device mode (IFLA_NETKIT_PAIRING = single, Linux 7.1+): one
+// device with no peer, made to take NIC RX queue leases for AF_XDP / io_uring zero-copy.
+import { z } from "zod";
+import { connectionSchema } from "../ssh/connection";
+import { field } from "../spec/field";
+import { defineResource } from "../spec/resource";
+import * as f from "./fields";
+
+const replace = { replaceOnChange: true } as const;
+
+export const netkitSingleSpec = defineResource({
+  name: "NetkitSingle",
+  description:
+    "A single netkit device (no peer; Linux 7.1+), typically created in or moved to a pod's network namespace to receive leased NIC RX queues.",
+  inputs: z
+    .object({
+      connection: field(connectionSchema, { description: "How to reach the host over SSH. Stored as a secret.", secret: true }),
+      name: field(f.interfaceName, { description: "Name of the device.", ...replace }),
+      netns: field(f.netnsRef.optional(), {
+        description: "Network namespace of the device: a name from `ip netns` or a path such as /proc/<pid>/ns/net. Default: the host's.",
+        ...replace,
+      }),
+      mode: field(f.mode.default("l3"), { description: "l3 (default) or l2.", enumName: "NetkitMode", ...replace }),
+      policy: field(
+        z.literal("forward", { error: "single devices support only forward: the kernel refuses blackhole without a peer" }).default("forward"),
+        { description: "Default action; single devices support only forward.", enumName: "NetkitPolicy" },
+      ),
+      headroom: field(f.roomBytes.optional(), { description: "Extra headroom in bytes reserved in packets.", kernelDefault: "0", ...replace }),
+      tailroom: field(f.roomBytes.optional(), { description: "Extra tailroom in bytes reserved in packets.", kernelDefault: "0", ...replace }),
+      numRxQueues: field(f.numRxQueues.optional(), {
+        description: "RX queue capacity (1-1024): 1 + the number of NIC queues to lease to this device (RxqBinding).",
+        kernelDefault: "1",
+        ...replace,
+      }),
+      numTxQueues: field(f.numTxQueues.optional(), { description: "TX queues (netkit supports 1).", kernelDefault: "1", ...replace }),
+      mtu: field(f.mtu.optional(), { description: "MTU (68-65535).", kernelDefault: "1500" }),
+      macAddress: field(f.macAddress.optional(), { description: "MAC address (mode l2 only).", kernelDefault: "random in l2" }),
+      up: field(z.boolean().default(true), { description: "Administrative state (default up)." }),
+    })
+    .strict()
+    .superRefine((v, ctx) => {
+      if (v.mode === "l3" && v.macAddress !== undefined)
+        ctx.addIssue({ code: "custom", path: ["macAddress"], message: "needs mode l2: netkit in l3 mode has no MAC address" });
+    }),
+  outputs: z.object({
+    ifindex: field(z.number().int(), { description: "Interface index of the device, in its netns." }),
+    carrier: field(z.boolean(), { description: "Carrier (on as soon as the device is up)." }),
+  }),
+});

@@ -1,0 +1,107 @@
+// CRUD of NetkitSingle. Single mode is probed, never assumed from a version: a kernel
+// without it ignores IFLA_NETKIT_PAIRING and would make a pair, so the read-back must
+// report pairing "single" or the device is deleted again and a capability error raised.
+import type * as pulumi from "@pulumi/pulumi";
+import { checkInputs } from "../spec/check";
+import { diffState } from "../spec/diff";
+import type { InputsOf, OutputsOf } from "../spec/resource";
+import { netkitSingleSpec as spec } from "./netkit-single.spec";
+import { netnsPath } from "./fields";
+import { changeNetkit, createNetkit, deleteNetkit, readNetkit, type DeviceRef, type NetkitLink } from "./netkit-host";
+import { defined, deviceId, providerLog, sessionFor } from "./context";
+
+type Inputs = InputsOf<typeof spec>;
+type Outputs = OutputsOf<typeof spec>;
+
+function ref(i: Pick<Inputs, "name" | "netns">): DeviceRef {
+  return i.netns ? { name: i.name, netns: netnsPath(i.netns) } : { name: i.name };
+}
+
+function outputs(i: Inputs, d: NetkitLink): Outputs {
+  return defined({
+    ...i,
+    name: d.name,
+    mode: d.netkit?.mode as Inputs["mode"],
+    policy: d.netkit?.policy as Inputs["policy"],
+    headroom: d.netkit?.headroom,
+    tailroom: d.netkit?.tailroom,
+    numRxQueues: d.numRxQueues,
+    numTxQueues: d.numTxQueues,
+    mtu: d.mtu,
+    macAddress: d.address,
+    up: d.up,
+    ifindex: d.ifindex,
+    carrier: d.carrier ?? false,
+  });
+}
+
+function verify(i: Inputs, d: NetkitLink, release: string): string | undefined {
+  const nk = d.netkit;
+  if (!nk) return `${i.name} was created but is not a netkit device`;
+  if (nk.pairing !== "single")
+    return `capability: kernel ${release} has no netkit single mode (IFLA_NETKIT_PAIRING, Linux 7.1 or later): it made a ${nk.pairing ?? "pair"} instead`;
+  const off = (
+    [
+      ["mode", i.mode, nk.mode],
+      ["headroom", i.headroom, nk.headroom],
+      ["tailroom", i.tailroom, nk.tailroom],
+      ["numRxQueues", i.numRxQueues, d.numRxQueues],
+    ] as Array<[string, unknown, unknown]>
+  )
+    .filter(([, w, got]) => w !== undefined && w !== got)
+    .map(([k, w, got]) => `${k} ${String(got)} (asked ${String(w)})`);
+  return off.length ? `kernel ${release} created ${i.name} with ${off.join(", ")}` : undefined;
+}
+
+export const netkitSingleProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs> = {
+  async check(_olds, news) {
+    return checkInputs(spec, news as unknown as Record<string, unknown>);
+  },
+
+  async diff(_id, olds, news) {
+    return diffState(spec, olds, news);
+  },
+
+  async create(i) {
+    const session = await sessionFor(i.connection);
+    const r = ref(i);
+    const d = await createNetkit(session, {
+      primary: r,
+      create: {
+        mode: i.mode,
+        pairing: "single",
+        ...(i.headroom !== undefined ? { headroom: i.headroom } : {}),
+        ...(i.tailroom !== undefined ? { tailroom: i.tailroom } : {}),
+        primary: defined({ name: i.name, mtu: i.mtu, address: i.macAddress, numRxQueues: i.numRxQueues, numTxQueues: i.numTxQueues }),
+      },
+      primaryUp: i.up,
+      verify: (p, _q, release) => verify(i, p, release),
+    });
+    return { id: deviceId(i.connection, i.name, i.netns), outs: outputs(i, d.primary) };
+  },
+
+  async read(id, props) {
+    if (!props) throw new Error(`${spec.name} ${id}: reading needs the resource's connection and name (import is served by the provider plugin)`);
+    const d = await readNetkit(await sessionFor(props.connection), ref(props));
+    if (!d.primary) return { id: "", props: {} as Outputs };
+    return { id, props: outputs(props, d.primary) };
+  },
+
+  async update(_id, olds, news) {
+    const { changed } = diffState(spec, olds, news);
+    const has = (k: keyof Inputs) => changed.includes(k) && news[k] !== undefined;
+    const d = await changeNetkit(await sessionFor(news.connection), {
+      primary: ref(news),
+      primaryChange: defined({
+        mtu: has("mtu") ? news.mtu : undefined,
+        address: has("macAddress") ? news.macAddress : undefined,
+        up: olds.up !== news.up ? news.up : undefined,
+      }),
+    });
+    return { outs: outputs(news, d.primary) };
+  },
+
+  async delete(id, props) {
+    if ((await deleteNetkit(await sessionFor(props.connection), ref(props))) === "gone") providerLog.warn(`${id} was already gone`);
+  },
+};

@@ -1,0 +1,30 @@
+// Per-field metadata, attached to each zod schema through a typed registry (not string
+// tags), so a misspelled annotation is a type error rather than a silently dropped
+// replace-on-change.
+import { z } from "zod";
+
+export interface FieldMeta {
+  description: string;
+  /** The kernel cannot change it on a live device: a change replaces the resource. */
+  replaceOnChange?: boolean;
+  /** Stored encrypted in state; never logged. */
+  secret?: boolean;
+  /** Pulumi schema name for an enum field's type, e.g. "NetkitMode". */
+  enumName?: string;
+  /** When unset, the kernel chooses; its value is reported but never diffed. */
+  kernelDefault?: string;
+}
+
+export const fieldMeta = z.registry<FieldMeta>();
+
+/** A field: its schema plus metadata. */
+export function field<T extends z.ZodType>(schema: T, meta: FieldMeta): T {
+  fieldMeta.add(schema, meta);
+  return schema;
+}
+
+export function metaOf(schema: z.ZodType): FieldMeta {
+  const m = fieldMeta.get(schema);
+  if (!m) throw new Error("field without metadata: declare it with field()");
+  return m;
+}

@@ -1,0 +1,107 @@
+// Generates the Pulumi package schema (schema.json) from the resource specs: property types,
+// descriptions, defaults, secrets, replace-on-change, enums and the shared Connection type.
+import { z } from "zod";
+import { fieldMeta, metaOf } from "./field";
+import { unwrap } from "./diff";
+import type { ResourceSpec } from "./resource";
+
+export const PACKAGE = "netkit";
+const token = (name: string) => `${PACKAGE}:index:${name}`;
+
+type JsonSchema = { type?: string; enum?: unknown[]; const?: unknown; default?: unknown; minimum?: number; maximum?: number; minLength?: number };
+
+export interface PulumiProperty {
+  type?: string;
+  $ref?: string;
+  description: string;
+  default?: unknown;
+  secret?: boolean;
+  replaceOnChange?: boolean;
+}
+
+interface Collected {
+  types: Record<string, unknown>;
+}
+
+function jsonOf(s: z.ZodType): JsonSchema {
+  return z.toJSONSchema(s, { io: "input", unrepresentable: "any" }) as JsonSchema;
+}
+
+function limits(js: JsonSchema): string {
+  const parts: string[] = [];
+  if (js.minimum !== undefined && js.maximum !== undefined) parts.push(`${js.minimum}-${js.maximum}`);
+  return parts.length ? ` Range: ${parts.join(", ")}.` : "";
+}
+
+function property(name: string, s: z.ZodType, acc: Collected): PulumiProperty {
+  const meta = metaOf(s);
+  const inner = unwrap(s);
+  const js = jsonOf(s);
+  const p: PulumiProperty = { description: meta.description };
+  if (inner instanceof z.ZodObject) {
+    const typeName = name.charAt(0).toUpperCase() + name.slice(1);
+    acc.types[token(typeName)] = objectType(inner, meta.description, acc);
+    p.$ref = `#/types/${token(typeName)}`;
+  } else if (meta.enumName) {
+    const values = js.enum ?? (js.const !== undefined ? [js.const] : []);
+    const existing = acc.types[token(meta.enumName)] as { enum: Array<{ value: unknown }> } | undefined;
+    const merged = [...new Set([...(existing?.enum.map((e) => e.value) ?? []), ...values])];
+    acc.types[token(meta.enumName)] = { type: "string", enum: merged.map((value) => ({ value })) };
+    p.$ref = `#/types/${token(meta.enumName)}`;
+  } else {
+    p.type = js.type === "integer" ? "integer" : js.type === "number" ? "number" : js.type === "boolean" ? "boolean" : "string";
+    p.description += limits(js);
+  }
+  if (js.default !== undefined) p.default = js.default;
+  if (meta.kernelDefault) p.description += ` Unset: the kernel's default (${meta.kernelDefault}).`;
+  if (meta.secret) p.secret = true;
+  if (meta.replaceOnChange) p.replaceOnChange = true;
+  return p;
+}
+
+function isOptional(s: z.ZodType): boolean {
+  return s.safeParse(undefined).success;
+}
+
+function objectType(o: z.ZodObject, description: string, acc: Collected) {
+  const shape = o.shape as Record<string, z.ZodType>;
+  return {
+    type: "object",
+    description,
+    properties: Object.fromEntries(Object.entries(shape).map(([k, s]) => [k, property(k, s, acc)])),
+    required: Object.entries(shape).filter(([, s]) => !isOptional(s)).map(([k]) => k),
+  };
+}
+
+export function packageSchema(specs: ResourceSpec[], version: string): Record<string, unknown> {
+  const acc: Collected = { types: {} };
+  const resources: Record<string, unknown> = {};
+  for (const spec of specs) {
+    const ins = spec.inputs.shape as Record<string, z.ZodType>;
+    const outs = spec.outputs.shape as Record<string, z.ZodType>;
+    const inputProperties = Object.fromEntries(Object.entries(ins).map(([k, s]) => [k, property(k, s, acc)]));
+    const outputOnly = Object.fromEntries(Object.entries(outs).map(([k, s]) => [k, property(k, s, acc)]));
+    resources[token(spec.name)] = {
+      description: spec.description,
+      inputProperties,
+      requiredInputs: Object.entries(ins).filter(([, s]) => !isOptional(s) && !fieldMeta.get(s)?.kernelDefault && jsonOf(s).default === undefined).map(([k]) => k),
+      properties: { ...inputProperties, ...outputOnly },
+      required: [
+        ...Object.entries(ins).filter(([, s]) => !isOptional(s) || jsonOf(s).default !== undefined).map(([k]) => k),
+        ...Object.entries(outs).filter(([, s]) => !isOptional(s)).map(([k]) => k),
+      ],
+    };
+  }
+  return {
+    name: PACKAGE,
+    displayName: "netkit",
+    description: "Linux netkit devices (pairs, single devices, NIC RX queue leases) managed over SSH.",
+    keywords: ["netkit", "linux", "networking", "ebpf", "kubernetes", "category/network"],
+    license: "Apache-2.0",
+    version,
+    meta: { moduleFormat: "(.*)" },
+    config: {},
+    types: Object.fromEntries(Object.entries(acc.types).sort(([a], [b]) => a.localeCompare(b))),
+    resources,
+  };
+}

@@ -1,0 +1,33 @@
+// What the SDK classes share: typed args and outputs derived from a spec, the provider
+// shim, and the props that expose every input and output key, the connection secret.
+import * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
+import type { ResourceSpec } from "../provider/spec/resource";
+import { providerShim } from "./provider-shim";
+
+/** Where the serialized shim finds the controllers inside the provider process. */
+const PROVIDER_MODULE = "pulumi-netkit/dist/provider";
+
+type In<S extends ResourceSpec> = z.input<S["inputs"]>;
+type Out<S extends ResourceSpec> = z.output<S["inputs"]> & z.output<S["outputs"]>;
+
+export type ArgsOf<S extends ResourceSpec> = { [K in keyof In<S>]: pulumi.Input<In<S>[K]> };
+export type OutputPropsOf<S extends ResourceSpec> = { readonly [K in keyof Out<S>]-?: pulumi.Output<Out<S>[K]> };
+
+export function controller(name: string): pulumi.dynamic.ResourceProvider {
+  return providerShim(PROVIDER_MODULE, name);
+}
+
+export function dynamicProps(spec: ResourceSpec, args: object): pulumi.Inputs {
+  // Every key must be present for the engine to expose it as an output property.
+  const keys = [...Object.keys(spec.inputs.shape), ...Object.keys(spec.outputs.shape)];
+  const props: Record<string, unknown> = Object.fromEntries(keys.map((k) => [k, undefined]));
+  Object.assign(props, args);
+  props.connection = pulumi.secret((args as { connection: unknown }).connection);
+  return props;
+}
+
+/** The connection is secret in state whatever the program passed. */
+export function withSecrets(opts: pulumi.CustomResourceOptions | undefined): pulumi.CustomResourceOptions {
+  return { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connection"] };
+}

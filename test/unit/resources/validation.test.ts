@@ -1,0 +1,94 @@
+// Every invalid input is a CheckFailure that names the field, decided without any host.
+import assert from "node:assert/strict";
+import { checkInputs, UNKNOWN } from "../../../provider/spec/check";
+import { netkitPairSpec } from "../../../provider/resources/netkit-pair.spec";
+import { netkitSingleSpec } from "../../../provider/resources/netkit-single.spec";
+
+const connection = { host: "10.0.0.1", privateKey: "k" };
+const pair = { connection, name: "nk0", peerName: "nk0p" };
+const single = { connection, name: "nks0" };
+
+type Case = [title: string, inputs: Record<string, unknown>, property: string, reason: RegExp];
+
+const pairCases: Case[] = [
+  ["empty name", { ...pair, name: "" }, "name", /empty/],
+  ["name of 16 bytes", { ...pair, name: "a".repeat(16) }, "name", /15 bytes/],
+  ["multi-byte name over 15 bytes", { ...pair, name: "ü".repeat(8) }, "name", /15 bytes/],
+  ["name with /", { ...pair, name: "a/b" }, "name", /"\/"/],
+  ["name with :", { ...pair, name: "eth0:1" }, "name", /":"/],
+  ["name with a space", { ...pair, name: "a b" }, "name", /whitespace/],
+  ["name with a tab", { ...pair, name: "a\tb" }, "name", /whitespace/],
+  ["name .", { ...pair, name: "." }, "name", /"\."/],
+  ["name ..", { ...pair, name: ".." }, "name", /"\.\."/],
+  ["name template", { ...pair, name: "nk%d" }, "name", /template/],
+  ["peer name too long", { ...pair, peerName: "p".repeat(16) }, "peerName", /15 bytes/],
+  ["peer name equal to name in one netns", { ...pair, peerName: "nk0" }, "peerName", /differ/],
+  ["unknown mode", { ...pair, mode: "l4" }, "mode", /l2.*l3/],
+  ["unknown policy", { ...pair, policy: "drop" }, "policy", /forward.*blackhole/],
+  ["unknown peer policy", { ...pair, peerPolicy: "pass" }, "peerPolicy", /forward/],
+  ["unknown scrub", { ...pair, scrub: "all" }, "scrub", /default.*none/],
+  ["MAC in l3 mode", { ...pair, macAddress: "02:00:00:00:00:01" }, "macAddress", /mode l2/],
+  ["peer MAC in l3 mode", { ...pair, peerMacAddress: "02:00:00:00:00:01" }, "peerMacAddress", /mode l2/],
+  ["malformed MAC", { ...pair, mode: "l2", macAddress: "02:00:00:00:01" }, "macAddress", /MAC address/],
+  ["multicast MAC", { ...pair, mode: "l2", macAddress: "01:00:5e:00:00:01" }, "macAddress", /unicast/],
+  ["zero MAC", { ...pair, mode: "l2", macAddress: "00:00:00:00:00:00" }, "macAddress", /zeros/],
+  ["MTU below 68", { ...pair, mtu: 67 }, "mtu", />=68/],
+  ["MTU above 65535", { ...pair, peerMtu: 65536 }, "peerMtu", /<=65535/],
+  ["fractional MTU", { ...pair, mtu: 1500.5 }, "mtu", /integer|int/],
+  ["negative headroom", { ...pair, headroom: -1 }, "headroom", />=0/],
+  ["tailroom above u16", { ...pair, tailroom: 70000 }, "tailroom", /<=65535/],
+  ["0 RX queues", { ...pair, numRxQueues: 0 }, "numRxQueues", />=1/],
+  ["1025 RX queues", { ...pair, peerNumRxQueues: 1025 }, "peerNumRxQueues", /<=1024/],
+  ["2 TX queues", { ...pair, numTxQueues: 2 }, "numTxQueues", /<=1/],
+  ["netns with ..", { ...pair, peerNetns: "/proc/1/../1/ns/net" }, "peerNetns", /absolute path/],
+  ["relative netns path", { ...pair, peerNetns: "pods/x" }, "peerNetns", /netns name/],
+  ["netns with control characters", { ...pair, peerNetns: "a\nb" }, "peerNetns", /control/],
+  ["up not a boolean", { ...pair, up: "yes" }, "up", /boolean/],
+  ["unknown field", { ...pair, peerMode: "l2" }, "peerMode", /not a field of NetkitPair/],
+  ["missing peer name", { connection, name: "nk0" }, "peerName", /string/],
+  ["connection without host", { ...pair, connection: { privateKey: "k" } }, "connection.host", /string/],
+  ["connection port 0", { ...pair, connection: { ...connection, port: 0 } }, "connection.port", />=1/],
+  ["connection with an unknown field", { ...pair, connection: { ...connection, passwd: "x" } }, "connection.passwd", /not a field/],
+];
+
+const singleCases: Case[] = [
+  ["blackhole policy on a single device", { ...single, policy: "blackhole" }, "policy", /only forward/],
+  ["peer name on a single device", { ...single, peerName: "p" }, "peerName", /not a field of NetkitSingle/],
+  ["peer policy on a single device", { ...single, peerPolicy: "forward" }, "peerPolicy", /not a field/],
+  ["scrub on a single device", { ...single, scrub: "none" }, "scrub", /not a field/],
+  ["MAC on an l3 single device", { ...single, macAddress: "02:00:00:00:00:02" }, "macAddress", /mode l2/],
+  ["single name too long", { ...single, name: "x".repeat(20) }, "name", /15 bytes/],
+  ["single netns .. ", { ...single, netns: ".." }, "netns", /netns name/],
+  ["2 TX queues on a single device", { ...single, numTxQueues: 2 }, "numTxQueues", /<=1/],
+];
+
+describe("unit: input validation (check)", () => {
+  for (const [spec, cases] of [[netkitPairSpec, pairCases], [netkitSingleSpec, singleCases]] as const) {
+    for (const [title, inputs, property, reason] of cases) {
+      it(`${spec.name}: ${title} → ${property}`, () => {
+        const r = checkInputs(spec, inputs);
+        const hit = r.failures.find((f) => f.property === property);
+        assert.ok(hit, `expected a failure on ${property}, got ${JSON.stringify(r.failures)}`);
+        assert.match(hit.reason, reason);
+      });
+    }
+  }
+
+  it("valid inputs pass, normalised with the documented defaults", () => {
+    const r = checkInputs(netkitPairSpec, { ...pair, mode: "l2", macAddress: "02:AA:00:00:00:01", peerNetns: "/proc/1/ns/net", __provider: "x" });
+    assert.deepEqual(r.failures, []);
+    assert.equal(r.inputs.macAddress, "02:aa:00:00:00:01");
+    assert.equal(r.inputs.policy, "forward");
+    assert.equal(r.inputs.scrub, "default");
+    assert.equal(r.inputs.up, true);
+    assert.equal(r.inputs.connection.port, 22);
+    assert.equal(r.inputs.connection.user, "root");
+    assert.equal((r.inputs as Record<string, unknown>).__provider, "x", "engine keys pass through");
+    assert.deepEqual(checkInputs(netkitSingleSpec, { ...single, netns: "pod-1", mode: "l2", numRxQueues: 3 }).failures, []);
+  });
+
+  it("values unknown during preview are left for later; the rest is still checked", () => {
+    const r = checkInputs(netkitPairSpec, { ...pair, connection: { host: UNKNOWN }, name: UNKNOWN, mtu: 1 });
+    assert.deepEqual(r.failures.map((f) => f.property), ["mtu"]);
+  });
+});
