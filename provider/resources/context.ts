@@ -30,3 +30,12 @@ export function deviceId(c: ConnectionInput, name: string, netns?: string): stri
 export function defined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
+
+/**
+ * The input fields of outputs read from the kernel. `read` returns them as the resource's
+ * inputs, so that after a refresh the state records the device as it really is and the
+ * next preview shows a drifted value as "actual => desired".
+ */
+export function observedInputs<T extends object>(inputKeys: string[], outs: T): T {
+  return Object.fromEntries(Object.entries(outs).filter(([k]) => inputKeys.includes(k))) as T;
+}

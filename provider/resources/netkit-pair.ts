@@ -8,7 +8,8 @@ import type { LinkChange } from "../netlink/link";
 import { netkitPairSpec as spec } from "./netkit-pair.spec";
 import { netnsPath } from "./fields";
 import { changeNetkit, createNetkit, deleteNetkit, readNetkit, type DeviceRef, type NetkitDevices, type NetkitLink } from "./netkit-host";
-import { defined, deviceId, providerLog, sessionFor } from "./context";
+import { defined, deviceId, observedInputs, providerLog, sessionFor } from "./context";
+import { inputKeys } from "../spec/resource";
 
 type Inputs = InputsOf<typeof spec>;
 type Outputs = OutputsOf<typeof spec>;
@@ -122,7 +123,8 @@ export const netkitPairProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
     const d = await readNetkit(session, r.primary, r.peer);
     // An empty id tells the engine the device is gone (deleted out of band).
     if (!d.primary) return { id: "", props: {} as Outputs };
-    return { id, props: outputs(props, d.primary, d.peer) };
+    const outs = outputs(props, d.primary, d.peer);
+    return { id, props: outs, inputs: observedInputs(inputKeys(spec), outs) };
   },
 
   async update(_id, olds, news) {

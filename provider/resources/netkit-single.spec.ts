@@ -28,12 +28,12 @@ export const netkitSingleSpec = defineResource({
       headroom: field(f.roomBytes.optional(), { description: "Extra headroom in bytes reserved in packets.", kernelDefault: "0", ...replace }),
       tailroom: field(f.roomBytes.optional(), { description: "Extra tailroom in bytes reserved in packets.", kernelDefault: "0", ...replace }),
       numRxQueues: field(f.numRxQueues.optional(), {
-        description: "RX queue capacity (1-1024): 1 + the number of NIC queues to lease to this device (RxqBinding).",
+        description: "RX queue capacity: 1 + the number of NIC queues to lease to this device (RxqBinding).",
         kernelDefault: "1",
         ...replace,
       }),
       numTxQueues: field(f.numTxQueues.optional(), { description: "TX queues (netkit supports 1).", kernelDefault: "1", ...replace }),
-      mtu: field(f.mtu.optional(), { description: "MTU (68-65535).", kernelDefault: "1500" }),
+      mtu: field(f.mtu.optional(), { description: "MTU.", kernelDefault: "1500" }),
       macAddress: field(f.macAddress.optional(), { description: "MAC address (mode l2 only).", kernelDefault: "random in l2" }),
       up: field(z.boolean().default(true), { description: "Administrative state (default up)." }),
     })

@@ -8,7 +8,8 @@ import type { InputsOf, OutputsOf } from "../spec/resource";
 import { netkitSingleSpec as spec } from "./netkit-single.spec";
 import { netnsPath } from "./fields";
 import { changeNetkit, createNetkit, deleteNetkit, readNetkit, type DeviceRef, type NetkitLink } from "./netkit-host";
-import { defined, deviceId, providerLog, sessionFor } from "./context";
+import { defined, deviceId, observedInputs, providerLog, sessionFor } from "./context";
+import { inputKeys } from "../spec/resource";
 
 type Inputs = InputsOf<typeof spec>;
 type Outputs = OutputsOf<typeof spec>;
@@ -84,7 +85,8 @@ export const netkitSingleProvider: pulumi.dynamic.ResourceProvider<Inputs, Outpu
     if (!props) throw new Error(`${spec.name} ${id}: reading needs the resource's connection and name (import is served by the provider plugin)`);
     const d = await readNetkit(await sessionFor(props.connection), ref(props));
     if (!d.primary) return { id: "", props: {} as Outputs };
-    return { id, props: outputs(props, d.primary) };
+    const outs = outputs(props, d.primary);
+    return { id, props: outs, inputs: observedInputs(inputKeys(spec), outs) };
   },
 
   async update(_id, olds, news) {

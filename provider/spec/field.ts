@@ -17,10 +17,15 @@ export interface FieldMeta {
 
 export const fieldMeta = z.registry<FieldMeta>();
 
-/** A field: its schema plus metadata. */
+/**
+ * A field: its schema plus metadata. Registers a clone, because the registry is keyed by
+ * schema instance and shared types (an interface name used for two fields) must not
+ * overwrite each other's metadata.
+ */
 export function field<T extends z.ZodType>(schema: T, meta: FieldMeta): T {
-  fieldMeta.add(schema, meta);
-  return schema;
+  const own = schema.clone() as T;
+  fieldMeta.add(own, meta);
+  return own;
 }
 
 export function metaOf(schema: z.ZodType): FieldMeta {

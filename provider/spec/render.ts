@@ -3,12 +3,19 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { allSpecs } from "./registry";
 import { packageSchema } from "./schema";
+import { withFieldTables } from "./docs";
+
+export const repoRoot = join(__dirname, "..", "..", "..");
 
 function packageVersion(): string {
   // dist/provider/spec → package root
-  return (JSON.parse(readFileSync(join(__dirname, "..", "..", "..", "package.json"), "utf8")) as { version: string }).version;
+  return (JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string }).version;
 }
 
 export function renderSchema(): string {
   return JSON.stringify(packageSchema(allSpecs, packageVersion()), null, 2) + "\n";
+}
+
+export function renderReadme(): string {
+  return withFieldTables(readFileSync(join(repoRoot, "README.md"), "utf8"), allSpecs);
 }

@@ -1,12 +1,15 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { renderSchema } from "../../../provider/spec/render";
+import { renderReadme, renderSchema, repoRoot } from "../../../provider/spec/render";
 
 describe("unit: schema.json", () => {
   it("matches what the specs generate (run `npm run gen` after changing a spec)", () => {
-    const committed = readFileSync(join(__dirname, "..", "..", "..", "..", "schema.json"), "utf8");
-    assert.equal(committed, renderSchema());
+    assert.equal(readFileSync(join(repoRoot, "schema.json"), "utf8"), renderSchema());
+  });
+
+  it("README's field tables match the specs (run `npm run gen` after changing a spec)", () => {
+    assert.equal(readFileSync(join(repoRoot, "README.md"), "utf8"), renderReadme());
   });
 
   it("marks the connection secret and every create-only field replace-on-change", () => {
@@ -17,5 +20,15 @@ describe("unit: schema.json", () => {
       assert.equal(pair[k].replaceOnChange, true, k);
     for (const k of ["policy", "peerPolicy", "mtu", "peerMtu", "up", "peerUp", "macAddress"]) assert.equal(pair[k].replaceOnChange, undefined, k);
     assert.equal(s.types["netkit:index:Connection"].properties.privateKey.secret, true);
+  });
+});
+
+describe("unit: field metadata", () => {
+  it("fields sharing a type keep their own metadata", async () => {
+    const { metaOf } = await import("../../../provider/spec/field");
+    const { netkitPairSpec } = await import("../../../provider/resources/netkit-pair.spec");
+    const shape = netkitPairSpec.inputs.shape;
+    assert.match(metaOf(shape.name).description, /primary/);
+    assert.match(metaOf(shape.peerName).description, /peer/);
   });
 });
