@@ -1,0 +1,8 @@
+// Mocha global fixtures: whatever a run started is stopped, even when tests fail.
+import { stopSharedHosts } from "./shared-host";
+import { closeSessions } from "../../provider/runtime";
+
+export async function mochaGlobalTeardown(): Promise<void> {
+  closeSessions();
+  await stopSharedHosts();
+}

@@ -1,0 +1,24 @@
+import * as pulumi from "@pulumi/pulumi";
+import { providerShim } from "../../sdk/provider-shim";
+import type { ConnectionInput } from "../../provider/ssh/connection";
+
+export interface MarkerArgs {
+  connection: pulumi.Input<ConnectionInput>;
+  path: pulumi.Input<string>;
+  content: pulumi.Input<string>;
+}
+
+/** Test-only resource: one file on a host, written over SSH. */
+export class Marker extends pulumi.dynamic.Resource {
+  declare readonly content: pulumi.Output<string>;
+  constructor(name: string, args: MarkerArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      providerShim("pulumi-netkit/dist/test/support/marker-provider", "markerProvider"),
+      name,
+      { ...args, connection: pulumi.secret(args.connection), content: args.content },
+      opts,
+      "netkit-test",
+      "Marker",
+    );
+  }
+}

@@ -1,0 +1,50 @@
+// Real `pulumi` runs for tests: the CLI built by scripts/toolchain/pulumi.sh, a file backend
+// and a private PULUMI_HOME per stack, no network. Inline programs run the language runtime
+// in this process (the Automation API's own server), so no pulumi-language-nodejs is needed.
+import { mkdirSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { LocalWorkspace, PulumiCommand, type PulumiFn, type Stack } from "@pulumi/pulumi/automation";
+
+export const repoRoot = resolve(__dirname, "..", "..", "..");
+
+export interface TestStack {
+  stack: Stack;
+  workDir: string;
+  /** Destroys nothing: removes the work dir (state and PULUMI_HOME). */
+  cleanup(): void;
+}
+
+export function offlineEnv(workDir: string): Record<string, string> {
+  return {
+    PULUMI_BACKEND_URL: `file://${join(workDir, "state")}`,
+    PULUMI_CONFIG_PASSPHRASE: "",
+    PULUMI_HOME: join(workDir, "home"),
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+  };
+}
+
+export async function pulumiCommand(): Promise<PulumiCommand> {
+  const root = process.env.NETKIT_PULUMI_ROOT;
+  if (!root) throw new Error("NETKIT_PULUMI_ROOT is not set: run the tests through `npm test`, which builds the Pulumi CLI");
+  return PulumiCommand.get({ root });
+}
+
+/**
+ * A stack for an inline program. Its work dir sits inside the repo (like a user's project
+ * next to node_modules) so the provider process resolves `pulumi-netkit` by package name.
+ */
+export async function inlineStack(project: string, program: PulumiFn): Promise<TestStack> {
+  const workDir = join(repoRoot, ".pulumi-work", `${project}-${process.pid}-${Date.now().toString(36)}`);
+  mkdirSync(join(workDir, "state"), { recursive: true });
+  const stack = await LocalWorkspace.createOrSelectStack(
+    { stackName: "test", projectName: project, program },
+    {
+      workDir,
+      pulumiCommand: await pulumiCommand(),
+      envVars: offlineEnv(workDir),
+      projectSettings: { name: project, runtime: "nodejs", backend: { url: `file://${join(workDir, "state")}` } },
+    },
+  );
+  return { stack, workDir, cleanup: () => rmSync(workDir, { recursive: true, force: true }) };
+}

@@ -1,0 +1,42 @@
+// One test-host VM shared by every kernel and lifecycle test in a run (booting costs
+// seconds under emulation); torn down by the global teardown in hooks.ts.
+import { startTestHosts, type TestHost, type TestHostSet } from "../../testhost";
+import type { ConnectionInput } from "../../provider/ssh/connection";
+import { SshSession, type ExecResult } from "../../provider/ssh/session";
+import { silentLogger } from "../../provider/log";
+import { connectionSchema } from "../../provider/ssh/connection";
+
+let shared: Promise<TestHostSet> | undefined;
+
+export async function sharedHost(): Promise<TestHost> {
+  if (!shared) {
+    const started = Date.now();
+    // NETKIT_TEST_KERNEL boots another bzImage (e.g. one without netkit) instead of the cached build.
+    const kernel = process.env.NETKIT_TEST_KERNEL;
+    shared = startTestHosts(1, { name: "shared", ...(kernel ? { kernel } : {}) });
+    const set = await shared;
+    console.log(`      [test host] Linux ${set.hosts[0]!.kernelRelease} on qemu, SSH ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+  return (await shared).hosts[0]!;
+}
+
+export async function stopSharedHosts(): Promise<void> {
+  const s = shared;
+  shared = undefined;
+  if (s) await (await s).stop();
+}
+
+/** Connection inputs for a test host, with its host key pinned. */
+export function connectionTo(h: TestHost): ConnectionInput {
+  return { host: h.host, port: h.port, user: h.user, privateKey: h.privateKey, hostKey: h.knownHostsLine };
+}
+
+/** Runs argv on a test host over a fresh SSH session of the test itself (not the provider's). */
+export async function onHost(h: TestHost, argv: string[]): Promise<ExecResult> {
+  const s = await SshSession.open(connectionSchema.parse(connectionTo(h)), silentLogger);
+  try {
+    return await s.exec(argv);
+  } finally {
+    s.close();
+  }
+}
