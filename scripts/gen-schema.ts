@@ -1,9 +1,9 @@
-// Writes schema.json from the resource specs (`npm run gen`). test/unit/spec/schema.test.ts
-// fails when the committed file differs from what this would write.
+// Writes the artefacts derived from the resource specs (`npm run gen`): schema.json and
+// README's field tables. test/unit/spec/schema.test.ts fails when either drifts.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { renderSchema } from "../provider/spec/render";
+import { renderReadme, renderSchema, repoRoot } from "../provider/spec/render";
 
-const root = join(__dirname, "..", "..");
-writeFileSync(join(root, "schema.json"), renderSchema());
-console.log("wrote schema.json");
+writeFileSync(join(repoRoot, "schema.json"), renderSchema());
+writeFileSync(join(repoRoot, "README.md"), renderReadme());
+console.log("wrote schema.json and README.md field tables");

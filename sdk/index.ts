@@ -2,3 +2,7 @@
 export { NetkitPair, type NetkitPairArgs } from "./netkit-pair";
 export { NetkitSingle, type NetkitSingleArgs } from "./netkit-single";
 export type { ConnectionInput } from "../provider/ssh/connection";
+import type { ConnectionInput } from "../provider/ssh/connection";
+import type { DeepInput } from "./resource";
+/** A connection whose members may be Inputs, e.g. a private key from secret config. */
+export type ConnectionArgs = DeepInput<ConnectionInput>;

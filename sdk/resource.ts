@@ -11,7 +11,9 @@ const PROVIDER_MODULE = "pulumi-netkit/dist/provider";
 type In<S extends ResourceSpec> = z.input<S["inputs"]>;
 type Out<S extends ResourceSpec> = z.output<S["inputs"]> & z.output<S["outputs"]>;
 
-export type ArgsOf<S extends ResourceSpec> = { [K in keyof In<S>]: pulumi.Input<In<S>[K]> };
+/** An input whose object members may themselves be Inputs (a private key from secret config). */
+export type DeepInput<T> = T extends object ? pulumi.Input<{ [K in keyof T]: DeepInput<T[K]> }> : pulumi.Input<T>;
+export type ArgsOf<S extends ResourceSpec> = { [K in keyof In<S>]: DeepInput<In<S>[K]> };
 export type OutputPropsOf<S extends ResourceSpec> = { readonly [K in keyof Out<S>]-?: pulumi.Output<Out<S>[K]> };
 
 export function controller(name: string): pulumi.dynamic.ResourceProvider {
