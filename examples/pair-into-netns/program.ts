@@ -22,5 +22,5 @@ export function pairIntoNetns(args: PairIntoNetnsArgs) {
     peerMtu: args.mtu ?? 1500,
     ...(args.headroom !== undefined ? { headroom: args.headroom } : {}),
   });
-  return { ifindex: pair.ifindex, peerIfindex: pair.peerIfindex, peerNetnsId: pair.peerNetnsId, mtu: pair.mtu };
+  return { ifindex: pair.ifindex, peerIfindex: pair.peerIfindex, peerNetnsId: pair.peerNetnsId, mtu: pair.mtu, macAddress: pair.macAddress };
 }

@@ -21,7 +21,8 @@ export interface RelayRequest {
 }
 
 export type RelayResult =
-  | { kind: "netlink"; messages: NlMessage[]; status: NlStatus }
+  /** messages: the replies other than the final status; raw: every reply byte, as the kernel sent it. */
+  | { kind: "netlink"; messages: NlMessage[]; status: NlStatus; raw: Buffer }
   | { kind: "data"; data: Buffer }
   | { kind: "ok" }
   | { kind: "oserror"; errno: number; message: string; path?: string }
@@ -69,10 +70,11 @@ export async function runRelay(session: SshSession, req: RelayRequest): Promise<
     if (x.ok) return { kind: "ok" };
     if (typeof x.data === "string") return { kind: "data", data: Buffer.from(x.data, "base64") };
     if (typeof x.reply === "string") {
-      const messages = decodeMessages(Buffer.from(x.reply, "base64"));
+      const raw = Buffer.from(x.reply, "base64");
+      const messages = decodeMessages(raw);
       const last = messages[messages.length - 1];
       const status = (last && parseStatus(last)) ?? { errno: Number(x.errno ?? 0) };
-      return { kind: "netlink", messages: messages.filter((m) => !parseStatus(m)), status };
+      return { kind: "netlink", messages: messages.filter((m) => !parseStatus(m)), status, raw };
     }
     const res: RelayResult = { kind: "oserror", errno: Number(x.oserror ?? 0), message: String(x.message ?? "") };
     if (typeof x.path === "string") res.path = x.path;

@@ -53,7 +53,7 @@ export function isDone(m: NlMessage): boolean {
 export function parseStatus(m: NlMessage): NlStatus | undefined {
   if (m.type !== NLMSG_ERROR && m.type !== NLMSG_DONE) return undefined;
   if (m.payload.length < 4) return { errno: 0 };
-  const errno = -m.payload.readInt32LE(0);
+  const errno = -m.payload.readInt32LE(0) || 0; // an ACK carries 0, not -0
   const status: NlStatus = { errno };
   if (m.type === NLMSG_ERROR && m.flags & NLM_F_ACK_TLVS) {
     // The echoed request follows the error: only its header when it was capped (our

@@ -38,8 +38,9 @@ function outputs(i: Inputs, p: NetkitLink, q: NetkitLink | undefined): Outputs {
     peerNumTxQueues: q?.numTxQueues,
     mtu: p.mtu,
     peerMtu: q?.mtu,
-    macAddress: p.address,
-    peerMacAddress: q?.address,
+    // l3 devices report an all-zero address: a MAC means something only in l2.
+    macAddress: nk?.mode === "l2" ? p.address : undefined,
+    peerMacAddress: nk?.mode === "l2" ? q?.address : undefined,
     up: p.up,
     peerUp: q?.up as boolean,
     ifindex: p.ifindex,

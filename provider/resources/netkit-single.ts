@@ -29,7 +29,8 @@ function outputs(i: Inputs, d: NetkitLink): Outputs {
     numRxQueues: d.numRxQueues,
     numTxQueues: d.numTxQueues,
     mtu: d.mtu,
-    macAddress: d.address,
+    // l3 devices report an all-zero address: a MAC means something only in l2.
+    macAddress: d.netkit?.mode === "l2" ? d.address : undefined,
     up: d.up,
     ifindex: d.ifindex,
     carrier: d.carrier ?? false,

@@ -24,7 +24,7 @@ describe("lifecycle: NetkitPair + NetkitSingle with the real pulumi engine", fun
     t = await inlineStack("netkit-lifecycle", async () => {
       const pair = pairIntoNetns({ connection: connectionTo(host), netns: ns, ...cfg });
       const single = singleDevice({ connection: connectionTo(host), netns: ns });
-      return { pairIfindex: pair.ifindex, peerIfindex: pair.peerIfindex, singleIfindex: single.ifindex };
+      return { pairIfindex: pair.ifindex, peerIfindex: pair.peerIfindex, singleIfindex: single.ifindex, pairMac: pair.macAddress };
     });
   });
 
@@ -49,6 +49,7 @@ describe("lifecycle: NetkitPair + NetkitSingle with the real pulumi engine", fun
     assert.equal(p?.ifindex, String(r.outputs.pairIfindex!.value));
     assert.equal(q?.ifindex, String(r.outputs.peerIfindex!.value));
     assert.equal(s?.ifindex, String(r.outputs.singleIfindex!.value));
+    assert.equal(r.outputs.pairMac?.value, undefined, "an l3 pair reports no MAC address");
     assert.equal((await t.stack.preview({ expectNoChanges: true })).changeSummary.same, 3);
   });
 
