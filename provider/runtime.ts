@@ -2,8 +2,36 @@
 // process that runs CRUD, and is never reachable from a serialized provider closure.
 import type { Logger } from "./log";
 import { SessionPool } from "./ssh/pool";
+import type { SshSession } from "./ssh/session";
+import type { ConnectionInput } from "./ssh/connection";
+import { probeHost, type HostFacts } from "./host/preflight";
 
 let pool: SessionPool | undefined;
+let credentials: Partial<ConnectionInput> = {};
+
+/** Credentials from stack config (set by the providers' configure). */
+export function setConfiguredCredentials(c: Partial<ConnectionInput>): void {
+  credentials = { ...c };
+}
+export function configuredCredentials(): Partial<ConnectionInput> {
+  return credentials;
+}
+const facts = new Map<string, Promise<HostFacts>>();
+
+/** The host's preflight, run once per host per provider process (one `pulumi` run). */
+export function hostFacts(session: SshSession, log: Logger): Promise<HostFacts> {
+  let f = facts.get(session.host);
+  if (!f) {
+    f = probeHost(session).then((h) => {
+      log.debug(`preflight ${h.host}: kernel ${h.kernelRelease}, netkit ${h.netkit ? "yes" : "no"}, single mode ${h.netkitSingle ? "yes" : "no"}`);
+      return h;
+    });
+    // A failed preflight (e.g. a dropped connection) is retried on the next operation.
+    f.catch(() => facts.delete(session.host));
+    facts.set(session.host, f);
+  }
+  return f;
+}
 
 export function sessionPool(log: Logger): SessionPool {
   if (!pool) {
@@ -16,6 +44,7 @@ export function sessionPool(log: Logger): SessionPool {
 
 /** Closes every session (tests; a provider process just exits). */
 export function closeSessions(): void {
+  facts.clear();
   pool?.closeAll();
   pool = undefined;
 }

@@ -13,6 +13,7 @@ import { getLinkRequest, newLinkRequest, changeLinkRequest } from "../provider/n
 import { netkitNewLinkRequest } from "../provider/netlink/netkit";
 import { u32 } from "../provider/netlink/attributes";
 import { IFLA_NETKIT } from "../provider/netlink/constants";
+import { netkitProbeRequest } from "../provider/host/preflight";
 
 async function main(): Promise<void> {
   const set = await startTestHosts(1, { name: "capture" });
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
       createExisting: netkitNewLinkRequest({ mode: "l3", pairing: "pair", primary: { name: "cap0" }, peer: { name: "capx" } }),
       singleWithBlackhole: netkitNewLinkRequest({ mode: "l3", pairing: "single", policy: "blackhole", primary: { name: "capb" } }),
       unknownKind: newLinkRequest({ name: "capk" }, "netkit-nope", []),
+      capabilityProbe: netkitProbeRequest(),
     };
     const ops: Array<[string, RelayOp]> = [
       ["openNetns", { openNetns: "/run/netns/cap", fd: 100 }],
@@ -46,6 +48,7 @@ async function main(): Promise<void> {
       ["createExisting", { netlink: requests.createExisting! }],
       ["singleWithBlackhole", { netlink: requests.singleWithBlackhole! }],
       ["unknownKind", { netlink: requests.unknownKind! }],
+      ["capabilityProbe", { netlink: requests.capabilityProbe! }],
     ];
     // The relay patches sequence numbers; raw replies come back per op.
     const results = await runRelay(s, { ops: ops.map(([, o]) => o), stopOnError: false });

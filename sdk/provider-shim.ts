@@ -9,6 +9,7 @@ export function providerShim(modulePath: string, exportName: string): pulumi.dyn
   // `require` is resolved by the provider process from the program's node_modules.
   const impl = (): pulumi.dynamic.ResourceProvider => require(modulePath)[exportName];
   return {
+    configure: async (req) => impl().configure?.(req),
     check: (olds, news) => impl().check!(olds, news),
     diff: (id, olds, news) => impl().diff!(id, olds, news),
     create: (inputs) => impl().create(inputs),

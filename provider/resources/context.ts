@@ -1,19 +1,20 @@
 // What every resource controller needs: a session for its connection, resource ids, a
 // logger, and outputs without undefined members.
 import { connectionSchema, type Connection, type ConnectionInput } from "../ssh/connection";
-import { sessionPool } from "../runtime";
+import { configuredCredentials, hostFacts, sessionPool } from "../runtime";
+import { CapabilityError } from "../errors";
 import type { SshSession } from "../ssh/session";
 import type { Logger } from "../log";
+import { engineLogger } from "../engine-log";
 
-/** Provider-process logger: stderr, which the engine records in its log (debug only when asked). */
-export const providerLog: Logger = {
-  debug: (m) => process.env.NETKIT_DEBUG && console.error(`[netkit] ${m}`),
-  info: (m) => console.error(`[netkit] ${m}`),
-  warn: (m) => console.error(`[netkit] warning: ${m}`),
-};
+/** Provider-process logger: the Pulumi engine's log (see engine-log.ts). */
+export const providerLog: Logger = engineLogger;
 
+/** The resource's connection, completed with credentials from stack config where it has none. */
 export function connectionOf(input: ConnectionInput): Connection {
-  return connectionSchema.parse(input);
+  const merged: Record<string, unknown> = { ...input };
+  for (const [k, v] of Object.entries(configuredCredentials())) merged[k] ??= v;
+  return connectionSchema.parse(merged);
 }
 
 export function sessionFor(input: ConnectionInput): Promise<SshSession> {
@@ -38,4 +39,12 @@ export function defined<T extends object>(o: T): T {
  */
 export function observedInputs<T extends object>(inputKeys: string[], outs: T): T {
   return Object.fromEntries(Object.entries(outs).filter(([k]) => inputKeys.includes(k))) as T;
+}
+
+/** Fails with what is missing and which kernel runs, before anything is changed on the host. */
+export async function requireCapabilities(session: SshSession, need: { single?: boolean }): Promise<void> {
+  const f = await hostFacts(session, providerLog);
+  if (!f.netkit) throw new CapabilityError(`${f.host}: kernel ${f.kernelRelease} has no netkit driver (CONFIG_NETKIT, Linux 6.7 or later)`);
+  if (need.single && !f.netkitSingle)
+    throw new CapabilityError(`${f.host}: kernel ${f.kernelRelease} has no netkit single mode (IFLA_NETKIT_PAIRING, Linux 7.1 or later); NetkitSingle needs it`);
 }

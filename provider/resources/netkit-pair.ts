@@ -2,13 +2,15 @@
 // maps inputs to kernel requests and kernel state back to outputs.
 import type * as pulumi from "@pulumi/pulumi";
 import { checkInputs } from "../spec/check";
+import { configureFrom } from "../config";
+import { setConfiguredCredentials } from "../runtime";
 import { diffState } from "../spec/diff";
 import type { InputsOf, OutputsOf } from "../spec/resource";
 import type { LinkChange } from "../netlink/link";
 import { netkitPairSpec as spec } from "./netkit-pair.spec";
 import { netnsPath } from "./fields";
 import { changeNetkit, createNetkit, deleteNetkit, readNetkit, type DeviceRef, type NetkitDevices, type NetkitLink } from "./netkit-host";
-import { defined, deviceId, observedInputs, providerLog, sessionFor } from "./context";
+import { defined, deviceId, observedInputs, providerLog, requireCapabilities, sessionFor } from "./context";
 import { inputKeys } from "../spec/resource";
 
 type Inputs = InputsOf<typeof spec>;
@@ -84,6 +86,8 @@ function linkChanges(olds: Outputs, news: Inputs, changed: string[]): { primary:
 }
 
 export const netkitPairProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs> = {
+  configure: configureFrom(setConfiguredCredentials),
+
   async check(_olds, news) {
     return checkInputs(spec, news as unknown as Record<string, unknown>);
   },
@@ -94,6 +98,7 @@ export const netkitPairProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
 
   async create(i) {
     const session = await sessionFor(i.connection);
+    await requireCapabilities(session, {});
     const r = refs(i);
     const d = await createNetkit(session, {
       primary: r.primary,

@@ -3,12 +3,14 @@
 // report pairing "single" or the device is deleted again and a capability error raised.
 import type * as pulumi from "@pulumi/pulumi";
 import { checkInputs } from "../spec/check";
+import { configureFrom } from "../config";
+import { setConfiguredCredentials } from "../runtime";
 import { diffState } from "../spec/diff";
 import type { InputsOf, OutputsOf } from "../spec/resource";
 import { netkitSingleSpec as spec } from "./netkit-single.spec";
 import { netnsPath } from "./fields";
 import { changeNetkit, createNetkit, deleteNetkit, readNetkit, type DeviceRef, type NetkitLink } from "./netkit-host";
-import { defined, deviceId, observedInputs, providerLog, sessionFor } from "./context";
+import { defined, deviceId, observedInputs, providerLog, requireCapabilities, sessionFor } from "./context";
 import { inputKeys } from "../spec/resource";
 
 type Inputs = InputsOf<typeof spec>;
@@ -56,6 +58,8 @@ function verify(i: Inputs, d: NetkitLink, release: string): string | undefined {
 }
 
 export const netkitSingleProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs> = {
+  configure: configureFrom(setConfiguredCredentials),
+
   async check(_olds, news) {
     return checkInputs(spec, news as unknown as Record<string, unknown>);
   },
@@ -66,6 +70,7 @@ export const netkitSingleProvider: pulumi.dynamic.ResourceProvider<Inputs, Outpu
 
   async create(i) {
     const session = await sessionFor(i.connection);
+    await requireCapabilities(session, { single: true });
     const r = ref(i);
     const d = await createNetkit(session, {
       primary: r,

@@ -1,7 +1,8 @@
 // Real `pulumi` runs for tests: the CLI built by scripts/toolchain/pulumi.sh, a file backend
 // and a private PULUMI_HOME per stack, no network. Inline programs run the language runtime
 // in this process (the Automation API's own server), so no pulumi-language-nodejs is needed.
-import { mkdirSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { LocalWorkspace, PulumiCommand, type PulumiFn, type Stack } from "@pulumi/pulumi/automation";
 
@@ -47,4 +48,20 @@ export async function inlineStack(project: string, program: PulumiFn): Promise<T
     },
   );
   return { stack, workDir, cleanup: () => rmSync(workDir, { recursive: true, force: true }) };
+}
+
+/** Every byte the file backend keeps for the stack (checkpoints, history, backups). */
+export function stateAtRest(t: TestStack): string {
+  const walk = (dir: string): string[] =>
+    readdirSync(dir).flatMap((n) => {
+      const p = join(dir, n);
+      return statSync(p).isDirectory() ? walk(p) : [readFileSync(p, "utf8")];
+    });
+  return walk(join(t.workDir, "state")).join("\n");
+}
+
+/** `pulumi stack export` as a user runs it (secrets stay ciphertext, unlike exportStack()). */
+export async function exportedState(t: TestStack): Promise<string> {
+  const cli = (await pulumiCommand()).command;
+  return execFileSync(cli, ["stack", "export", "--stack", "test"], { cwd: t.workDir, env: { ...process.env, ...offlineEnv(t.workDir) } }).toString();
 }

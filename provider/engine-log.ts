@@ -1,0 +1,47 @@
+// The provider process's logger: messages go to the Pulumi engine's log (shown with
+// `pulumi up --debug`, and warnings always), not to a global the tests patch. The engine
+// passes its address as the dynamic-provider process's first argument; @pulumi/pulumi reads
+// it only from the environment at load time, so we connect to it ourselves.
+import type { Logger } from "./log";
+
+type Severity = "DEBUG" | "INFO" | "WARNING";
+
+interface EngineLink {
+  send(severity: Severity, message: string): void;
+}
+
+function connect(addr: string): EngineLink | undefined {
+  try {
+    // Loaded lazily: only inside a provider process that has an engine to talk to.
+    const grpc = require("@grpc/grpc-js");
+    const { EngineClient } = require("@pulumi/pulumi/proto/engine_grpc_pb");
+    const { LogRequest, LogSeverity } = require("@pulumi/pulumi/proto/engine_pb");
+    const client = new EngineClient(addr, grpc.credentials.createInsecure());
+    return {
+      send(severity, message) {
+        const req = new LogRequest();
+        req.setSeverity(LogSeverity[severity]);
+        req.setMessage(message);
+        client.log(req, () => undefined); // best effort: a lost log line must not fail an operation
+      },
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+let link: EngineLink | undefined | null = null;
+function engine(): EngineLink | undefined {
+  if (link === null) {
+    const addr = process.argv[2];
+    link = addr && /^[\w.[\]:-]+:\d+$/.test(addr) && /dynamic-provider/.test(process.argv[1] ?? "") ? connect(addr) : undefined;
+  }
+  return link;
+}
+
+/** Engine log when running under the engine; stderr otherwise (tests, scripts). */
+export const engineLogger: Logger = {
+  debug: (m) => (engine() ? engine()!.send("DEBUG", `netkit: ${m}`) : process.env.NETKIT_DEBUG && console.error(`[netkit] ${m}`)),
+  info: (m) => (engine() ? engine()!.send("INFO", `netkit: ${m}`) : console.error(`[netkit] ${m}`)),
+  warn: (m) => (engine() ? engine()!.send("WARNING", `netkit: ${m}`) : console.error(`[netkit] warning: ${m}`)),
+};

@@ -1,0 +1,16 @@
+import assert from "node:assert/strict";
+import { probeHost } from "../../provider/host/preflight";
+import { sessionFor } from "../../provider/resources/context";
+import { connectionTo, sharedHost } from "../support/shared-host";
+import { linkNames } from "../support/netkit";
+
+describe("kernel: preflight probe", () => {
+  it("finds netkit and single mode on the 7.2 test host, and creates nothing", async () => {
+    const host = await sharedHost();
+    const before = await linkNames(host);
+    const f = await probeHost(await sessionFor(connectionTo(host)));
+    assert.equal(f.kernelRelease, host.kernelRelease);
+    assert.deepEqual([f.netkit, f.netkitSingle], [true, true]);
+    assert.deepEqual(await linkNames(host), before, "the probe never creates a device");
+  });
+});
