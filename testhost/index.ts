@@ -1,0 +1,100 @@
+/**
+ * Disposable netkit test hosts: qemu VMs running our own Linux 7.2 build
+ * (netkit + netdevsim built in) on the host's own root, shared read-only over
+ * 9p under a tmpfs overlay, each reachable as root over SSH on a loopback port
+ * with a freshly generated, pinned host key.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { TestHostError } from "./errors";
+import { ensureInitramfs, ensureKernel, Log } from "./kernel";
+import { Accel, chooseEngine, requestedAccel } from "./accel";
+import { checkHostPrograms } from "./preflight";
+import * as reaper from "./reaper";
+import { bootVm, TestHost } from "./vm";
+
+export { TestHostError, CommandError } from "./errors";
+export { ensureKernel, ensureInitramfs, KernelInfo, Log } from "./kernel";
+export { fingerprint, knownHostsLine } from "./keys";
+export { sshExec, readBanner, SshTarget, ExecResult } from "./ssh";
+export { TestHost } from "./vm";
+export { Accel, Engine } from "./accel";
+
+export interface TestHostSet {
+  hosts: TestHost[];
+  /** Stops every host and removes the run's temp dir. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Guest memory per VM (default 512). */
+  memoryMiB?: number;
+  /** Host name prefix: hosts are NAME-0, NAME-1, … (default "testhost"). */
+  name?: string;
+  /** bzImage to boot instead of the cached build. */
+  kernel?: string;
+  /** "auto" tries KVM and falls back to TCG; NETKIT_VM_ACCEL=tcg overrides. */
+  accel?: Accel;
+  /** Per-VM limit from launch to SSH ready (default 180 s, or NETKIT_VM_BOOT_TIMEOUT_MS). */
+  bootTimeoutMs?: number;
+  /** Keep console logs after stop (default: NETKIT_KEEP_LOGS=1). Keys are always removed. */
+  keepLogs?: boolean;
+  /** Progress lines (kernel build, boot times); silent by default. */
+  log?: Log;
+}
+
+/** Boots `count` test hosts in parallel; all of them are up, or none is left running. */
+export async function startTestHosts(count: number, opts: StartOptions = {}): Promise<TestHostSet> {
+  if (!Number.isInteger(count) || count < 1) throw new TestHostError(`count must be a positive integer, not ${count}`);
+  checkHostPrograms();
+  const log = opts.log ?? (() => {});
+  const accel = requestedAccel(opts.accel);
+  const [kernel, initrd] = await Promise.all([
+    opts.kernel ? Promise.resolve(opts.kernel) : ensureKernel({ log }).then((k) => k.bzImage),
+    ensureInitramfs({ log }),
+  ]);
+  if (!fs.existsSync(kernel)) throw new TestHostError(`kernel image ${kernel} does not exist`);
+  const engine = await chooseEngine(accel, kernel, log);
+
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "netkit-testhost-")); // mode 0700
+  const token = {};
+  reaper.register(token, undefined, [runDir]);
+  const keepLogs = opts.keepLogs ?? process.env.NETKIT_KEEP_LOGS === "1";
+  const prefix = opts.name ?? "testhost";
+  const envTimeout = Number(process.env.NETKIT_VM_BOOT_TIMEOUT_MS);
+  const bootTimeoutMs = opts.bootTimeoutMs ?? (envTimeout > 0 ? envTimeout : 180_000);
+
+  const results = await Promise.allSettled(
+    Array.from({ length: count }, (_, i) =>
+      bootVm({
+        name: `${prefix}-${i}`,
+        kernel,
+        initrd,
+        memoryMiB: opts.memoryMiB ?? 512,
+        engine,
+        runDir,
+        bootTimeoutMs,
+        keepLogs,
+        log,
+      }),
+    ),
+  );
+  const hosts = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await Promise.all(hosts.map((h) => h.stop()));
+      reaper.unregister(token);
+      if (!keepLogs) fs.rmSync(runDir, { recursive: true, force: true });
+    })());
+
+  const failures = results.flatMap((r) => (r.status === "rejected" ? [r.reason as Error] : []));
+  if (failures.length > 0) {
+    await stop();
+    const detail = failures.map((e) => e.message).join("\n\n");
+    throw new TestHostError(`${failures.length} of ${count} test hosts failed to boot:\n${detail}`, { cause: failures[0] });
+  }
+  return { hosts, stop };
+}

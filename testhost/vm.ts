@@ -1,0 +1,214 @@
+import * as fs from "fs";
+import * as path from "path";
+import { TestHostError, tail } from "./errors";
+import { fingerprint, generateKey, knownHostsLine } from "./keys";
+import type { Log } from "./kernel";
+import { scripts } from "./paths";
+import { freeLoopbackPort } from "./ports";
+import type { Engine } from "./accel";
+import { qemuArgs } from "./qemu";
+import { launch, Launched, stopQemu } from "./qemu-process";
+import * as reaper from "./reaper";
+import { readBanner, sshExec } from "./ssh";
+
+/** One running test-host VM, reachable as root over SSH with a pinned host key. */
+export interface TestHost {
+  name: string;
+  host: "127.0.0.1";
+  port: number;
+  user: "root";
+  /** OpenSSH text of a freshly generated ed25519 client key. */
+  privateKey: string;
+  privateKeyPath: string;
+  /** The guest's public host key: "ssh-ed25519 AAAA…". */
+  hostKey: string;
+  /** "[127.0.0.1]:PORT ssh-ed25519 AAAA…" (also written to knownHostsPath). */
+  knownHostsLine: string;
+  knownHostsPath: string;
+  /** "SHA256:…" as `ssh-keygen -lf` prints it. */
+  hostKeyFingerprint: string;
+  /** `uname -r` of the guest. */
+  kernelRelease: string;
+  /** The guest's serial console (kernel, init and sshd output). */
+  logPath: string;
+  /** Milliseconds from launching qemu to a successful command over SSH. */
+  bootMs: number;
+  /** Quits qemu (QMP quit, then SIGTERM, then SIGKILL) and removes its files. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface VmOptions {
+  name: string;
+  kernel: string;
+  initrd: string;
+  memoryMiB: number;
+  engine: Engine;
+  /** Per-run temp dir (0700); the VM gets runDir/name. */
+  runDir: string;
+  bootTimeoutMs: number;
+  /** Keep the console log when stopping (everything else is removed). */
+  keepLogs: boolean;
+  log: Log;
+}
+
+const PORT_ATTEMPTS = 3;
+
+/** Boots one VM and resolves once `uname -r` ran over SSH with the pinned host key. */
+export async function bootVm(o: VmOptions): Promise<TestHost> {
+  const dir = path.join(o.runDir, o.name);
+  const share = path.join(dir, "share"); // the guest's read-only "vmconfig" 9p share
+  fs.mkdirSync(share, { recursive: true, mode: 0o700 });
+  const [hostKeys, clientKeys] = await Promise.all([
+    generateKey(share, "ssh_host_ed25519_key", `netkit-testhost ${o.name}`),
+    generateKey(dir, "id_ed25519", `netkit-testhost client for ${o.name}`),
+  ]);
+  fs.writeFileSync(path.join(share, "authorized_keys"), `${clientKeys.publicKey}\n`, { mode: 0o600 });
+  fs.writeFileSync(path.join(share, "hostname"), `${o.name}\n`);
+  fs.copyFileSync(scripts.guestInit(), path.join(share, "init.sh"));
+
+  const logPath = path.join(dir, "console.log");
+  const qmpSocket = path.join(dir, "qmp.sock");
+  const token = {};
+  reaper.register(token, undefined, [dir]);
+
+  let vm: Launched | undefined;
+  let port = 0;
+  const started = Date.now();
+  try {
+    // qemu binds the forwarded port itself; another process may grab it
+    // between our probe and qemu's bind, so retry with a new port.
+    for (let attempt = 1; ; attempt++) {
+      port = await freeLoopbackPort();
+      fs.rmSync(logPath, { force: true });
+      vm = launch(qemuArgs({ ...o, sshPort: port, configDir: share, consoleLog: logPath, qmpSocket }));
+      reaper.register(token, vm.child.pid, [dir]);
+      const ok = await waitForBannerOrExit(o.name, vm, port, started, o.bootTimeoutMs, logPath);
+      if (ok) break;
+      if (attempt >= PORT_ATTEMPTS || !/host forwarding|Could not set up host forward/i.test(vm.describeExit())) {
+        throw bootError(o.name, `qemu exited before SSH came up: ${vm.describeExit()}`, logPath);
+      }
+      o.log(`${o.name}: port ${port} was taken, retrying with another`);
+    }
+
+    const target = { host: "127.0.0.1", port, user: "root", privateKey: clientKeys.privateKey, hostKey: hostKeys.publicKey };
+    const kernelRelease = await retryUntil(started + o.bootTimeoutMs, vm, async () => {
+      const r = await sshExec(target, "uname -r", { timeoutMs: 30_000 });
+      if (r.code !== 0) throw new TestHostError(`'uname -r' exited ${r.code}: ${r.stderr.trim()}`);
+      return r.stdout.trim();
+    }).catch((err) => {
+      throw bootError(o.name, `SSH answered but running a command failed: ${(err as Error).message}`, logPath, err);
+    });
+    const bootMs = Date.now() - started;
+    o.log(`${o.name}: ${kernelRelease} ready for SSH on 127.0.0.1:${port} after ${(bootMs / 1000).toFixed(1)} s (${o.engine})`);
+
+    const knownHosts = knownHostsLine("127.0.0.1", port, hostKeys.publicKey);
+    const knownHostsPath = path.join(dir, "known_hosts");
+    fs.writeFileSync(knownHostsPath, `${knownHosts}\n`);
+    const running = vm;
+    let stopping: Promise<void> | undefined;
+    return {
+      name: o.name,
+      host: "127.0.0.1",
+      port,
+      user: "root",
+      privateKey: clientKeys.privateKey,
+      privateKeyPath: clientKeys.privateKeyPath,
+      hostKey: hostKeys.publicKey,
+      knownHostsLine: knownHosts,
+      knownHostsPath,
+      hostKeyFingerprint: fingerprint(hostKeys.publicKey),
+      kernelRelease,
+      logPath,
+      bootMs,
+      stop: () => (stopping ??= teardown(running, qmpSocket, dir, logPath, o.keepLogs, token)),
+    };
+  } catch (err) {
+    if (vm) await teardown(vm, qmpSocket, dir, logPath, o.keepLogs, token);
+    else {
+      reaper.unregister(token);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    throw err;
+  }
+}
+
+/**
+ * true once the guest's sshd sends its banner; false if qemu exited first.
+ * Probes start when the console shows sshd listening: before that, qemu's
+ * forward accepts and then holds connections the guest does not answer yet,
+ * so early probes only stall. A slow probe every 2 s covers a missed line.
+ */
+async function waitForBannerOrExit(name: string, vm: Launched, port: number, started: number, timeoutMs: number, logPath: string): Promise<boolean> {
+  const deadline = started + timeoutMs;
+  let lastProbe = Date.now();
+  for (;;) {
+    if (vm.hasExited()) return false;
+    if (consoleSays(logPath, SSHD_LISTENING) || Date.now() - lastProbe > 2000) {
+      lastProbe = Date.now();
+      try {
+        await readBanner(port, 1000);
+        return true;
+      } catch {
+        // not up yet
+      }
+    }
+    if (Date.now() > deadline) {
+      throw bootError(name, `no SSH banner on 127.0.0.1:${port} within ${timeoutMs / 1000} s`, logPath);
+    }
+    await Promise.race([sleep(50), vm.exited]);
+  }
+}
+
+/** What `sshd -D -e` prints once it accepts connections. */
+const SSHD_LISTENING = "Server listening on";
+
+function consoleSays(logPath: string, text: string): boolean {
+  try {
+    return fs.readFileSync(logPath, "latin1").includes(text);
+  } catch {
+    return false;
+  }
+}
+
+/** Retries fn until it succeeds, the deadline passes or qemu exits; host-key mismatches fail at once. */
+async function retryUntil<T>(deadline: number, vm: Launched, fn: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      const level = (err as { level?: string }).level;
+      const fatal = level === "host-key" || level === "client-authentication" || vm.hasExited() || Date.now() > deadline;
+      if (fatal) throw err;
+      await sleep(300);
+    }
+  }
+}
+
+async function teardown(vm: Launched, qmpSocket: string, dir: string, logPath: string, keepLogs: boolean, token: object) {
+  await stopQemu(vm, qmpSocket);
+  reaper.unregister(token);
+  removeDir(dir, keepLogs ? logPath : undefined);
+}
+
+/** Removes dir, except `keep` (the console log holds no secrets). */
+function removeDir(dir: string, keep?: string): void {
+  if (!keep || !fs.existsSync(keep)) return fs.rmSync(dir, { recursive: true, force: true });
+  for (const entry of fs.readdirSync(dir)) {
+    const p = path.join(dir, entry);
+    if (p !== keep) fs.rmSync(p, { recursive: true, force: true });
+  }
+}
+
+function bootError(name: string, what: string, logPath: string, cause?: unknown): TestHostError {
+  let log = "(no console output)";
+  try {
+    log = tail(fs.readFileSync(logPath, "utf8"), 40) || log;
+  } catch {
+    // no log yet
+  }
+  return new TestHostError(`test host ${name}: ${what}\n--- last lines of ${logPath} ---\n${log}`, { cause });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
