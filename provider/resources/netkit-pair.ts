@@ -1,15 +1,13 @@
 // CRUD of NetkitPair. Validation and the update/replace split come from the spec; this file
 // maps inputs to kernel requests and kernel state back to outputs.
 import type * as pulumi from "@pulumi/pulumi";
-import { checkInputs } from "../spec/check";
-import { configureFrom } from "../config";
-import { setConfiguredCredentials } from "../runtime";
 import { diffState } from "../spec/diff";
 import type { InputsOf, OutputsOf } from "../spec/resource";
 import type { LinkChange } from "../netlink/link";
 import { netkitPairSpec as spec } from "./netkit-pair.spec";
 import { netnsPath } from "./fields";
 import { changeNetkit, createNetkit, deleteNetkit, readNetkit, type DeviceRef, type NetkitDevices, type NetkitLink } from "./netkit-host";
+import { mismatch, specDriven } from "./spec-driven";
 import { defined, deviceId, observedInputs, providerLog, requireCapabilities, sessionFor } from "./context";
 import { inputKeys } from "../spec/resource";
 
@@ -58,7 +56,7 @@ function verify(i: Inputs, p: NetkitLink, q: NetkitLink | undefined, release: st
   if (!nk) return `${i.name} was created but is not a netkit device`;
   // Kernels with single mode report PAIRING; on older ones a pair is still a pair.
   if (nk.pairing && nk.pairing !== "pair") return `${i.name} came up as a ${nk.pairing} device on kernel ${release}`;
-  const want: Array<[string, unknown, unknown]> = [
+  return mismatch(release, i.name, [
     ["mode", i.mode, nk.mode],
     ["scrub", i.scrub, nk.scrub],
     ["peerScrub", i.peerScrub, nk.peerScrub],
@@ -67,9 +65,7 @@ function verify(i: Inputs, p: NetkitLink, q: NetkitLink | undefined, release: st
     ["headroom", i.headroom, nk.headroom],
     ["tailroom", i.tailroom, nk.tailroom],
     ["peerNumRxQueues", i.peerNumRxQueues, q?.numRxQueues],
-  ];
-  const off = want.filter(([, w, got]) => w !== undefined && w !== got).map(([k, w, got]) => `${k} ${String(got)} (asked ${String(w)})`);
-  return off.length ? `kernel ${release} created ${i.name} with ${off.join(", ")}` : undefined;
+  ]);
 }
 
 function linkChanges(olds: Outputs, news: Inputs, changed: string[]): { primary: LinkChange; peer: LinkChange } {
@@ -86,15 +82,7 @@ function linkChanges(olds: Outputs, news: Inputs, changed: string[]): { primary:
 }
 
 export const netkitPairProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs> = {
-  configure: configureFrom(setConfiguredCredentials),
-
-  async check(_olds, news) {
-    return checkInputs(spec, news as unknown as Record<string, unknown>);
-  },
-
-  async diff(_id, olds, news) {
-    return diffState(spec, olds, news);
-  },
+  ...specDriven(spec),
 
   async create(i) {
     const session = await sessionFor(i.connection);

@@ -2,14 +2,12 @@
 // without it ignores IFLA_NETKIT_PAIRING and would make a pair, so the read-back must
 // report pairing "single" or the device is deleted again and a capability error raised.
 import type * as pulumi from "@pulumi/pulumi";
-import { checkInputs } from "../spec/check";
-import { configureFrom } from "../config";
-import { setConfiguredCredentials } from "../runtime";
 import { diffState } from "../spec/diff";
 import type { InputsOf, OutputsOf } from "../spec/resource";
 import { netkitSingleSpec as spec } from "./netkit-single.spec";
 import { netnsPath } from "./fields";
 import { changeNetkit, createNetkit, deleteNetkit, readNetkit, type DeviceRef, type NetkitLink } from "./netkit-host";
+import { mismatch, specDriven } from "./spec-driven";
 import { defined, deviceId, observedInputs, providerLog, requireCapabilities, sessionFor } from "./context";
 import { inputKeys } from "../spec/resource";
 
@@ -44,29 +42,16 @@ function verify(i: Inputs, d: NetkitLink, release: string): string | undefined {
   if (!nk) return `${i.name} was created but is not a netkit device`;
   if (nk.pairing !== "single")
     return `capability: kernel ${release} has no netkit single mode (IFLA_NETKIT_PAIRING, Linux 7.1 or later): it made a ${nk.pairing ?? "pair"} instead`;
-  const off = (
-    [
-      ["mode", i.mode, nk.mode],
-      ["headroom", i.headroom, nk.headroom],
-      ["tailroom", i.tailroom, nk.tailroom],
-      ["numRxQueues", i.numRxQueues, d.numRxQueues],
-    ] as Array<[string, unknown, unknown]>
-  )
-    .filter(([, w, got]) => w !== undefined && w !== got)
-    .map(([k, w, got]) => `${k} ${String(got)} (asked ${String(w)})`);
-  return off.length ? `kernel ${release} created ${i.name} with ${off.join(", ")}` : undefined;
+  return mismatch(release, i.name, [
+    ["mode", i.mode, nk.mode],
+    ["headroom", i.headroom, nk.headroom],
+    ["tailroom", i.tailroom, nk.tailroom],
+    ["numRxQueues", i.numRxQueues, d.numRxQueues],
+  ]);
 }
 
 export const netkitSingleProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs> = {
-  configure: configureFrom(setConfiguredCredentials),
-
-  async check(_olds, news) {
-    return checkInputs(spec, news as unknown as Record<string, unknown>);
-  },
-
-  async diff(_id, olds, news) {
-    return diffState(spec, olds, news);
-  },
+  ...specDriven(spec),
 
   async create(i) {
     const session = await sessionFor(i.connection);

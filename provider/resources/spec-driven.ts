@@ -1,0 +1,21 @@
+// The parts of every controller that the spec alone decides: credentials from stack config,
+// check and diff. Controllers spread this and add create/read/update/delete.
+import { configureFrom } from "../config";
+import { setConfiguredCredentials } from "../runtime";
+import { checkInputs, type CheckResult } from "../spec/check";
+import { diffState } from "../spec/diff";
+import type { InputsOf, ResourceSpec } from "../spec/resource";
+
+export function specDriven<S extends ResourceSpec>(spec: S) {
+  return {
+    configure: configureFrom(setConfiguredCredentials),
+    check: async (_olds: unknown, news: unknown): Promise<CheckResult<InputsOf<S>>> => checkInputs(spec, news as Record<string, unknown>),
+    diff: async (_id: string, olds: object, news: object) => diffState(spec, olds as Record<string, unknown>, news as Record<string, unknown>),
+  };
+}
+
+/** "kernel R created NAME with f got (asked w), …" for every asked value the kernel did not apply. */
+export function mismatch(release: string, name: string, want: Array<[field: string, asked: unknown, got: unknown]>): string | undefined {
+  const off = want.filter(([, w, got]) => w !== undefined && w !== got).map(([k, w, got]) => `${k} ${String(got)} (asked ${String(w)})`);
+  return off.length ? `kernel ${release} created ${name} with ${off.join(", ")}` : undefined;
+}
