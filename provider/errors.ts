@@ -9,7 +9,14 @@ export class NetkitError extends Error {
 }
 
 /** Why an SSH connection failed; decides whether a retry can help. */
-export type SshFailureKind = "transport" | "timeout" | "authentication" | "host-key" | "protocol";
+export type SshFailureKind =
+  | "transport"
+  | "timeout"
+  | "authentication"
+  | "host-key"
+  | "protocol"
+  /** sudo refused a privileged operation (no sudo, a password needed or wrong). */
+  | "privilege";
 
 export class SshError extends NetkitError {
   override name = "SshError";

@@ -1,31 +1,105 @@
 // How the provider reaches a host. One type for every resource; the whole value is a
 // secret in state because it carries credentials. A different host or port is a different
-// device (replace); new credentials are an update that touches nothing on the host.
+// device (replace); new credentials, a new route (jump host) or new limits are an update
+// that touches nothing on the host.
 import { z } from "zod";
 import { field } from "../spec/field";
 
-export const connectionSchema = z
-  .object({
-    host: field(z.string().min(1), { description: "Host name or address of the SSH server.", replaceOnChange: true }),
-    port: field(z.number().int().min(1).max(65535).default(22), { description: "SSH port (default 22).", replaceOnChange: true }),
-    user: field(z.string().min(1).default("root"), { description: "User to log in as (default root)." }),
+/**
+ * The fields that say where an SSH server is and how to log in to it, shared by the target
+ * and its jump host. Only the target's address identifies the device, so only there do
+ * host and port replace on change; a different jump host is just another route.
+ */
+function endpointShape(role: "target" | "jump") {
+  const target = role === "target";
+  // The target keeps the plain wording; the jump host's fields say whose they are.
+  const of = target ? "" : " of the jump host";
+  return {
+    host: field(z.string().min(1), {
+      description: target
+        ? "Host name or address of the SSH server (as the jump host reaches it, when there is one)."
+        : "Host name or address of the jump host.",
+      replaceOnChange: target,
+    }),
+    port: field(z.number().int().min(1).max(65535).default(22), { description: `SSH port${of} (default 22).`, replaceOnChange: target }),
+    user: field(z.string().min(1).default("root"), { description: `User to log in${target ? "" : " to the jump host"} as (default root).` }),
     privateKey: field(z.string().min(1).optional(), { description: "Private key, OpenSSH or PEM text.", secret: true }),
     privateKeyPassphrase: field(z.string().optional(), { description: "Passphrase of an encrypted private key.", secret: true }),
     password: field(z.string().optional(), { description: "Password, where the server allows password authentication.", secret: true }),
-    hostKey: field(z.string().min(1).optional(), {
+    agent: field(z.string().min(1).optional(), {
       description:
-        "Pinned host key: a known_hosts line, a public key line or a SHA256 fingerprint. Without it the key must be in ~/.ssh/known_hosts.",
+        "Path of an ssh-agent socket whose keys are offered. Default: none; SSH_AUTH_SOCK is never read implicitly, " +
+        "so what the provider offers does not depend on the environment `pulumi` runs in (pass it explicitly to use it).",
+    }),
+    hostKey: field(z.string().min(1).optional(), {
+      description: `Pinned host key${of}: a known_hosts line, a public key line or a SHA256 fingerprint. Without it the key must be in ~/.ssh/known_hosts.`,
+    }),
+  };
+}
+
+const sudoPassword = z
+  .object({ password: field(z.string().min(1), { description: "The login user's password, as sudo asks for it.", secret: true }) })
+  .strict();
+
+export const jumpHostSchema = z.object(endpointShape("jump")).strict();
+
+export const connectionSchema = z
+  .object({
+    ...endpointShape("target"),
+    jumpHost: field(jumpHostSchema.optional(), {
+      description:
+        "Reach the host through this SSH server (like `ssh -J`): the target's address is resolved and dialed by the jump host, " +
+        "which must allow TCP forwarding. The jump host's own key is verified like the target's. Default: connect directly.",
+    }),
+    sudo: field(z.union([z.boolean(), sudoPassword]).default(false), {
+      description:
+        "For a user other than root: run privileged operations through sudo. true: passwordless sudo (`sudo -n`); " +
+        "{ password }: sudo with a password, sent on the command's stdin only when sudo asks for it, never on a command line. " +
+        "Default false (operations run as the login user). Ignored when user is root.",
+      secret: true,
     }),
     connectTimeoutMs: field(z.number().int().min(100).max(600_000).default(15_000), {
-      description: "Timeout of one dial and SSH handshake, in milliseconds (default 15000).",
+      description: "Timeout of one dial and SSH handshake (each hop), in milliseconds (default 15000).",
+    }),
+    dialAttempts: field(z.number().int().min(1).max(100).default(5), {
+      description:
+        "Dial attempts before giving up (default 5), with exponential back-off from 0.5 s. Only network failures and timeouts " +
+        "are retried; authentication and host-key failures fail at once.",
+    }),
+    operationTimeoutMs: field(z.number().int().min(1_000).max(86_400_000).default(120_000), {
+      description: "Time limit of one remote operation, in milliseconds (default 120000).",
+    }),
+    insecureSkipHostKeyCheck: field(z.boolean().default(false), {
+      description:
+        "Accept any host key of the target without checking it (default false). Anyone on the network path can then " +
+        "impersonate the host; every connection logs a warning with the offered fingerprint. Pin hostKey instead.",
+    }),
+    maxSessions: field(z.number().int().min(1).max(256).default(8), {
+      description:
+        "Concurrent operations (SSH channels) on the one connection to this host; more wait their turn (default 8, " +
+        "below OpenSSH's default MaxSessions of 10).",
     }),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    // A pin that is then ignored would look like protection that is not there.
+    if (c.insecureSkipHostKeyCheck && c.hostKey !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["insecureSkipHostKeyCheck"], message: "contradicts hostKey: pin the key or skip the check, not both" });
+    }
+  });
 
 export type ConnectionInput = z.input<typeof connectionSchema>;
 export type Connection = z.output<typeof connectionSchema>;
+export type JumpHost = z.output<typeof jumpHostSchema>;
+/** What one SSH hop needs: the target and a jump host both have these. */
+export type Endpoint = JumpHost;
 
-/** Identity of a host connection: operations on the same key share one SSH session. */
+/** "user@host:port" of one hop, as logs and errors name it. */
+export function endpointId(e: Endpoint): string {
+  return `${e.user}@${e.host}:${e.port}`;
+}
+
+/** Identity of a host connection, including the route to it: operations on the same key share one SSH session. */
 export function connectionKey(c: Connection): string {
-  return `${c.user}@${c.host}:${c.port}`;
+  return c.jumpHost ? `${endpointId(c)} via ${endpointId(c.jumpHost)}` : endpointId(c);
 }

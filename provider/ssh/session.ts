@@ -1,159 +1,158 @@
-// One authenticated SSH connection to one host; operations run as channels on it. Host keys
-// are always verified: against the pin when given, else against ~/.ssh/known_hosts.
-import { Client, type ConnectConfig } from "ssh2";
+// One authenticated SSH connection to one host (through its jump host, if any); operations
+// run as channels on it, at most maxSessions at a time. Host keys are always verified
+// unless the connection explicitly says not to. Nothing secret leaves this layer: every
+// message and log line passes through the connection's redactor.
+import type { Client } from "ssh2";
 import { SshError, RemoteCommandError } from "../errors";
 import type { Logger } from "../log";
 import { toCommandLine, displayArgv } from "./argv";
-import { connectionKey, type Connection } from "./connection";
-import { fingerprintOf, matchesPin, parseHostKeyPin } from "./hostkey";
-import { knownHostKeys } from "./known-hosts";
+import { runOnChannel, type ExecResult } from "./channel";
+import { connectionKey, endpointId, type Connection } from "./connection";
+import { dialWithRetries } from "./dial";
+import { handshake } from "./handshake";
+import { forwardThrough } from "./jump";
+import { connectionSecrets, redactError, redactor, redactingLogger, type Redact } from "./redact";
+import { Semaphore } from "./semaphore";
+import { sudoArgv, sudoMode } from "./sudo";
+
+export type { ExecResult } from "./channel";
+export { isAmbiguous, AmbiguousOperationError } from "./ambiguous";
 
 export interface ExecOptions {
   stdin?: string | Buffer;
+  /** Time limit of this operation, queueing included; default connection.operationTimeoutMs. */
   timeoutMs?: number;
+  /** Run as root: through sudo when the connection says so (a non-root user with sudo set). */
+  privileged?: boolean;
 }
 
-export interface ExecResult {
-  exitCode: number | null;
-  signal?: string;
-  stdout: Buffer;
-  stderr: Buffer;
-  durationMs: number;
+export interface OpenOptions {
+  /** Called after each successful SSH authentication (target and jump host), with "user@host:port". */
+  onHandshake?: (id: string) => void;
 }
 
-function hostKeyCheck(c: Connection): { verify: (key: Buffer) => boolean; refusal: (key: Buffer) => string } {
-  const where = c.port === 22 ? c.host : `[${c.host}]:${c.port}`;
-  if (c.hostKey) {
-    const pin = parseHostKeyPin(c.hostKey);
-    return {
-      verify: (key) => matchesPin(pin, key),
-      refusal: (key) =>
-        `host key ${fingerprintOf(key)} does not match the pinned ${pin.fingerprint}: the host changed or ` +
-        `this is not the host you meant; if the change is expected, update connection.hostKey`,
-    };
+/** The connections of one session: the target and, when there is one, the jump host carrying it. */
+interface Link {
+  target: Client;
+  jump?: Client;
+}
+
+async function dialOnce(c: Connection, log: Logger, redact: Redact, opts: OpenOptions): Promise<Link> {
+  const id = endpointId(c);
+  const target = { id, endpoint: c, readyTimeoutMs: c.connectTimeoutMs, pinField: "connection.hostKey", insecureSkipHostKeyCheck: c.insecureSkipHostKeyCheck, redact };
+  if (!c.jumpHost) {
+    const client = await handshake(target, log);
+    opts.onHandshake?.(id);
+    return { target: client };
   }
-  const known = knownHostKeys(c.host, c.port);
-  return {
-    verify: (key) => known.some((k) => k.equals(key)),
-    refusal: (key) =>
-      known.length > 0
-        ? `host key ${fingerprintOf(key)} differs from the one in ~/.ssh/known_hosts for ${where}: refusing to connect`
-        : `host key ${fingerprintOf(key)} of ${where} is unknown: pin it with connection.hostKey ` +
-          `("${fingerprintOf(key)}") or add it to ~/.ssh/known_hosts (ssh-keyscan -p ${c.port} ${c.host})`,
-  };
-}
-
-function classify(err: Error & { level?: string; code?: string }): SshError["kind"] {
-  if (err.level === "client-authentication") return "authentication";
-  if (err.level === "client-timeout" || /timed out/i.test(err.message)) return "timeout";
-  if (err.level === "client-socket" || err.level === "client-dns" || err.code) return "transport";
-  return "protocol";
+  const jumpId = endpointId(c.jumpHost);
+  const jump = await handshake({ id: jumpId, endpoint: c.jumpHost, readyTimeoutMs: c.connectTimeoutMs, pinField: "connection.jumpHost.hostKey", redact }, log);
+  opts.onHandshake?.(jumpId);
+  try {
+    const sock = await forwardThrough(jump, jumpId, id, c.host, c.port);
+    const client = await handshake({ ...target, sock }, log);
+    opts.onHandshake?.(id);
+    return { target: client, jump };
+  } catch (err) {
+    jump.end();
+    throw err;
+  }
 }
 
 export class SshSession {
   private closed = false;
+  private readonly slots: Semaphore;
 
   private constructor(
-    private readonly client: Client,
+    private readonly link: Link,
+    private readonly conn: Connection,
+    /** "user@host:port" of the target, as messages name it. */
     readonly host: string,
     private readonly log: Logger,
+    private readonly redact: Redact,
   ) {
-    client.on("close", () => (this.closed = true));
+    this.slots = new Semaphore(conn.maxSessions);
+    const { target, jump } = link;
+    // After the handshake, errors (a reset, a failed keepalive) only mean the connection
+    // is gone; 'close' follows. Without a listener Node would throw them.
+    const gone = (why: string) => {
+      if (!this.closed) log.debug(`ssh ${connectionKey(conn)}: ${why}`);
+      this.closed = true;
+    };
+    target.on("error", (e: Error) => gone(`connection error: ${redact(e.message)}`));
+    target.on("end", () => gone("connection ended"));
+    target.on("close", () => {
+      gone("connection closed");
+      jump?.end(); // the jump connection only exists to carry this one
+    });
+    jump?.on("error", (e: Error) => gone(`jump host connection error: ${redact(e.message)}`));
+    jump?.on("close", () => {
+      gone("jump host connection closed");
+      target.end();
+    });
   }
 
   get isOpen(): boolean {
     return !this.closed;
   }
 
-  static open(c: Connection, log: Logger): Promise<SshSession> {
-    const id = connectionKey(c);
-    const check = hostKeyCheck(c);
-    let refused: string | undefined;
-    const config: ConnectConfig = {
-      host: c.host,
-      port: c.port,
-      username: c.user,
-      readyTimeout: c.connectTimeoutMs,
-      keepaliveInterval: 15_000,
-      hostVerifier: (key: Buffer) => {
-        if (check.verify(key)) return true;
-        refused = check.refusal(key);
-        return false;
-      },
-    };
-    if (c.privateKey) config.privateKey = c.privateKey;
-    if (c.privateKeyPassphrase !== undefined) config.passphrase = c.privateKeyPassphrase;
-    if (c.password !== undefined) config.password = c.password;
-
-    return new Promise((resolve, reject) => {
-      const client = new Client();
-      const started = Date.now();
-      client
-        .once("ready", () => {
-          log.debug(`ssh ${id}: connected in ${Date.now() - started} ms`);
-          resolve(new SshSession(client, id, log));
-        })
-        .once("error", (err: Error & { level?: string }) => {
-          client.end();
-          // ssh2 reports a refused host key as a handshake failure; say what really happened.
-          if (refused) reject(new SshError(id, "host-key", refused));
-          else reject(new SshError(id, classify(err), err.message, { cause: err }));
-        });
-      try {
-        client.connect(config);
-      } catch (err) {
-        // Synchronous failures are bad key material: never echo the key itself.
-        reject(new SshError(id, "authentication", `cannot use the configured credentials: ${(err as Error).message}`));
-      }
+  /** Dials (with retries for network failures), verifies host keys, authenticates. */
+  static async open(c: Connection, log: Logger, opts: OpenOptions = {}): Promise<SshSession> {
+    const redact = redactor(connectionSecrets(c));
+    const safeLog = redactingLogger(log, redact);
+    const id = endpointId(c);
+    const started = Date.now();
+    const link = await dialWithRetries(id, c.dialAttempts, safeLog, () => dialOnce(c, safeLog, redact, opts)).catch((e: unknown) => {
+      throw redactError(e, redact);
     });
+    safeLog.debug(`ssh ${connectionKey(c)}: connected in ${Date.now() - started} ms`);
+    return new SshSession(link, c, id, safeLog, redact);
   }
 
   /** Runs argv on the host; resolves with the exit status whatever it is. */
-  exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
-    const command = toCommandLine(argv);
+  async exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    const timeoutMs = opts.timeoutMs ?? this.conn.operationTimeoutMs;
+    const deadline = Date.now() + timeoutMs;
     const shown = displayArgv(argv);
-    const started = Date.now();
-    return new Promise((resolve, reject) => {
-      this.client.exec(command, (err, channel) => {
-        if (err) return reject(new SshError(this.host, "transport", `cannot open a channel for ${shown}: ${err.message}`, { cause: err }));
-        const out: Buffer[] = [];
-        const errOut: Buffer[] = [];
-        let exitCode: number | null = null;
-        let signal: string | undefined;
-        const timer =
-          opts.timeoutMs !== undefined
-            ? setTimeout(() => {
-                channel.close();
-                reject(new SshError(this.host, "timeout", `${shown} did not finish within ${opts.timeoutMs} ms`));
-              }, opts.timeoutMs)
-            : undefined;
-        channel.on("data", (d: Buffer) => out.push(d));
-        channel.stderr.on("data", (d: Buffer) => errOut.push(d));
-        channel.on("exit", (code: number | null, sig?: string) => {
-          exitCode = code;
-          signal = sig;
-        });
-        channel.on("close", () => {
-          if (timer) clearTimeout(timer);
-          const result: ExecResult = { exitCode, stdout: Buffer.concat(out), stderr: Buffer.concat(errOut), durationMs: Date.now() - started };
-          if (signal) result.signal = signal;
-          this.log.debug(`ssh ${this.host}: ${shown} → exit ${exitCode ?? signal} in ${result.durationMs} ms`);
-          resolve(result);
-        });
-        channel.end(opts.stdin);
-      });
+    const sudo = opts.privileged ? sudoMode(this.conn) : undefined;
+    const command = toCommandLine(sudo ? sudoArgv(argv, sudo) : argv);
+    // Queueing counts against the time limit, but an operation that never left the queue
+    // was never sent: a plain timeout, not an ambiguous one.
+    const release = await this.slots.acquire(AbortSignal.timeout(timeoutMs)).catch(() => {
+      throw new SshError(this.host, "timeout", `${shown} did not start within ${timeoutMs} ms: all ${this.slots.limit} sessions stayed busy`);
     });
+    try {
+      const run = {
+        client: this.link.target,
+        host: this.host,
+        command,
+        shown,
+        user: this.conn.user,
+        deadline,
+        timeoutMs,
+        isOpen: () => this.isOpen,
+        log: this.log,
+        redact: this.redact,
+      };
+      return await runOnChannel({ ...run, ...(opts.stdin !== undefined && { stdin: opts.stdin }), ...(sudo && { sudo }) });
+    } catch (e) {
+      throw redactError(e, this.redact);
+    } finally {
+      release();
+    }
   }
 
   /** Like exec, but a non-zero exit becomes a RemoteCommandError. */
   async run(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
     const r = await this.exec(argv, opts);
-    if (r.exitCode !== 0) throw new RemoteCommandError(this.host, displayArgv(argv), r.exitCode, r.stderr.toString());
+    if (r.exitCode !== 0) throw new RemoteCommandError(this.host, displayArgv(argv), r.exitCode, this.redact(r.stderr.toString()));
     return r;
   }
 
+  /** Closes the connection, and the jump host's with it. */
   close(): void {
     this.closed = true;
-    this.client.end();
+    this.link.target.end();
+    this.link.jump?.end();
   }
 }

@@ -6,7 +6,7 @@ log() { echo "[toolchain/system] $*" >&2; }
 declare -A need=(
   [qemu-system-x86_64]=qemu-system-x86 [sshd:/usr/sbin/sshd]=openssh-server [ssh]=openssh-client
   [ssh-keygen]=openssh-client [busybox:/bin/busybox]=busybox-static [setpriv]=util-linux
-  [cpio]=cpio [python3:/usr/bin/python3]=python3 [ip:/usr/sbin/ip]=iproute2
+  [sudo:/usr/bin/sudo]=sudo [cpio]=cpio [python3:/usr/bin/python3]=python3 [ip:/usr/sbin/ip]=iproute2
 )
 missing=()
 for k in "${!need[@]}"; do

@@ -1,7 +1,9 @@
 // The SSH layer against a real OpenSSH server on loopback.
 import assert from "node:assert/strict";
 import { connectionSchema, type ConnectionInput } from "../../provider/ssh/connection";
-import { SshSession } from "../../provider/ssh/session";
+import { SshSession, isAmbiguous } from "../../provider/ssh/session";
+import { parseHostKeyPin } from "../../provider/ssh/hostkey";
+import { Capture } from "../support/capture";
 import { SshError, RemoteCommandError } from "../../provider/errors";
 import { SessionPool } from "../../provider/ssh/pool";
 import { silentLogger } from "../../provider/log";
@@ -36,7 +38,7 @@ describe("ssh: session against a real OpenSSH server", function () {
   });
 
   it("accepts the host key pinned as a SHA256 fingerprint", async () => {
-    const fp = (await import("../../provider/ssh/hostkey")).parseHostKeyPin(sshd.hostKey.publicKey).fingerprint;
+    const fp = parseHostKeyPin(sshd.hostKey.publicKey).fingerprint;
     const s = await open({ ...conn, hostKey: fp });
     s.close();
   });
@@ -81,7 +83,52 @@ describe("ssh: session against a real OpenSSH server", function () {
   });
 
   it("a refused port is a retryable transport error", async () => {
-    await assert.rejects(open({ ...conn, port: 1 }), (e: unknown) => e instanceof SshError && e.kind === "transport" && e.retryable);
+    await assert.rejects(open({ ...conn, port: 1, dialAttempts: 1 }), (e: unknown) => e instanceof SshError && e.kind === "transport" && e.retryable);
+  });
+
+  it("insecureSkipHostKeyCheck accepts an unknown key and warns on every connection, naming the offered fingerprint", async () => {
+    const { hostKey: _omit, ...unpinned } = conn;
+    const log = new Capture();
+    const fp = parseHostKeyPin(sshd.hostKey.publicKey).fingerprint;
+    for (let i = 0; i < 2; i++) {
+      const s = await SshSession.open(connectionSchema.parse({ ...unpinned, insecureSkipHostKeyCheck: true }), log);
+      assert.equal((await s.run(["echo", "ok"])).stdout.toString(), "ok\n");
+      s.close();
+    }
+    const warnings = log.lines.filter((l) => l.startsWith("warn: "));
+    assert.equal(warnings.length, 2, log.text());
+    for (const w of warnings) assert.ok(w.includes(`host key verification is DISABLED for root@127.0.0.1:${sshd.port} (offered ${fp})`), w);
+  });
+
+  it("refuses insecureSkipHostKeyCheck together with a pinned hostKey", () => {
+    const r = connectionSchema.safeParse({ ...conn, insecureSkipHostKeyCheck: true });
+    assert.ok(!r.success);
+    assert.deepEqual(r.error.issues[0]!.path, ["insecureSkipHostKeyCheck"]);
+  });
+
+  it("an operation over its time limit is an ambiguous timeout; the session stays usable", async () => {
+    const s = await open(conn);
+    try {
+      const started = Date.now();
+      await assert.rejects(s.exec(["sleep", "3"], { timeoutMs: 1000 }), (e: unknown) => {
+        assert.ok(isAmbiguous(e) && e.kind === "timeout", String(e));
+        assert.equal(e.message, `ssh root@127.0.0.1:${sshd.port}: sleep 3 did not finish within 1000 ms; the operation may or may not have been applied on the host`);
+        return true;
+      });
+      assert.ok(Date.now() - started < 2500);
+      assert.equal((await s.run(["echo", "still"])).stdout.toString(), "still\n");
+    } finally {
+      s.close();
+    }
+  });
+
+  it("operationTimeoutMs is the default time limit", async () => {
+    const s = await open({ ...conn, operationTimeoutMs: 1000 });
+    try {
+      await assert.rejects(s.exec(["sleep", "3"]), (e: unknown) => isAmbiguous(e) && e.kind === "timeout");
+    } finally {
+      s.close();
+    }
   });
 
   it("the pool shares one connection among concurrent operations", async () => {
