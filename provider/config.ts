@@ -5,7 +5,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { ConnectionInput } from "./ssh/connection";
 
 export const CONFIG_NAMESPACE = "netkit";
-export const CREDENTIAL_KEYS = ["privateKey", "privateKeyPassphrase", "password"] as const;
+export const CREDENTIAL_KEYS = ["privateKey", "privateKeyPassphrase", "password", "agent"] as const;
 
 export function credentialsFrom(config: { get(key: string): string | undefined }): Partial<ConnectionInput> {
   const out: Partial<Record<(typeof CREDENTIAL_KEYS)[number], string>> = {};

@@ -54,7 +54,8 @@ export async function runRelay(session: SshSession, req: RelayRequest): Promise<
     ),
   };
   // -I: ignore the host's PYTHON* environment and user site; -S: skip site (faster start).
-  const r = await session.exec(["python3", "-I", "-S", "-c", relaySource()], { stdin: JSON.stringify(wire) });
+  // Netlink changes need CAP_NET_ADMIN: privileged runs through sudo when the connection says so.
+  const r = await session.exec(["python3", "-I", "-S", "-c", relaySource()], { stdin: JSON.stringify(wire), privileged: true });
   if (r.exitCode !== 0) {
     const err = r.stderr.toString().trim();
     const missing = r.exitCode === 127 || /python3: (command )?not found/.test(err);

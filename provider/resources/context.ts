@@ -2,7 +2,9 @@
 // logger, and outputs without undefined members.
 import { connectionSchema, type Connection, type ConnectionInput } from "../ssh/connection";
 import { configuredCredentials, hostFacts, sessionPool } from "../runtime";
-import { CapabilityError } from "../errors";
+import { CapabilityError, NetkitError } from "../errors";
+import { isAmbiguous } from "../ssh/ambiguous";
+import { deleteNetkit, type DeviceRef } from "./netkit-host";
 import type { SshSession } from "../ssh/session";
 import type { Logger } from "../log";
 import { engineLogger } from "../engine-log";
@@ -47,4 +49,25 @@ export async function requireCapabilities(session: SshSession, need: { single?: 
   if (!f.netkit) throw new CapabilityError(`${f.host}: kernel ${f.kernelRelease} has no netkit driver (CONFIG_NETKIT, Linux 6.7 or later)`);
   if (need.single && !f.netkitSingle)
     throw new CapabilityError(`${f.host}: kernel ${f.kernelRelease} has no netkit single mode (IFLA_NETKIT_PAIRING, Linux 7.1 or later); NetkitSingle needs it`);
+}
+
+/**
+ * Runs a create; if the connection dropped after the request was sent (the kernel may or may
+ * not have made the device), reconnects, re-reads the host and deletes what the create may
+ * have left, so that a re-run starts clean. Nothing is retried blindly.
+ */
+export async function createOrClean<T>(conn: ConnectionInput, ref: DeviceRef, what: string, create: () => Promise<T>): Promise<T> {
+  try {
+    return await create();
+  } catch (err) {
+    if (!isAmbiguous(err)) throw err;
+    const session = await sessionFor(conn);
+    const left = await deleteNetkit(session, ref);
+    throw new NetkitError(
+      `${session.host}: the connection dropped while creating ${what}; ` +
+        (left === "deleted" ? "the device it had made was deleted again" : "no device was left behind") +
+        "; nothing changed on the host, re-run to create it",
+      { cause: err },
+    );
+  }
 }

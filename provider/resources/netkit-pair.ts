@@ -8,7 +8,7 @@ import { netkitPairSpec as spec } from "./netkit-pair.spec";
 import { netnsPath } from "./fields";
 import { changeNetkit, createNetkit, deleteNetkit, readNetkit, type DeviceRef, type NetkitDevices, type NetkitLink } from "./netkit-host";
 import { mismatch, specDriven } from "./spec-driven";
-import { defined, deviceId, observedInputs, providerLog, requireCapabilities, sessionFor } from "./context";
+import { createOrClean, defined, deviceId, observedInputs, providerLog, requireCapabilities, sessionFor } from "./context";
 import { inputKeys } from "../spec/resource";
 
 type Inputs = InputsOf<typeof spec>;
@@ -88,7 +88,7 @@ export const netkitPairProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
     const session = await sessionFor(i.connection);
     await requireCapabilities(session, {});
     const r = refs(i);
-    const d = await createNetkit(session, {
+    const d = await createOrClean(i.connection, r.primary, `netkit pair ${i.name}`, () => createNetkit(session, {
       primary: r.primary,
       peer: r.peer,
       create: {
@@ -106,7 +106,7 @@ export const netkitPairProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
       primaryUp: i.up,
       peerUp: i.peerUp,
       verify: (p, q, release) => verify(i, p, q, release),
-    });
+    }));
     return { id: deviceId(i.connection, i.name), outs: outputs(i, d.primary, d.peer) };
   },
 

@@ -8,7 +8,7 @@ import { netkitSingleSpec as spec } from "./netkit-single.spec";
 import { netnsPath } from "./fields";
 import { changeNetkit, createNetkit, deleteNetkit, readNetkit, type DeviceRef, type NetkitLink } from "./netkit-host";
 import { mismatch, specDriven } from "./spec-driven";
-import { defined, deviceId, observedInputs, providerLog, requireCapabilities, sessionFor } from "./context";
+import { createOrClean, defined, deviceId, observedInputs, providerLog, requireCapabilities, sessionFor } from "./context";
 import { inputKeys } from "../spec/resource";
 
 type Inputs = InputsOf<typeof spec>;
@@ -57,7 +57,7 @@ export const netkitSingleProvider: pulumi.dynamic.ResourceProvider<Inputs, Outpu
     const session = await sessionFor(i.connection);
     await requireCapabilities(session, { single: true });
     const r = ref(i);
-    const d = await createNetkit(session, {
+    const d = await createOrClean(i.connection, r, `netkit device ${i.name}`, () => createNetkit(session, {
       primary: r,
       create: {
         mode: i.mode,
@@ -68,7 +68,7 @@ export const netkitSingleProvider: pulumi.dynamic.ResourceProvider<Inputs, Outpu
       },
       primaryUp: i.up,
       verify: (p, _q, release) => verify(i, p, release),
-    });
+    }));
     return { id: deviceId(i.connection, i.name, i.netns), outs: outputs(i, d.primary) };
   },
 

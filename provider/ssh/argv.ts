@@ -17,7 +17,14 @@ export function toCommandLine(argv: readonly string[]): string {
   return argv.map(quoteWord).join(" ");
 }
 
-/** Human-readable form for logs and errors, with control characters escaped. */
+/** Longest word shown whole in logs and errors; longer ones (a script) are abbreviated. */
+const SHOWN = 80;
+
+/**
+ * Human-readable form for logs and errors: control characters escaped, and a long word (such
+ * as the relay's source) cut to its first line and its size, so errors stay readable.
+ */
 export function displayArgv(argv: readonly string[]): string {
-  return toCommandLine(argv).replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+  const shown = argv.map((w) => (w.length > SHOWN ? `${w.split("\n")[0]!.slice(0, SHOWN)}…(${Buffer.byteLength(w)} bytes)` : w));
+  return toCommandLine(shown).replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }

@@ -21,6 +21,11 @@ describe("unit: ssh/argv", () => {
     assert.throws(() => toCommandLine([]), /empty/);
   });
 
+  it("abbreviates long words (scripts) for display", () => {
+    const script = "# first line\n" + "x".repeat(500);
+    assert.equal(displayArgv(["python3", "-c", script]), `python3 -c '# first line…(513 bytes)'`);
+  });
+
   it("escapes control characters for display", () => {
     assert.equal(displayArgv(["echo", "a\nb\x1b"]), "echo 'a\\x0ab\\x1b'");
   });
