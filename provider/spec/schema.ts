@@ -13,6 +13,7 @@ type JsonSchema = { type?: string; enum?: unknown[]; const?: unknown; default?: 
 export interface PulumiProperty {
   type?: string;
   $ref?: string;
+  oneOf?: Array<{ type?: string; $ref?: string }>;
   description: string;
   default?: unknown;
   secret?: boolean;
@@ -27,6 +28,10 @@ function jsonOf(s: z.ZodType): JsonSchema {
   return z.toJSONSchema(s, { io: "input", unrepresentable: "any" }) as JsonSchema;
 }
 
+function scalarType(js: JsonSchema): string {
+  return js.type === "integer" ? "integer" : js.type === "number" ? "number" : js.type === "boolean" ? "boolean" : "string";
+}
+
 function limits(js: JsonSchema): string {
   const parts: string[] = [];
   if (js.minimum !== undefined && js.maximum !== undefined) parts.push(`${js.minimum}-${js.maximum}`);
@@ -38,10 +43,19 @@ function property(name: string, s: z.ZodType, acc: Collected): PulumiProperty {
   const inner = unwrap(s);
   const js = jsonOf(s);
   const p: PulumiProperty = { description: meta.description };
+  const typeName = name.charAt(0).toUpperCase() + name.slice(1);
   if (inner instanceof z.ZodObject) {
-    const typeName = name.charAt(0).toUpperCase() + name.slice(1);
     acc.types[token(typeName)] = objectType(inner, meta.description, acc);
     p.$ref = `#/types/${token(typeName)}`;
+  } else if (inner instanceof z.ZodUnion) {
+    // e.g. sudo: true | { password }: a scalar or a named object type.
+    p.oneOf = (inner.options as z.ZodType[]).map((o) => {
+      if (o instanceof z.ZodObject) {
+        acc.types[token(`${typeName}Options`)] = objectType(o, meta.description, acc);
+        return { $ref: `#/types/${token(`${typeName}Options`)}` };
+      }
+      return { type: scalarType(jsonOf(o)) };
+    });
   } else if (meta.enumName) {
     const values = js.enum ?? (js.const !== undefined ? [js.const] : []);
     const existing = acc.types[token(meta.enumName)] as { enum: Array<{ value: unknown }> } | undefined;
@@ -49,7 +63,7 @@ function property(name: string, s: z.ZodType, acc: Collected): PulumiProperty {
     acc.types[token(meta.enumName)] = { type: "string", enum: merged.map((value) => ({ value })) };
     p.$ref = `#/types/${token(meta.enumName)}`;
   } else {
-    p.type = js.type === "integer" ? "integer" : js.type === "number" ? "number" : js.type === "boolean" ? "boolean" : "string";
+    p.type = scalarType(js);
     p.description += limits(js);
   }
   if (js.default !== undefined) p.default = js.default;
