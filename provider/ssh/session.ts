@@ -13,6 +13,10 @@ import { handshake } from "./handshake";
 import { forwardThrough } from "./jump";
 import { connectionSecrets, redactError, redactor, redactingLogger, type Redact } from "./redact";
 import { Semaphore } from "./semaphore";
+import { isAmbiguous } from "./ambiguous";
+
+/** Attempts to open a channel the server refused (nothing ran): see exec. */
+const CHANNEL_OPEN_ATTEMPTS = 5;
 import { sudoArgv, sudoMode } from "./sudo";
 
 export type { ExecResult } from "./channel";
@@ -134,7 +138,20 @@ export class SshSession {
         log: this.log,
         redact: this.redact,
       };
-      return await runOnChannel({ ...run, ...(opts.stdin !== undefined && { stdin: opts.stdin }), ...(sudo && { sudo }) });
+      const once = () => runOnChannel({ ...run, ...(opts.stdin !== undefined && { stdin: opts.stdin }), ...(sudo && { sudo }) });
+      // sshd frees a session slot a moment after the client saw the previous channel close,
+      // so a fast succession can meet MaxSessions briefly. A refused open ran nothing: it is
+      // safe to try again (never so for an ambiguous failure).
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await once();
+        } catch (e) {
+          const refusedOpen = e instanceof SshError && !isAmbiguous(e) && /Channel open failure/.test(e.message) && this.isOpen;
+          if (!refusedOpen || attempt >= CHANNEL_OPEN_ATTEMPTS || Date.now() + 100 * attempt > run.deadline) throw e;
+          this.log.debug(`ssh ${this.host}: channel refused (${attempt}/${CHANNEL_OPEN_ATTEMPTS}); retrying`);
+          await new Promise((r) => setTimeout(r, 100 * attempt));
+        }
+      }
     } catch (e) {
       throw redactError(e, this.redact);
     } finally {

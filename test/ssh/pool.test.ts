@@ -43,12 +43,13 @@ describe("ssh: pool, channel limit and dropped connections", function () {
   it("why the bound matters: beyond the server's MaxSessions, channels are refused (before anything runs: not ambiguous)", async () => {
     const s = await SshSession.open(connectionSchema.parse({ ...conn, maxSessions: 40 }), log);
     try {
-      const outcomes = await Promise.allSettled(Array.from({ length: 20 }, () => s.run(["sleep", "0.5"])));
+      // Commands outlast the provider's brief retry of refused opens (~1 s), so refusals surface.
+      const outcomes = await Promise.allSettled(Array.from({ length: 20 }, () => s.run(["sleep", "3"])));
       const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === "rejected").map((o) => log.record(o.reason) as Error);
       assert.ok(refused.length > 0, "the server allowed more than its MaxSessions");
       for (const e of refused) {
         assert.ok(e instanceof SshError && e.kind === "transport" && !isAmbiguous(e), String(e));
-        assert.match(e.message, /cannot start sleep 0\.5: .*open failed/);
+        assert.match(e.message, /cannot start sleep 3: .*open failed/);
       }
     } finally {
       s.close();

@@ -131,6 +131,10 @@ export async function startSshd(opts: SshdOptions | string[] = {}): Promise<Loop
     "KbdInteractiveAuthentication no",
     `AllowTcpForwarding ${o.allowTcpForwarding ? "yes" : "no"}`,
     "LogLevel VERBOSE",
+    // bash sources ~/.bashrc for SSH commands only in a top-level shell (SHLVL < 2). This
+    // machine's root .bashrc runs pyenv init, which under concurrency waits up to 60 s on
+    // a lock and writes to stderr; the fixture's sessions must not depend on rc files.
+    "SetEnv SHLVL=1",
     `MaxSessions ${o.maxSessions ?? 64}`,
     "MaxStartups 64",
     ...(o.extraConfig ?? []),
