@@ -42,6 +42,8 @@ for (const [name, n] of Object.entries(osConstants.errno)) {
   // ENOTSUP and EOPNOTSUPP share 95 on Linux; the kernel means EOPNOTSUPP.
   if (!errnoNames.has(n) || name === "EOPNOTSUPP") errnoNames.set(n, name);
 }
+// Linux errnos that libuv's table lacks but the kernel's netlink answers use.
+for (const [n, name] of [[64, "ENONET"]] as const) if (!errnoNames.has(n)) errnoNames.set(n, name);
 export function errnoName(n: number): string {
   return errnoNames.get(n) ?? `errno ${n}`;
 }

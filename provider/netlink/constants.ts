@@ -47,14 +47,36 @@ export const IFLA = {
   NUM_RX_QUEUES: 32,
   CARRIER: 33,
   LINK_NETNSID: 37,
-  MIN_MTU: 51,
-  MAX_MTU: 52,
-  PERM_ADDRESS: 55,
+  MIN_MTU: 50,
+  MAX_MTU: 51,
+  PERM_ADDRESS: 54,
+  /** Present only on devices with a parent (a bus device): physical NICs, netdevsim. */
+  PARENT_DEV_NAME: 56,
+  PARENT_DEV_BUS_NAME: 57,
 } as const;
 
 export const IFLA_INFO = { KIND: 1, DATA: 2 } as const;
 
 export const NETNSA = { NSID: 1, PID: 2, FD: 3 } as const;
+/** NETNSA_NSID_NOT_ASSIGNED: RTM_GETNSID's answer when the peer netns has no id here. */
+export const NSID_NOT_ASSIGNED = -1;
+/** struct rtgenmsg (one byte) padded to NLMSG_ALIGN: the header of RTM_*NSID messages. */
+export const RTGENMSG_LEN = 4;
+
+// Generic netlink (include/uapi/linux/genetlink.h)
+export const GENL_ID_CTRL = 16;
+export const GENLMSGHDR_LEN = 4;
+export const CTRL_CMD_GETFAMILY = 3;
+export const CTRL_ATTR = { FAMILY_ID: 1, FAMILY_NAME: 2, VERSION: 3, HDRSIZE: 4, MAXATTR: 5, OPS: 6 } as const;
+export const CTRL_ATTR_OP = { ID: 1, FLAGS: 2 } as const;
+
+// The "netdev" generic netlink family (include/uapi/linux/netdev.h, Linux 7.1+ for leasing)
+export const NETDEV_FAMILY_NAME = "netdev";
+export const NETDEV_FAMILY_VERSION = 1;
+export const NETDEV_CMD = { QUEUE_GET: 10, QUEUE_CREATE: 16 } as const;
+export const NETDEV_QUEUE_TYPE = { RX: 0, TX: 1 } as const;
+export const NETDEV_A_QUEUE = { ID: 1, IFINDEX: 2, TYPE: 3, NAPI_ID: 4, DMABUF: 5, IO_URING: 6, XSK: 7, LEASE: 8 } as const;
+export const NETDEV_A_LEASE = { IFINDEX: 1, QUEUE: 2, NETNS_ID: 3 } as const;
 
 /** IFLA_NETKIT_* (IFLA_INFO_DATA of kind "netkit"). */
 export const IFLA_NETKIT = {

@@ -30,6 +30,8 @@ export interface Link {
   /** IFLA_LINK_NETNSID: the peer's netns as an nsid of this device's netns. */
   linkNetnsId?: number;
   kind?: string;
+  /** IFLA_PARENT_DEV_NAME: the bus device behind a physical NIC; virtual devices have none. */
+  parentDevice?: string;
   /** Raw IFLA_INFO_DATA of the kind. */
   data?: AttrMap;
 }
@@ -113,6 +115,7 @@ export function parseLink(m: NlMessage): Link {
   set("linkIfindex", readU32(a, IFLA.LINK));
   const nsid = a.get(IFLA.LINK_NETNSID);
   if (nsid) link.linkNetnsId = nsid.readInt32LE(0);
+  set("parentDevice", readStr(a, IFLA.PARENT_DEV_NAME));
   const li = readNested(a, IFLA.LINKINFO);
   if (li) {
     set("kind", readStr(li, IFLA_INFO.KIND));

@@ -8,7 +8,13 @@ import { decodeMessages, parseStatus } from "../../../provider/netlink/message";
 import { parseLink, getLinkRequest, changeLinkRequest, newLinkRequest, bufferToMac, macToBuffer } from "../../../provider/netlink/link";
 import { decodeNetkitInfo, netkitNewLinkRequest } from "../../../provider/netlink/netkit";
 import { decodeAttrs, encodeAttrs, nest, u32, str, u16, readNested, readStr, readU32, readU16 } from "../../../provider/netlink/attributes";
-import { IFLA, IFLA_INFO, IFLA_NETKIT, IFINFOMSG_LEN, NLA_F_NESTED, RTM_NEWLINK } from "../../../provider/netlink/constants";
+import { IFLA, IFLA_INFO, IFLA_NETKIT, IFINFOMSG_LEN, NETDEV_A_QUEUE, NETDEV_CMD, NLA_F_NESTED, RTM_NEWLINK } from "../../../provider/netlink/constants";
+import { getFamilyRequest, parseFamily } from "../../../provider/netlink/genl";
+import { parseQueue, parseQueueCreateReply, queueCreateRequest, queueGetDumpRequest } from "../../../provider/netlink/netdev";
+import { dumpNsidsRequest, getNsidRequest, isNsidMessage, lowestFreeNsid, newNsidRequest, parseNsid } from "../../../provider/netlink/nsid";
+import { classifyNetdevFamily } from "../../../provider/host/preflight";
+import { errnoName } from "../../../provider/host/relay";
+import { leaseHint } from "../../../provider/resources/rxq-lease";
 
 interface Case {
   request: string;
@@ -124,5 +130,80 @@ describe(`unit: netlink codec on replies captured from Linux ${fixture.kernel}`,
     assert.throws(() => decodeAttrs(Buffer.from([0xff, 0x00, 0x01, 0x00])), /malformed/);
     assert.throws(() => decodeMessages(Buffer.from("ffffffff000000000000000000000000", "hex")), /malformed/);
     assert.equal(bufferToMac(macToBuffer("02:ab:00:00:00:0f")), "02:ab:00:00:00:0f");
+  });
+});
+
+describe(`unit: generic netlink and queue leasing codec on replies captured from Linux ${fixture.kernel}`, () => {
+  const familyId = () => parseFamily(replies("getFamilyNetdev")[0]!).id;
+  const queues = () => replies("queueGetDump").filter((m) => m.type === familyId()).map(parseQueue);
+  const nicIfindex = () => queues()[0]!.ifindex;
+  const nsidReply = (name: string) => parseNsid(replies(name).find(isNsidMessage)!);
+
+  it("GETFAMILY resolves the netdev family and its ops: queue-create (16) is the leasing probe", () => {
+    const f = parseFamily(replies("getFamilyNetdev")[0]!);
+    assert.equal(f.name, "netdev");
+    assert.equal(f.version, 1);
+    assert.ok(f.id >= 16, "allocated above the reserved ids");
+    assert.ok(f.ops.has(NETDEV_CMD.QUEUE_GET) && f.ops.has(NETDEV_CMD.QUEUE_CREATE));
+    assert.deepEqual(classifyNetdevFamily(replies("getFamilyNetdev")[0]), { queueLease: true, netdevFamilyId: f.id });
+    assert.equal(c("getFamilyUnknown").errno, 2, "an unknown family is ENOENT");
+    assert.deepEqual(classifyNetdevFamily(undefined), { queueLease: false });
+  });
+
+  it("netns ids: none at first, RTM_NEWNSID assigns one, a second is refused, the dump lists it", () => {
+    assert.equal(nsidReply("getNsidUnassigned"), -1);
+    assert.equal(nsidReply("getNsid"), 5);
+    assert.deepEqual(replies("dumpNsids").filter(isNsidMessage).map(parseNsid), [5]);
+    assert.equal(c("newNsidAgain").extack, "Peer netns already has a nsid assigned");
+    assert.equal(lowestFreeNsid([0, 1, 3]), 2);
+    assert.equal(lowestFreeNsid([]), 0);
+  });
+
+  it("queue-create answers the lessee's new queue index: 1 for a device's first lease", () => {
+    assert.equal(parseQueueCreateReply(replies("queueCreate")[0]!), 1);
+    assert.equal(parseQueueCreateReply(replies("queueCreateNetns")[0]!), 1);
+  });
+
+  it("queue-get dumped on the NIC names each lessee; NETNS_ID only when it lives in another netns", () => {
+    const rx = queues().filter((q) => q.type === "rx");
+    assert.deepEqual(rx.map((q) => q.id), [0, 1, 2, 3]);
+    const single = linkOf("getSingle").ifindex;
+    const inNetns = linkOf("getSingleNetns").ifindex;
+    assert.deepEqual(rx[1]!.lease, { ifindex: single, queueId: 1 });
+    assert.deepEqual(rx[2]!.lease, { ifindex: inNetns, queueId: 1, netnsId: nsidReply("getNsidOfCap2") });
+    assert.equal(rx[0]!.lease, undefined);
+    assert.equal(rx[3]!.lease, undefined);
+    assert.ok(rx.every((q) => !q.xsk && !q.memoryProvider));
+    assert.ok(queues().some((q) => q.type === "tx"));
+  });
+
+  it("the encoders still produce the requests that kernel accepted (both nests NLA_F_NESTED)", () => {
+    const id = familyId();
+    const nic = nicIfindex();
+    const now: Record<string, Buffer> = {
+      getFamilyNetdev: getFamilyRequest("netdev"),
+      getNsidUnassigned: getNsidRequest(100),
+      newNsid: newNsidRequest(100, 5),
+      dumpNsids: dumpNsidsRequest(),
+      queueCreate: queueCreateRequest(id, { ifindex: linkOf("getSingle").ifindex, leaseIfindex: nic, leaseQueue: 1 }),
+      queueCreateNetns: queueCreateRequest(id, { ifindex: linkOf("getSingleNetns").ifindex, leaseIfindex: nic, leaseQueue: 2, netnsId: 5 }),
+      queueGetDump: queueGetDumpRequest(id, nic),
+    };
+    for (const [name, bytes] of Object.entries(now)) assert.equal(bytes.toString("hex"), c(name).request, name);
+    const [m] = decodeMessages(now.queueCreateNetns!);
+    const payload = m!.payload.subarray(4);
+    // IFINDEX (8 bytes), TYPE (8 bytes), then the LEASE nest whose QUEUE nest follows LEASE.IFINDEX.
+    assert.equal(payload.readUInt16LE(16 + 2), NETDEV_A_QUEUE.LEASE | NLA_F_NESTED);
+    assert.equal(payload.readUInt16LE(16 + 4 + 8 + 2), 2 | NLA_F_NESTED);
+  });
+
+  it("every refusal the kernel gave carries a hint saying what to do", () => {
+    for (const name of ["queueCreateBusy", "queueCreateRange", "queueCreatePrimary", "queueCreateNoSpare", "queueCreateVirtualLessor", "queueCreateUnknownNsid"]) {
+      const k = c(name);
+      assert.notEqual(k.errno, 0, name);
+      assert.ok(leaseHint(errnoName(k.errno), k.extack), name);
+    }
+    assert.match(leaseHint("EINVAL", c("queueCreateNoSpare").extack)!, /numRxQueues/);
+    assert.match(leaseHint("EOPNOTSUPP", c("queueCreatePrimary").extack)!, /peer/);
   });
 });
