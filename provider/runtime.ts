@@ -23,7 +23,7 @@ export function hostFacts(session: SshSession, log: Logger): Promise<HostFacts> 
   let f = facts.get(session.host);
   if (!f) {
     f = probeHost(session).then((h) => {
-      log.debug(`preflight ${h.host}: kernel ${h.kernelRelease}, netkit ${h.netkit ? "yes" : "no"}, single mode ${h.netkitSingle ? "yes" : "no"}`);
+      log.debug(`preflight ${h.host}: kernel ${h.kernelRelease}, netkit ${h.netkit ? "yes" : "no"}, single mode ${h.netkitSingle ? "yes" : "no"}, queue leasing ${h.queueLease ? "yes" : "no"}`);
       return h;
     });
     // A failed preflight (e.g. a dropped connection) is retried on the next operation.

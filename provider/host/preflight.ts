@@ -1,11 +1,13 @@
 // Per-host preflight, once per host per run: kernel release, python3 (the relay runs at all),
-// netkit and netkit single mode. Capabilities are probed from the kernel's own answers,
-// never inferred from version numbers, and the probe can never create a device: it sends
-// a netkit RTM_NEWLINK whose attributes fail validation on every kernel.
+// netkit, netkit single mode and RX queue leasing. Capabilities are probed from the kernel's
+// own answers, never inferred from version numbers, and the probe can never create a device:
+// it sends a netkit RTM_NEWLINK whose attributes fail validation on every kernel. Leasing is
+// read from the generic netlink controller: the "netdev" family's op list names queue-create.
 import { u32, u8 } from "../netlink/attributes";
-import { IFLA_NETKIT } from "../netlink/constants";
+import { IFLA_NETKIT, NETDEV_CMD, NETDEV_FAMILY_NAME, NETLINK_GENERIC } from "../netlink/constants";
+import { getFamilyRequest, parseFamily } from "../netlink/genl";
 import { newLinkRequest } from "../netlink/link";
-import type { NlStatus } from "../netlink/message";
+import type { NlMessage, NlStatus } from "../netlink/message";
 import type { SshSession } from "../ssh/session";
 import { runRelay } from "./relay";
 
@@ -14,6 +16,10 @@ export interface HostFacts {
   kernelRelease: string;
   netkit: boolean;
   netkitSingle: boolean;
+  /** The netdev genl family has queue-create (RX queue leasing, Linux 7.1+). */
+  queueLease: boolean;
+  /** The netdev family's id on this host (genl ids are assigned at boot), when it exists. */
+  netdevFamilyId?: number;
 }
 
 const PRIMARY_REJECTED = "Primary attribute is read-only";
@@ -35,11 +41,31 @@ export function classifyProbe(status: NlStatus | undefined): { netkit: boolean; 
   return { netkit, netkitSingle: netkit && status?.message !== PRIMARY_REJECTED };
 }
 
+/**
+ * What CTRL_CMD_GETFAMILY "netdev" says about leasing: the family's id, and whether its op
+ * list has queue-create. A kernel without the family answers ENOENT (no reply message).
+ */
+export function classifyNetdevFamily(reply: NlMessage | undefined): { queueLease: boolean; netdevFamilyId?: number } {
+  if (!reply) return { queueLease: false };
+  const family = parseFamily(reply);
+  return { queueLease: family.ops.has(NETDEV_CMD.QUEUE_CREATE), netdevFamilyId: family.id };
+}
+
 export async function probeHost(session: SshSession): Promise<HostFacts> {
-  const [release, probe] = await runRelay(session, {
+  const [release, probe, netdev] = await runRelay(session, {
     stopOnError: false,
-    ops: [{ read: "/proc/sys/kernel/osrelease" }, { netlink: netkitProbeRequest() }],
+    ops: [
+      { read: "/proc/sys/kernel/osrelease" },
+      { netlink: netkitProbeRequest() },
+      { netlink: getFamilyRequest(NETDEV_FAMILY_NAME), proto: NETLINK_GENERIC },
+    ],
   });
   const kernelRelease = release?.kind === "data" ? release.data.toString().trim() : "unknown";
-  return { host: session.host, kernelRelease, ...classifyProbe(probe?.kind === "netlink" ? probe.status : undefined) };
+  const familyReply = netdev?.kind === "netlink" && netdev.status.errno === 0 ? netdev.messages[0] : undefined;
+  return {
+    host: session.host,
+    kernelRelease,
+    ...classifyProbe(probe?.kind === "netlink" ? probe.status : undefined),
+    ...classifyNetdevFamily(familyReply),
+  };
 }

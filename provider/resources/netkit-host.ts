@@ -3,7 +3,8 @@
 // create is transactional: if anything after the kernel made the device fails, the device
 // is deleted again before the error is reported.
 import { CapabilityError, NetkitError, NetlinkError } from "../errors";
-import { runRelay, errnoName, FIRST_NS_FD, type RelayOp, type RelayResult } from "../host/relay";
+import { errnoName, FIRST_NS_FD, type RelayOp, type RelayResult } from "../host/relay";
+import { RelayBatch, type BatchResults } from "../host/batch";
 import { changeLinkRequest, delLinkRequest, getLinkRequest, parseLink, type Link, type LinkChange } from "../netlink/link";
 import { decodeNetkitInfo, netkitNewLinkRequest, netkitPolicyChangeRequest, type NetkitCreate, type NetkitInfo, type NetkitPolicy } from "../netlink/netkit";
 import type { SshSession } from "../ssh/session";
@@ -24,28 +25,6 @@ const ENOENT = 2;
 
 function where(d: DeviceRef): string {
   return d.netns ? `${d.name} (netns ${d.netns})` : d.name;
-}
-
-class Batch {
-  readonly ops: RelayOp[] = [{ read: "/proc/sys/kernel/osrelease" }];
-  readonly labels: string[] = ["read kernel release"];
-  add(label: string, op: RelayOp): number {
-    this.ops.push(op);
-    this.labels.push(label);
-    return this.ops.length - 1;
-  }
-}
-
-interface BatchResult {
-  results: RelayResult[];
-  release: string;
-}
-
-async function run(session: SshSession, b: Batch, stopOnError = true): Promise<BatchResult> {
-  const results = await runRelay(session, { ops: b.ops, stopOnError });
-  const first = results[0];
-  const release = first?.kind === "data" ? first.data.toString().trim() : "unknown";
-  return { results, release };
 }
 
 const HINTS: Record<string, string> = {
@@ -71,7 +50,7 @@ function failure(session: SshSession, label: string, r: RelayResult, release: st
   return new NetlinkError(session.host, label, errno, name, message, HINTS[name]);
 }
 
-function firstFailure(b: Batch, res: BatchResult, session: SshSession): NetkitError | undefined {
+function firstFailure(b: RelayBatch, res: BatchResults, session: SshSession): NetkitError | undefined {
   for (let i = 0; i < res.results.length; i++) {
     const r = res.results[i]!;
     if (r.kind === "oserror" || (r.kind === "netlink" && r.status.errno !== 0)) return failure(session, b.labels[i]!, r, res.release);
@@ -113,7 +92,7 @@ export interface NetkitDevices {
 }
 
 export async function createNetkit(session: SshSession, c: CreateNetkit): Promise<NetkitDevices> {
-  const b = new Batch();
+  const b = new RelayBatch();
   // Devices created in another netns refer to it by an fd the relay opens first.
   let nextFd = FIRST_NS_FD;
   const create: NetkitCreate = { ...c.create, primary: { ...c.create.primary } };
@@ -131,7 +110,7 @@ export async function createNetkit(session: SshSession, c: CreateNetkit): Promis
   const readPrimary = b.add(`read ${where(c.primary)}`, getOp(c.primary));
   const readPeer = c.peer ? b.add(`read ${where(c.peer)}`, getOp(c.peer)) : -1;
 
-  const res = await run(session, b);
+  const res = await b.run(session);
   const err = firstFailure(b, res, session);
   const made = res.results[created]?.kind === "netlink" && (res.results[created] as { status: { errno: number } }).status.errno === 0;
   const primary = linkOf(res.results[readPrimary]);
@@ -152,9 +131,9 @@ export async function createNetkit(session: SshSession, c: CreateNetkit): Promis
 /** Deletes what a failed create made; the original error says whether that worked. */
 async function rollback(session: SshSession, d: DeviceRef, cause: NetkitError): Promise<void> {
   try {
-    const b = new Batch();
+    const b = new RelayBatch();
     b.add(`delete ${where(d)}`, d.netns ? { netlink: delLinkRequest(d.name), netns: d.netns } : { netlink: delLinkRequest(d.name) });
-    const res = await run(session, b);
+    const res = await b.run(session);
     const err = firstFailure(b, res, session);
     cause.message += err ? `; rolling back failed too, delete ${where(d)} by hand: ${err.message}` : `; the device was deleted again`;
   } catch (e) {
@@ -164,10 +143,10 @@ async function rollback(session: SshSession, d: DeviceRef, cause: NetkitError): 
 
 /** Reads devices; a device (or netns) that does not exist reads as undefined. */
 export async function readNetkit(session: SshSession, primary: DeviceRef, peer?: DeviceRef): Promise<Partial<NetkitDevices> & { release: string }> {
-  const b = new Batch();
+  const b = new RelayBatch();
   const i = b.add(`read ${where(primary)}`, getOp(primary));
   const j = peer ? b.add(`read ${where(peer)}`, getOp(peer)) : -1;
-  const res = await run(session, b, false);
+  const res = await b.run(session, false);
   const absent = (r: RelayResult | undefined) =>
     (r?.kind === "netlink" && r.status.errno === ENODEV) || (r?.kind === "oserror" && r.errno === ENOENT);
   for (const [k, label] of [[i, b.labels[i]!], [j, b.labels[j] ?? ""]] as const) {
@@ -193,7 +172,7 @@ export interface ChangeNetkit {
 
 /** In-place changes, then a read-back; the first refusal stops the batch. */
 export async function changeNetkit(session: SshSession, c: ChangeNetkit): Promise<NetkitDevices> {
-  const b = new Batch();
+  const b = new RelayBatch();
   // Going down before other changes and up after them avoids traffic on half-set devices.
   const order = (ref: DeviceRef, ch: LinkChange | undefined, phase: "pre" | "post") => {
     if (!ch) return;
@@ -212,7 +191,7 @@ export async function changeNetkit(session: SshSession, c: ChangeNetkit): Promis
   if (c.peer) order(c.peer, c.peerChange, "post");
   const i = b.add(`read ${where(c.primary)}`, getOp(c.primary));
   const j = c.peer ? b.add(`read ${where(c.peer)}`, getOp(c.peer)) : -1;
-  const res = await run(session, b);
+  const res = await b.run(session);
   const err = firstFailure(b, res, session);
   if (err) throw err;
   const primary = linkOf(res.results[i]);
@@ -230,9 +209,9 @@ export async function deleteNetkit(session: SshSession, d: DeviceRef): Promise<"
   if (!now.primary) return "gone";
   if (now.primary.kind !== "netkit" || !now.primary.netkit?.primary)
     throw new NetkitError(`${session.host}: ${where(d)} is not a netkit primary device (kind ${now.primary.kind ?? "none"}); refusing to delete it`);
-  const b = new Batch();
+  const b = new RelayBatch();
   b.add(`delete ${where(d)}`, d.netns ? { netlink: delLinkRequest(d.name), netns: d.netns } : { netlink: delLinkRequest(d.name) });
-  const res = await run(session, b);
+  const res = await b.run(session);
   const r = res.results[1];
   if (r?.kind === "netlink" && r.status.errno === ENODEV) return "gone";
   const err = firstFailure(b, res, session);

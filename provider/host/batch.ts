@@ -1,0 +1,54 @@
+// A batch of labelled relay ops: one SSH round trip. The kernel release is read first in
+// every batch so that errors can name it; each op keeps a label that says, in an error,
+// which step failed ("create the lease of eth1 queue 3 on nk0 (netns pod1)").
+import type { SshSession } from "../ssh/session";
+import { errnoName, runRelay, type RelayOp, type RelayResult } from "./relay";
+
+export class RelayBatch {
+  readonly ops: RelayOp[] = [{ read: "/proc/sys/kernel/osrelease" }];
+  readonly labels: string[] = ["read kernel release"];
+
+  /** Adds an op; the returned index finds its result. */
+  add(label: string, op: RelayOp): number {
+    this.ops.push(op);
+    this.labels.push(label);
+    return this.ops.length - 1;
+  }
+
+  async run(session: SshSession, stopOnError = true): Promise<BatchResults> {
+    const results = await runRelay(session, { ops: this.ops, stopOnError });
+    const first = results[0];
+    return new BatchResults(this.labels, results, first?.kind === "data" ? first.data.toString().trim() : "unknown");
+  }
+}
+
+export class BatchResults {
+  constructor(
+    readonly labels: readonly string[],
+    readonly results: readonly RelayResult[],
+    readonly release: string,
+  ) {}
+
+  at(i: number): RelayResult | undefined {
+    return i < 0 ? undefined : this.results[i];
+  }
+
+  /** The errno of a failed op (netlink or OS), 0 for success, undefined if it did not run. */
+  errno(i: number): number | undefined {
+    const r = this.at(i);
+    if (r?.kind === "netlink") return r.status.errno;
+    if (r?.kind === "oserror") return r.errno;
+    if (r?.kind === "ok" || r?.kind === "data") return 0;
+    return undefined;
+  }
+
+  /** The index of the first op that failed, or -1. */
+  firstFailed(): number {
+    return this.results.findIndex((r) => r.kind === "oserror" || (r.kind === "netlink" && r.status.errno !== 0));
+  }
+
+  /** "EBUSY" for errno 16, and so on. */
+  errnoName(i: number): string {
+    return errnoName(this.errno(i) ?? 0);
+  }
+}
