@@ -1,6 +1,7 @@
 // pulumi-netkit: the SDK's public surface.
 export { NetkitPair, type NetkitPairArgs } from "./netkit-pair";
 export { NetkitSingle, type NetkitSingleArgs } from "./netkit-single";
+export { RxqBinding, type RxqBindingArgs } from "./rxq-binding";
 export type { ConnectionInput } from "../provider/ssh/connection";
 import type { ConnectionInput } from "../provider/ssh/connection";
 import type { DeepInput } from "./resource";

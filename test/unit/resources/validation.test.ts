@@ -3,10 +3,12 @@ import assert from "node:assert/strict";
 import { checkInputs, UNKNOWN } from "../../../provider/spec/check";
 import { netkitPairSpec } from "../../../provider/resources/netkit-pair.spec";
 import { netkitSingleSpec } from "../../../provider/resources/netkit-single.spec";
+import { rxqBindingSpec } from "../../../provider/resources/rxq-binding.spec";
 
 const connection = { host: "10.0.0.1", privateKey: "k" };
 const pair = { connection, name: "nk0", peerName: "nk0p" };
 const single = { connection, name: "nks0" };
+const binding = { connection, deviceName: "nks0", netns: "pod1", nic: "eth1", nicQueue: 3 };
 
 type Case = [title: string, inputs: Record<string, unknown>, property: string, reason: RegExp];
 
@@ -62,8 +64,24 @@ const singleCases: Case[] = [
   ["2 TX queues on a single device", { ...single, numTxQueues: 2 }, "numTxQueues", /<=1/],
 ];
 
+const bindingCases: Case[] = [
+  ["missing device name", { ...binding, deviceName: undefined }, "deviceName", /string/],
+  ["device name too long", { ...binding, deviceName: "d".repeat(16) }, "deviceName", /15 bytes/],
+  ["missing NIC", { ...binding, nic: undefined }, "nic", /string/],
+  ["NIC name with /", { ...binding, nic: "eth/1" }, "nic", /"\/"/],
+  ["negative queue", { ...binding, nicQueue: -1 }, "nicQueue", />=0/],
+  ["fractional queue", { ...binding, nicQueue: 1.5 }, "nicQueue", /integer|int/],
+  ["queue above u16", { ...binding, nicQueue: 65536 }, "nicQueue", /<=65535/],
+  ["queue as a string", { ...binding, nicQueue: "3" }, "nicQueue", /number/],
+  ["self lease in one netns", { connection, deviceName: "eth1", nic: "eth1", nicQueue: 0 }, "nic", /must differ from deviceName/],
+  ["relative netns path", { ...binding, netns: "pods/x" }, "netns", /netns name/],
+  ["ifindex 0", { ...binding, deviceIfindex: 0 }, "deviceIfindex", />=1/],
+  ["an output given as input", { ...binding, queueId: 1 }, "queueId", /not a field of RxqBinding/],
+  ["the SDK's device option reaching the provider", { ...binding, device: "x" }, "device", /not a field of RxqBinding/],
+];
+
 describe("unit: input validation (check)", () => {
-  for (const [spec, cases] of [[netkitPairSpec, pairCases], [netkitSingleSpec, singleCases]] as const) {
+  for (const [spec, cases] of [[netkitPairSpec, pairCases], [netkitSingleSpec, singleCases], [rxqBindingSpec, bindingCases]] as const) {
     for (const [title, inputs, property, reason] of cases) {
       it(`${spec.name}: ${title} → ${property}`, () => {
         const r = checkInputs(spec, inputs);
@@ -85,6 +103,12 @@ describe("unit: input validation (check)", () => {
     assert.equal(r.inputs.connection.user, "root");
     assert.equal((r.inputs as Record<string, unknown>).__provider, "x", "engine keys pass through");
     assert.deepEqual(checkInputs(netkitSingleSpec, { ...single, netns: "pod-1", mode: "l2", numRxQueues: 3 }).failures, []);
+  });
+
+  it("RxqBinding: valid inputs pass; equal names are fine in different namespaces", () => {
+    assert.deepEqual(checkInputs(rxqBindingSpec, binding).failures, []);
+    assert.deepEqual(checkInputs(rxqBindingSpec, { ...binding, deviceName: "eth1", deviceIfindex: 7 }).failures, []);
+    assert.deepEqual(checkInputs(rxqBindingSpec, { connection, deviceName: "nk0", nic: "eth1", nicQueue: 0 }).failures, [], "netns defaults to the host's");
   });
 
   it("values unknown during preview are left for later; the rest is still checked", () => {

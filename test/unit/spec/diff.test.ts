@@ -4,6 +4,9 @@ import { diffState } from "../../../provider/spec/diff";
 import { checkInputs } from "../../../provider/spec/check";
 import { netkitPairSpec } from "../../../provider/resources/netkit-pair.spec";
 import { netkitSingleSpec } from "../../../provider/resources/netkit-single.spec";
+import { rxqBindingSpec } from "../../../provider/resources/rxq-binding.spec";
+import { rxqBindingProvider } from "../../../provider/resources/rxq-binding";
+import { UNKNOWN } from "../../../provider/spec/check";
 import type { ResourceSpec } from "../../../provider/spec/resource";
 
 const connection = { host: "10.0.0.1", privateKey: "k", hostKey: "SHA256:" + "a".repeat(43) };
@@ -86,5 +89,39 @@ describe("unit: diff (update vs replace)", () => {
       const d = diffState(netkitSingleSpec, base, norm(netkitSingleSpec, { connection, name: "s0", netns: "pod", [f]: v }));
       assert.deepEqual(d.replaces, rep ? [f] : [], f);
     }
+  });
+
+  describe("RxqBinding: the kernel cannot change a lease, so every field replaces", () => {
+    const base = { connection, deviceName: "nk0", netns: "pod", nic: "eth1", nicQueue: 1, deviceIfindex: 5 };
+    const olds = { ...norm(rxqBindingSpec, base), queueId: 1, nicIfindex: 3, deviceNetnsId: 0, hostNetnsId: 0 };
+    for (const [f, v] of [["deviceName", "nk1"], ["netns", "pod2"], ["nic", "eth2"], ["nicQueue", 2], ["deviceIfindex", 6]] as const) {
+      it(`RxqBinding.${f} → replace (delete first)`, async () => {
+        const d = await rxqBindingProvider.diff!("id", olds as never, norm(rxqBindingSpec, { ...base, [f]: v }) as never);
+        assert.deepEqual([d.changes, d.replaces, d.deleteBeforeReplace], [true, [f], true]);
+      });
+    }
+
+    it("new credentials update in place; another host replaces", async () => {
+      const cred = await rxqBindingProvider.diff!("id", olds as never, norm(rxqBindingSpec, { ...base, connection: { ...connection, privateKey: "k2" } }) as never);
+      assert.deepEqual([cred.changes, cred.replaces], [true, []]);
+      const host = await rxqBindingProvider.diff!("id", olds as never, norm(rxqBindingSpec, { ...base, connection: { ...connection, host: "10.0.0.9" } }) as never);
+      assert.deepEqual(host.replaces, ["connection"]);
+    });
+
+    it("the device's ifindex, left to the kernel, is not drift; the outputs are never diffed", async () => {
+      const { deviceIfindex: _unset, ...noIfindex } = base;
+      const d = await rxqBindingProvider.diff!("id", olds as never, norm(rxqBindingSpec, noIfindex) as never);
+      assert.equal(d.changes, false);
+    });
+
+    it("values still unknown (the device being replaced) change but do not replace by themselves", async () => {
+      // As the engine asks when the device is replaced delete-before-create: the binding must
+      // not be deleted first (its lease is alive until the device goes), only afterwards.
+      const news = { ...olds, deviceName: UNKNOWN, netns: UNKNOWN, deviceIfindex: UNKNOWN };
+      const d = await rxqBindingProvider.diff!("id", olds as never, news as never);
+      assert.deepEqual([d.changes, d.replaces], [true, []]);
+      const mixed = await rxqBindingProvider.diff!("id", olds as never, { ...news, nicQueue: 2 } as never);
+      assert.deepEqual(mixed.replaces, ["nicQueue"], "a known change still replaces");
+    });
   });
 });

@@ -1,0 +1,17 @@
+// `pulumi up` entry point; needs Linux 7.1+ on the host (netkit single mode, queue leasing).
+// Config: host, privateKey (secret), hostKey, netns, nic, queues (e.g. "3,4").
+import * as pulumi from "@pulumi/pulumi";
+import { afXdpQueues } from "./program";
+
+const config = new pulumi.Config();
+export const { podIfindex, xskIfindex, xskQueues, hostNetnsId } = afXdpQueues({
+  connection: {
+    host: config.require("host"),
+    port: config.getNumber("port") ?? 22,
+    privateKey: config.requireSecret("privateKey"),
+    hostKey: config.require("hostKey"),
+  },
+  netns: config.get("netns") ?? "pod1",
+  nic: config.require("nic"),
+  queues: (config.get("queues") ?? "1,2").split(",").map(Number),
+});

@@ -1,0 +1,125 @@
+// CRUD of RxqBinding. Leasing is probed (the netdev family's op list), never assumed.
+//
+// Deletion is honest: the kernel has no op that releases one lease; a lease ends when its
+// netkit device is unregistered. So delete succeeds when the lease is already gone (the
+// device, its netns or the NIC went away, or the device was re-created) and otherwise fails,
+// saying how to release it. Bindings made with the SDK's `device` option are `deletedWith`
+// their device: when both go in one update the engine skips this delete altogether.
+import type * as pulumi from "@pulumi/pulumi";
+import { CapabilityError, NetkitError } from "../errors";
+import { hostFacts } from "../runtime";
+import { UNKNOWN } from "../spec/check";
+import { diffState } from "../spec/diff";
+import { inputKeys, type InputsOf, type OutputsOf } from "../spec/resource";
+import type { SshSession } from "../ssh/session";
+import { defined, deviceId, observedInputs, providerLog, sessionFor } from "./context";
+import { netnsPath } from "./fields";
+import { createLease, readLease } from "./rxq-host";
+import { describe, where, type Lease, type LeaseTarget } from "./rxq-lease";
+import { rxqBindingSpec as spec } from "./rxq-binding.spec";
+import { specDriven } from "./spec-driven";
+
+type Inputs = InputsOf<typeof spec>;
+type Outputs = OutputsOf<typeof spec>;
+
+function target(i: Inputs): LeaseTarget {
+  return defined({ deviceName: i.deviceName, netns: i.netns ? netnsPath(i.netns) : undefined, deviceIfindex: i.deviceIfindex, nic: i.nic, nicQueue: i.nicQueue });
+}
+
+function outputs(i: Inputs, l: Lease): Outputs {
+  return defined({
+    ...i,
+    deviceIfindex: l.deviceIfindex,
+    queueId: l.queueId,
+    nicIfindex: l.nicIfindex,
+    deviceNetnsId: l.deviceNetnsId,
+    hostNetnsId: l.hostNetnsId,
+  });
+}
+
+function leaseOf(o: Outputs): Lease {
+  return defined({ queueId: o.queueId, deviceIfindex: o.deviceIfindex!, nicIfindex: o.nicIfindex, deviceNetnsId: o.deviceNetnsId, hostNetnsId: o.hostNetnsId });
+}
+
+/** The netdev family id, or why leasing is impossible on this host. */
+async function leasing(session: SshSession): Promise<{ familyId: number } | { missing: string }> {
+  const f = await hostFacts(session, providerLog);
+  if (!f.netkit) return { missing: `kernel ${f.kernelRelease} has no netkit driver (CONFIG_NETKIT, Linux 6.7 or later)` };
+  if (!f.queueLease || f.netdevFamilyId === undefined)
+    return { missing: `kernel ${f.kernelRelease} has no RX queue leasing (the netdev generic netlink family has no queue-create op; Linux 7.1 or later)` };
+  return { familyId: f.netdevFamilyId };
+}
+
+const hasUnknown = (v: unknown): boolean =>
+  v === UNKNOWN || (Array.isArray(v) ? v.some(hasUnknown) : !!v && typeof v === "object" && Object.values(v).some(hasUnknown));
+
+/** Why the lease cannot be deleted on its own, and what releases it. */
+function cannotRelease(session: SshSession, t: LeaseTarget, l: Lease): NetkitError {
+  return new NetkitError(
+    `${session.host}: cannot delete ${describe(t)} (its queue ${l.queueId} there): the kernel has no operation that releases one lease; ` +
+      `it ends only when ${where(t)} is deleted (or its netns, or the NIC, goes away). To release it, delete the netkit device in the same update ` +
+      "(a binding created with the SDK's `device` option, or with `deletedWith: <device>`, is then left to the device's deletion), " +
+      "or replace the device (`pulumi up --replace <device URN>`), which re-creates its remaining bindings on the new device. " +
+      "To stop managing the lease but keep it, `pulumi state delete <binding URN>`.",
+  );
+}
+
+export const rxqBindingProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs> = {
+  ...specDriven(spec),
+
+  /**
+   * The spec's diff, except that a value still unknown does not by itself replace. The engine
+   * asks this (with the dependent inputs unknown) when the netkit device is about to be
+   * replaced delete-before-create; answering "replace" would make it delete the binding
+   * first, while the device and its lease still exist, which must fail. Left alone, the
+   * binding sees the new device's ifindex once it is known and is replaced then: its old
+   * lease ended with the old device. A preview therefore shows such a binding as an update.
+   */
+  async diff(_id, olds, news) {
+    const d = diffState(spec, olds as unknown as Record<string, unknown>, news as unknown as Record<string, unknown>);
+    const unknown = Object.entries(news).filter(([, v]) => hasUnknown(v)).map(([k]) => k);
+    return { ...d, replaces: (d.replaces ?? []).filter((k) => !unknown.includes(k)) };
+  },
+
+  async create(i) {
+    const session = await sessionFor(i.connection);
+    const l = await leasing(session);
+    if ("missing" in l) throw new CapabilityError(`${session.host}: ${l.missing}; RxqBinding needs it`);
+    const lease = await createLease(session, l.familyId, target(i));
+    return { id: `${deviceId(i.connection, i.deviceName, i.netns)}/rxq-${i.nic}-${i.nicQueue}`, outs: outputs(i, lease) };
+  },
+
+  async read(id, props) {
+    if (!props) throw new Error(`${spec.name} ${id}: reading needs the resource's connection and names (import is not supported)`);
+    const session = await sessionFor(props.connection);
+    const l = await leasing(session);
+    // Without the op no lease can exist on this kernel.
+    const st = "missing" in l ? { present: false as const, why: l.missing } : await readLease(session, l.familyId, target(props), leaseOf(props));
+    if (!st.present) {
+      providerLog.info(`${id}: lease gone: ${st.why}`);
+      return { id: "", props: {} as Outputs };
+    }
+    if (st.note) providerLog.debug(`${id}: ${st.note}`);
+    const outs = outputs(props, st.lease);
+    return { id, props: outs, inputs: observedInputs(inputKeys(spec), outs) };
+  },
+
+  /** Only the connection's credentials can change in place: re-read with them. */
+  async update(_id, olds, news) {
+    const session = await sessionFor(news.connection);
+    const l = await leasing(session);
+    if ("missing" in l) throw new CapabilityError(`${session.host}: ${l.missing}`);
+    const st = await readLease(session, l.familyId, target(news), leaseOf(olds));
+    if (!st.present) throw new NetkitError(`${session.host}: ${describe(target(news))} is gone (${st.why}): run \`pulumi refresh\`, then \`pulumi up\` re-creates it`);
+    return { outs: outputs(news, st.lease) };
+  },
+
+  async delete(id, props) {
+    const session = await sessionFor(props.connection);
+    const l = await leasing(session);
+    const t = target(props);
+    const st = "missing" in l ? { present: false as const, why: l.missing } : await readLease(session, l.familyId, t, leaseOf(props));
+    if (st.present) throw cannotRelease(session, t, st.lease);
+    providerLog.info(`${id}: nothing to release: ${st.why}`);
+  },
+};

@@ -1,0 +1,177 @@
+// RX queue lease operations on one host, over the relay. The netns sequence (README, "Queue
+// leasing"): queue-create resolves the netkit ifindex in the requesting socket's netns and
+// the NIC's ifindex in the netns that LEASE.NETNS_ID names *as seen from that netns*. A device
+// already inside a pod's netns therefore leases from a socket in the pod's netns, passing the
+// nsid under which the pod's netns knows the host's. If the pod's netns has none, one is
+// assigned first (RTM_NEWNSID, like `ip netns set`): the lowest free id, the kernel's own
+// choice for `auto`. Nothing is moved between namespaces and no device goes down.
+//
+// Two round trips per create: a survey (links, netns ids, a queue-get dump) that finds
+// refusals early, then [assign nsid,] queue-create and a queue-get read-back.
+import { isAmbiguous } from "../ssh/ambiguous";
+import { NetkitError, NetlinkError } from "../errors";
+import { RelayBatch, type BatchResults } from "../host/batch";
+import { FIRST_NS_FD, type RelayOp, type RelayResult } from "../host/relay";
+import { NETLINK_GENERIC, NSID_NOT_ASSIGNED } from "../netlink/constants";
+import { getLinkRequest, parseLink } from "../netlink/link";
+import { decodeNetkitInfo } from "../netlink/netkit";
+import { parseQueue, parseQueueCreateReply, queueCreateRequest, queueGetDumpRequest, type QueueInfo } from "../netlink/netdev";
+import { dumpNsidsRequest, getNsidRequest, isNsidMessage, lowestFreeNsid, newNsidRequest, parseNsid } from "../netlink/nsid";
+import type { SshSession } from "../ssh/session";
+import { describe, leaseHint, leaseState, precheck, where, type Lease, type LeaseState, type LeaseTarget, type Survey } from "./rxq-lease";
+
+const ENOENT = 2;
+const ENODEV = 19;
+/** The relay's own netns (the host's), opened as an fd for NETNSA_FD. */
+const HOST_NS = "/proc/self/ns/net";
+const HOST_NS_FD = FIRST_NS_FD;
+const DEVICE_NS_FD = FIRST_NS_FD + 1;
+
+/** An op on a socket in the device's netns. Dumps end with NLMSG_DONE, not an ACK: say which. */
+function inDevice(t: LeaseTarget, netlink: Buffer, proto = 0, dump = false): RelayOp {
+  return t.netns ? { netlink, netns: t.netns, proto, dump } : { netlink, proto, dump };
+}
+
+/** A queue-get dump, in the host's netns. */
+function queueDump(familyId: number, ifindex?: number): RelayOp {
+  return { netlink: queueGetDumpRequest(familyId, ifindex), proto: NETLINK_GENERIC, dump: true };
+}
+
+/** The error for op i: host, operation, errno, the kernel's extack and what to do. */
+function failure(session: SshSession, res: BatchResults, i: number): NetkitError {
+  const r = res.at(i);
+  const label = res.labels[i] ?? "relay op";
+  if (r?.kind === "oserror") return new NetkitError(`${session.host}: ${label} failed: ${r.path ? `${r.path}: ` : ""}${res.errnoName(i)} (${r.message})`);
+  if (r?.kind !== "netlink") return new NetkitError(`${session.host}: ${label} failed: no result`);
+  const name = res.errnoName(i);
+  return new NetlinkError(session.host, label, r.status.errno, name, r.status.message, leaseHint(name, r.status.message));
+}
+
+function messages(r: RelayResult | undefined) {
+  return r?.kind === "netlink" && r.status.errno === 0 ? r.messages : [];
+}
+
+function linkOf(r: RelayResult | undefined): Survey["device"] {
+  const m = messages(r)[0];
+  if (!m) return undefined;
+  const link: NonNullable<Survey["device"]> = parseLink(m);
+  if (link.kind === "netkit" && link.data) link.netkit = decodeNetkitInfo(link.data);
+  return link;
+}
+
+function nsidOf(r: RelayResult | undefined): number | undefined {
+  const m = messages(r).find(isNsidMessage);
+  const id = m ? parseNsid(m) : undefined;
+  return id === undefined || id === NSID_NOT_ASSIGNED ? undefined : id;
+}
+
+function queuesOf(r: RelayResult | undefined): QueueInfo[] {
+  return messages(r).map(parseQueue);
+}
+
+/** Opens the two netns fds that RTM_*NSID requests name (fds do not outlive one relay run). */
+function openNamespaces(b: RelayBatch, t: LeaseTarget): number {
+  if (!t.netns) return -1;
+  b.add("open the host's netns", { openNetns: HOST_NS, fd: HOST_NS_FD });
+  return b.add(`open netns ${t.netns}`, { openNetns: t.netns, fd: DEVICE_NS_FD });
+}
+
+interface Surveyed {
+  survey: Survey;
+  /** nsids the device's netns has assigned (create only). */
+  usedNsids: number[];
+  release: string;
+}
+
+/**
+ * One batch: both links, a queue-get dump of every device that is up in the host's netns
+ * (lessees of this NIC and of others: enough to find every early refusal), then both nsids.
+ * The nsids are read after the dump because filling LEASE.NETNS_ID may assign one.
+ */
+async function survey(session: SshSession, familyId: number, t: LeaseTarget, forCreate: boolean): Promise<Surveyed> {
+  const b = new RelayBatch();
+  const ns = openNamespaces(b, t);
+  const nic = b.add(`read NIC ${t.nic}`, { netlink: getLinkRequest(t.nic) });
+  const dev = b.add(`read ${where(t)}`, inDevice(t, getLinkRequest(t.deviceName)));
+  const dump = b.add("dump queues (queue-get)", queueDump(familyId));
+  const devNs = t.netns ? b.add(`read the nsid of netns ${t.netns} in the host's netns`, { netlink: getNsidRequest(DEVICE_NS_FD) }) : -1;
+  const hostNs = t.netns ? b.add(`read the nsid of the host's netns in netns ${t.netns}`, inDevice(t, getNsidRequest(HOST_NS_FD))) : -1;
+  const used = t.netns && forCreate ? b.add(`list the nsids of netns ${t.netns}`, inDevice(t, dumpNsidsRequest(), 0, true)) : -1;
+  const res = await b.run(session, false);
+
+  // A missing netns or device is an answer, not a failure: the ops that needed them fail too.
+  const netnsMissing = ns >= 0 && res.errno(ns) === ENOENT;
+  const needNetns = [ns, dev, devNs, hostNs, used];
+  const tolerated = (i: number) => (netnsMissing && needNetns.includes(i)) || ((i === nic || i === dev) && res.errno(i) === ENODEV);
+  for (let i = 0; i < res.results.length; i++) if ((res.errno(i) ?? 0) !== 0 && !tolerated(i)) throw failure(session, res, i);
+
+  const s: Survey = { netnsMissing, queues: queuesOf(res.at(dump)) };
+  const device = linkOf(res.at(dev));
+  if (device) s.device = device;
+  const nicLink = linkOf(res.at(nic));
+  if (nicLink) s.nic = nicLink;
+  const d = nsidOf(res.at(devNs));
+  if (d !== undefined) s.deviceNetnsId = d;
+  const h = nsidOf(res.at(hostNs));
+  if (h !== undefined) s.hostNetnsId = h;
+  const usedNsids = messages(res.at(used)).filter(isNsidMessage).map(parseNsid).filter((x): x is number => x !== undefined);
+  return { survey: s, usedNsids, release: res.release };
+}
+
+/** Leases one NIC RX queue to the netkit device; the kernel's refusals become errors with hints. */
+export async function createLease(session: SshSession, familyId: number, t: LeaseTarget): Promise<Lease> {
+  const { survey: s, usedNsids } = await survey(session, familyId, t, true);
+  const refused = precheck(t, s);
+  if (refused) throw new NetkitError(`${session.host}: cannot create ${describe(t)}: ${refused}`);
+  const device = s.device!;
+  const nic = s.nic!;
+
+  const b = new RelayBatch();
+  openNamespaces(b, t);
+  // The host's netns as the device's netns knows it: existing, or the lowest free id.
+  const hostNetnsId = t.netns ? (s.hostNetnsId ?? lowestFreeNsid(usedNsids)) : undefined;
+  if (t.netns && s.hostNetnsId === undefined)
+    b.add(`give the host's netns the nsid ${hostNetnsId} in netns ${t.netns} (ip netns set)`, inDevice(t, newNsidRequest(HOST_NS_FD, hostNetnsId!)));
+  const req = queueCreateRequest(familyId, { ifindex: device.ifindex, leaseIfindex: nic.ifindex, leaseQueue: t.nicQueue, ...(hostNetnsId !== undefined ? { netnsId: hostNetnsId } : {}) });
+  const create = b.add(`create ${describe(t)} (queue-create)`, inDevice(t, req, NETLINK_GENERIC));
+  const dump = b.add("read the lease back (queue-get)", queueDump(familyId, nic.ifindex));
+  const devNs = t.netns ? b.add(`read the nsid of netns ${t.netns} in the host's netns`, { netlink: getNsidRequest(DEVICE_NS_FD) }) : -1;
+
+  let res: BatchResults;
+  try {
+    res = await b.run(session);
+  } catch (err) {
+    if (!isAmbiguous(err)) throw err;
+    return afterAmbiguousCreate(session, familyId, t, { deviceIfindex: device.ifindex, nicIfindex: nic.ifindex }, err);
+  }
+  if (res.errno(create) !== 0) throw failure(session, res, res.firstFailed());
+  // The lease exists from here on: no op can take it back, so report it even if the read-back failed.
+  const made: Lease = { queueId: parseQueueCreateReply(messages(res.at(create))[0]!), deviceIfindex: device.ifindex, nicIfindex: nic.ifindex };
+  if (hostNetnsId !== undefined) made.hostNetnsId = hostNetnsId;
+  if (res.errno(dump) !== 0) return made;
+  const back: Survey = { ...s, queues: queuesOf(res.at(dump)) };
+  const devNsid = nsidOf(res.at(devNs));
+  if (devNsid !== undefined) back.deviceNetnsId = devNsid;
+  const st = leaseState(t, back, made);
+  if (!st.present) throw new NetkitError(`${session.host}: the kernel accepted ${describe(t)} as queue ${made.queueId}, but queue-get does not show it: ${st.why}`);
+  return { ...st.lease, queueId: made.queueId };
+}
+
+/** The connection dropped after queue-create was sent: look whether the lease exists now. */
+async function afterAmbiguousCreate(session: SshSession, familyId: number, t: LeaseTarget, ids: { deviceIfindex: number; nicIfindex: number }, cause: unknown): Promise<Lease> {
+  const { survey: s } = await survey(session, familyId, t, false);
+  const q = s.nic?.up ? s.queues.find((x) => x.ifindex === ids.nicIfindex && x.type === "rx" && x.id === t.nicQueue) : undefined;
+  if (s.nic && !s.nic.up)
+    throw new NetkitError(`${session.host}: the connection dropped while creating ${describe(t)}, and with ${t.nic} down queue-get cannot show whether the lease was made: bring ${t.nic} up and re-run (a lease made meanwhile is then reported as already leased to this device: only deleting the device releases it)`, { cause });
+  if (q?.lease && q.lease.ifindex === ids.deviceIfindex && q.lease.netnsId === s.deviceNetnsId) {
+    const st = leaseState(t, s, { ...ids, queueId: q.lease.queueId });
+    if (st.present) return st.lease;
+  }
+  throw new NetkitError(`${session.host}: the connection dropped while creating ${describe(t)}; no lease was made, re-run to create it`, { cause });
+}
+
+/** The recorded lease as the kernel has it now (or why it is gone). */
+export async function readLease(session: SshSession, familyId: number, t: LeaseTarget, was: Lease): Promise<LeaseState> {
+  const { survey: s } = await survey(session, familyId, t, false);
+  return leaseState(t, s, was);
+}

@@ -1,0 +1,43 @@
+import * as pulumi from "@pulumi/pulumi";
+import { rxqBindingSpec } from "../provider/resources/rxq-binding.spec";
+import { NetkitPair } from "./netkit-pair";
+import { NetkitSingle } from "./netkit-single";
+import { controller, dynamicProps, withSecrets, type ArgsOf, type OutputPropsOf } from "./resource";
+
+type SpecArgs = ArgsOf<typeof rxqBindingSpec>;
+type DeviceKeys = "connection" | "deviceName" | "netns" | "deviceIfindex";
+
+/**
+ * Either `device` (recommended) or `deviceName` (+ `netns`). With `device` the binding takes
+ * the device's name, netns, ifindex and connection from it (a pair's *peer*) and is
+ * `deletedWith` it: removing the device and its bindings together deletes the device only,
+ * which ends its leases. A re-created device re-creates its bindings.
+ */
+export type RxqBindingArgs = Omit<SpecArgs, DeviceKeys> &
+  Partial<Pick<SpecArgs, DeviceKeys>> & {
+    /** The netkit device that receives the queue: a NetkitSingle, or a NetkitPair (its peer). */
+    device?: NetkitSingle | NetkitPair;
+  };
+
+function fromDevice(name: string, device: NetkitSingle | NetkitPair, args: Omit<RxqBindingArgs, "device">): SpecArgs {
+  for (const k of ["deviceName", "netns", "deviceIfindex"] as const)
+    if (args[k] !== undefined) throw new Error(`RxqBinding ${name}: ${k} comes from \`device\`; give one or the other`);
+  const side =
+    device instanceof NetkitPair
+      ? { deviceName: device.peerName, netns: device.peerNetns, deviceIfindex: device.peerIfindex }
+      : { deviceName: device.name, netns: device.netns, deviceIfindex: device.ifindex };
+  return { ...args, ...side, connection: args.connection ?? device.connection } as SpecArgs;
+}
+
+/** A NIC RX queue leased to a netkit device (Linux 7.1+); see README, "Queue leasing". */
+export interface RxqBinding extends OutputPropsOf<typeof rxqBindingSpec> {}
+export class RxqBinding extends pulumi.dynamic.Resource {
+  constructor(name: string, args: RxqBindingArgs, opts?: pulumi.CustomResourceOptions) {
+    const { device, ...rest } = args;
+    const resolved = device ? fromDevice(name, device, rest) : (rest as SpecArgs);
+    if (resolved.deviceName === undefined) throw new Error(`RxqBinding ${name}: give \`device\` (a NetkitSingle or NetkitPair) or \`deviceName\``);
+    if (resolved.connection === undefined) throw new Error(`RxqBinding ${name}: give \`connection\` (or \`device\`, whose connection it then uses)`);
+    const options = device ? { deletedWith: device, ...opts } : opts;
+    super(controller("rxqBindingProvider"), name, dynamicProps(rxqBindingSpec, resolved), withSecrets(options), "netkit", "RxqBinding");
+  }
+}

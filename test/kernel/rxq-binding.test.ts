@@ -1,0 +1,224 @@
+// RxqBinding's controller against the real 7.2 kernel with netdevsim NICs: leases to a single
+// device and to a pair's peer, inside a pod netns (the nsid sequence) and in the host's,
+// every early and kernel refusal, and refresh/delete after the device or the NIC went away.
+// Effects are checked apart from our codec: sysfs RX queue counts of the netkit devices,
+// `ip netns list-id`, and links that the kernel itself removed.
+import assert from "node:assert/strict";
+import { rxqBindingProvider as provider } from "../../provider/resources/rxq-binding";
+import { rxqBindingSpec } from "../../provider/resources/rxq-binding.spec";
+import { netkitSingleProvider } from "../../provider/resources/netkit-single";
+import { netkitSingleSpec } from "../../provider/resources/netkit-single.spec";
+import { netkitPairProvider } from "../../provider/resources/netkit-pair";
+import { netkitPairSpec } from "../../provider/resources/netkit-pair.spec";
+import { hostFacts } from "../../provider/runtime";
+import { sessionFor } from "../../provider/resources/context";
+import { silentLogger } from "../../provider/log";
+import { connectionTo, onHost, sharedHost } from "../support/shared-host";
+import { checked, linkNames, sysfs } from "../support/netkit";
+import { addNetdevsim, netnsIds, removeNetdevsim, rxQueueCount } from "../support/netdevsim";
+import { skipBecause } from "../support/skip";
+import type { TestHost } from "../../testhost";
+
+type Outs = Record<string, unknown>;
+
+describe("kernel: RxqBinding (queue leasing) on netdevsim", function () {
+  let host: TestHost;
+  const pod = "nkq-pod";
+  const pod2 = "nkq-pod2";
+  const NSIM0 = 7301;
+  const NSIM1 = 7302;
+  let nic0: number;
+  const devices: Record<string, Outs> = {};
+  const bindings: Record<string, Outs> = {};
+
+  const single = async (key: string, name: string, netns: string | undefined, numRxQueues: number) => {
+    const r = await netkitSingleProvider.create(checked(netkitSingleSpec, { connection: connectionTo(host), name, ...(netns ? { netns } : {}), numRxQueues }) as never);
+    devices[key] = r.outs as Outs;
+    return devices[key]!;
+  };
+  const bind = (inputs: Record<string, unknown>) => provider.create(checked(rxqBindingSpec, { connection: connectionTo(host), ...inputs }) as never);
+  const refusal = async (inputs: Record<string, unknown>, re: RegExp) => {
+    await assert.rejects(bind(inputs), (e: Error) => (assert.match(e.message, re), true));
+  };
+  const setNic = (name: string, state: "up" | "down") => onHost(host, ["ip", "link", "set", name, state]);
+
+  before(async function () {
+    host = await sharedHost();
+    const f = await hostFacts(await sessionFor(connectionTo(host)), silentLogger);
+    if (!f.queueLease) skipBecause(this, `kernel ${f.kernelRelease} has no queue-create in the netdev genl family`);
+    nic0 = await addNetdevsim(host, NSIM0, 4, "nkq-nic0");
+    await addNetdevsim(host, NSIM1, 2, "nkq-nic1");
+    for (const ns of [pod, pod2]) await onHost(host, ["ip", "netns", "add", ns]);
+  });
+
+  after(async function () {
+    for (const ns of [pod, pod2]) await onHost(host, ["ip", "netns", "del", ns]);
+    for (const d of ["nkq-h0", "nkq-p0"]) await onHost(host, ["ip", "link", "del", d]);
+    await removeNetdevsim(host, NSIM0);
+    await removeNetdevsim(host, NSIM1);
+  });
+
+  it("the preflight finds queue-create in the netdev family's op list", async function () {
+    const f = await hostFacts(await sessionFor(connectionTo(host)), silentLogger);
+    assert.equal(f.queueLease, true);
+    assert.equal(typeof f.netdevFamilyId, "number");
+  });
+
+  it("leases a NIC queue to a single device in a pod netns, assigning the nsid the pod lacked", async function () {
+    const a = await single("a", "nkq-a", pod, 3);
+    assert.equal((await netnsIds(host, pod)).size, 0, "a fresh netns knows no other netns");
+    const r = await bind({ deviceName: "nkq-a", netns: pod, nic: "nkq-nic0", nicQueue: 1 });
+    const o = (bindings.a1 = r.outs as Outs);
+    assert.equal(r.id, `${host.host}:${host.port}/${pod}/nkq-a/rxq-nkq-nic0-1`);
+    assert.deepEqual([o.queueId, o.deviceIfindex, o.nicIfindex], [1, a.ifindex, nic0]);
+    // The sequence: the pod netns now knows the host's under the id queue-create was given,
+    // and the host knows the pod's under the id queue-get reported.
+    assert.deepEqual([...(await netnsIds(host, pod)).keys()], [o.hostNetnsId]);
+    assert.equal((await netnsIds(host)).get(o.deviceNetnsId as number), pod);
+    assert.equal(await rxQueueCount(host, "nkq-a", pod), 2, "queue 0 + the leased queue 1");
+  });
+
+  it("a second lease on the same device becomes its queue 2, reusing the pod's nsid", async function () {
+    const r = await bind({ deviceName: "nkq-a", netns: pod, nic: "nkq-nic0", nicQueue: 2 });
+    bindings.a2 = r.outs as Outs;
+    assert.equal(bindings.a2.queueId, 2);
+    assert.equal(bindings.a2.hostNetnsId, bindings.a1!.hostNetnsId);
+    assert.equal((await netnsIds(host, pod)).size, 1, "no second nsid");
+    assert.equal(await rxQueueCount(host, "nkq-a", pod), 3);
+  });
+
+  it("reads both leases back as the kernel reports them", async function () {
+    for (const o of [bindings.a1!, bindings.a2!]) assert.deepEqual((await provider.read!("id", o as never)).props, o);
+  });
+
+  it("no spare RX queue: refused early, and by the kernel when the NIC is down", async function () {
+    await refusal({ deviceName: "nkq-a", netns: pod, nic: "nkq-nic0", nicQueue: 3 }, /no spare RX queue: capacity \(numRxQueues\) 3 = its own queue 0 \+ 2 leased/);
+    await setNic("nkq-nic0", "down"); // queue-get shows nothing: only the kernel can tell
+    try {
+      await refusal({ deviceName: "nkq-a", netns: pod, nic: "nkq-nic0", nicQueue: 3 }, /EINVAL \(kernel: netkit maximum queue limit reached\) — the netkit device has no spare RX queue/);
+    } finally {
+      await setNic("nkq-nic0", "up");
+    }
+    assert.equal(await rxQueueCount(host, "nkq-a", pod), 3, "nothing changed");
+    await single("one", "nkq-one", pod, 1);
+    await refusal({ deviceName: "nkq-one", netns: pod, nic: "nkq-nic0", nicQueue: 3 }, /has no spare RX queue: its RX queue capacity \(numRxQueues\) is 1/);
+  });
+
+  it("a queue already leased: refused early naming the holder, and EBUSY from the kernel", async function () {
+    const b = await single("b", "nkq-b", pod, 3);
+    await refusal({ deviceName: "nkq-b", netns: pod, nic: "nkq-nic0", nicQueue: 1 }, new RegExp(`queue 1 is already leased to the device with ifindex ${devices.a!.ifindex} in the netns with nsid \\d+ \\(its queue 1\\)`));
+    await refusal({ deviceName: "nkq-a", netns: pod, nic: "nkq-nic0", nicQueue: 1 }, /already leased to this very device as its queue 1/);
+    await setNic("nkq-nic0", "down");
+    try {
+      await refusal({ deviceName: "nkq-b", netns: pod, nic: "nkq-nic0", nicQueue: 1 }, /EBUSY \(kernel: Device queue in use due to queue leasing\)/);
+    } finally {
+      await setNic("nkq-nic0", "up");
+    }
+    assert.equal(await rxQueueCount(host, "nkq-b", pod), 1, `${String(b.name)} got nothing`);
+  });
+
+  it("a queue id out of range: refused early with the NIC's count, and ERANGE from the kernel", async function () {
+    await refusal({ deviceName: "nkq-b", netns: pod, nic: "nkq-nic0", nicQueue: 4 }, /nkq-nic0 has 4 RX queues \(0 … 3\): queue 4 is out of range/);
+    await setNic("nkq-nic0", "down");
+    try {
+      await refusal({ deviceName: "nkq-b", netns: pod, nic: "nkq-nic0", nicQueue: 4 }, /queue-create\) failed: ERANGE — the NIC has no RX queue with that index/);
+    } finally {
+      await setNic("nkq-nic0", "up");
+    }
+  });
+
+  it("leases from a second NIC: refused early, and by the kernel when that is not visible", async function () {
+    bindings.b3 = (await bind({ deviceName: "nkq-b", netns: pod, nic: "nkq-nic0", nicQueue: 3 })).outs as Outs;
+    await refusal({ deviceName: "nkq-b", netns: pod, nic: "nkq-nic1", nicQueue: 0 }, /already holds a lease from another NIC/);
+    await setNic("nkq-nic0", "down"); // the existing lease is then invisible to queue-get
+    try {
+      await refusal({ deviceName: "nkq-b", netns: pod, nic: "nkq-nic1", nicQueue: 0 }, /EOPNOTSUPP \(kernel: Leasing queues from different devices not supported\)/);
+    } finally {
+      await setNic("nkq-nic0", "up");
+    }
+    assert.equal(await rxQueueCount(host, "nkq-b", pod), 2);
+  });
+
+  it("a virtual device as the NIC, a NIC without queue management, a missing device: clear refusals", async function () {
+    await single("e", "nkq-e", pod, 2);
+    await refusal({ deviceName: "nkq-e", netns: pod, nic: "lo", nicQueue: 0 }, /lo is a virtual device/);
+    // The test host's virtio NIC has a parent but no queue management ops.
+    await refusal({ deviceName: "nkq-e", netns: pod, nic: "eth0", nicQueue: 0 }, /kernel: Lease device does not support queue management operations/);
+    await refusal({ deviceName: "nkq-e", netns: pod, nic: "nkq-e", nicQueue: 0 }, /does not exist in the host's network namespace/);
+    await refusal({ deviceName: "nkq-none", netns: pod, nic: "nkq-nic0", nicQueue: 0 }, /nkq-none \(netns .*\) does not exist/);
+    await refusal({ deviceName: "nkq-a", netns: "nkq-nope", nic: "nkq-nic0", nicQueue: 0 }, /netns .*nkq-nope does not exist/);
+  });
+
+  it("a pair: the primary is refused, the peer in its pod netns takes the lease", async function () {
+    const r = await netkitPairProvider.create(
+      checked(netkitPairSpec, { connection: connectionTo(host), name: "nkq-p0", peerName: "eth0", peerNetns: pod2, peerNumRxQueues: 2 }) as never,
+    );
+    devices.pair = r.outs as Outs;
+    await refusal({ deviceName: "nkq-p0", nic: "nkq-nic0", nicQueue: 0 }, /nkq-p0 is the primary of a netkit pair: the kernel leases queues only to the peer/);
+    const o = (bindings.peer = (await bind({ deviceName: "eth0", netns: pod2, nic: "nkq-nic0", nicQueue: 0 })).outs as Outs);
+    assert.deepEqual([o.queueId, o.deviceIfindex], [1, devices.pair.peerIfindex]);
+    assert.equal(await rxQueueCount(host, "eth0", pod2), 2);
+    assert.equal((await netnsIds(host)).get(o.deviceNetnsId as number), pod2);
+  });
+
+  it("a device in the host's netns leases without any nsid", async function () {
+    const h = await single("h", "nkq-h0", undefined, 2);
+    const o = (bindings.h = (await bind({ deviceName: "nkq-h0", nic: "nkq-nic1", nicQueue: 1 })).outs as Outs);
+    assert.deepEqual([o.queueId, o.deviceIfindex, o.deviceNetnsId, o.hostNetnsId], [1, h.ifindex, undefined, undefined]);
+    assert.equal(await rxQueueCount(host, "nkq-h0"), 2);
+  });
+
+  it("with the NIC down the lease still reads as present (same device, same NIC)", async function () {
+    await setNic("nkq-nic0", "down");
+    try {
+      assert.deepEqual((await provider.read!("id", bindings.a1 as never)).props, bindings.a1);
+    } finally {
+      await setNic("nkq-nic0", "up");
+    }
+  });
+
+  it("deleting a binding whose device still holds the lease fails and says how to release it", async function () {
+    await assert.rejects(provider.delete!("id", bindings.a1 as never), (e: Error) => {
+      assert.match(e.message, /cannot delete the lease of nkq-nic0 RX queue 1 to nkq-a .*: the kernel has no operation that releases one lease/);
+      assert.match(e.message, /pulumi up --replace/);
+      return true;
+    });
+    assert.equal(await rxQueueCount(host, "nkq-a", pod), 3, "the lease is still there");
+    assert.deepEqual((await provider.read!("id", bindings.a1 as never)).props, bindings.a1);
+  });
+
+  it("after the netkit device is deleted, refresh drops its bindings and delete succeeds", async function () {
+    await netkitSingleProvider.delete!("id", devices.a as never);
+    for (const o of [bindings.a1!, bindings.a2!]) {
+      assert.equal((await provider.read!("id", o as never)).id, "", "refresh drops it");
+      await provider.delete!("id", o as never);
+    }
+    // The NIC queues are free again: another device can take queue 1.
+    await single("c", "nkq-c", pod, 2);
+    bindings.c1 = (await bind({ deviceName: "nkq-c", netns: pod, nic: "nkq-nic0", nicQueue: 1 })).outs as Outs;
+    assert.equal(bindings.c1.queueId, 1);
+  });
+
+  it("a device re-created under the same name is not the one that held the lease", async function () {
+    await onHost(host, ["ip", "netns", "exec", pod, "ip", "link", "del", "nkq-c"]);
+    await single("c2", "nkq-c", pod, 2);
+    assert.equal((await provider.read!("id", bindings.c1 as never)).id, "");
+  });
+
+  it("removing the netdevsim NIC makes the kernel delete the netkit device leasing from it; refresh drops the binding", async function () {
+    assert.ok(await sysfs(host, "nkq-h0"));
+    await removeNetdevsim(host, NSIM1);
+    assert.equal(await sysfs(host, "nkq-h0"), undefined, "the kernel unregistered the lessee");
+    assert.ok(!(await linkNames(host)).includes("nkq-nic1"));
+    assert.equal((await provider.read!("id", bindings.h as never)).id, "");
+    await provider.delete!("id", bindings.h as never);
+  });
+
+  it("changing any input replaces the binding (the kernel cannot move or release a lease)", async function () {
+    const o = bindings.peer!;
+    for (const [k, v] of [["nicQueue", 2], ["nic", "nkq-nic1"], ["deviceName", "eth1"], ["netns", pod], ["deviceIfindex", 99]] as const) {
+      const d = await provider.diff!("id", o as never, { ...checked(rxqBindingSpec, { connection: connectionTo(host), deviceName: "eth0", netns: pod2, nic: "nkq-nic0", nicQueue: 0 }), [k]: v } as never);
+      assert.deepEqual(d.replaces, [k], k);
+    }
+  });
+});
