@@ -5,15 +5,13 @@
 import { writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { startTestHosts } from "../testhost";
+import { rtnetlinkRequests } from "../test/fixtures/netlink/requests";
 import { SshSession } from "../provider/ssh/session";
 import { connectionSchema } from "../provider/ssh/connection";
 import { silentLogger } from "../provider/log";
 import { runRelay, type RelayOp } from "../provider/host/relay";
-import { getLinkRequest, newLinkRequest, changeLinkRequest } from "../provider/netlink/link";
+import { getLinkRequest } from "../provider/netlink/link";
 import { netkitNewLinkRequest } from "../provider/netlink/netkit";
-import { u32 } from "../provider/netlink/attributes";
-import { IFLA_NETKIT } from "../provider/netlink/constants";
-import { netkitProbeRequest } from "../provider/host/preflight";
 import { NETDEV_FAMILY_NAME, NETLINK_GENERIC } from "../provider/netlink/constants";
 import { getFamilyRequest, parseFamily } from "../provider/netlink/genl";
 import { queueCreateRequest, queueGetDumpRequest } from "../provider/netlink/netdev";
@@ -93,22 +91,7 @@ async function main(): Promise<void> {
     await s.run(["ip", "netns", "add", "cap2"]);
     // A netdevsim NIC with 4 RX queues, up (queue-get reports only devices that are up).
     await s.run(["sh", "-c", 'echo "1 1 4" > /sys/bus/netdevsim/new_device; d=/sys/bus/netdevsim/devices/netdevsim1/net; while [ -z "$(ls $d)" ]; do sleep 0.05; done; ip link set "$(ls $d)" name capnic; ip link set capnic up']);
-    const requests: Record<string, Buffer> = {
-      createPairL2: netkitNewLinkRequest({
-        mode: "l2", pairing: "pair", policy: "blackhole", peerPolicy: "forward", scrub: "none", peerScrub: "default", headroom: 64, tailroom: 32,
-        primary: { name: "cap0", mtu: 9000, address: "02:00:00:00:aa:01" },
-        peer: { name: "cap0p", address: "02:00:00:00:aa:02", numRxQueues: 4, netnsFd: 100 },
-      }),
-      createSingle: netkitNewLinkRequest({ mode: "l3", pairing: "single", primary: { name: "caps", numRxQueues: 3 } }),
-      getPrimary: getLinkRequest("cap0"),
-      getSingle: getLinkRequest("caps"),
-      getPeer: getLinkRequest("cap0p"),
-      changeMode: changeLinkRequest("cap0", { kind: { kind: "netkit", data: [u32(IFLA_NETKIT.MODE, 1)] } }),
-      createExisting: netkitNewLinkRequest({ mode: "l3", pairing: "pair", primary: { name: "cap0" }, peer: { name: "capx" } }),
-      singleWithBlackhole: netkitNewLinkRequest({ mode: "l3", pairing: "single", policy: "blackhole", primary: { name: "capb" } }),
-      unknownKind: newLinkRequest({ name: "capk" }, "netkit-nope", []),
-      capabilityProbe: netkitProbeRequest(),
-    };
+    const requests: Record<string, Buffer> = rtnetlinkRequests();
     const ops: Array<[string, RelayOp]> = [
       ["openNetns", { openNetns: "/run/netns/cap", fd: 100 }],
       ["createPairL2", { netlink: requests.createPairL2! }],

@@ -3,11 +3,12 @@
 // and every encoder still writes the requests that kernel accepted.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { rtnetlinkRequests } from "../../fixtures/netlink/requests";
 import { join } from "node:path";
 import { decodeMessages, parseStatus } from "../../../provider/netlink/message";
-import { parseLink, getLinkRequest, changeLinkRequest, newLinkRequest, bufferToMac, macToBuffer } from "../../../provider/netlink/link";
+import { parseLink, bufferToMac, macToBuffer } from "../../../provider/netlink/link";
 import { decodeNetkitInfo, netkitNewLinkRequest } from "../../../provider/netlink/netkit";
-import { decodeAttrs, encodeAttrs, nest, u32, str, u16, readNested, readStr, readU32, readU16 } from "../../../provider/netlink/attributes";
+import { decodeAttrs, encodeAttrs, nest, str, u16, readNested, readStr, readU32, readU16 } from "../../../provider/netlink/attributes";
 import { IFLA, IFLA_INFO, IFLA_NETKIT, IFINFOMSG_LEN, NETDEV_A_QUEUE, NETDEV_CMD, NLA_F_NESTED, RTM_NEWLINK } from "../../../provider/netlink/constants";
 import { getFamilyRequest, parseFamily } from "../../../provider/netlink/genl";
 import { parseQueue, parseQueueCreateReply, queueCreateRequest, queueGetDumpRequest } from "../../../provider/netlink/netdev";
@@ -84,18 +85,7 @@ describe(`unit: netlink codec on replies captured from Linux ${fixture.kernel}`,
   });
 
   it("the encoders still produce the bytes that kernel accepted", () => {
-    const now: Record<string, Buffer> = {
-      createPairL2: netkitNewLinkRequest({
-        mode: "l2", pairing: "pair", policy: "blackhole", peerPolicy: "forward", scrub: "none", peerScrub: "default", headroom: 64, tailroom: 32,
-        primary: { name: "cap0", mtu: 9000, address: "02:00:00:00:aa:01" },
-        peer: { name: "cap0p", address: "02:00:00:00:aa:02", numRxQueues: 4, netnsFd: 100 },
-      }),
-      createSingle: netkitNewLinkRequest({ mode: "l3", pairing: "single", primary: { name: "caps", numRxQueues: 3 } }),
-      getPrimary: getLinkRequest("cap0"),
-      changeMode: changeLinkRequest("cap0", { kind: { kind: "netkit", data: [u32(IFLA_NETKIT.MODE, 1)] } }),
-      unknownKind: newLinkRequest({ name: "capk" }, "netkit-nope", []),
-    };
-    for (const [name, bytes] of Object.entries(now)) assert.equal(bytes.toString("hex"), c(name).request, name);
+    for (const [name, bytes] of Object.entries(rtnetlinkRequests())) assert.equal(bytes.toString("hex"), c(name).request, name);
   });
 
   it("a create request carries the netkit attributes where the kernel looks for them", () => {
