@@ -58,7 +58,8 @@ function firstFailure(b: RelayBatch, res: BatchResults, session: SshSession): Ne
   return undefined;
 }
 
-function linkOf(r: RelayResult | undefined): NetkitLink | undefined {
+/** The link a successful RTM_GETLINK op returned, with its netkit info decoded. */
+export function linkOf(r: RelayResult | undefined): NetkitLink | undefined {
   if (r?.kind !== "netlink" || r.status.errno !== 0) return undefined;
   const msg = r.messages[0];
   if (!msg) return undefined;
@@ -67,12 +68,17 @@ function linkOf(r: RelayResult | undefined): NetkitLink | undefined {
   return link;
 }
 
+// Each op runs in the device's netns (the relay's own, the host's, when netns is unset).
 function getOp(d: DeviceRef): RelayOp {
-  return d.netns ? { netlink: getLinkRequest(d.name), netns: d.netns } : { netlink: getLinkRequest(d.name) };
+  return { netlink: getLinkRequest(d.name), netns: d.netns };
 }
 
 function changeOp(d: DeviceRef, c: LinkChange): RelayOp {
-  return d.netns ? { netlink: changeLinkRequest(d.name, c), netns: d.netns } : { netlink: changeLinkRequest(d.name, c) };
+  return { netlink: changeLinkRequest(d.name, c), netns: d.netns };
+}
+
+function delOp(d: DeviceRef): RelayOp {
+  return { netlink: delLinkRequest(d.name), netns: d.netns };
 }
 
 export interface CreateNetkit {
@@ -132,7 +138,7 @@ export async function createNetkit(session: SshSession, c: CreateNetkit): Promis
 async function rollback(session: SshSession, d: DeviceRef, cause: NetkitError): Promise<void> {
   try {
     const b = new RelayBatch();
-    b.add(`delete ${where(d)}`, d.netns ? { netlink: delLinkRequest(d.name), netns: d.netns } : { netlink: delLinkRequest(d.name) });
+    b.add(`delete ${where(d)}`, delOp(d));
     const res = await b.run(session);
     const err = firstFailure(b, res, session);
     cause.message += err ? `; rolling back failed too, delete ${where(d)} by hand: ${err.message}` : `; the device was deleted again`;
@@ -185,7 +191,7 @@ export async function changeNetkit(session: SshSession, c: ChangeNetkit): Promis
   if (c.peer) order(c.peer, c.peerChange, "pre");
   if (c.policy || c.peerPolicy) {
     const req = netkitPolicyChangeRequest(c.primary.name, { ...(c.policy ? { policy: c.policy } : {}), ...(c.peerPolicy ? { peerPolicy: c.peerPolicy } : {}) });
-    b.add(`change policy of ${where(c.primary)}`, c.primary.netns ? { netlink: req, netns: c.primary.netns } : { netlink: req });
+    b.add(`change policy of ${where(c.primary)}`, { netlink: req, netns: c.primary.netns });
   }
   order(c.primary, c.primaryChange, "post");
   if (c.peer) order(c.peer, c.peerChange, "post");
@@ -210,7 +216,7 @@ export async function deleteNetkit(session: SshSession, d: DeviceRef): Promise<"
   if (now.primary.kind !== "netkit" || !now.primary.netkit?.primary)
     throw new NetkitError(`${session.host}: ${where(d)} is not a netkit primary device (kind ${now.primary.kind ?? "none"}); refusing to delete it`);
   const b = new RelayBatch();
-  b.add(`delete ${where(d)}`, d.netns ? { netlink: delLinkRequest(d.name), netns: d.netns } : { netlink: delLinkRequest(d.name) });
+  b.add(`delete ${where(d)}`, delOp(d));
   const res = await b.run(session);
   const r = res.results[1];
   if (r?.kind === "netlink" && r.status.errno === ENODEV) return "gone";

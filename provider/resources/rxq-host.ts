@@ -13,8 +13,8 @@ import { NetkitError, NetlinkError } from "../errors";
 import { RelayBatch, type BatchResults } from "../host/batch";
 import { FIRST_NS_FD, type RelayOp, type RelayResult } from "../host/relay";
 import { NETLINK_GENERIC, NSID_NOT_ASSIGNED } from "../netlink/constants";
-import { getLinkRequest, parseLink } from "../netlink/link";
-import { decodeNetkitInfo } from "../netlink/netkit";
+import { getLinkRequest } from "../netlink/link";
+import { linkOf } from "./netkit-host";
 import { parseQueue, parseQueueCreateReply, queueCreateRequest, queueGetDumpRequest, type QueueInfo } from "../netlink/netdev";
 import { dumpNsidsRequest, getNsidRequest, isNsidMessage, lowestFreeNsid, newNsidRequest, parseNsid } from "../netlink/nsid";
 import type { SshSession } from "../ssh/session";
@@ -29,7 +29,7 @@ const DEVICE_NS_FD = FIRST_NS_FD + 1;
 
 /** An op on a socket in the device's netns. Dumps end with NLMSG_DONE, not an ACK: say which. */
 function inDevice(t: LeaseTarget, netlink: Buffer, proto = 0, dump = false): RelayOp {
-  return t.netns ? { netlink, netns: t.netns, proto, dump } : { netlink, proto, dump };
+  return { netlink, netns: t.netns, proto, dump };
 }
 
 /** A queue-get dump, in the host's netns. */
@@ -49,14 +49,6 @@ function failure(session: SshSession, res: BatchResults, i: number): NetkitError
 
 function messages(r: RelayResult | undefined) {
   return r?.kind === "netlink" && r.status.errno === 0 ? r.messages : [];
-}
-
-function linkOf(r: RelayResult | undefined): Survey["device"] {
-  const m = messages(r)[0];
-  if (!m) return undefined;
-  const link: NonNullable<Survey["device"]> = parseLink(m);
-  if (link.kind === "netkit" && link.data) link.netkit = decodeNetkitInfo(link.data);
-  return link;
 }
 
 function nsidOf(r: RelayResult | undefined): number | undefined {
