@@ -1,22 +1,74 @@
-// Credentials from Pulumi stack config, so programs need not repeat them in every resource
-// (and they never enter resource state): `pulumi config set --secret netkit:privateKey …`.
-// A value given in a resource's connection wins over the config.
-import type * as pulumi from "@pulumi/pulumi";
-import type { ConnectionInput } from "./ssh/connection";
+// Provider configuration: a default connection from stack config (`netkit:host`,
+// `netkit:privateKey` …), so programs need not repeat it in every resource and credentials
+// never enter resource state. Both providers read it: the dynamic provider from the stack
+// config its configure receives, the plugin from its provider inputs.
+//   - A resource without `connection` uses the configured connection as a whole.
+//   - A resource with its own `connection` takes only missing credentials from config.
+import { z } from "zod";
+import { NetkitError } from "./errors";
+import { unwrap } from "./spec/diff";
+import { connectionSchema, type ConnectionInput } from "./ssh/connection";
 
 export const CONFIG_NAMESPACE = "netkit";
+/** Filled into a resource's own connection when it lacks them. */
 export const CREDENTIAL_KEYS = ["privateKey", "privateKeyPassphrase", "password", "agent"] as const;
 
-export function credentialsFrom(config: { get(key: string): string | undefined }): Partial<ConnectionInput> {
-  const out: Partial<Record<(typeof CREDENTIAL_KEYS)[number], string>> = {};
-  for (const k of CREDENTIAL_KEYS) {
-    const v = config.get(`${CONFIG_NAMESPACE}:${k}`);
-    if (v !== undefined && v !== "") out[k] = v;
+const shape = connectionSchema.shape as Record<string, z.ZodType>;
+export const CONFIG_KEYS = Object.keys(shape);
+
+/**
+ * Config values arrive as strings from stack config (`pulumi config set netkit:port 2222`) or
+ * typed from a provider resource's inputs; strings are read as the field's type.
+ */
+function coerce(key: string, v: unknown): unknown {
+  if (typeof v !== "string") return v;
+  const inner = unwrap(shape[key]!);
+  if (inner instanceof z.ZodNumber) return v.trim() === "" ? v : Number(v);
+  if (inner instanceof z.ZodBoolean) return v === "true" ? true : v === "false" ? false : v;
+  if (inner instanceof z.ZodObject || inner instanceof z.ZodUnion) {
+    if (v === "true" || v === "false") return v === "true";
+    try {
+      return JSON.parse(v);
+    } catch {
+      return v; // validation below names the key
+    }
   }
-  return out;
+  return v;
 }
 
-/** The dynamic provider's configure: remembers the stack's credentials in this process. */
-export function configureFrom(set: (c: Partial<ConnectionInput>) => void): (req: pulumi.dynamic.ConfigureRequest) => Promise<void> {
-  return async (req) => set(credentialsFrom(req.config));
+/** The configured connection fields; throws naming the `netkit:` key of a bad value. */
+export function connectionDefaultsFrom(get: (key: string) => unknown): Partial<ConnectionInput> {
+  const out: Record<string, unknown> = {};
+  for (const key of CONFIG_KEYS) {
+    const raw = get(key);
+    if (raw === undefined || raw === null || raw === "") continue;
+    const v = coerce(key, raw);
+    const r = shape[key]!.safeParse(v);
+    // The value may be a secret: the error names the key and the rule, never the value.
+    if (!r.success) throw new NetkitError(`config ${CONFIG_NAMESPACE}:${key}: ${r.error.issues.map((i) => i.message).join("; ")}`);
+    out[key] = v;
+  }
+  return out as Partial<ConnectionInput>;
 }
+
+/** Stack config as the dynamic provider's configure sees it (`netkit:host` keys). */
+export function fromStackConfig(config: { get(key: string): string | undefined }): Partial<ConnectionInput> {
+  return connectionDefaultsFrom((k) => config.get(`${CONFIG_NAMESPACE}:${k}`));
+}
+
+/**
+ * The connection a resource uses: its own, completed with configured credentials, or the
+ * configured one. Undefined when neither names a host.
+ */
+export function effectiveConnection(own: ConnectionInput | undefined, defaults: Partial<ConnectionInput>): ConnectionInput | undefined {
+  if (own) {
+    const merged: Record<string, unknown> = { ...own };
+    for (const k of CREDENTIAL_KEYS) if (defaults[k] !== undefined) merged[k] ??= defaults[k];
+    return merged as ConnectionInput;
+  }
+  return defaults.host === undefined ? undefined : (defaults as ConnectionInput);
+}
+
+export const NO_CONNECTION =
+  `required: give the resource a connection, or configure a default one (pulumi config set ${CONFIG_NAMESPACE}:host …, ` +
+  `plus ${CONFIG_NAMESPACE}:hostKey and credentials such as --secret ${CONFIG_NAMESPACE}:privateKey)`;

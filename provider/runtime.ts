@@ -7,14 +7,14 @@ import type { ConnectionInput } from "./ssh/connection";
 import { probeHost, type HostFacts } from "./host/preflight";
 
 let pool: SessionPool | undefined;
-let credentials: Partial<ConnectionInput> = {};
+let defaults: Partial<ConnectionInput> = {};
 
-/** Credentials from stack config (set by the providers' configure). */
-export function setConfiguredCredentials(c: Partial<ConnectionInput>): void {
-  credentials = { ...c };
+/** The configured default connection (set by the providers' configure; see config.ts). */
+export function setConnectionDefaults(c: Partial<ConnectionInput>): void {
+  defaults = { ...c };
 }
-export function configuredCredentials(): Partial<ConnectionInput> {
-  return credentials;
+export function connectionDefaults(): Partial<ConnectionInput> {
+  return defaults;
 }
 const facts = new Map<string, Promise<HostFacts>>();
 

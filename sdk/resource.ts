@@ -25,7 +25,10 @@ export function dynamicProps(spec: ResourceSpec, args: object): pulumi.Inputs {
   const keys = [...Object.keys(spec.inputs.shape), ...Object.keys(spec.outputs.shape)];
   const props: Record<string, unknown> = Object.fromEntries(keys.map((k) => [k, undefined]));
   Object.assign(props, args);
-  props.connection = pulumi.secret((args as { connection: unknown }).connection);
+  // Secret whatever the program passed; absent (the configured default) stays absent, even
+  // when it arrives as an Output of a device that has none.
+  const conn = (args as { connection?: pulumi.Input<unknown> }).connection;
+  props.connection = conn === undefined ? undefined : pulumi.output(conn).apply((c) => (c === undefined || c === null ? undefined : pulumi.secret(c)));
   return props;
 }
 

@@ -36,7 +36,6 @@ export class RxqBinding extends pulumi.dynamic.Resource {
     const { device, ...rest } = args;
     const resolved = device ? fromDevice(name, device, rest) : (rest as SpecArgs);
     if (resolved.deviceName === undefined) throw new Error(`RxqBinding ${name}: give \`device\` (a NetkitSingle or NetkitPair) or \`deviceName\``);
-    if (resolved.connection === undefined) throw new Error(`RxqBinding ${name}: give \`connection\` (or \`device\`, whose connection it then uses)`);
     const options = device ? { deletedWith: device, ...opts } : opts;
     super(controller("rxqBindingProvider"), name, dynamicProps(rxqBindingSpec, resolved), withSecrets(options), "netkit", "RxqBinding");
   }

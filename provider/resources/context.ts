@@ -1,7 +1,8 @@
 // What every resource controller needs: a session for its connection, resource ids, a
 // logger, and outputs without undefined members.
 import { connectionSchema, type Connection, type ConnectionInput } from "../ssh/connection";
-import { configuredCredentials, hostFacts, sessionPool } from "../runtime";
+import { connectionDefaults, hostFacts, sessionPool } from "../runtime";
+import { effectiveConnection, NO_CONNECTION } from "../config";
 import { CapabilityError, NetkitError } from "../errors";
 import { isAmbiguous } from "../ssh/ambiguous";
 import { deleteNetkit, type DeviceRef } from "./netkit-host";
@@ -12,21 +13,46 @@ import { engineLogger } from "../engine-log";
 /** Provider-process logger: the Pulumi engine's log (see engine-log.ts). */
 export const providerLog: Logger = engineLogger;
 
-/** The resource's connection, completed with credentials from stack config where it has none. */
-export function connectionOf(input: ConnectionInput): Connection {
-  const merged: Record<string, unknown> = { ...input };
-  for (const [k, v] of Object.entries(configuredCredentials())) merged[k] ??= v;
-  return connectionSchema.parse(merged);
+/** The resource's connection, or the configured one (config.ts); check has made sure there is one. */
+export function connectionOf(input: ConnectionInput | undefined): Connection {
+  const c = effectiveConnection(input, connectionDefaults());
+  if (!c) throw new NetkitError(`connection: ${NO_CONNECTION}`);
+  return connectionSchema.parse(c);
 }
 
-export function sessionFor(input: ConnectionInput): Promise<SshSession> {
+export function sessionFor(input: ConnectionInput | undefined): Promise<SshSession> {
   return sessionPool(providerLog).get(connectionOf(input));
 }
 
 /** "host:port/[netns/]name": unique per device on a host. */
-export function deviceId(c: ConnectionInput, name: string, netns?: string): string {
+export function deviceId(c: ConnectionInput | undefined, name: string, netns?: string): string {
   const conn = connectionOf(c);
   return `${conn.host}:${conn.port}/${netns ? `${netns}/` : ""}${name}`;
+}
+
+/** A device id taken apart: `pulumi import` names the device to adopt by the id it will have. */
+export function parseDeviceId(id: string): { host: string; port: number; netns?: string; name: string } {
+  const slash = id.indexOf("/");
+  const colon = id.lastIndexOf(":", slash);
+  const port = Number(id.slice(colon + 1, slash));
+  const path = id.slice(slash + 1);
+  const name = path.slice(path.lastIndexOf("/") + 1);
+  const netns = path.slice(0, Math.max(0, path.lastIndexOf("/")));
+  if (slash < 0 || colon <= 0 || !Number.isInteger(port) || !name)
+    throw new NetkitError(`import id "${id}": expected HOST:PORT/NAME or HOST:PORT/NETNS/NAME, e.g. 10.0.0.5:22/nk0`);
+  return { host: id.slice(0, colon), port, name, ...(netns ? { netns } : {}) };
+}
+
+/**
+ * The session an import reads through: the configured connection (an imported resource has no
+ * connection of its own yet), which must point at the host the id names.
+ */
+export function importSession(id: string): Promise<SshSession> {
+  const want = parseDeviceId(id);
+  const c = connectionOf(undefined);
+  if (c.host !== want.host || c.port !== want.port)
+    throw new NetkitError(`import id "${id}": the configured connection is ${c.host}:${c.port}; set netkit:host/netkit:port to the host to import from`);
+  return sessionFor(undefined);
 }
 
 /** Outputs go to the engine as-is: drop undefined members rather than store nulls. */
@@ -56,7 +82,7 @@ export async function requireCapabilities(session: SshSession, need: { single?: 
  * not have made the device), reconnects, re-reads the host and deletes what the create may
  * have left, so that a re-run starts clean. Nothing is retried blindly.
  */
-export async function createOrClean<T>(conn: ConnectionInput, ref: DeviceRef, what: string, create: () => Promise<T>): Promise<T> {
+export async function createOrClean<T>(conn: ConnectionInput | undefined, ref: DeviceRef, what: string, create: () => Promise<T>): Promise<T> {
   try {
     return await create();
   } catch (err) {

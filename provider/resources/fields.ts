@@ -1,6 +1,17 @@
 // Field types shared by the netkit resources, with the kernel's own rules and limits
 // (net/core/dev.c dev_valid_name, drivers/net/netkit.c, include/uapi/linux/if_link.h).
 import { z } from "zod";
+import { connectionSchema } from "../ssh/connection";
+import { field } from "../spec/field";
+
+/** Every resource's connection; without one, the configured default (provider/config.ts). */
+export const connection = () =>
+  field(connectionSchema.optional(), {
+    description:
+      "How to reach the host over SSH. Stored as a secret. Default: the provider's configured connection " +
+      "(stack config netkit:host, netkit:hostKey, netkit:privateKey, …); a resource's own connection takes only missing credentials from config.",
+    secret: true,
+  });
 
 /** IFNAMSIZ is 16 including the NUL: at most 15 bytes. */
 export const interfaceName = z

@@ -2,7 +2,6 @@
 // a pod's netns. `ip link add NAME type netkit mode l2 … peer name PEER netns NS` plus the
 // attributes iproute2 cannot set (headroom, tailroom).
 import { z } from "zod";
-import { connectionSchema } from "../ssh/connection";
 import { field } from "../spec/field";
 import { defineResource } from "../spec/resource";
 import * as f from "./fields";
@@ -16,7 +15,7 @@ export const netkitPairSpec = defineResource({
     "BPF programs attached to the primary decide what the peer's traffic does.",
   inputs: z
     .object({
-      connection: field(connectionSchema, { description: "How to reach the host over SSH. Stored as a secret.", secret: true }),
+      connection: f.connection(),
       name: field(f.interfaceName, { description: "Name of the primary device, in the host's netns.", ...replace }),
       peerName: field(f.interfaceName, { description: "Name of the peer device.", ...replace }),
       peerNetns: field(f.netnsRef.optional(), {

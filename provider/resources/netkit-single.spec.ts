@@ -1,7 +1,6 @@
 // NetkitSingle: netkit's single-device mode (IFLA_NETKIT_PAIRING = single, Linux 7.1+): one
 // device with no peer, made to take NIC RX queue leases for AF_XDP / io_uring zero-copy.
 import { z } from "zod";
-import { connectionSchema } from "../ssh/connection";
 import { field } from "../spec/field";
 import { defineResource } from "../spec/resource";
 import * as f from "./fields";
@@ -14,7 +13,7 @@ export const netkitSingleSpec = defineResource({
     "A single netkit device (no peer; Linux 7.1+), typically created in or moved to a pod's network namespace to receive leased NIC RX queues.",
   inputs: z
     .object({
-      connection: field(connectionSchema, { description: "How to reach the host over SSH. Stored as a secret.", secret: true }),
+      connection: f.connection(),
       name: field(f.interfaceName, { description: "Name of the device.", ...replace }),
       netns: field(f.netnsRef.optional(), {
         description: "Network namespace of the device: a name from `ip netns` or a path such as /proc/<pid>/ns/net. Default: the host's.",

@@ -2,7 +2,6 @@
 // queue-create, Linux 7.1+), for AF_XDP or io_uring zero-copy inside a pod. The kernel has
 // no op to change or release one lease, so every field replaces the binding.
 import { z } from "zod";
-import { connectionSchema } from "../ssh/connection";
 import { field } from "../spec/field";
 import { defineResource } from "../spec/resource";
 import * as f from "./fields";
@@ -19,7 +18,7 @@ export const rxqBindingSpec = defineResource({
     "for AF_XDP or io_uring zero-copy (Linux 7.1+). The lease ends only when the netkit device is deleted: see README, \"Queue leasing\".",
   inputs: z
     .object({
-      connection: field(connectionSchema, { description: "How to reach the host over SSH. Stored as a secret.", secret: true }),
+      connection: f.connection(),
       deviceName: field(f.interfaceName, {
         description: "Name of the netkit device that receives the queue: a single device, or the peer of a pair (a pair's primary cannot take leases).",
         ...replace,

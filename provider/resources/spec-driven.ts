@@ -1,15 +1,21 @@
 // The parts of every controller that the spec alone decides: credentials from stack config,
 // check and diff. Controllers spread this and add create/read/update/delete.
-import { configureFrom } from "../config";
-import { setConfiguredCredentials } from "../runtime";
+import { fromStackConfig, NO_CONNECTION } from "../config";
+import { connectionDefaults, setConnectionDefaults } from "../runtime";
 import { checkInputs, type CheckResult } from "../spec/check";
 import { diffState } from "../spec/diff";
 import type { InputsOf, ResourceSpec } from "../spec/resource";
 
 export function specDriven<S extends ResourceSpec>(spec: S) {
   return {
-    configure: configureFrom(setConfiguredCredentials),
-    check: async (_olds: unknown, news: unknown): Promise<CheckResult<InputsOf<S>>> => checkInputs(spec, news as Record<string, unknown>),
+    configure: async (req: { config: { get(key: string): string | undefined } }) => setConnectionDefaults(fromStackConfig(req.config)),
+    check: async (_olds: unknown, news: unknown): Promise<CheckResult<InputsOf<S>>> => {
+      const r = checkInputs(spec, news as Record<string, unknown>);
+      // Without its own connection a resource needs a configured one, known before any host is contacted.
+      if (!r.failures.length && (r.inputs as { connection?: unknown }).connection === undefined && connectionDefaults().host === undefined)
+        r.failures.push({ property: "connection", reason: NO_CONNECTION });
+      return r;
+    },
     diff: async (_id: string, olds: object, news: object) => diffState(spec, olds as Record<string, unknown>, news as Record<string, unknown>),
   };
 }

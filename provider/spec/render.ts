@@ -2,18 +2,19 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { allSpecs } from "./registry";
+import { connectionSchema } from "../ssh/connection";
 import { packageSchema } from "./schema";
 import { withFieldTables } from "./docs";
 
 export const repoRoot = join(__dirname, "..", "..", "..");
 
-function packageVersion(): string {
+export function packageVersion(): string {
   // dist/provider/spec → package root
   return (JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string }).version;
 }
 
 export function renderSchema(): string {
-  return JSON.stringify(packageSchema(allSpecs, packageVersion()), null, 2) + "\n";
+  return JSON.stringify(packageSchema(allSpecs, packageVersion(), connectionSchema), null, 2) + "\n";
 }
 
 export function renderReadme(): string {

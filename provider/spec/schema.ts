@@ -87,8 +87,18 @@ function objectType(o: z.ZodObject, description: string, acc: Collected) {
   };
 }
 
-export function packageSchema(specs: ResourceSpec[], version: string): Record<string, unknown> {
+/**
+ * `config`: the provider's configuration (stack config `netkit:<key>`, or an explicit
+ * provider's inputs); every key optional.
+ */
+export function packageSchema(specs: ResourceSpec[], version: string, config?: z.ZodObject): Record<string, unknown> {
   const acc: Collected = { types: {} };
+  const variables = Object.fromEntries(
+    Object.entries((config?.shape ?? {}) as Record<string, z.ZodType>).map(([k, s]) => {
+      const { replaceOnChange: _ignored, ...p } = property(k, s, acc);
+      return [k, p];
+    }),
+  );
   const resources: Record<string, unknown> = {};
   for (const spec of specs) {
     const ins = spec.inputs.shape as Record<string, z.ZodType>;
@@ -114,7 +124,11 @@ export function packageSchema(specs: ResourceSpec[], version: string): Record<st
     license: "Apache-2.0",
     version,
     meta: { moduleFormat: "(.*)" },
-    config: {},
+    config: { variables },
+    provider: {
+      description: "The netkit provider. Its configuration is the default connection of resources that have none.",
+      inputProperties: variables,
+    },
     types: Object.fromEntries(Object.entries(acc.types).sort(([a], [b]) => a.localeCompare(b))),
     resources,
   };

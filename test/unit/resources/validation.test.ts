@@ -99,8 +99,8 @@ describe("unit: input validation (check)", () => {
     assert.equal(r.inputs.policy, "forward");
     assert.equal(r.inputs.scrub, "default");
     assert.equal(r.inputs.up, true);
-    assert.equal(r.inputs.connection.port, 22);
-    assert.equal(r.inputs.connection.user, "root");
+    assert.equal(r.inputs.connection!.port, 22);
+    assert.equal(r.inputs.connection!.user, "root");
     assert.equal((r.inputs as Record<string, unknown>).__provider, "x", "engine keys pass through");
     assert.deepEqual(checkInputs(netkitSingleSpec, { ...single, netns: "pod-1", mode: "l2", numRxQueues: 3 }).failures, []);
   });

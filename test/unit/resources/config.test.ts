@@ -1,0 +1,48 @@
+// The configured default connection (provider/config.ts): parsing stack-config strings,
+// naming the key of a bad value without its content, and what check says without one.
+import assert from "node:assert/strict";
+import { connectionDefaultsFrom, effectiveConnection } from "../../../provider/config";
+import { parseDeviceId } from "../../../provider/resources/context";
+import { netkitPairProvider } from "../../../provider/resources/netkit-pair";
+import { setConnectionDefaults } from "../../../provider/runtime";
+
+describe("unit: provider configuration (default connection)", () => {
+  afterEach(() => setConnectionDefaults({}));
+
+  it("reads stack-config strings as the fields' types", () => {
+    const c = connectionDefaultsFrom((k) => ({ host: "10.0.0.5", port: "2222", insecureSkipHostKeyCheck: "false", sudo: '{"password":"pw"}', jumpHost: '{"host":"bastion"}' })[k]);
+    assert.deepEqual(c, { host: "10.0.0.5", port: 2222, insecureSkipHostKeyCheck: false, sudo: { password: "pw" }, jumpHost: { host: "bastion" } });
+  });
+
+  it("names the config key of a bad value, never the value", () => {
+    assert.throws(() => connectionDefaultsFrom((k) => (k === "port" ? "70000" : undefined)), /config netkit:port: .*65535/);
+    assert.throws(
+      () => connectionDefaultsFrom((k) => (k === "jumpHost" ? '{"host":"b","privateKey":"","x":"s3cr3t-value"}' : undefined)),
+      (e: Error) => /config netkit:jumpHost/.test(e.message) && !e.message.includes("s3cr3t-value"),
+    );
+  });
+
+  it("a resource's own connection takes only missing credentials from config; none uses config whole", () => {
+    const defaults = { host: "cfg", port: 2200, privateKey: "KEY", hostKey: "SHA256:x" };
+    assert.deepEqual(effectiveConnection({ host: "own" }, defaults), { host: "own", privateKey: "KEY" });
+    assert.deepEqual(effectiveConnection({ host: "own", privateKey: "MINE" }, defaults), { host: "own", privateKey: "MINE" });
+    assert.deepEqual(effectiveConnection(undefined, defaults), defaults);
+    assert.equal(effectiveConnection(undefined, { privateKey: "KEY" }), undefined);
+  });
+
+  it("check: no connection and none configured fails on `connection`; configured passes", async () => {
+    const inputs = { name: "nk0", peerName: "nk1" };
+    const r = await netkitPairProvider.check!({} as never, inputs as never);
+    assert.deepEqual(r.failures?.map((f) => f.property), ["connection"]);
+    assert.match(r.failures![0]!.reason, /netkit:host/);
+    setConnectionDefaults({ host: "10.0.0.5" });
+    assert.deepEqual((await netkitPairProvider.check!({} as never, inputs as never)).failures, []);
+  });
+
+  it("import ids: HOST:PORT/NAME and HOST:PORT/NETNS/NAME, IPv6 hosts, netns paths", () => {
+    assert.deepEqual(parseDeviceId("10.0.0.5:22/nk0"), { host: "10.0.0.5", port: 22, name: "nk0" });
+    assert.deepEqual(parseDeviceId("::1:2222/pod1/nk0"), { host: "::1", port: 2222, name: "nk0", netns: "pod1" });
+    assert.deepEqual(parseDeviceId("h:22//proc/1/ns/net/nk0"), { host: "h", port: 22, name: "nk0", netns: "/proc/1/ns/net" });
+    for (const bad of ["nk0", "host/nk0", "host:x/nk0", "host:22/"]) assert.throws(() => parseDeviceId(bad), /import id .*HOST:PORT\/NAME/, bad);
+  });
+});
