@@ -38,7 +38,7 @@ export class BatchResults {
     const r = this.at(i);
     if (r?.kind === "netlink") return r.status.errno;
     if (r?.kind === "oserror") return r.errno;
-    if (r?.kind === "ok" || r?.kind === "data") return 0;
+    if (r?.kind === "ok" || r?.kind === "data" || r?.kind === "names") return 0;
     return undefined;
   }
 

@@ -3,10 +3,10 @@
 # knows netlink framing, not netkit. Request (JSON on stdin):
 #   {"nsfds": {"100": "/run/netns/x"},            # open these, dup2 onto those fd numbers
 #    "ops": [{"nl": "<b64 message>", "proto": 0, "ns": null | "/path", "dump": false}
-#            | {"read": "/proc/sys/kernel/osrelease"}],
+#            | {"read": "/proc/sys/kernel/osrelease"} | {"listdir": "/run/netns"}],
 #    "stop_on_error": true}
 # Reply (JSON on stdout): {"results": [{"reply": "<b64>", "errno": 0} | {"data": "<b64>"}
-#                                      | {"ok": true} | {"oserror": errno, "message": "...", "path": "..."}
+#                                      | {"ok": true} | {"names": [...]} | {"oserror": errno, "message": "...", "path": "..."}
 #                                      | {"skipped": true}]}
 import base64, ctypes, json, os, socket, struct, sys
 
@@ -80,6 +80,9 @@ def main():
                 os.close(fd)
                 results.append({"ok": True})
                 continue
+            if "listdir" in op:
+                results.append({"names": sorted(os.listdir(op["listdir"]))})
+                continue
             if "read" in op:
                 with open(op["read"], "rb") as f:
                     results.append({"data": base64.b64encode(f.read(1 << 20)).decode()})
@@ -88,7 +91,7 @@ def main():
             results.append({"reply": base64.b64encode(reply).decode(), "errno": errno})
             failed = errno != 0 and req.get("stop_on_error", True)
         except OSError as e:
-            results.append({"oserror": e.errno or 0, "message": e.strerror or str(e), "path": e.filename or op.get("path") or op.get("ns") or op.get("read")})
+            results.append({"oserror": e.errno or 0, "message": e.strerror or str(e), "path": e.filename or op.get("path") or op.get("ns") or op.get("read") or op.get("listdir")})
             failed = req.get("stop_on_error", True)
     json.dump({"results": results}, sys.stdout)
 

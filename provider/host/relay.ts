@@ -11,6 +11,8 @@ import type { SshSession } from "../ssh/session";
 export type RelayOp =
   | { netlink: Buffer; netns?: string; proto?: number; dump?: boolean }
   | { read: string }
+  /** The entries of a directory (named netns in /run/netns). */
+  | { listdir: string }
   /** Opens a netns file in the relay as fd `fd`, for messages that refer to it (IFLA_NET_NS_FD). */
   | { openNetns: string; fd: number };
 
@@ -25,6 +27,7 @@ export type RelayResult =
   | { kind: "netlink"; messages: NlMessage[]; status: NlStatus; raw: Buffer }
   | { kind: "data"; data: Buffer }
   | { kind: "ok" }
+  | { kind: "names"; names: string[] }
   | { kind: "oserror"; errno: number; message: string; path?: string }
   | { kind: "skipped" };
 
@@ -52,7 +55,7 @@ export async function runRelay(session: SshSession, req: RelayRequest): Promise<
   const wire = {
     stop_on_error: req.stopOnError ?? true,
     ops: req.ops.map((op) =>
-      "read" in op ? { read: op.read } : "openNetns" in op ? { nsfd: op.fd, path: op.openNetns } : { nl: op.netlink.toString("base64"), proto: op.proto ?? 0, ns: op.netns ?? null, dump: op.dump ?? false },
+      "read" in op ? { read: op.read } : "listdir" in op ? { listdir: op.listdir } : "openNetns" in op ? { nsfd: op.fd, path: op.openNetns } : { nl: op.netlink.toString("base64"), proto: op.proto ?? 0, ns: op.netns ?? null, dump: op.dump ?? false },
     ),
   };
   // -I: ignore the host's PYTHON* environment and user site; -S: skip site (faster start).
@@ -71,6 +74,7 @@ export async function runRelay(session: SshSession, req: RelayRequest): Promise<
   return parsed.results.map((x): RelayResult => {
     if (x.skipped) return { kind: "skipped" };
     if (x.ok) return { kind: "ok" };
+    if (Array.isArray(x.names)) return { kind: "names", names: x.names.map(String) };
     if (typeof x.data === "string") return { kind: "data", data: Buffer.from(x.data, "base64") };
     if (typeof x.reply === "string") {
       const raw = Buffer.from(x.reply, "base64");

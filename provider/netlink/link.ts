@@ -71,6 +71,11 @@ export function getLinkRequest(name: string): Buffer {
   return encodeMessage(RTM_GETLINK, NLM_F_REQUEST | NLM_F_ACK, Buffer.concat([encodeIfInfo({}), encodeAttrs([str(IFLA.IFNAME, name)])]));
 }
 
+/** RTM_GETLINK of one device by ifindex (`ip -d link show` of a peer found through IFLA_LINK). */
+export function getLinkByIndexRequest(ifindex: number): Buffer {
+  return encodeMessage(RTM_GETLINK, NLM_F_REQUEST | NLM_F_ACK, encodeIfInfo({ index: ifindex }));
+}
+
 /** RTM_DELLINK by name (`ip link del NAME`). */
 export function delLinkRequest(name: string): Buffer {
   return encodeMessage(RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK, Buffer.concat([encodeIfInfo({}), encodeAttrs([str(IFLA.IFNAME, name)])]));

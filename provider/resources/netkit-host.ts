@@ -5,8 +5,9 @@
 import { CapabilityError, NetkitError, NetlinkError } from "../errors";
 import { errnoName, FIRST_NS_FD, type RelayOp, type RelayResult } from "../host/relay";
 import { RelayBatch, type BatchResults } from "../host/batch";
-import { changeLinkRequest, delLinkRequest, getLinkRequest, parseLink, type Link, type LinkChange } from "../netlink/link";
+import { changeLinkRequest, delLinkRequest, getLinkByIndexRequest, getLinkRequest, parseLink, type Link, type LinkChange } from "../netlink/link";
 import { decodeNetkitInfo, netkitNewLinkRequest, netkitPolicyChangeRequest, type NetkitCreate, type NetkitInfo, type NetkitPolicy } from "../netlink/netkit";
+import { getNsidRequest, isNsidMessage, parseNsid } from "../netlink/nsid";
 import type { SshSession } from "../ssh/session";
 
 /** A device by name, in the host's netns or in the netns file `netns`. */
@@ -223,4 +224,49 @@ export async function deleteNetkit(session: SshSession, d: DeviceRef): Promise<"
   const err = firstFailure(b, res, session);
   if (err) throw err;
   return "deleted";
+}
+
+/** Where `ip netns` keeps named network namespaces. */
+const NETNS_DIR = "/run/netns";
+
+/**
+ * The peer of a pair's primary, for import: IFLA_LINK gives its ifindex and IFLA_LINK_NETNSID
+ * the nsid of its netns, which is matched against the named netns (the nsid each has in the
+ * host's netns). Two round trips: list the netns, then ask each for its nsid and the link.
+ */
+export async function findPeer(session: SshSession, primary: NetkitLink): Promise<{ ref: DeviceRef; link: NetkitLink; netnsName?: string }> {
+  const ifindex = primary.linkIfindex;
+  if (ifindex === undefined) throw new NetkitError(`${session.host}: ${primary.name} reports no peer (IFLA_LINK)`);
+  if (primary.linkNetnsId === undefined) {
+    const b = new RelayBatch();
+    const i = b.add(`read the peer of ${primary.name} (ifindex ${ifindex})`, { netlink: getLinkByIndexRequest(ifindex) });
+    const res = await b.run(session);
+    const err = firstFailure(b, res, session);
+    const link = linkOf(res.results[i]);
+    if (err || !link) throw err ?? new NetkitError(`${session.host}: the peer of ${primary.name} (ifindex ${ifindex}) is not readable`);
+    return { ref: { name: link.name }, link };
+  }
+  const list = new RelayBatch();
+  const l = list.add(`list ${NETNS_DIR}`, { listdir: NETNS_DIR });
+  const listed = (await list.run(session, false)).results[l];
+  const names = listed?.kind === "names" ? listed.names : [];
+  const b = new RelayBatch();
+  const probes = names.map((n, k) => {
+    const path = `${NETNS_DIR}/${n}`;
+    b.add(`open netns ${path}`, { openNetns: path, fd: FIRST_NS_FD + k });
+    return { name: n, path, nsid: b.add(`nsid of ${path}`, { netlink: getNsidRequest(FIRST_NS_FD + k) }), link: b.add(`read ifindex ${ifindex} in ${path}`, { netlink: getLinkByIndexRequest(ifindex), netns: path }) };
+  });
+  const res = await b.run(session, false);
+  for (const p of probes) {
+    const r = res.results[p.nsid];
+    const msg = r?.kind === "netlink" ? r.messages.find(isNsidMessage) : undefined;
+    if (msg && parseNsid(msg) === primary.linkNetnsId) {
+      const link = linkOf(res.results[p.link]);
+      if (link) return { ref: { name: link.name, netns: p.path }, link, netnsName: p.name };
+    }
+  }
+  throw new NetkitError(
+    `${session.host}: the peer of ${primary.name} is in the netns with nsid ${primary.linkNetnsId}, which has no name in ${NETNS_DIR}; ` +
+      "name it (ip netns attach NAME PID) and import again",
+  );
 }

@@ -6,9 +6,10 @@ import type { InputsOf, OutputsOf } from "../spec/resource";
 import type { LinkChange } from "../netlink/link";
 import { netkitPairSpec as spec } from "./netkit-pair.spec";
 import { netnsPath } from "./fields";
-import { changeNetkit, createNetkit, deleteNetkit, readNetkit, type DeviceRef, type NetkitDevices, type NetkitLink } from "./netkit-host";
+import { changeNetkit, createNetkit, deleteNetkit, findPeer, readNetkit, type DeviceRef, type NetkitDevices, type NetkitLink } from "./netkit-host";
 import { mismatch, specDriven } from "./spec-driven";
-import { createOrClean, defined, deviceId, observedInputs, providerLog, requireCapabilities, sessionFor } from "./context";
+import { createOrClean, defined, deviceId, importSession, observedInputs, parseDeviceId, providerLog, requireCapabilities, sessionFor } from "./context";
+import { NetkitError } from "../errors";
 import { inputKeys } from "../spec/resource";
 
 type Inputs = InputsOf<typeof spec>;
@@ -81,6 +82,26 @@ function linkChanges(olds: Outputs, news: Inputs, changed: string[]): { primary:
   return { primary, peer };
 }
 
+/**
+ * `pulumi import`: the id names the primary (HOST:PORT/NAME); its peer and the peer's netns
+ * are found from the kernel's view of it. The result is what a program must declare.
+ */
+async function adopt(id: string): Promise<pulumi.dynamic.ReadResult<Outputs>> {
+  const { name, netns } = parseDeviceId(id);
+  if (netns) throw new NetkitError(`import id "${id}": a pair is named by its primary in the host's netns, HOST:PORT/NAME`);
+  const session = await importSession(id);
+  const { primary: p } = await readNetkit(session, { name });
+  if (!p) return { id: "", props: {} as Outputs };
+  const what = `${session.host}: ${name}`;
+  if (!p.netkit) throw new NetkitError(`${what} is not a netkit device (kind ${p.kind ?? "none"})`);
+  if (p.netkit.pairing === "single") throw new NetkitError(`${what} is a single-mode netkit device: import it as NetkitSingle`);
+  if (!p.netkit.primary) throw new NetkitError(`${what} is the peer of a netkit pair: import the pair by its primary`);
+  const peer = await findPeer(session, p);
+  const seed = { name, peerName: peer.link.name, ...(peer.ref.netns ? { peerNetns: peer.netnsName ?? peer.ref.netns } : {}) } as Inputs;
+  const outs = outputs(seed, p, peer.link);
+  return { id, props: outs, inputs: observedInputs(inputKeys(spec), outs) };
+}
+
 export const netkitPairProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs> = {
   ...specDriven(spec),
 
@@ -111,7 +132,7 @@ export const netkitPairProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
   },
 
   async read(id, props) {
-    if (!props) throw new Error(`${spec.name} ${id}: reading needs the resource's connection and names (import is served by the provider plugin)`);
+    if (!props?.name) return adopt(id);
     const session = await sessionFor(props.connection);
     const r = refs(props);
     const d = await readNetkit(session, r.primary, r.peer);

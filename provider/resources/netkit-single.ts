@@ -8,7 +8,8 @@ import { netkitSingleSpec as spec } from "./netkit-single.spec";
 import { netnsPath } from "./fields";
 import { changeNetkit, createNetkit, deleteNetkit, readNetkit, type DeviceRef, type NetkitLink } from "./netkit-host";
 import { mismatch, specDriven } from "./spec-driven";
-import { createOrClean, defined, deviceId, observedInputs, providerLog, requireCapabilities, sessionFor } from "./context";
+import { createOrClean, defined, deviceId, importSession, observedInputs, parseDeviceId, providerLog, requireCapabilities, sessionFor } from "./context";
+import { NetkitError } from "../errors";
 import { inputKeys } from "../spec/resource";
 
 type Inputs = InputsOf<typeof spec>;
@@ -50,6 +51,18 @@ function verify(i: Inputs, d: NetkitLink, release: string): string | undefined {
   ]);
 }
 
+/** `pulumi import` of HOST:PORT/[NETNS/]NAME: the device as the kernel has it. */
+async function adopt(id: string): Promise<pulumi.dynamic.ReadResult<Outputs>> {
+  const { name, netns } = parseDeviceId(id);
+  const seed = { name, ...(netns ? { netns } : {}) } as Inputs;
+  const session = await importSession(id);
+  const { primary: p } = await readNetkit(session, ref(seed));
+  if (!p) return { id: "", props: {} as Outputs };
+  if (p.netkit?.pairing !== "single") throw new NetkitError(`${session.host}: ${name} is not a single-mode netkit device (kind ${p.kind ?? "none"}${p.netkit ? ", paired" : ""})`);
+  const outs = outputs(seed, p);
+  return { id, props: outs, inputs: observedInputs(inputKeys(spec), outs) };
+}
+
 export const netkitSingleProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs> = {
   ...specDriven(spec),
 
@@ -73,7 +86,7 @@ export const netkitSingleProvider: pulumi.dynamic.ResourceProvider<Inputs, Outpu
   },
 
   async read(id, props) {
-    if (!props) throw new Error(`${spec.name} ${id}: reading needs the resource's connection and name (import is served by the provider plugin)`);
+    if (!props?.name) return adopt(id);
     const d = await readNetkit(await sessionFor(props.connection), ref(props));
     if (!d.primary) return { id: "", props: {} as Outputs };
     const outs = outputs(props, d.primary);

@@ -90,7 +90,9 @@ export const rxqBindingProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
   },
 
   async read(id, props) {
-    if (!props) throw new Error(`${spec.name} ${id}: reading needs the resource's connection and names (import is not supported)`);
+    // A lease has no name of its own on the host to find it by; declare it instead (create
+    // fails with EBUSY naming the holder if the queue is already leased).
+    if (!props?.deviceName) throw new NetkitError(`${spec.name} ${id}: import is not supported; declare the binding and run pulumi up`);
     const session = await sessionFor(props.connection);
     const l = await leasing(session);
     // Without the op no lease can exist on this kernel.

@@ -32,10 +32,10 @@ export function connectionTo(h: TestHost): ConnectionInput {
 }
 
 /** Runs argv on a test host over a fresh SSH session of the test itself (not the provider's). */
-export async function onHost(h: TestHost, argv: string[]): Promise<ExecResult> {
+export async function onHost(h: TestHost, argv: string[], stdin?: Buffer): Promise<ExecResult> {
   const s = await SshSession.open(connectionSchema.parse(connectionTo(h)), silentLogger);
   try {
-    return await s.exec(argv);
+    return await s.exec(argv, stdin ? { stdin } : {});
   } finally {
     s.close();
   }

@@ -1,0 +1,12 @@
+// Entry point of the provider plugin `pulumi-resource-netkit` (bin/ starts it with node):
+// serves the package's schema and resources to the Pulumi engine over gRPC.
+import { main } from "@pulumi/pulumi/provider";
+import { packageVersion, renderSchema } from "../spec/render";
+import { adaptProviderServer } from "./server-adapter";
+import { configure, netkitPlugin } from "./provider";
+
+adaptProviderServer(configure);
+main(netkitPlugin(packageVersion(), renderSchema()), process.argv.slice(2)).catch((err: Error) => {
+  console.error(`pulumi-resource-netkit: ${err.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,86 @@
+// The real provider plugin's resource logic: the package's three resources dispatched by type
+// token to the same controllers the dynamic provider runs. All this adds is the wire: the
+// type from the URN, secrets revealed and concealed (secrets.ts), config from Configure.
+import type * as pulumi from "@pulumi/pulumi";
+import type * as plugin from "@pulumi/pulumi/provider";
+import { connectionDefaultsFrom } from "../config";
+import { NetkitError } from "../errors";
+import { netkitPairProvider } from "../resources/netkit-pair";
+import { netkitPairSpec } from "../resources/netkit-pair.spec";
+import { netkitSingleProvider } from "../resources/netkit-single";
+import { netkitSingleSpec } from "../resources/netkit-single.spec";
+import { rxqBindingProvider } from "../resources/rxq-binding";
+import { rxqBindingSpec } from "../resources/rxq-binding.spec";
+import { setConnectionDefaults } from "../runtime";
+import { PACKAGE } from "../spec/schema";
+import type { ResourceSpec } from "../spec/resource";
+import { conceal, revealAll, specSecrets } from "./secrets";
+
+type Controller = pulumi.dynamic.ResourceProvider<Record<string, unknown>, Record<string, unknown>>;
+interface Entry {
+  spec: ResourceSpec;
+  controller: Controller;
+  secrets: string[];
+}
+
+const entries = new Map<string, Entry>(
+  ([
+    [netkitPairSpec, netkitPairProvider],
+    [netkitSingleSpec, netkitSingleProvider],
+    [rxqBindingSpec, rxqBindingProvider],
+  ] as Array<[ResourceSpec, unknown]>).map(([spec, controller]) => [`${PACKAGE}:index:${spec.name}`, { spec, controller: controller as Controller, secrets: specSecrets(spec) }]),
+);
+
+/** urn:pulumi:STACK::PROJECT::[PARENT$]TYPE::NAME → TYPE. */
+function entryOf(urn: string): Entry {
+  const type = (urn.split("::")[2] ?? "").split("$").pop()!;
+  const e = entries.get(type);
+  if (!e) throw new NetkitError(`unknown resource type ${type}; this provider serves ${[...entries.keys()].join(", ")}`);
+  return e;
+}
+
+/** The provider's config (the default connection); values may be secrets. */
+export function configure(args: Record<string, unknown>): void {
+  const { plain } = revealAll(args);
+  setConnectionDefaults(connectionDefaultsFrom((k) => plain[k]));
+}
+
+export function netkitPlugin(version: string, schema: string): plugin.Provider {
+  return {
+    version,
+    schema,
+    async check(urn, olds, news) {
+      const e = entryOf(urn);
+      const n = revealAll(news);
+      const r = await e.controller.check!(revealAll(olds).plain, n.plain);
+      return { inputs: conceal(r.inputs, [...e.secrets, ...n.secretKeys]), failures: r.failures ?? [] };
+    },
+    async diff(id, urn, olds, news) {
+      const r = await entryOf(urn).controller.diff!(id, revealAll(olds).plain, revealAll(news).plain);
+      return { changes: r.changes ?? false, replaces: r.replaces ?? [], deleteBeforeReplace: r.deleteBeforeReplace ?? false };
+    },
+    async create(urn, inputs) {
+      const e = entryOf(urn);
+      const i = revealAll(inputs);
+      const r = await e.controller.create(i.plain);
+      return { id: r.id, outs: conceal(r.outs, [...e.secrets, ...i.secretKeys]) };
+    },
+    async read(id, urn, props) {
+      const e = entryOf(urn);
+      const p = revealAll(props);
+      // An import sends no properties: the controller adopts the device the id names.
+      const r = await e.controller.read!(id, Object.keys(p.plain).length ? p.plain : undefined);
+      const keys = [...e.secrets, ...p.secretKeys];
+      return { id: r.id ?? "", props: conceal(r.props, keys), ...(r.inputs ? { inputs: conceal(r.inputs, keys) } : {}) };
+    },
+    async update(id, urn, olds, news) {
+      const e = entryOf(urn);
+      const n = revealAll(news);
+      const r = await e.controller.update!(id, revealAll(olds).plain, n.plain);
+      return { outs: conceal(r.outs, [...e.secrets, ...n.secretKeys]) };
+    },
+    async delete(id, urn, props) {
+      await entryOf(urn).controller.delete!(id, revealAll(props).plain);
+    },
+  };
+}

@@ -1,0 +1,51 @@
+// The plugin's one place for secrets on the wire. The engine sends a secret value as
+// { [SIG]: SECRET, value } (the plugin accepts secrets); controllers work on plain values, and
+// what they return is wrapped again wherever the spec, or the caller, made it secret.
+import { fieldMeta } from "../spec/field";
+import type { ResourceSpec } from "../spec/resource";
+import type { z } from "zod";
+
+const SIG = "4dabf18193072939515e22adb298388d";
+const SECRET = "1b47061264138c4ac30d75fd1eb44270";
+
+function isSecret(v: unknown): v is { value: unknown } {
+  return !!v && typeof v === "object" && (v as Record<string, unknown>)[SIG] === SECRET;
+}
+
+function reveal(v: unknown): unknown {
+  if (isSecret(v)) return reveal(v.value);
+  if (Array.isArray(v)) return v.map(reveal);
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, reveal(x)]));
+  return v;
+}
+
+function containsSecret(v: unknown): boolean {
+  if (isSecret(v)) return true;
+  if (Array.isArray(v)) return v.some(containsSecret);
+  if (v && typeof v === "object") return Object.values(v).some(containsSecret);
+  return false;
+}
+
+export interface Revealed {
+  plain: Record<string, unknown>;
+  /** Top-level keys that carried a secret anywhere inside. */
+  secretKeys: string[];
+}
+
+/** A property bag from the engine, without secret wrappers. */
+export function revealAll(props: Record<string, unknown> | undefined): Revealed {
+  const bag = props ?? {};
+  return { plain: reveal(bag) as Record<string, unknown>, secretKeys: Object.keys(bag).filter((k) => containsSecret(bag[k])) };
+}
+
+/** The spec's secret fields (the connection). */
+export function specSecrets(spec: ResourceSpec): string[] {
+  return Object.entries(spec.inputs.shape as Record<string, z.ZodType>).filter(([, s]) => fieldMeta.get(s)?.secret).map(([k]) => k);
+}
+
+/** A property bag for the engine: each of `keys` present is sent as a secret, whole. */
+export function conceal(props: object | undefined, keys: Iterable<string>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...(props ?? {}) };
+  for (const k of keys) if (out[k] !== undefined && !isSecret(out[k])) out[k] = { [SIG]: SECRET, value: out[k] };
+  return out;
+}
