@@ -31,6 +31,13 @@ fi
 # sdk/provider-shim.ts); inside this repo the package resolves to itself through this link.
 ln -sfn .. node_modules/pulumi-netkit
 
+if wants kernel || wants lifecycle; then
+  step "iproute2 with netkit"
+  # Tests make devices "by hand" with it, as an operator would (see the script).
+  NETKIT_IP="$(bash scripts/toolchain/iproute2.sh)"
+  export NETKIT_IP
+fi
+
 if wants lifecycle; then
   step "pulumi CLI"
   pulumi_bin="$(bash scripts/toolchain/pulumi.sh)"
