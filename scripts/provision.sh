@@ -2,7 +2,7 @@
 # outside the repo (Debian packages, Node >= 22, npm dependencies, the Pulumi CLI, a
 # netkit-aware iproute2, the test-host kernel), builds, and exports PATH and NETKIT_* for
 # the Node processes that follow. Arguments: the parts beyond Node and the build —
-# `pulumi`, `iproute2`, `kernel`.
+# `pulumi`, `yaml`, `iproute2`, `kernel`.
 step() { echo "== $*" >&2; }
 wanted() { local p; for p in "${provision[@]}"; do [[ "$p" == "$1" ]] && return 0; done; return 1; }
 provision=("$@")
@@ -42,6 +42,13 @@ if wanted pulumi; then
   export PATH="$root/bin:$pulumi_bin:$PATH"
   export NETKIT_PULUMI_ROOT="$(dirname "$pulumi_bin")"
   echo "pulumi CLI $(pulumi version) at $pulumi_bin" >&2
+fi
+
+if wanted yaml; then
+  step "pulumi-language-yaml"
+  # The language host of `runtime: yaml` projects, for the provider plugin's YAML tests.
+  yaml_bin="$(bash scripts/toolchain/yaml.sh)"
+  export PATH="$yaml_bin:$PATH"
 fi
 
 step "build"

@@ -12,7 +12,7 @@ wants() { local t; for t in "${tiers[@]}"; do [[ "$t" == "$1" ]] && return 0; do
 
 needs=()
 if wants kernel || wants lifecycle; then needs+=(iproute2); fi
-if wants lifecycle; then needs+=(pulumi); fi
+if wants lifecycle; then needs+=(pulumi yaml); fi
 if wants testhost || wants kernel || wants lifecycle; then needs+=(kernel); fi
 source scripts/provision.sh "${needs[@]}"
 
