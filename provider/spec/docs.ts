@@ -26,7 +26,7 @@ export function renderFieldTables(specs: ResourceSpec[]): string {
     out.push(`### ${spec.name}`, "", spec.description, "", "| field | type | default | on change | description |", "|---|---|---|---|---|");
     for (const [k, p] of Object.entries(r.inputProperties)) {
       const def = p.default !== undefined ? `\`${JSON.stringify(p.default)}\`` : r.requiredInputs.includes(k) ? "required" : "";
-      out.push(`| \`${k}\` | ${typeOf(p, schema.types)} | ${def} | ${p.replaceOnChange ? "**replace**" : "update"} | ${cell(p.description)}${p.secret ? " Secret." : ""} |`);
+      out.push(`| \`${k}\` | ${typeOf(p, schema.types)} | ${def} | ${p.replaceOnChanges ? "**replace**" : "update"} | ${cell(p.description)}${p.secret ? " Secret." : ""} |`);
     }
     const outs = spec.outputs.shape as Record<string, z.ZodType>;
     out.push("", `Outputs: every field above as the kernel reports it, plus ${Object.keys(outs).map((k) => `\`${k}\` (${metaOf(outs[k]!).description.replace(/\.$/, "")})`).join(", ")}.`, "");
@@ -37,7 +37,7 @@ export function renderFieldTables(specs: ResourceSpec[]): string {
     out.push(`### ${tok.split(":").pop()}`, "", "| field | type | default | on change | description |", "|---|---|---|---|---|");
     for (const [k, p] of Object.entries(t.properties)) {
       const def = p.default !== undefined ? `\`${JSON.stringify(p.default)}\`` : t.required?.includes(k) ? "required" : "";
-      out.push(`| \`${k}\` | ${typeOf(p, schema.types)} | ${def} | ${p.replaceOnChange ? "**replace**" : "update"} | ${cell(p.description)}${p.secret ? " Secret." : ""} |`);
+      out.push(`| \`${k}\` | ${typeOf(p, schema.types)} | ${def} | ${p.replaceOnChanges ? "**replace**" : "update"} | ${cell(p.description)}${p.secret ? " Secret." : ""} |`);
     }
     out.push("");
   }

@@ -17,7 +17,8 @@ export interface PulumiProperty {
   description: string;
   default?: unknown;
   secret?: boolean;
-  replaceOnChange?: boolean;
+  /** Pulumi schema key (plural): the engine replaces on a change of this property. */
+  replaceOnChanges?: boolean;
 }
 
 interface Collected {
@@ -69,7 +70,7 @@ function property(name: string, s: z.ZodType, acc: Collected): PulumiProperty {
   if (js.default !== undefined) p.default = js.default;
   if (meta.kernelDefault) p.description += ` Unset: the kernel's default (${meta.kernelDefault}).`;
   if (meta.secret) p.secret = true;
-  if (meta.replaceOnChange) p.replaceOnChange = true;
+  if (meta.replaceOnChange) p.replaceOnChanges = true;
   return p;
 }
 
@@ -95,7 +96,7 @@ export function packageSchema(specs: ResourceSpec[], version: string, config?: z
   const acc: Collected = { types: {} };
   const variables = Object.fromEntries(
     Object.entries((config?.shape ?? {}) as Record<string, z.ZodType>).map(([k, s]) => {
-      const { replaceOnChange: _ignored, ...p } = property(k, s, acc);
+      const { replaceOnChanges: _ignored, ...p } = property(k, s, acc);
       return [k, p];
     }),
   );

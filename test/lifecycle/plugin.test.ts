@@ -2,7 +2,12 @@
 // engine on the test-host VM: the same controllers as the dynamic provider, reached by type
 // token; the connection from provider config; `pulumi import` of a pair made by hand.
 import assert from "node:assert/strict";
-import { inlineStack, exportedState, stateAtRest, type TestStack } from "../support/pulumi";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { isDeepStrictEqual } from "node:util";
+import { inlineStack, exportedState, pulumiCommand, repoRoot, stateAtRest, type TestStack } from "../support/pulumi";
 import { configureProvider, netkitIp, pluginResource } from "../support/plugin";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";
 import { linkNames, sysfs } from "../support/netkit";
@@ -18,6 +23,20 @@ describe("lifecycle: the provider plugin (pulumi-resource-netkit)", function () 
   });
   after(async function () {
     await onHost(host, ["ip", "netns", "del", ns]);
+  });
+
+  it("serves schema.json: `pulumi package get-schema` of the plugin equals the committed file, key for key", async function () {
+    // Pulumi parses the schema and drops what it does not know: a misspelled key (say,
+    // replaceOnChange for replaceOnChanges) would make the two differ.
+    const home = mkdtempSync(join(tmpdir(), "netkit-schema-"));
+    try {
+      const served = execFileSync((await pulumiCommand()).command, ["package", "get-schema", join(repoRoot, "bin", "pulumi-resource-netkit")], {
+        env: { ...process.env, PULUMI_HOME: home, PULUMI_SKIP_UPDATE_CHECK: "true" },
+      }).toString();
+      assert.ok(isDeepStrictEqual(JSON.parse(served), JSON.parse(readFileSync(join(repoRoot, "schema.json"), "utf8"))), "served schema differs from schema.json");
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   describe("a pair with the configured connection", function () {
