@@ -1,0 +1,143 @@
+// Invalid inputs stop at check, under the real engine, before any host is touched.
+//
+// Design: every row of test/support/bad-inputs.ts (one broken rule of NetkitPair,
+// NetkitSingle or RxqBinding) gets its own `pulumi up` of a one-resource inline program on
+// one reused stack, pointed at a live test-host VM (connectionTo(host)), so a rule that
+// check missed would reach the host. One run per row, because the engine stops at the first
+// resource whose check fails (measured with Pulumi 3.259: of six invalid resources in one
+// program, with or without --continue-on-error, only one was reported). Per row:
+//   - the update fails, and the engine's diagnostics name exactly the row's property
+//     ("… resource 'bad': property P value … has a problem: REASON") with the row's reason;
+//   - no secret (the test key's lines, the rows' password sentinel) is in the output;
+//   - sshd logged no new connection (its console log, read without a probe).
+// After all rows, an exact probe proves the whole table touched nothing: every link in every
+// netns and the netns list (`ip -d -j link show` on the host) equal the snapshot taken
+// before the first row, and sshd received no TCP connection besides the probe's own. No row
+// deletes anything, so a device made by one row would still be there at the end.
+// A control preview shows the three bases pass the same check (so each row fails for its
+// one change), and `pulumi preview` is shown to stop the same way for one row per field group.
+import assert from "node:assert/strict";
+import { NetkitPair, NetkitSingle, RxqBinding } from "../../sdk";
+import { inlineStack, type TestStack } from "../support/pulumi";
+import { connectionTo, onHost, sharedHost } from "../support/shared-host";
+import { addNetdevsim, removeNetdevsim } from "../support/netdevsim";
+import { connectionsLogged, hostState, type HostState } from "../support/host-state";
+import { badInputs, baseInputs, withChanges, NIC, POD_NETNS, SECRET, type BadInput, type ResourceName } from "../support/bad-inputs";
+import type { TestHost } from "../../testhost";
+
+const NSIM_ID = 7342;
+const classes = { NetkitPair, NetkitSingle, RxqBinding } as unknown as Record<ResourceName, new (name: string, args: unknown) => unknown>;
+
+/** Every distinctive line of a PEM key: none may appear in any output. */
+const keyLines = (pem: string) => pem.split("\n").filter((l) => l.length > 20 && !l.startsWith("-----"));
+
+/** The properties the engine reports for resource 'bad', each with its reasons. */
+function reportedFailures(text: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const m of text.matchAll(/resource 'bad': property (\S+) value [\s\S]*? has a problem: (.*)$/gm)) out.set(m[1]!, [...(out.get(m[1]!) ?? []), m[2]!]);
+  return out;
+}
+
+describe("lifecycle: invalid inputs fail check by field name before any host is touched", function () {
+  let host: TestHost;
+  let t: TestStack;
+  let program: () => void = () => {};
+  let baseline: HostState;
+
+  before(async function () {
+    host = await sharedHost();
+    const ns = await onHost(host, ["ip", "netns", "add", POD_NETNS]);
+    assert.equal(ns.exitCode, 0, ns.stderr.toString());
+    await addNetdevsim(host, NSIM_ID, 2, NIC);
+    t = await inlineStack("netkit-bad-input", async () => program());
+    baseline = await hostState(host);
+  });
+
+  after(async function () {
+    await t?.stack.destroy().catch(() => undefined);
+    t?.cleanup();
+    await removeNetdevsim(host, NSIM_ID);
+    await onHost(host, ["ip", "netns", "del", POD_NETNS]);
+  });
+
+  function assertNoSecret(text: string): void {
+    for (const s of [SECRET, ...keyLines(host.privateKey)]) assert.ok(!text.includes(s), "a secret appears in the engine's output");
+  }
+
+  function register(row: BadInput): void {
+    const inputs = withChanges(baseInputs(row.resource, connectionTo(host)), row.set);
+    program = () => void new classes[row.resource]("bad", inputs);
+  }
+
+  /**
+   * Runs the operation, which must fail; returns everything it printed. Under heavy load the
+   * in-process language host can lose its gRPC connection to the engine ("14 UNAVAILABLE: No
+   * connection established") before it registers the resource; the engine then never saw
+   * the resource, that run proves nothing, and it is repeated (at most twice: measured at
+   * about 1 run in 30 with a load average of 6 on 2 cores).
+   */
+  async function failing(op: "up" | "preview"): Promise<string> {
+    for (let attempt = 1; ; attempt++) {
+      let out = "";
+      const run = op === "up" ? t.stack.up({ onOutput: (s) => (out += s) }) : t.stack.preview({ onOutput: (s) => (out += s) });
+      const failed = await run.then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      const text = `${out}\n${failed?.message ?? ""}`;
+      if (!/dynamic\/netkit:\w+ bad\b/.test(text) && attempt < 3) {
+        console.log(`      (the engine never saw the resource: ${/error: (.*)/.exec(text)?.[1] ?? "no error"}; again)`);
+        continue;
+      }
+      assert.ok(failed, `${op} succeeded:\n${out}`);
+      return text;
+    }
+  }
+
+  function assertNamesField(row: BadInput, text: string): void {
+    const failures = reportedFailures(text);
+    assert.deepEqual([...failures.keys()], [row.property], `expected exactly property ${row.property}; the engine said:\n${text}`);
+    const reasons = failures.get(row.property)!;
+    assert.ok(reasons.some((r) => row.reason.test(r)), `no reason for ${row.property} matches ${row.reason}: ${reasons.join(" | ")}`);
+  }
+
+  it("control: the three valid bases pass the engine's check (preview plans their creates)", async function () {
+    const per = (r: ResourceName) => badInputs.filter((x) => x.resource === r).length;
+    assert.ok(badInputs.length >= 40 && per("NetkitPair") && per("NetkitSingle") && per("RxqBinding"), "the table covers all three resources, ≥ 40 rows");
+    program = () => {
+      for (const r of ["NetkitPair", "NetkitSingle", "RxqBinding"] as const) new classes[r](r, baseInputs(r, connectionTo(host)));
+    };
+    const p = await t.stack.preview();
+    assert.equal(p.changeSummary.create, 4, JSON.stringify(p.changeSummary)); // the stack + 3
+  });
+
+  for (const row of badInputs) {
+    it(`${row.resource} ${row.property}: ${row.proves}`, async function () {
+      register(row);
+      const dialed = connectionsLogged(host);
+      const text = await failing("up");
+      assertNamesField(row, text);
+      assertNoSecret(text);
+      assert.equal(connectionsLogged(host), dialed, "sshd logged a connection during the update");
+    });
+  }
+
+  it("preview stops at the same check (one row of every field group)", async function () {
+    const groups = new Map<string, BadInput>();
+    for (const row of badInputs) if (!groups.has(row.group)) groups.set(row.group, row);
+    for (const row of groups.values()) {
+      register(row);
+      const text = await failing("preview");
+      assertNamesField(row, text);
+      assertNoSecret(text);
+    }
+  });
+
+  it("after all of it the host is exactly as before, and nothing but the test's probes connected to it", async function () {
+    const now = await hostState(host);
+    assert.equal(now.devices, baseline.devices, "the host's links or netns changed");
+    assert.equal(now.connections - baseline.connections, 1, "something besides this probe connected to the host's sshd");
+    const types = (await t.stack.exportStack()).deployment.resources.map((r: { type: string }) => r.type);
+    assert.deepEqual(types.filter((x: string) => x.includes("netkit")), [], `no netkit resource in the state: ${JSON.stringify(types)}`);
+  });
+});
