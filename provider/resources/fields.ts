@@ -32,7 +32,10 @@ export const netnsRef = z
   .refine(
     (s) => (s.startsWith("/") ? !s.split("/").some((p) => p === "." || p === "..") : /^[A-Za-z0-9_.-]+$/.test(s) && s !== "." && s !== ".."),
     "must be a netns name as `ip netns` uses (letters, digits, _ . -) or an absolute path such as /proc/<pid>/ns/net or /run/netns/<name>, without . or .. components",
-  );
+  )
+  // The kernel opens it as a file: "/" or a trailing "/" is a directory (EINVAL, ENOTDIR).
+  .refine((s) => !(s.startsWith("/") && s.endsWith("/")), 'must name a file: an absolute path must not end in "/"')
+  .refine((s) => Buffer.byteLength(s) <= (s.startsWith("/") ? 4095 : 255), "must be at most 255 bytes as a name (NAME_MAX) or 4095 as a path (PATH_MAX)");
 
 /** The file the kernel opens for a netns reference. */
 export function netnsPath(ref: string): string {

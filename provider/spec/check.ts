@@ -2,6 +2,7 @@
 // CheckFailure whose property is the field's path, so the engine points at the field.
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { fieldMeta } from "./field";
 import type { ResourceSpec } from "./resource";
 
 export interface CheckResult<T> {
@@ -23,6 +24,12 @@ function containsUnknown(v: unknown): boolean {
   return false;
 }
 
+/** A top-level input marked secret (the connection). */
+function isSecretField(spec: ResourceSpec, property: string): boolean {
+  const s = (spec.inputs.shape as Record<string, z.ZodType>)[property];
+  return s !== undefined && fieldMeta.get(s)?.secret === true;
+}
+
 export function checkInputs<S extends ResourceSpec>(spec: S, news: Record<string, unknown>): CheckResult<z.output<S["inputs"]>> {
   // Engine-owned keys (__provider) are not ours to validate; they pass through untouched.
   const ours = Object.fromEntries(Object.entries(news).filter(([k]) => !k.startsWith("__")));
@@ -38,6 +45,9 @@ export function checkInputs<S extends ResourceSpec>(spec: S, news: Record<string
     const keys = i.code === "unrecognized_keys" ? (i as { keys: string[] }).keys : [];
     const property = keys.length ? propertyOf([...i.path, keys[0]!]) : propertyOf(i.path);
     const reason = keys.length ? `${keys.join(", ")}: not a field of ${spec.name}` : i.message;
+    // The engine prints the input's value next to a top-level property ("property connection
+    // value {…}"), secrets unmasked; for a secret field, name it in the reason instead.
+    if (isSecretField(spec, property)) return { property: "", reason: `${property}: ${reason}` };
     return { property: property || spec.name, reason };
   });
   return { inputs: news as z.output<S["inputs"]>, failures };

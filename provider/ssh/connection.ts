@@ -4,6 +4,19 @@
 // that touches nothing on the host.
 import { z } from "zod";
 import { field } from "../spec/field";
+import { parseHostKeyPin } from "./hostkey";
+
+const isHostKeyPin = (s: string) => {
+  try {
+    parseHostKeyPin(s);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Host and user names go to DNS and sshd as they are: no whitespace or control characters. */
+const plainName = z.string().min(1).refine((s) => !/[\s\x00-\x1f\x7f]/.test(s), "must not contain whitespace or control characters");
 
 /**
  * The fields that say where an SSH server is and how to log in to it, shared by the target
@@ -15,14 +28,14 @@ function endpointShape(role: "target" | "jump") {
   // The target keeps the plain wording; the jump host's fields say whose they are.
   const of = target ? "" : " of the jump host";
   return {
-    host: field(z.string().min(1), {
+    host: field(plainName, {
       description: target
         ? "Host name or address of the SSH server (as the jump host reaches it, when there is one)."
         : "Host name or address of the jump host.",
       replaceOnChange: target,
     }),
     port: field(z.number().int().min(1).max(65535).default(22), { description: `SSH port${of} (default 22).`, replaceOnChange: target }),
-    user: field(z.string().min(1).default("root"), { description: `User to log in${target ? "" : " to the jump host"} as (default root).` }),
+    user: field(plainName.default("root"), { description: `User to log in${target ? "" : " to the jump host"} as (default root).` }),
     privateKey: field(z.string().min(1).optional(), { description: "Private key, OpenSSH or PEM text.", secret: true }),
     privateKeyPassphrase: field(z.string().optional(), { description: "Passphrase of an encrypted private key.", secret: true }),
     password: field(z.string().optional(), { description: "Password, where the server allows password authentication.", secret: true }),
@@ -31,7 +44,13 @@ function endpointShape(role: "target" | "jump") {
         "Path of an ssh-agent socket whose keys are offered. Default: none; SSH_AUTH_SOCK is never read implicitly, " +
         "so what the provider offers does not depend on the environment `pulumi` runs in (pass it explicitly to use it).",
     }),
-    hostKey: field(z.string().min(1).optional(), {
+    hostKey: field(
+      z
+        .string()
+        .min(1)
+        .refine(isHostKeyPin, 'must be a known_hosts line ("[host]:22 ssh-ed25519 AAAA…"), a public key line ("ssh-ed25519 AAAA…") or a fingerprint ("SHA256:…" as ssh-keygen -lf prints it)')
+        .optional(),
+      {
       description: `Pinned host key${of}: a known_hosts line, a public key line or a SHA256 fingerprint. Without it the key must be in ~/.ssh/known_hosts.`,
     }),
   };

@@ -35,6 +35,9 @@ const keyLines = (pem: string) => pem.split("\n").filter((l) => l.length > 20 &&
 function reportedFailures(text: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const m of text.matchAll(/resource 'bad': property (\S+) value [\s\S]*? has a problem: (.*)$/gm)) out.set(m[1]!, [...(out.get(m[1]!) ?? []), m[2]!]);
+  // A secret top-level field is named in the reason, not as the property (whose value the
+  // engine would print): "resource 'bad' has a problem: connection: …".
+  for (const m of text.matchAll(/resource 'bad' has a problem: ([\w.]+): (.*)$/gm)) out.set(m[1]!, [...(out.get(m[1]!) ?? []), m[2]!]);
   return out;
 }
 

@@ -111,6 +111,9 @@ export const badInputs: BadInput[] = [
   single("netns", { netns: ".." }, "netns", /netns name/, '".." is not a netns name'),
   single("netns", { netns: "pod\nx" }, "netns", /control characters/, "a newline in a netns name is refused"),
   binding("netns", { netns: "./pod" }, "netns", /netns name/, "a binding's netns follows the same rules"),
+  pair("netns", { peerNetns: "/" }, "peerNetns", /must name a file/, '"/" is a directory, not a netns file (the kernel would say EINVAL)'),
+  single("netns", { netns: "/proc/1/ns/net/" }, "netns", /must name a file/, "a path ending in / is refused (the kernel would say ENOTDIR)"),
+  pair("netns", { peerNetns: "n".repeat(300) }, "peerNetns", /at most 255 bytes/, "a netns name longer than NAME_MAX is refused"),
 
   // NIC queue ids and the device index.
   binding("queue", { nicQueue: -1 }, "nicQueue", />=0/, "a negative queue id is refused"),
@@ -136,6 +139,11 @@ export const badInputs: BadInput[] = [
   binding("connection", { "connection.passwd": SECRET }, "connection.passwd", /passwd: not a field/, "a misspelt connection field is refused by name, its value not printed"),
   binding("connection", { "connection.jumpHost": { host: "127.0.0.1", port: 0, password: SECRET } }, "connection.jumpHost.port", />=1/, "the jump host's port has the same range"),
   binding("connection", { "connection.jumpHost": { host: "127.0.0.1", sudo: true } }, "connection.jumpHost.sudo", /sudo: not a field/, "sudo is the target's, not the jump host's"),
+  pair("connection", { connection: `user:${SECRET}@host` }, "connection", /expected object/, "a connection that is not an object (a secret string from config, say) is refused without printing it"),
+  single("connection", { "connection.hostKey": "not-a-key" }, "connection.hostKey", /known_hosts line/, "a malformed host key pin is refused before any connection"),
+  binding("connection", { "connection.jumpHost": { host: "127.0.0.1", hostKey: "SHA256:" } }, "connection.jumpHost.hostKey", /known_hosts line/, "the jump host's pin follows the same rules"),
+  pair("connection", { "connection.host": "bad host" }, "connection.host", /whitespace/, "a host name with a space is refused (never sent to DNS)"),
+  single("connection", { "connection.user": "a b" }, "connection.user", /whitespace/, "a user name with a space is refused (never sent to sshd)"),
 
   // Keys that are not inputs at all.
   pair("shape", { peerMode: "l2" }, "peerMode", /peerMode: not a field of NetkitPair/, "an unknown field is refused by name, not ignored"),
