@@ -1,0 +1,115 @@
+// The benchmark's view of its test host: counts of SSH handshakes and remote commands read
+// from the guest sshd's own log (LogLevel VERBOSE: one "Accepted publickey" per handshake,
+// one "Starting session: command" per exec channel), between markers written to the same
+// console by an observer connection of the benchmark itself, so that every count is what
+// the server saw, not what a client believes it did.
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import type { TestHost } from "../testhost";
+import { connectionSchema, type ConnectionInput } from "../provider/ssh/connection";
+import { SshSession } from "../provider/ssh/session";
+import { silentLogger } from "../provider/log";
+import { RelayBatch } from "../provider/host/batch";
+
+export interface Counts {
+  handshakes: number;
+  /** Exec channels the server started (one remote round trip each). */
+  commands: number;
+}
+
+/** The netns the pairs' peers go into; made before any timing starts. */
+export const PEER_NETNS = "bench";
+
+const HANDSHAKE = /Accepted publickey for /g;
+const COMMAND = /Starting session: command /g;
+
+export function connectionTo(h: TestHost): ConnectionInput {
+  return { host: h.host, port: h.port, user: h.user, privateKey: h.privateKey, hostKey: h.knownHostsLine };
+}
+
+export class BenchHost {
+  private constructor(
+    readonly host: TestHost,
+    private readonly observer: SshSession,
+    /** Path of a netkit-aware `ip` inside the guest. */
+    readonly ip: string,
+  ) {}
+
+  /** Opens the observer connection, makes the peer netns and puts a netkit-aware ip on the host. */
+  static async prepare(host: TestHost, netkitIp: string): Promise<BenchHost> {
+    const observer = await SshSession.open(connectionSchema.parse(connectionTo(host)), silentLogger);
+    const b = new BenchHost(host, observer, "/tmp/netkit-ip");
+    // The guest's /root (where the cache is) is private to it: copy the binary over.
+    await observer.run(["sh", "-c", `cat > ${b.ip} && chmod 0755 ${b.ip}`], { stdin: readFileSync(netkitIp) });
+    // `ip link help` exits 255 by design: only its text says whether it knows netkit.
+    await observer.exec([b.ip, "link", "help"]).then((r) => {
+      if (!/netkit/.test(r.stdout.toString() + r.stderr.toString())) throw new Error(`${netkitIp} does not know netkit`);
+    });
+    await observer.run(["ip", "netns", "add", PEER_NETNS]);
+    return b;
+  }
+
+  close(): void {
+    this.observer.close();
+  }
+
+  /** Runs argv on the host over the observer connection (counted only outside measurements). */
+  async run(argv: string[]): Promise<string> {
+    return (await this.observer.run(argv)).stdout.toString();
+  }
+
+  /** Device names in the host's netns and in the peer netns. */
+  async devices(): Promise<{ host: string[]; peerNetns: string[] }> {
+    const names = (out: string) => out.split("\n").map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1]).filter((n): n is string => !!n);
+    return { host: names(await this.run(["ip", "-o", "link"])), peerNetns: names(await this.run(["ip", "-n", PEER_NETNS, "-o", "link"])) };
+  }
+
+  /**
+   * What single steps cost on this host (median of `times`): a new SSH connection, a command
+   * on an open one, the netkit-aware ip, and the provider's relay (python3) with one read.
+   */
+  async calibrate(times = 5): Promise<Array<{ step: string; ms: number }>> {
+    const median = async (f: () => Promise<unknown>) => {
+      const t: number[] = [];
+      for (let i = 0; i < times; i++) {
+        const t0 = performance.now();
+        await f();
+        t.push(performance.now() - t0);
+      }
+      return t.sort((a, b) => a - b)[Math.floor(times / 2)]!;
+    };
+    const conn = connectionSchema.parse(connectionTo(this.host));
+    return [
+      { step: "new SSH connection: dial, key exchange, public-key auth, close", ms: await median(async () => (await SshSession.open(conn, silentLogger)).close()) },
+      { step: "`true` on an open connection (one exec channel)", ms: await median(() => this.observer.run(["true"])) },
+      { step: "`ip link show` (netkit-aware ip) on an open connection", ms: await median(() => this.observer.run([this.ip, "link", "show"])) },
+      { step: "the provider's relay (python3) with one read, on an open connection", ms: await median(() => new RelayBatch().run(this.observer)) },
+    ];
+  }
+
+  /** Runs `fn` and returns its wall time and what sshd saw while it ran. */
+  async measure(fn: () => Promise<void>): Promise<{ ms: number; counts: Counts }> {
+    const start = await this.mark();
+    const t0 = performance.now();
+    await fn();
+    const ms = performance.now() - t0;
+    const end = await this.mark();
+    const log = readFileSync(this.host.logPath, "latin1");
+    const between = log.slice(log.indexOf(start) + start.length, log.indexOf(end));
+    const count = (re: RegExp) => between.match(re)?.length ?? 0;
+    // The end marker's own exec started inside the window; the observer never handshakes again.
+    return { ms, counts: { handshakes: count(HANDSHAKE), commands: count(COMMAND) - 1 } };
+  }
+
+  /** Writes a unique line to the guest console and waits until the console log has it. */
+  private async mark(): Promise<string> {
+    const id = `netkit-bench-mark-${randomUUID()}`;
+    await this.observer.run(["sh", "-c", "cat > /dev/console"], { stdin: `${id}\n` });
+    const deadline = Date.now() + 60_000;
+    while (!readFileSync(this.host.logPath, "latin1").includes(id)) {
+      if (Date.now() > deadline) throw new Error(`marker ${id} never reached ${this.host.logPath}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return id;
+  }
+}

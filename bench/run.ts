@@ -1,0 +1,154 @@
+// `npm run bench [-- --sizes 10,50 --workloads netkit,floor --out FILE]`: boots one test
+// host, runs every workload at every size (up, refresh, destroy; each measured and checked),
+// prints the results and writes docs/benchmark.md. See docs/benchmark.md for what is measured.
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { join } from "node:path";
+import { startTestHosts } from "../testhost";
+import { repoRoot } from "../test/support/pulumi";
+import { BenchHost, PEER_NETNS } from "./host";
+import { renderReport, type Measurement, type RunInfo } from "./report";
+import { commandEmulationWorkload, commandPluginWorkload } from "./workloads/command";
+import { floorWorkload } from "./workloads/floor";
+import { netkitWorkload } from "./workloads/netkit";
+import { noopWorkload } from "./workloads/noop";
+import type { Workload } from "./workloads/workload";
+
+const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+
+interface Args {
+  sizes: number[];
+  workloads: string[];
+  out: string;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { sizes: [10, 50, 100], workloads: [], out: join(repoRoot, "docs", "benchmark.md") };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i]!.split("=", 2) as [string, string | undefined];
+    const value = () => inline ?? argv[++i] ?? "";
+    if (flag === "--sizes") a.sizes = value().split(",").map(Number);
+    else if (flag === "--workloads") a.workloads = value().split(",").filter(Boolean);
+    else if (flag === "--out") a.out = value();
+    else throw new Error(`unknown argument ${argv[i]}; use --sizes 10,50,100 --workloads netkit,command,floor,noop --out FILE`);
+  }
+  if (!a.sizes.length || a.sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 999)) throw new Error(`--sizes takes integers from 1 to 999, not ${a.sizes.join(",")}`);
+  return a;
+}
+
+function allWorkloads(): Workload[] {
+  const plugin = process.env.PULUMI_COMMAND_PLUGIN;
+  return [netkitWorkload, plugin ? commandPluginWorkload(plugin) : commandEmulationWorkload, floorWorkload, noopWorkload];
+}
+
+/** The pairs of a workload on the host: primaries `PREFIXi`, peers `PREFIXip` in the netns. */
+async function pairsOnHost(host: BenchHost, prefix: string): Promise<{ primaries: string[]; peers: string[] }> {
+  const d = await host.devices();
+  return { primaries: d.host.filter((n) => new RegExp(`^${prefix}\\d+$`).test(n)), peers: d.peerNetns.filter((n) => new RegExp(`^${prefix}\\d+p$`).test(n)) };
+}
+
+async function checkPairs(host: BenchHost, w: Workload, n: number, phase: string, want: number): Promise<void> {
+  if (!w.prefix) return;
+  const p = await pairsOnHost(host, w.prefix);
+  if (p.primaries.length !== want || p.peers.length !== want)
+    throw new Error(`${w.key} after ${phase}: the host has ${p.primaries.length} primaries and ${p.peers.length} peers in ${PEER_NETNS}, expected ${want} of each (N=${n})`);
+}
+
+/** Deletes whatever a failed workload left, so the next one starts clean. */
+async function sweep(host: BenchHost, w: Workload): Promise<void> {
+  if (!w.prefix) return;
+  for (const name of (await pairsOnHost(host, w.prefix)).primaries) await host.run([host.ip, "link", "del", name]).catch(() => undefined);
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const pulumiRoot = process.env.NETKIT_PULUMI_ROOT;
+  const netkitIp = process.env.NETKIT_IP;
+  if (!pulumiRoot || !netkitIp) throw new Error("NETKIT_PULUMI_ROOT and NETKIT_IP are not set: run `npm run bench`, which provisions them");
+  const known = allWorkloads();
+  const selected = args.workloads.length ? args.workloads.map((k) => known.find((w) => w.key === k || (k === "command" && w.key === "command-plugin")) ?? fail(`unknown workload ${k}`)) : known;
+
+  const loadStart = loadavg();
+  let accel = "tcg";
+  const set = await startTestHosts(1, {
+    name: "bench",
+    log: (l) => {
+      if (/\(kvm\)/.test(l)) accel = "kvm";
+      log(l);
+    },
+  });
+  const results: Measurement[] = [];
+  const failures: string[] = [];
+  try {
+    const vm = set.hosts[0]!;
+    const host = await BenchHost.prepare(vm, netkitIp);
+    let calibration: RunInfo["calibration"] = [];
+    try {
+      calibration = await host.calibrate();
+      for (const c of calibration) log(`${(c.ms / 1000).toFixed(2)} s: ${c.step}`);
+      for (const n of args.sizes) {
+        for (const w of selected) {
+          log(`${w.key} N=${n}: preparing`);
+          // A failed workload is reported and the others still run; the exit status says so.
+          try {
+            await checkPairs(host, w, n, "setup", 0);
+            const inst = await w.start(host, n);
+            try {
+              for (const { phase, run } of inst.phases) {
+                const load = loadavg()[0]!;
+                const m = await host.measure(run);
+                results.push({ n, workload: w.key, phase, ms: m.ms, ...m.counts, load });
+                log(`${w.key} N=${n} ${phase}: ${(m.ms / 1000).toFixed(1)} s, ${m.counts.handshakes} handshakes, ${m.counts.commands} remote commands (load ${load.toFixed(1)})`);
+                if (phase === "up") await checkPairs(host, w, n, phase, n);
+                if (phase === "destroy") await checkPairs(host, w, n, phase, 0);
+              }
+            } finally {
+              await inst.dispose();
+              await sweep(host, w);
+            }
+          } catch (e) {
+            const msg = `${w.key} N=${n}: ${(e as Error).message}`;
+            failures.push(msg);
+            log(`FAILED ${msg}`);
+          }
+        }
+      }
+    } finally {
+      host.close();
+    }
+    const info: RunInfo = {
+      date: new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC",
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model.trim() ?? "unknown CPU",
+      accel: accel.toUpperCase(),
+      kernel: vm.kernelRelease,
+      pulumi: execFileSync(join(pulumiRoot, "bin", "pulumi"), ["version"]).toString().trim(),
+      node: process.version,
+      sizes: args.sizes,
+      labels: Object.fromEntries(known.map((w) => [w.key, w.label])),
+      baselineA: selected.some((w) => w.key === "command-plugin") ? "command-plugin" : "command",
+      loadStart,
+      loadEnd: loadavg(),
+      failures,
+      calibration,
+      command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`,
+    };
+    const report = renderReport(results, info);
+    writeFileSync(args.out, report);
+    process.stdout.write(report);
+    log(`wrote ${args.out}`);
+    if (failures.length) process.exitCode = 1;
+  } finally {
+    await set.stop();
+  }
+}
+
+function fail(msg: string): never {
+  throw new Error(msg);
+}
+
+main().catch((e: Error) => {
+  log(`failed: ${e.stack ?? e.message}`);
+  process.exit(1);
+});

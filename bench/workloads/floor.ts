@@ -1,0 +1,93 @@
+// Baseline (b), the practical floor: the same netlink work as N NetkitPairs, without Pulumi,
+// over one SSH session per operation, each operation one relay batch (one round trip)
+// built from the provider's own host layer: create + set up + read back for every pair,
+// then read every pair, then delete every pair.
+import { RelayBatch } from "../../provider/host/batch";
+import { FIRST_NS_FD } from "../../provider/host/relay";
+import { changeLinkRequest, delLinkRequest, getLinkRequest } from "../../provider/netlink/link";
+import { netkitNewLinkRequest } from "../../provider/netlink/netkit";
+import { linkOf } from "../../provider/resources/netkit-host";
+import { netnsPath } from "../../provider/resources/fields";
+import { connectionSchema } from "../../provider/ssh/connection";
+import { SshSession } from "../../provider/ssh/session";
+import { silentLogger } from "../../provider/log";
+import { connectionTo, PEER_NETNS, type BenchHost } from "../host";
+import { pairNames, type Workload } from "./workload";
+
+const PREFIX = "nkf";
+const ns = netnsPath(PEER_NETNS);
+
+/** Runs one batch on a fresh session; every op must succeed; returns the results. */
+async function once(host: BenchHost, fill: (b: RelayBatch) => void) {
+  const session = await SshSession.open(connectionSchema.parse(connectionTo(host.host)), silentLogger);
+  try {
+    const b = new RelayBatch();
+    fill(b);
+    const res = await b.run(session);
+    const bad = res.firstFailed();
+    if (bad >= 0) throw new Error(`floor: ${b.labels[bad]} failed: ${res.errnoName(bad)}`);
+    if (res.results.length !== b.ops.length) throw new Error(`floor: ${b.ops.length} ops sent, ${res.results.length} results`);
+    return res;
+  } finally {
+    session.close();
+  }
+}
+
+/** Every pair's primary and peer read back as existing netkit devices. */
+function readAll(b: RelayBatch, n: number): Array<[number, number]> {
+  const idx: Array<[number, number]> = [];
+  for (let i = 0; i < n; i++) {
+    const { name, peerName } = pairNames(PREFIX, i);
+    idx.push([b.add(`read ${name}`, { netlink: getLinkRequest(name) }), b.add(`read ${peerName}`, { netlink: getLinkRequest(peerName), netns: ns })]);
+  }
+  return idx;
+}
+
+export const floorWorkload: Workload = {
+  key: "floor",
+  label: "(b) batched netlink over one SSH session, no Pulumi",
+  prefix: PREFIX,
+  start: async (host, n) => {
+    const check = (res: Awaited<ReturnType<typeof once>>, idx: Array<[number, number]>) => {
+      for (const [p, q] of idx) if (linkOf(res.at(p))?.kind !== "netkit" || !linkOf(res.at(q))) throw new Error(`floor: op ${p} did not read back a netkit pair`);
+    };
+    return {
+      phases: [
+        {
+          phase: "up",
+          run: async () => {
+            let idx: Array<[number, number]> = [];
+            const res = await once(host, (b) => {
+              b.add(`open netns ${ns}`, { openNetns: ns, fd: FIRST_NS_FD });
+              for (let i = 0; i < n; i++) {
+                const { name, peerName } = pairNames(PREFIX, i);
+                const create = { mode: "l3", pairing: "pair", policy: "forward", peerPolicy: "forward", scrub: "default", peerScrub: "default" } as const;
+                b.add(`create ${name}`, { netlink: netkitNewLinkRequest({ ...create, primary: { name }, peer: { name: peerName, netnsFd: FIRST_NS_FD } }) });
+                b.add(`set ${name} up`, { netlink: changeLinkRequest(name, { up: true }) });
+                b.add(`set ${peerName} up`, { netlink: changeLinkRequest(peerName, { up: true }), netns: ns });
+              }
+              idx = readAll(b, n);
+            });
+            check(res, idx);
+          },
+        },
+        {
+          phase: "refresh",
+          run: async () => {
+            let idx: Array<[number, number]> = [];
+            check(await once(host, (b) => (idx = readAll(b, n))), idx);
+          },
+        },
+        {
+          phase: "destroy",
+          run: async () => {
+            await once(host, (b) => {
+              for (let i = 0; i < n; i++) b.add(`delete ${pairNames(PREFIX, i).name}`, { netlink: delLinkRequest(pairNames(PREFIX, i).name) });
+            });
+          },
+        },
+      ],
+      dispose: async () => undefined,
+    };
+  },
+};
