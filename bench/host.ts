@@ -68,7 +68,7 @@ export class BenchHost {
    * What single steps cost on this host (median of `times`): a new SSH connection, a command
    * on an open one, the netkit-aware ip, and the provider's relay (python3) with one read.
    */
-  async calibrate(times = 5): Promise<Array<{ step: string; ms: number }>> {
+  async calibrate(times = 5): Promise<Array<{ key: string; step: string; ms: number }>> {
     const median = async (f: () => Promise<unknown>) => {
       const t: number[] = [];
       for (let i = 0; i < times; i++) {
@@ -80,10 +80,10 @@ export class BenchHost {
     };
     const conn = connectionSchema.parse(connectionTo(this.host));
     return [
-      { step: "new SSH connection: dial, key exchange, public-key auth, close", ms: await median(async () => (await SshSession.open(conn, silentLogger)).close()) },
-      { step: "`true` on an open connection (one exec channel)", ms: await median(() => this.observer.run(["true"])) },
-      { step: "`ip link show` (netkit-aware ip) on an open connection", ms: await median(() => this.observer.run([this.ip, "link", "show"])) },
-      { step: "the provider's relay (python3) with one read, on an open connection", ms: await median(() => new RelayBatch().run(this.observer)) },
+      { key: "dial", step: "new SSH connection: dial, key exchange, public-key auth, close", ms: await median(async () => (await SshSession.open(conn, silentLogger)).close()) },
+      { key: "exec", step: "`true` on an open connection (one exec channel)", ms: await median(() => this.observer.run(["true"])) },
+      { key: "ip", step: "`ip link show` (netkit-aware ip) on an open connection", ms: await median(() => this.observer.run([this.ip, "link", "show"])) },
+      { key: "relay", step: "the provider's relay (python3) with one read, on an open connection", ms: await median(() => new RelayBatch().run(this.observer)) },
     ];
   }
 

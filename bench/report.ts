@@ -31,11 +31,15 @@ export interface RunInfo {
   /** Workloads that failed, with the error: their rows are missing. */
   failures: string[];
   /** What single steps cost on the host, measured before the workloads. */
-  calibration: Array<{ step: string; ms: number }>;
+  calibration: Array<{ key: string; step: string; ms: number }>;
 }
 
 const s = (ms: number) => (ms / 1000).toFixed(1);
 const aName = (info: RunInfo) => (info.baselineA === "command" ? "(a')" : "(a)");
+const cal = (info: RunInfo, key: string) => {
+  const c = info.calibration.find((k) => k.key === key);
+  return c ? (c.ms / 1000).toFixed(2) : "?";
+};
 const x = (r: number) => (Number.isFinite(r) ? `${r.toFixed(2)}×` : "–");
 
 function find(ms: Measurement[], n: number, workload: string, phase: Phase): Measurement | undefined {
@@ -78,6 +82,27 @@ function ratioTable(ms: Measurement[], info: RunInfo): string {
   return table(["N", "phase", "netkit s", `÷ ${aName(info)}`, "÷ (b) floor", "÷ (c) engine", "netkit − (c) s"], rows);
 }
 
+/** The provider's round trips per pair and phase, and where they come from. */
+function roundTrips(ms: Measurement[], info: RunInfo): string {
+  const nk = ms.filter((m) => m.workload === "netkit");
+  if (!nk.length) return "netkit not measured.";
+  const per = (phase: Phase) =>
+    nk
+      .filter((m) => m.phase === phase)
+      .map((m) => `${m.commands} for ${m.n}`)
+      .join(", ");
+  return [
+    `- **up**: ${per("up")}: one relay batch per pair (create, set up, read back) plus one preflight per host and run.`,
+    `- **refresh**: ${per("refresh")}: one relay batch per pair (read primary and peer); no preflight.`,
+    `- **destroy**: ${per("destroy")}: two per pair, in sequence: delete first reads the device to make sure it is a netkit ` +
+      `primary (deleteNetkit in provider/resources/netkit-host.ts) and only then deletes it. Batching across pairs (as for ` +
+      `refresh) would make it two per host: one batch of reads, one of deletes.`,
+    `- ${aName(info)} pays one SSH connection and one command per pair and operation; (b) one connection and one batch per operation.`,
+    `- Every round trip of the provider starts python3 on the host (${cal(info, "relay")} s here): the count of round trips, ` +
+      `more than the count of handshakes, is what the provider's times follow.`,
+  ].join("\n");
+}
+
 interface Verdict {
   target: string;
   met: boolean | undefined;
@@ -107,14 +132,15 @@ function verdicts(ms: Measurement[], info: RunInfo): Verdict[] {
     met: rf.length && (grows || telling) ? !grows : undefined,
     detail: rf.length ? rf.map((m) => `N=${m.n}: ${m.commands} remote commands`).join(", ") + (telling ? "" : " (too few resources to tell)") : "not measured",
     why: grows
-      ? "The engine calls the provider's read once per resource, and NetkitPair's read (provider/resources/netkit-pair.ts → " +
-        "readNetkit in netkit-host.ts) answers each call with a relay batch of its own: one exec channel per resource, plus the " +
-        "per-host preflight once per run. The SSH connection is shared (one handshake), the round trips are not. " +
-        "What would fix it: let reads of one host share a batch. The provider process lives for exactly one `pulumi refresh`, " +
-        "so the first read of a host can fetch a snapshot of every link in the netns the stack uses (one RTM_GETLINK dump per " +
-        "netns, all in one relay batch) and answer every other read of that host from it: 1 preflight + 1 batch per host. " +
+      ? `The engine calls the provider's read once per resource, and NetkitPair's read (provider/resources/netkit-pair.ts → ` +
+        `readNetkit in netkit-host.ts) answers each call with a relay batch of its own: ${rf.map((m) => `${m.commands} round trips for ${m.n} pairs`).join(", ")}. ` +
+        `The SSH connection is shared (one handshake per run), the round trips are not, and each one starts python3 on the host ` +
+        `(${cal(info, "relay")} s each here, see above). ` +
+        "What would fix it: let the reads of one host share a batch. The provider process lives for exactly one `pulumi refresh`, " +
+        "so the first read of a host can fetch a snapshot of every link in each netns the stack uses (one RTM_GETLINK dump per " +
+        "netns, all in one relay batch) and answer the other reads of that host from it: one round trip per host and run. " +
         "A lighter step, a per-host queue that sends the reads arriving while a batch is in flight as the next batch, " +
-        "would already divide the count by the engine's parallelism (default 8 here)."
+        "would already divide the count by the engine's parallelism (8 here).\n"
       : undefined,
   });
 
@@ -129,21 +155,24 @@ function verdicts(ms: Measurement[], info: RunInfo): Verdict[] {
   let why: string | undefined;
   if (met === false && up && a) {
     const engineShare = c ? c.ms / a.ms : NaN;
+    const perTrip = (up.ms - (c?.ms ?? 0)) / Math.max(up.commands, 1);
     why =
-      `At N=${at}, up took ${s(up.ms)} s against ${s(a.ms)} s for (a): ${x(ratio)}. ` +
-      (c
-        ? `The engine alone, with providers that do nothing (c), took ${s(c.ms)} s, which is already ${x(engineShare)} of (a); ` +
-          `the provider's own share is ${s(up.ms - c.ms)} s (${up.commands} remote commands for ${at} pairs). `
-        : "") +
-      (b ? `The same netlink work done in one batch (b) took ${s(b.ms)} s. ` : "") +
+      `At N=${at}, up took ${s(up.ms)} s against ${s(a.ms)} s for ${aName(info)}: ${x(ratio)}. ` +
+      (c ? `The engine alone, with providers that do nothing (c), took ${s(c.ms)} s (${x(engineShare)} of ${aName(info)}); ` : "") +
+      `the rest, ${s(up.ms - (c?.ms ?? 0))} s, is the provider's ${up.commands} round trips, one per pair plus the preflight, ` +
+      `about ${s(perTrip)} s each at the engine's parallelism of 8 on a one-vCPU host. ` +
+      `Each of them starts the relay in python3 (${cal(info, "relay")} s alone, above), while ${aName(info)} pays per pair a new SSH ` +
+      `connection (${cal(info, "dial")} s) and a few \`ip\` runs (${cal(info, "ip")} s each): sharing one connection saves the handshakes, ` +
+      `but a python3 start per resource costs about as much as what it saves. ` +
+      (b ? `The same netlink work in one batch (b) took ${s(b.ms)} s. ` : "") +
       (c && engineShare > 0.3
-        ? `So no provider behind this engine path can reach 0.3× here: the engine floor of a Node dynamic provider ` +
-          `(program registration, closure serialization of the provider into every resource, a gRPC call per resource, ` +
-          `checkpoint writes) is itself above the target. What would fix it: a real provider plugin (provider/plugin/, by type ` +
-          `token, no serialized closure per resource), a larger --parallel, and fewer round trips: creates that arrive ` +
-          `together (up to --parallel) sharing one relay batch per host instead of one exec, and one python3 start, each.`
-        : `What would fix it: fewer round trips. Creates that arrive together (up to --parallel, default 8) can share one ` +
-          `relay batch per host instead of one exec each, which cuts the remote share by up to that factor.`);
+        ? `Even so no provider behind this engine path could reach 0.3× here: the engine floor of a Node dynamic provider is ` +
+          `itself above it. What would fix that: a real provider plugin (provider/plugin/), a larger --parallel. `
+        : `The target is within reach: engine floor plus one batch is ${c && b ? x((c.ms + b.ms) / a.ms) : "far below 0.3×"} of ${aName(info)}. `) +
+      `What would fix it: fewer round trips, not fewer handshakes. Creates that are in flight together (up to --parallel) ` +
+      `can share one relay batch per host: a per-host queue in the provider process that sends what arrived while the previous ` +
+      `batch ran as the next one (the preflight can ride in the first). That divides the python3 starts by up to the engine's ` +
+      `parallelism; with \`--parallel\` raised, up approaches (c) + (b).\n`;
   }
   out.push({
     target: `\`up\` of 100 pairs at most 0.3× baseline (a)`,
@@ -212,6 +241,10 @@ ${resultTables(ms, info)}
 ## Ratios (wall time of netkit ÷ baseline)
 
 ${ratioTable(ms, info)}
+
+## Round trips per pair
+
+${roundTrips(ms, info)}
 
 ## Targets
 

@@ -2,7 +2,7 @@
 // host, runs every workload at every size (up, refresh, destroy; each measured and checked),
 // prints the results and writes docs/benchmark.md. See docs/benchmark.md for what is measured.
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { startTestHosts } from "../testhost";
@@ -21,6 +21,8 @@ interface Args {
   sizes: number[];
   workloads: string[];
   out: string;
+  /** Re-render the report from a saved run (the .json written beside the report) instead of measuring. */
+  render?: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -31,7 +33,8 @@ function parseArgs(argv: string[]): Args {
     if (flag === "--sizes") a.sizes = value().split(",").map(Number);
     else if (flag === "--workloads") a.workloads = value().split(",").filter(Boolean);
     else if (flag === "--out") a.out = value();
-    else throw new Error(`unknown argument ${argv[i]}; use --sizes 10,50,100 --workloads netkit,command,floor,noop --out FILE`);
+    else if (flag === "--render") a.render = value();
+    else throw new Error(`unknown argument ${argv[i]}; use --sizes 10,50,100 --workloads netkit,command,floor,noop --out FILE.md, or --render FILE.json`);
   }
   if (!a.sizes.length || a.sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 999)) throw new Error(`--sizes takes integers from 1 to 999, not ${a.sizes.join(",")}`);
   return a;
@@ -61,8 +64,21 @@ async function sweep(host: BenchHost, w: Workload): Promise<void> {
   for (const name of (await pairsOnHost(host, w.prefix)).primaries) await host.run([host.ip, "link", "del", name]).catch(() => undefined);
 }
 
+/** Writes the report and, beside it, the raw run it was made from. */
+function write(out: string, results: Measurement[], info: RunInfo): void {
+  const report = renderReport(results, info);
+  writeFileSync(out, report);
+  writeFileSync(out.replace(/\.md$/, "") + ".json", JSON.stringify({ info, results }, null, 1) + "\n");
+  process.stdout.write(report);
+  log(`wrote ${out}`);
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.render) {
+    const saved = JSON.parse(readFileSync(args.render, "utf8")) as { info: RunInfo; results: Measurement[] };
+    return write(args.out, saved.results, saved.info);
+  }
   const pulumiRoot = process.env.NETKIT_PULUMI_ROOT;
   const netkitIp = process.env.NETKIT_IP;
   if (!pulumiRoot || !netkitIp) throw new Error("NETKIT_PULUMI_ROOT and NETKIT_IP are not set: run `npm run bench`, which provisions them");
@@ -134,10 +150,7 @@ async function main(): Promise<void> {
       calibration,
       command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`,
     };
-    const report = renderReport(results, info);
-    writeFileSync(args.out, report);
-    process.stdout.write(report);
-    log(`wrote ${args.out}`);
+    write(args.out, results, info);
     if (failures.length) process.exitCode = 1;
   } finally {
     await set.stop();
