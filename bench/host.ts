@@ -10,6 +10,7 @@ import { connectionSchema, type ConnectionInput } from "../provider/ssh/connecti
 import { SshSession } from "../provider/ssh/session";
 import { silentLogger } from "../provider/log";
 import { RelayBatch } from "../provider/host/batch";
+import { cpuNow, cpuSince, qemuPid, type Cpu } from "./cpu";
 
 export interface Counts {
   handshakes: number;
@@ -33,12 +34,13 @@ export class BenchHost {
     private readonly observer: SshSession,
     /** Path of a netkit-aware `ip` inside the guest. */
     readonly ip: string,
+    private readonly guestPid: number,
   ) {}
 
   /** Opens the observer connection, makes the peer netns and puts a netkit-aware ip on the host. */
   static async prepare(host: TestHost, netkitIp: string): Promise<BenchHost> {
     const observer = await SshSession.open(connectionSchema.parse(connectionTo(host)), silentLogger);
-    const b = new BenchHost(host, observer, "/tmp/netkit-ip");
+    const b = new BenchHost(host, observer, "/tmp/netkit-ip", qemuPid(host.logPath));
     // The guest's /root (where the cache is) is private to it: copy the binary over.
     await observer.run(["sh", "-c", `cat > ${b.ip} && chmod 0755 ${b.ip}`], { stdin: readFileSync(netkitIp) });
     // `ip link help` exits 255 by design: only its text says whether it knows netkit.
@@ -87,18 +89,20 @@ export class BenchHost {
     ];
   }
 
-  /** Runs `fn` and returns its wall time and what sshd saw while it ran. */
-  async measure(fn: () => Promise<void>): Promise<{ ms: number; counts: Counts }> {
+  /** Runs `fn` and returns its wall time, the CPU time it took and what sshd saw while it ran. */
+  async measure(fn: () => Promise<void>): Promise<{ ms: number; cpu: Cpu; counts: Counts }> {
     const start = await this.mark();
+    const c0 = cpuNow(this.guestPid);
     const t0 = performance.now();
     await fn();
     const ms = performance.now() - t0;
+    const cpu = cpuSince(c0, this.guestPid);
     const end = await this.mark();
     const log = readFileSync(this.host.logPath, "latin1");
     const between = log.slice(log.indexOf(start) + start.length, log.indexOf(end));
     const count = (re: RegExp) => between.match(re)?.length ?? 0;
     // The end marker's own exec started inside the window; the observer never handshakes again.
-    return { ms, counts: { handshakes: count(HANDSHAKE), commands: count(COMMAND) - 1 } };
+    return { ms, cpu, counts: { handshakes: count(HANDSHAKE), commands: count(COMMAND) - 1 } };
   }
 
   /** Writes a unique line to the guest console and waits until the console log has it. */

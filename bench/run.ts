@@ -114,8 +114,11 @@ async function main(): Promise<void> {
               for (const { phase, run } of inst.phases) {
                 const load = loadavg()[0]!;
                 const m = await host.measure(run);
-                results.push({ n, workload: w.key, phase, ms: m.ms, ...m.counts, load });
-                log(`${w.key} N=${n} ${phase}: ${(m.ms / 1000).toFixed(1)} s, ${m.counts.handshakes} handshakes, ${m.counts.commands} remote commands (load ${load.toFixed(1)})`);
+                results.push({ n, workload: w.key, phase, ms: m.ms, localCpu: m.cpu.local, guestCpu: m.cpu.guest, ...m.counts, load });
+                log(
+                  `${w.key} N=${n} ${phase}: ${(m.ms / 1000).toFixed(1)} s, CPU ${m.cpu.local.toFixed(1)} s local + ${m.cpu.guest.toFixed(1)} s guest, ` +
+                    `${m.counts.handshakes} handshakes, ${m.counts.commands} remote commands (load ${load.toFixed(1)})`,
+                );
                 if (phase === "up") await checkPairs(host, w, n, phase, n);
                 if (phase === "destroy") await checkPairs(host, w, n, phase, 0);
               }

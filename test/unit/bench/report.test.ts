@@ -1,0 +1,79 @@
+// The benchmark's verdicts on issue 7's targets, from measurements made up for the purpose:
+// a report that called a missed target met (or the reverse) would mislead whoever reads it.
+import assert from "node:assert/strict";
+import { renderReport, type Measurement, type RunInfo } from "../../../bench/report";
+
+const info = (sizes: number[]): RunInfo => ({
+  date: "2026-01-01 00:00 UTC",
+  cpus: 2,
+  cpuModel: "test CPU",
+  accel: "TCG",
+  kernel: "7.2.13-netkit",
+  pulumi: "v3.259.0",
+  node: "v22.0.0",
+  sizes,
+  labels: { netkit: "netkit", command: "(a') emulated", floor: "(b)", noop: "(c)" },
+  baselineA: "command",
+  loadStart: [0.1, 0.1, 0.1],
+  loadEnd: [0.2, 0.2, 0.2],
+  command: "npm run bench",
+  failures: [],
+  calibration: [
+    { key: "dial", step: "dial", ms: 800 },
+    { key: "relay", step: "relay", ms: 1700 },
+  ],
+});
+
+/** One row per workload and phase; `f` gives netkit's counts and time per N. */
+function run(sizes: number[], f: (n: number) => { up: number; upMs: number; refresh: number; handshakes?: number }): Measurement[] {
+  const ms: Measurement[] = [];
+  for (const n of sizes) {
+    const nk = f(n);
+    const row = (workload: string, phase: Measurement["phase"], msv: number, handshakes: number, commands: number) => ms.push({ n, workload, phase, ms: msv, localCpu: msv / 2000, guestCpu: msv / 2000, handshakes, commands, load: 0 });
+    row("netkit", "up", nk.upMs, nk.handshakes ?? 1, nk.up);
+    row("netkit", "refresh", 1000, 1, nk.refresh);
+    row("netkit", "destroy", 1000, 1, 2 * n);
+    row("command", "up", 10_000 * n, n, n);
+    row("command", "refresh", 500, 0, 0);
+    row("command", "destroy", 10_000 * n, n, n);
+    row("floor", "up", 1000, 1, 1);
+    row("noop", "up", 100 * n, 0, 0);
+  }
+  return ms;
+}
+
+function verdict(report: string, target: string): string {
+  const line = report.split("\n").find((l) => l.startsWith(`| ${target}`));
+  assert.ok(line, `no row for ${target}`);
+  return line.split("|")[2]!.trim();
+}
+
+describe("bench report: verdicts on the targets", () => {
+  it("refresh that grows with N is O(resources): missed, with the reason", () => {
+    const r = renderReport(run([10, 100], (n) => ({ up: n + 1, upMs: 1000 * n, refresh: n })), info([10, 100]));
+    assert.equal(verdict(r, "refresh costs"), "**missed**");
+    assert.match(r, /### Missed: refresh costs O\(hosts\)/);
+    assert.match(r, /10 round trips for 10 pairs, 100 round trips for 100 pairs/);
+  });
+
+  it("refresh in a constant number of round trips is met; at N ≤ 2 it cannot be told", () => {
+    const r = renderReport(run([10, 100], (n) => ({ up: 2, upMs: 1000 * n, refresh: 1 })), info([10, 100]));
+    assert.equal(verdict(r, "refresh costs"), "**met**");
+    const small = renderReport(run([2], (n) => ({ up: 2, upMs: 1000 * n, refresh: 2 })), info([2]));
+    assert.equal(verdict(small, "refresh costs"), "not measured");
+  });
+
+  it("up is judged at N=100 against (a): 0.3× met, above it missed with the engine floor named", () => {
+    const fast = renderReport(run([100], (n) => ({ up: 2, upMs: 0.25 * 10_000 * n, refresh: 1 })), info([100]));
+    assert.equal(verdict(fast, "`up` of 100 pairs"), "**met**");
+    const slow = renderReport(run([100], (n) => ({ up: n + 1, upMs: 0.5 * 10_000 * n, refresh: 1 })), info([100]));
+    assert.equal(verdict(slow, "`up` of 100 pairs"), "**missed**");
+    assert.match(slow, /At N=100, up took 500\.0 s against 1000\.0 s for \(a'\): 0\.50×/);
+  });
+
+  it("a second handshake in any operation misses the handshake target", () => {
+    const r = renderReport(run([10], (n) => ({ up: n, upMs: 1000, refresh: 1, handshakes: 2 })), info([10]));
+    assert.equal(verdict(r, "SSH handshakes"), "**missed**");
+    assert.match(r, /N=10 up: 2/);
+  });
+});
