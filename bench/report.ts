@@ -149,7 +149,8 @@ function verdicts(ms: Measurement[], info: RunInfo): Verdict[] {
         "so the first read of a host can fetch a snapshot of every link in each netns the stack uses (one RTM_GETLINK dump per " +
         "netns, all in one relay batch) and answer the other reads of that host from it: one round trip per host and run. " +
         "A lighter step, a per-host queue that sends the reads arriving while a batch is in flight as the next batch, " +
-        "would already divide the count by the engine's parallelism (8 here).\n"
+        "would already divide the count by the engine's parallelism (8 here). A long-lived relay per host (see the next " +
+        "target) would not lower the count of round trips but would make each as cheap as a message.\n"
       : undefined,
   });
 
@@ -164,24 +165,29 @@ function verdicts(ms: Measurement[], info: RunInfo): Verdict[] {
   let why: string | undefined;
   if (met === false && up && a) {
     const engineShare = c ? c.ms / a.ms : NaN;
-    const perTrip = (up.ms - (c?.ms ?? 0)) / Math.max(up.commands, 1);
+    const hostPerTrip = up.guestCpu / Math.max(up.commands, 1);
+    const aHostPerPair = a.guestCpu / at;
     why =
       `At N=${at}, up took ${s(up.ms)} s against ${s(a.ms)} s for ${aName(info)}: ${x(ratio)}. ` +
       (c ? `The engine alone, with providers that do nothing (c), took ${s(c.ms)} s (${x(engineShare)} of ${aName(info)}); ` : "") +
-      `the rest, ${s(up.ms - (c?.ms ?? 0))} s, is the provider's ${up.commands} round trips, one per pair plus the preflight, ` +
-      `about ${s(perTrip)} s each at the engine's parallelism of 8 on a one-vCPU host. ` +
-      `Each of them starts the relay in python3 (${cal(info, "relay")} s alone, above), while ${aName(info)} pays per pair a new SSH ` +
-      `connection (${cal(info, "dial")} s) and a few \`ip\` runs (${cal(info, "ip")} s each): sharing one connection saves the handshakes, ` +
-      `but a python3 start per resource costs about as much as what it saves. ` +
-      (b ? `The same netlink work in one batch (b) took ${s(b.ms)} s. ` : "") +
+      `the rest, ${s(up.ms - (c?.ms ?? 0))} s, goes to the provider's ${up.commands} round trips, one per pair plus the preflight. ` +
+      `The host is the bottleneck: it burned ${up.guestCpu.toFixed(1)} s of CPU during this ${s(up.ms)} s run (one vCPU), ` +
+      `${hostPerTrip.toFixed(2)} s per round trip, because each round trip starts the relay in python3 (${cal(info, "relay")} s ` +
+      `for one, above). ${aName(info)} spent ${a.guestCpu.toFixed(1)} s of host CPU, ${aHostPerPair.toFixed(2)} s per pair, on a new ` +
+      `SSH connection (${cal(info, "dial")} s) and three \`ip\` runs (${cal(info, "ip")} s each) per pair. So sharing one ` +
+      `connection saves the handshakes, but a python3 start per resource costs the host as much as the handshake it saves. ` +
+      (b ? `The same netlink work in one batch (b) took ${s(b.ms)} s, ${b.guestCpu.toFixed(1)} s of it on the host. ` : "") +
       (c && engineShare > 0.3
         ? `Even so no provider behind this engine path could reach 0.3× here: the engine floor of a Node dynamic provider is ` +
           `itself above it. What would fix that: a real provider plugin (provider/plugin/), a larger --parallel. `
         : `The target is within reach: engine floor plus one batch is ${c && b ? x((c.ms + b.ms) / a.ms) : "far below 0.3×"} of ${aName(info)}. `) +
-      `What would fix it: fewer round trips, not fewer handshakes. Creates that are in flight together (up to --parallel) ` +
-      `can share one relay batch per host: a per-host queue in the provider process that sends what arrived while the previous ` +
-      `batch ran as the next one (the preflight can ride in the first). That divides the python3 starts by up to the engine's ` +
-      `parallelism; with \`--parallel\` raised, up approaches (c) + (b).\n`;
+      `What would fix it: fewer python3 starts, not fewer handshakes. Either (1) creates in flight together (up to ` +
+      `--parallel) share one relay batch per host: a per-host queue in the provider process that sends what arrived while the ` +
+      `previous batch ran as the next one, the preflight riding in the first; that divides the starts by up to the engine's ` +
+      `parallelism (8 here), and a larger --parallel divides them further; or (2) one long-lived relay per host and run, ` +
+      `started once over one exec channel and fed request after request on its stdin, so that a round trip costs a message ` +
+      `instead of a process (the relay protocol is already JSON in, JSON out). (2) alone would bring up close to (c) + (b) ` +
+      `plus the kernel's own work; (1) also cuts network round trips for distant hosts.\n`;
   }
   out.push({
     target: `\`up\` of 100 pairs at most 0.3× baseline (a)`,
@@ -210,6 +216,13 @@ Load average (1/5/15 min) at the start ${info.loadStart.map((l) => l.toFixed(1))
 ${Math.max(info.loadStart[0]!, info.loadEnd[0]!) > info.cpus * 0.75 ? "**measured under load** (other work shared the machine): read the times as rough, the counts as exact." : "the machine was mostly idle."}
 Under TCG every guest instruction is emulated, so absolute times are far above what real hardware shows; the
 ratios and, above all, the counts are what carries over.
+
+## How to run
+
+\`npm run bench\` provisions like the tests (cached), boots one test host and measures N = 10, 50 and 100 (about an
+hour under TCG). \`npm run bench -- --sizes 10,50\` picks the sizes, \`--workloads netkit,floor\` the workloads,
+\`--out FILE.md\` the report (the raw run goes beside it as FILE.json; \`--render FILE.json\` redraws the report from it).
+\`PULUMI_COMMAND_PLUGIN=/path/to/pulumi-resource-command npm run bench\` measures the real pulumi-command plugin as (a).
 
 ## What is measured
 
@@ -258,6 +271,9 @@ ${resultTables(ms, info)}
 ## Ratios (wall time of netkit ÷ baseline)
 
 The CPU column divides CPU seconds (local + host) instead: less at the mercy of whatever else ran on the machine.
+The refresh of ${aName(info)} contacts no host (remote.Command reads nothing), so netkit's refresh ÷ ${aName(info)} compares
+a refresh that verifies every device with one that verifies none; the row "refresh ÷ ${aName(info)} refresh+check" compares
+it with per-resource commands that do verify.
 
 ${ratioTable(ms, info)}
 
