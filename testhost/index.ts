@@ -8,14 +8,14 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { TestHostError } from "./errors";
-import { ensureInitramfs, ensureKernel, Log } from "./kernel";
+import { DebianKernel, ensureDebianKernel, ensureInitramfs, ensureKernel, Log } from "./kernel";
 import { Accel, chooseEngine, requestedAccel } from "./accel";
 import { checkHostPrograms } from "./preflight";
 import * as reaper from "./reaper";
 import { bootVm, TestHost } from "./vm";
 
 export { TestHostError, CommandError } from "./errors";
-export { ensureKernel, ensureInitramfs, KernelInfo, Log } from "./kernel";
+export { ensureKernel, ensureDebianKernel, ensureInitramfs, KernelInfo, DebianKernel, Log } from "./kernel";
 export { fingerprint, knownHostsLine } from "./keys";
 export { sshExec, readBanner, SshTarget, ExecResult } from "./ssh";
 export { TestHost } from "./vm";
@@ -32,8 +32,17 @@ export interface StartOptions {
   memoryMiB?: number;
   /** Host name prefix: hosts are NAME-0, NAME-1, … (default "testhost"). */
   name?: string;
-  /** bzImage to boot instead of the cached build. */
-  kernel?: string;
+  /**
+   * Another kernel than our cached netkit build: a bzImage path (with everything the
+   * guest needs built in), or a Debian kernel fetched by kernel/debian.sh, e.g.
+   * `{ debian: "bookworm-6.1" }` (no netkit), whose modules the initramfs loads.
+   */
+  kernel?: string | { debian: DebianKernel };
+  /**
+   * Commands the guest must not have, e.g. ["python3"]: removed from its overlay of
+   * /usr/{local/,}{s,}bin (with versioned names like python3.11), never from the host.
+   */
+  hideCommands?: string[];
   /** "auto" tries KVM and falls back to TCG; NETKIT_VM_ACCEL=tcg overrides. */
   accel?: Accel;
   /** Per-VM limit from launch to SSH ready (default 180 s, or NETKIT_VM_BOOT_TIMEOUT_MS). */
@@ -50,16 +59,26 @@ export async function startTestHosts(count: number, opts: StartOptions = {}): Pr
   checkHostPrograms();
   const log = opts.log ?? (() => {});
   const accel = requestedAccel(opts.accel);
-  const [kernel, initrd] = await Promise.all([
-    opts.kernel ? Promise.resolve(opts.kernel) : ensureKernel({ log }).then((k) => k.bzImage),
+  const hideCommands = opts.hideCommands ?? [];
+  for (const c of hideCommands) if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(c)) throw new TestHostError(`cannot hide ${JSON.stringify(c)}: not a command name`);
+  const k = opts.kernel;
+  const [kernelInfo, baseInitrd] = await Promise.all([
+    typeof k === "string" ? Promise.resolve({ bzImage: k, modules: undefined }) : k ? ensureDebianKernel(k.debian, { log }) : ensureKernel({ log }),
     ensureInitramfs({ log }),
   ]);
+  const kernel = kernelInfo.bzImage;
   if (!fs.existsSync(kernel)) throw new TestHostError(`kernel image ${kernel} does not exist`);
   const engine = await chooseEngine(accel, kernel, log);
 
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "netkit-testhost-")); // mode 0700
   const token = {};
   reaper.register(token, undefined, [runDir]);
+  // The kernel unpacks concatenated cpio archives in turn: base initramfs, then modules.
+  let initrd = baseInitrd;
+  if (kernelInfo.modules) {
+    initrd = path.join(runDir, "initrd.cpio.gz");
+    fs.writeFileSync(initrd, Buffer.concat([fs.readFileSync(baseInitrd), fs.readFileSync(kernelInfo.modules)]));
+  }
   const keepLogs = opts.keepLogs ?? process.env.NETKIT_KEEP_LOGS === "1";
   const prefix = opts.name ?? "testhost";
   const envTimeout = Number(process.env.NETKIT_VM_BOOT_TIMEOUT_MS);
@@ -76,6 +95,7 @@ export async function startTestHosts(count: number, opts: StartOptions = {}): Pr
         runDir,
         bootTimeoutMs,
         keepLogs,
+        hideCommands,
         log,
       }),
     ),

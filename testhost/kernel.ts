@@ -10,12 +10,18 @@ export interface KernelInfo {
   bzImage: string;
   /** `uname -r` of the built kernel, e.g. "7.2.13-netkit". */
   release: string;
+  /** Modules the initramfs must load first (a cpio.gz appended to it); absent for our own build. */
+  modules?: string;
 }
+
+/** Debian distribution kernels kernel/debian.sh knows: bookworm's 6.1 predates netkit. */
+export type DebianKernel = "bookworm-6.1";
 
 // One build per process however many callers ask at once; build.sh itself
 // also takes a lock, for parallel processes.
 let kernelPromise: Promise<KernelInfo> | undefined;
 let initramfsPromise: Promise<string> | undefined;
+const debianPromises = new Map<DebianKernel, Promise<KernelInfo>>();
 
 /** Builds the test-host kernel with testhost/kernel/build.sh (cached: instant when built). */
 export function ensureKernel(opts: { log?: Log } = {}): Promise<KernelInfo> {
@@ -24,6 +30,21 @@ export function ensureKernel(opts: { log?: Log } = {}): Promise<KernelInfo> {
     throw err;
   });
   return kernelPromise;
+}
+
+/** Fetches a Debian kernel with testhost/kernel/debian.sh (cached: instant once fetched). */
+export function ensureDebianKernel(name: DebianKernel, opts: { log?: Log } = {}): Promise<KernelInfo> {
+  let p = debianPromises.get(name);
+  if (!p) {
+    p = runScript(scripts.debianKernel(), `${name} kernel`, opts.log, [name]).then((dir) => {
+      const info = { bzImage: path.join(dir, "vmlinuz"), modules: path.join(dir, "modules.cpio.gz"), release: path.join(dir, "release") };
+      for (const f of Object.values(info)) if (!fs.existsSync(f)) throw new TestHostError(`kernel/debian.sh printed ${dir}, but it lacks ${path.basename(f)}`);
+      return { ...info, release: fs.readFileSync(info.release, "utf8").trim() };
+    });
+    p.catch(() => debianPromises.delete(name));
+    debianPromises.set(name, p);
+  }
+  return p;
 }
 
 /** Builds the busybox initramfs with testhost/guest/mkinitramfs.sh (cached). */
@@ -46,9 +67,9 @@ async function buildKernel(log?: Log): Promise<KernelInfo> {
 }
 
 /** Runs a cache-building script; its last stdout line is the result path. */
-async function runScript(script: string, what: string, log?: Log): Promise<string> {
+async function runScript(script: string, what: string, log?: Log, args: string[] = []): Promise<string> {
   try {
-    const { stdout } = await run(["bash", script], { onStderrLine: log });
+    const { stdout } = await run(["bash", script, ...args], { onStderrLine: log });
     const out = stdout.trim().split("\n").pop() ?? "";
     if (!out || !fs.existsSync(out)) throw new TestHostError(`${script} printed no existing path (got ${JSON.stringify(out)})`);
     return out;

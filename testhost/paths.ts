@@ -26,6 +26,7 @@ export function testhostDir(): string {
 
 export const scripts = {
   buildKernel: () => path.join(testhostDir(), "kernel", "build.sh"),
+  debianKernel: () => path.join(testhostDir(), "kernel", "debian.sh"),
   mkInitramfs: () => path.join(testhostDir(), "guest", "mkinitramfs.sh"),
   guestInit: () => path.join(testhostDir(), "guest", "init.sh"),
 };

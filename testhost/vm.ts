@@ -48,6 +48,8 @@ export interface VmOptions {
   bootTimeoutMs: number;
   /** Keep the console log when stopping (everything else is removed). */
   keepLogs: boolean;
+  /** Commands removed from the guest's view of the host root (see guest/init.sh). */
+  hideCommands: string[];
   log: Log;
 }
 
@@ -65,6 +67,7 @@ export async function bootVm(o: VmOptions): Promise<TestHost> {
   fs.writeFileSync(path.join(share, "authorized_keys"), `${clientKeys.publicKey}\n`, { mode: 0o600 });
   fs.writeFileSync(path.join(share, "hostname"), `${o.name}\n`);
   fs.copyFileSync(scripts.guestInit(), path.join(share, "init.sh"));
+  if (o.hideCommands.length > 0) fs.writeFileSync(path.join(share, "hide"), `${o.hideCommands.join("\n")}\n`);
 
   const logPath = path.join(dir, "console.log");
   const qmpSocket = path.join(dir, "qmp.sock");

@@ -24,7 +24,10 @@ fail() {
 	exit 1 # PID 1 exits -> panic=-1 + qemu -no-reboot: the VM ends at once
 }
 
-mount -t proc -o nosuid,nodev,noexec proc /proc
+# Until the guest's own /proc is mounted, /proc is the host's, seen through 9p, and
+# /proc/self/exe (which busybox execs for its applets) names the qemu binary:
+# call busybox by path for this one mount.
+/bin/busybox mount -t proc -o nosuid,nodev,noexec proc /proc
 mount -t sysfs -o nosuid,nodev,noexec sysfs /sys
 mkdir -p /dev/pts /dev/shm
 mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
@@ -53,6 +56,19 @@ ip route add default via 10.0.2.2
 # password field) when PAM is off; unlock root in the guest's copy only.
 if grep -q '^root:!' /etc/shadow 2>/dev/null; then
 	sed -i 's/^root:![^:]*:/root:*:/' /etc/shadow
+fi
+
+# Tests can hide host programs from this guest (StartOptions.hideCommands), e.g.
+# python3 to play a host without it. Removing them from the overlay leaves
+# whiteouts in guest memory; the host's files are untouched.
+if [ -f "$cfg/hide" ]; then
+	while read -r name; do
+		for d in /usr/local/sbin /usr/local/bin /usr/sbin /usr/bin; do
+			rm -f "$d/$name" "$d/$name".[0-9]*
+			[ -e "$d/$name" ] && fail "cannot hide $d/$name"
+		done
+		say "hid $name"
+	done <"$cfg/hide"
 fi
 
 [ -x /usr/sbin/sshd ] || fail "the host has no /usr/sbin/sshd (apt-get install openssh-server)"

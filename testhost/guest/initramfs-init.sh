@@ -22,6 +22,14 @@ fail() {
 	exit 1
 }
 
+# A Debian kernel (kernel/debian.sh) has virtio, 9p and overlayfs as modules: its
+# modules.cpio.gz, appended to this initramfs, lists them in load order.
+if [ -f /modules/load ]; then
+	while read -r m; do
+		insmod "/modules/$m" || fail "insmod $m failed"
+	done </modules/load
+fi
+
 # 9p options: cache=loose lets the guest cache the (read-only) host tree;
 # a large msize cuts round trips when python/sshd load their libraries.
 p9='trans=virtio,version=9p2000.L,msize=512000'
