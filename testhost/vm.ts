@@ -146,10 +146,13 @@ async function waitForBannerOrExit(name: string, vm: Launched, port: number, sta
   let lastProbe = Date.now();
   for (;;) {
     if (vm.hasExited()) return false;
-    if (consoleSays(logPath, SSHD_LISTENING) || Date.now() - lastProbe > 2000) {
+    const listening = consoleSays(logPath, SSHD_LISTENING, consoleFrom);
+    if (listening || Date.now() - lastProbe > 2000) {
       lastProbe = Date.now();
       try {
-        await readBanner(port, 1000);
+        // Once sshd listens, give it time: it re-executes itself for every connection,
+        // which takes seconds under emulation on a busy machine.
+        await readBanner(port, listening ? 15_000 : 1000);
         return true;
       } catch {
         // not up yet
