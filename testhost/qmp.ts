@@ -1,40 +1,62 @@
 import * as net from "net";
 
+export interface QmpCommand {
+  execute: string;
+  arguments?: Record<string, unknown>;
+}
+
 /**
- * Asks qemu to quit through its QMP socket. Resolves true once the command was
- * sent, false if the socket is gone or silent; the caller still waits for exit.
+ * Runs QMP commands one after another on qemu's QMP socket. Resolves true once
+ * every command returned (a closed socket after the last one was sent also
+ * counts: qemu may drop the connection while quitting), false if the socket is
+ * gone or silent or a command returned an error; the caller decides what that means.
  */
-export function qmpQuit(socketPath: string, timeoutMs = 2000): Promise<boolean> {
+export function qmpRun(socketPath: string, commands: QmpCommand[], timeoutMs = 2000): Promise<boolean> {
   return new Promise((resolve) => {
     const sock = net.connect(socketPath);
     let buf = "";
-    let stage: "greeting" | "capabilities" | "quit" = "greeting";
+    // -1: waiting for the greeting; 0: for qmp_capabilities; n: for commands[n - 1].
+    let awaiting = -1;
     const done = (ok: boolean) => {
       clearTimeout(timer);
       sock.destroy();
       resolve(ok);
     };
     const timer = setTimeout(() => done(false), timeoutMs);
+    const send = (c: QmpCommand) => sock.write(`${JSON.stringify(c)}\n`);
     sock.setEncoding("utf8");
     sock.on("error", () => done(false));
-    sock.on("close", () => done(stage === "quit"));
-    // QMP speaks one JSON object per line: greeting, then capabilities, then commands.
+    sock.on("close", () => done(awaiting === commands.length));
+    // QMP speaks one JSON object per line: greeting, then capabilities, then commands;
+    // asynchronous events (RESET, SHUTDOWN, …) may come in between.
     sock.on("data", (d: string) => {
       buf += d;
       let nl: number;
       while ((nl = buf.indexOf("\n")) >= 0) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
-        if (stage === "greeting" && line.includes('"QMP"')) {
-          stage = "capabilities";
-          sock.write('{"execute":"qmp_capabilities"}\n');
-        } else if (stage === "capabilities" && line.includes('"return"')) {
-          stage = "quit";
-          sock.write('{"execute":"quit"}\n');
-        } else if (stage === "quit" && line.includes('"return"')) {
-          done(true);
+        let msg: Record<string, unknown>;
+        try {
+          msg = JSON.parse(line) as Record<string, unknown>;
+        } catch {
+          continue;
+        }
+        if (awaiting === -1 && "QMP" in msg) {
+          awaiting = 0;
+          send({ execute: "qmp_capabilities" });
+        } else if (awaiting >= 0 && "error" in msg) {
+          done(false);
+        } else if (awaiting >= 0 && "return" in msg) {
+          if (awaiting === commands.length) return done(true);
+          send(commands[awaiting]!);
+          awaiting++;
         }
       }
     });
   });
+}
+
+/** Asks qemu to quit; the caller still waits for exit. */
+export function qmpQuit(socketPath: string, timeoutMs = 2000): Promise<boolean> {
+  return qmpRun(socketPath, [{ execute: "quit" }], timeoutMs);
 }

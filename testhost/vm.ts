@@ -8,6 +8,7 @@ import { freeLoopbackPort } from "./ports";
 import type { Engine } from "./accel";
 import { qemuArgs } from "./qemu";
 import { launch, Launched, stopQemu } from "./qemu-process";
+import { qmpRun } from "./qmp";
 import * as reaper from "./reaper";
 import { readBanner, sshExec } from "./ssh";
 
@@ -33,6 +34,12 @@ export interface TestHost {
   logPath: string;
   /** Milliseconds from launching qemu to a successful command over SSH. */
   bootMs: number;
+  /**
+   * Hard reset, like the reset button: the guest loses everything it held in memory
+   * (devices, netns, its tmpfs overlay) and boots again with the same kernel, SSH
+   * port and keys. Resolves with the milliseconds until SSH ran a command again.
+   */
+  reset(): Promise<number>;
   /** Quits qemu (QMP quit, then SIGTERM, then SIGKILL) and removes its files. Idempotent. */
   stop(): Promise<void>;
 }
@@ -94,13 +101,7 @@ export async function bootVm(o: VmOptions): Promise<TestHost> {
     }
 
     const target = { host: "127.0.0.1", port, user: "root", privateKey: clientKeys.privateKey, hostKey: hostKeys.publicKey };
-    const kernelRelease = await retryUntil(started + o.bootTimeoutMs, vm, async () => {
-      const r = await sshExec(target, "uname -r", { timeoutMs: 30_000 });
-      if (r.code !== 0) throw new TestHostError(`'uname -r' exited ${r.code}: ${r.stderr.trim()}`);
-      return r.stdout.trim();
-    }).catch((err) => {
-      throw bootError(o.name, `SSH answered but running a command failed: ${(err as Error).message}`, logPath, err);
-    });
+    const kernelRelease = await unameOverSsh(o.name, target, vm, started + o.bootTimeoutMs, logPath);
     const bootMs = Date.now() - started;
     o.log(`${o.name}: ${kernelRelease} ready for SSH on 127.0.0.1:${port} after ${(bootMs / 1000).toFixed(1)} s (${o.engine})`);
 
@@ -123,6 +124,23 @@ export async function bootVm(o: VmOptions): Promise<TestHost> {
       kernelRelease,
       logPath,
       bootMs,
+      reset: async () => {
+        const t0 = Date.now();
+        const seen = fileSize(logPath);
+        // -no-reboot turns every reset into an exit (so that a panic ends the VM). Allow
+        // resets until the guest is up again: after a warm reset SeaBIOS resets once more.
+        const ok = await qmpRun(qmpSocket, [{ execute: "set-action", arguments: { reboot: "reset" } }, { execute: "system_reset" }]);
+        if (!ok) throw new TestHostError(`test host ${o.name}: QMP system_reset failed`);
+        if (!(await waitForBannerOrExit(o.name, running, port, t0, o.bootTimeoutMs, logPath, seen))) {
+          throw bootError(o.name, `qemu exited during the reset: ${running.describeExit()}`, logPath);
+        }
+        await unameOverSsh(o.name, target, running, t0 + o.bootTimeoutMs, logPath);
+        if (!(await qmpRun(qmpSocket, [{ execute: "set-action", arguments: { reboot: "shutdown" } }]))) {
+          throw new TestHostError(`test host ${o.name}: QMP set-action reboot=shutdown failed after the reset`);
+        }
+        o.log(`${o.name}: reset, SSH ready again after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+        return Date.now() - t0;
+      },
       stop: () => (stopping ??= teardown(running, qmpSocket, dir, logPath, o.keepLogs, token)),
     };
   } catch (err) {
@@ -135,13 +153,24 @@ export async function bootVm(o: VmOptions): Promise<TestHost> {
   }
 }
 
+/** `uname -r` over SSH, retried until it works (sshd may accept before it can run commands). */
+function unameOverSsh(name: string, target: Parameters<typeof sshExec>[0], vm: Launched, deadline: number, logPath: string): Promise<string> {
+  return retryUntil(deadline, vm, async () => {
+    const r = await sshExec(target, "uname -r", { timeoutMs: 30_000 });
+    if (r.code !== 0) throw new TestHostError(`'uname -r' exited ${r.code}: ${r.stderr.trim()}`);
+    return r.stdout.trim();
+  }).catch((err) => {
+    throw bootError(name, `SSH answered but running a command failed: ${(err as Error).message}`, logPath, err);
+  });
+}
+
 /**
  * true once the guest's sshd sends its banner; false if qemu exited first.
  * Probes start when the console shows sshd listening: before that, qemu's
  * forward accepts and then holds connections the guest does not answer yet,
  * so early probes only stall. A slow probe every 2 s covers a missed line.
  */
-async function waitForBannerOrExit(name: string, vm: Launched, port: number, started: number, timeoutMs: number, logPath: string): Promise<boolean> {
+async function waitForBannerOrExit(name: string, vm: Launched, port: number, started: number, timeoutMs: number, logPath: string, consoleFrom = 0): Promise<boolean> {
   const deadline = started + timeoutMs;
   let lastProbe = Date.now();
   for (;;) {
@@ -168,11 +197,20 @@ async function waitForBannerOrExit(name: string, vm: Launched, port: number, sta
 /** What `sshd -D -e` prints once it accepts connections. */
 const SSHD_LISTENING = "Server listening on";
 
-function consoleSays(logPath: string, text: string): boolean {
+/** Whether the console log, from byte `from` on, contains text. */
+function consoleSays(logPath: string, text: string, from = 0): boolean {
   try {
-    return fs.readFileSync(logPath, "latin1").includes(text);
+    return fs.readFileSync(logPath, "latin1").includes(text, from);
   } catch {
     return false;
+  }
+}
+
+function fileSize(p: string): number {
+  try {
+    return fs.statSync(p).size;
+  } catch {
+    return 0;
   }
 }
 

@@ -108,8 +108,11 @@ EOF
 say "booted $(uname -r) in $(cut -d' ' -f1 /proc/uptime) s; starting sshd"
 # PID 1 must stay a shell: waiting on sshd also reaps orphans reparented to
 # us. Restart sshd if it dies so one crash does not strand the test run.
+# While /run/netkit-sshd-hold exists, the restart waits: tests use it to keep
+# the SSH server down for a while (an outage, not just a blip).
 while :; do
 	/usr/sbin/sshd -D -e -f "$ssh/sshd_config"
 	say "sshd exited with status $?; restarting in 1 s"
 	sleep 1
+	while [ -e /run/netkit-sshd-hold ]; do sleep 0.2; done
 done
