@@ -62,8 +62,16 @@ export function netkitPlugin(version: string, schema: string): plugin.Provider {
     async create(urn, inputs) {
       const e = entryOf(urn);
       const i = revealAll(inputs);
-      const r = await e.controller.create(i.plain);
-      return { id: r.id, outs: conceal(r.outs, [...e.secrets, ...i.secretKeys]) };
+      const keys = [...e.secrets, ...i.secretKeys];
+      try {
+        const r = await e.controller.create(i.plain);
+        return { id: r.id, outs: conceal(r.outs, keys) };
+      } catch (err) {
+        // A resource kept as failed-to-initialize goes to state with these properties.
+        const partial = err as { properties?: object };
+        if (partial && typeof partial === "object" && partial.properties) partial.properties = conceal(partial.properties, keys);
+        throw err;
+      }
     },
     async read(id, urn, props) {
       const e = entryOf(urn);

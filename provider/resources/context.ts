@@ -80,15 +80,38 @@ export async function requireCapabilities(session: SshSession, need: { single?: 
 /**
  * Runs a create; if the connection dropped after the request was sent (the kernel may or may
  * not have made the device), reconnects, re-reads the host and deletes what the create may
- * have left, so that a re-run starts clean. Nothing is retried blindly.
+ * have left, so that a re-run starts clean. Nothing is retried blindly. If the host cannot be
+ * reached again, the device may exist: the error then carries the resource's id and inputs,
+ * which Pulumi records as a resource that failed to initialize, so that `pulumi refresh`
+ * settles it from the host (dropped if absent) instead of leaving an unmanaged device that
+ * the next `up` would collide with.
  */
-export async function createOrClean<T>(conn: ConnectionInput | undefined, ref: DeviceRef, what: string, create: () => Promise<T>): Promise<T> {
+export async function createOrClean<T>(
+  conn: ConnectionInput | undefined,
+  ref: DeviceRef,
+  what: string,
+  pending: { id: string; inputs: object },
+  create: () => Promise<T>,
+): Promise<T> {
   try {
     return await create();
   } catch (err) {
     if (!isAmbiguous(err)) throw err;
-    const session = await sessionFor(conn);
-    const left = await deleteNetkit(session, ref);
+    let session: SshSession;
+    let left: "deleted" | "gone";
+    try {
+      session = await sessionFor(conn);
+      left = await deleteNetkit(session, ref);
+    } catch (cleanup) {
+      const e = new NetkitError(
+        `${connectionOf(conn).host}: the connection dropped while creating ${what}, and checking the host afterwards failed too ` +
+          `(${(cleanup as Error).message}); the device may exist, so it is kept in the state: run \`pulumi refresh\` once the host is reachable`,
+        { cause: err },
+      );
+      // The dynamic provider (and the plugin's server) report an error with id and properties
+      // as a resource that failed to initialize.
+      throw Object.assign(e, { id: pending.id, properties: pending.inputs, reasons: [e.message] });
+    }
     throw new NetkitError(
       `${session.host}: the connection dropped while creating ${what}; ` +
         (left === "deleted" ? "the device it had made was deleted again" : "no device was left behind") +

@@ -109,7 +109,7 @@ export const netkitPairProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
     const session = await sessionFor(i.connection);
     await requireCapabilities(session, {});
     const r = refs(i);
-    const d = await createOrClean(i.connection, r.primary, `netkit pair ${i.name}`, () => createNetkit(session, {
+    const d = await createOrClean(i.connection, r.primary, `netkit pair ${i.name}`, { id: deviceId(i.connection, i.name), inputs: i }, () => createNetkit(session, {
       primary: r.primary,
       peer: r.peer,
       create: {

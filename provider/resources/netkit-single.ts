@@ -70,7 +70,7 @@ export const netkitSingleProvider: pulumi.dynamic.ResourceProvider<Inputs, Outpu
     const session = await sessionFor(i.connection);
     await requireCapabilities(session, { single: true });
     const r = ref(i);
-    const d = await createOrClean(i.connection, r, `netkit device ${i.name}`, () => createNetkit(session, {
+    const d = await createOrClean(i.connection, r, `netkit device ${i.name}`, { id: deviceId(i.connection, i.name, i.netns), inputs: i }, () => createNetkit(session, {
       primary: r,
       create: {
         mode: i.mode,
