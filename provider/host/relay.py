@@ -1,13 +1,15 @@
 # pulumi-netkit host relay: runs netlink requests that the provider built, and returns the
 # kernel's raw replies. Generic and dependency-free (python3 standard library only): it
-# knows netlink framing, not netkit. Request (JSON on stdin):
-#   {"nsfds": {"100": "/run/netns/x"},            # open these, dup2 onto those fd numbers
-#    "ops": [{"nl": "<b64 message>", "proto": 0, "ns": null | "/path", "dump": false}
-#            | {"read": "/proc/sys/kernel/osrelease"} | {"listdir": "/run/netns"}],
-#    "stop_on_error": true}
-# Reply (JSON on stdout): {"results": [{"reply": "<b64>", "errno": 0} | {"data": "<b64>"}
-#                                      | {"ok": true} | {"names": [...]} | {"oserror": errno, "message": "...", "path": "..."}
-#                                      | {"skipped": true}]}
+# knows netlink framing, not netkit. Request (JSON on stdin): independent batches, run one
+# after another, so that several operations share one python3 start:
+#   {"batches": [{"ops": [{"nsfd": 100, "path": "/run/netns/x"}   # open, dup2 onto fd 100
+#                       | {"nl": "<b64 message>", "proto": 0, "ns": null | "/path", "dump": false}
+#                       | {"read": "/proc/sys/kernel/osrelease"} | {"listdir": "/run/netns"}],
+#                 "stop_on_error": true}, ...]}
+# Reply (JSON on stdout), a result per op of each batch:
+#   {"batches": [{"results": [{"reply": "<b64>", "errno": 0} | {"data": "<b64>"} | {"ok": true}
+#                            | {"names": [...]} | {"oserror": errno, "message": "...", "path": "..."}
+#                            | {"skipped": true}]}, ...]}
 import base64, ctypes, json, os, socket, struct, sys
 
 SOL_NETLINK, NETLINK_CAP_ACK, NETLINK_EXT_ACK = 270, 10, 11
@@ -66,10 +68,19 @@ def exchange(s, msg, seq, dump):
             off += (ln + 3) & ~3
 
 
-def main():
-    req = json.load(sys.stdin)
+seq = 0
+
+
+def run_batch(batch):
+    global seq
+    # Batches are independent operations: none may act through a netns opened for another
+    # (a netns file can be replaced in between).
+    for s in sockets.values():
+        s.close()
+    sockets.clear()
     results, failed = [], False
-    for seq, op in enumerate(req["ops"], 1):
+    for op in batch["ops"]:
+        seq += 1
         if failed:
             results.append({"skipped": True})
             continue
@@ -89,11 +100,16 @@ def main():
                 continue
             reply, errno = exchange(sock_for(op.get("ns"), op.get("proto", 0)), base64.b64decode(op["nl"]), seq, op.get("dump", False))
             results.append({"reply": base64.b64encode(reply).decode(), "errno": errno})
-            failed = errno != 0 and req.get("stop_on_error", True)
+            failed = errno != 0 and batch.get("stop_on_error", True)
         except OSError as e:
             results.append({"oserror": e.errno or 0, "message": e.strerror or str(e), "path": e.filename or op.get("path") or op.get("ns") or op.get("read") or op.get("listdir")})
-            failed = req.get("stop_on_error", True)
-    json.dump({"results": results}, sys.stdout)
+            failed = batch.get("stop_on_error", True)
+    return {"results": results}
+
+
+def main():
+    req = json.load(sys.stdin)
+    json.dump({"batches": [run_batch(b) for b in req["batches"]]}, sys.stdout)
 
 
 main()

@@ -51,16 +51,60 @@ export function errnoName(n: number): string {
   return errnoNames.get(n) ?? `errno ${n}`;
 }
 
-export async function runRelay(session: SshSession, req: RelayRequest): Promise<RelayResult[]> {
-  const wire = {
+type WireBatch = { stop_on_error: boolean; ops: unknown[] };
+
+function toWire(req: RelayRequest): WireBatch {
+  return {
     stop_on_error: req.stopOnError ?? true,
     ops: req.ops.map((op) =>
       "read" in op ? { read: op.read } : "listdir" in op ? { listdir: op.listdir } : "openNetns" in op ? { nsfd: op.fd, path: op.openNetns } : { nl: op.netlink.toString("base64"), proto: op.proto ?? 0, ns: op.netns ?? null, dump: op.dump ?? false },
     ),
   };
+}
+
+/**
+ * Requests to one host that arrive while a relay runs there wait and go together in the next
+ * one: starting python3 is most of a round trip's cost, and the engine runs many operations
+ * at once (one per resource). Each request stays its own batch with its own stop-on-error.
+ */
+interface Queue {
+  running: boolean;
+  waiting: Array<{ batch: WireBatch; resolve: (r: RelayResult[]) => void; reject: (e: unknown) => void }>;
+}
+const queues = new WeakMap<SshSession, Queue>();
+/** Per relay run: bounds the stdin and the run's duration against operationTimeoutMs. */
+const MAX_BATCHES_PER_RUN = 64;
+
+export function runRelay(session: SshSession, req: RelayRequest): Promise<RelayResult[]> {
+  let q = queues.get(session);
+  if (!q) queues.set(session, (q = { running: false, waiting: [] }));
+  const queue = q;
+  return new Promise((resolve, reject) => {
+    queue.waiting.push({ batch: toWire(req), resolve, reject });
+    void pump(session, queue);
+  });
+}
+
+async function pump(session: SshSession, q: Queue): Promise<void> {
+  if (q.running || !q.waiting.length) return;
+  q.running = true;
+  const group = q.waiting.splice(0, MAX_BATCHES_PER_RUN);
+  try {
+    const results = await execRelay(session, group.map((g) => g.batch));
+    group.forEach((g, i) => g.resolve(results[i] ?? []));
+  } catch (e) {
+    // A failed run (or a dropped connection) fails every request in it, each with the cause.
+    for (const g of group) g.reject(e);
+  } finally {
+    q.running = false;
+    void pump(session, q);
+  }
+}
+
+async function execRelay(session: SshSession, batches: WireBatch[]): Promise<RelayResult[][]> {
   // -I: ignore the host's PYTHON* environment and user site; -S: skip site (faster start).
   // Netlink changes need CAP_NET_ADMIN: privileged runs through sudo when the connection says so.
-  const r = await session.exec(["python3", "-I", "-S", "-c", relaySource()], { stdin: JSON.stringify(wire), privileged: true });
+  const r = await session.exec(["python3", "-I", "-S", "-c", relaySource()], { stdin: JSON.stringify({ batches }), privileged: true });
   if (r.exitCode !== 0) {
     const err = r.stderr.toString().trim();
     const missing = r.exitCode === 127 || /python3: (command )?not found/.test(err);
@@ -70,21 +114,23 @@ export async function runRelay(session: SshSession, req: RelayRequest): Promise<
         : `${session.host}: netlink relay failed (exit ${r.exitCode}): ${err.split("\n").slice(-3).join(" ")}`,
     );
   }
-  const parsed = JSON.parse(r.stdout.toString()) as { results: Array<Record<string, unknown>> };
-  return parsed.results.map((x): RelayResult => {
-    if (x.skipped) return { kind: "skipped" };
-    if (x.ok) return { kind: "ok" };
-    if (Array.isArray(x.names)) return { kind: "names", names: x.names.map(String) };
-    if (typeof x.data === "string") return { kind: "data", data: Buffer.from(x.data, "base64") };
-    if (typeof x.reply === "string") {
-      const raw = Buffer.from(x.reply, "base64");
-      const messages = decodeMessages(raw);
-      const last = messages[messages.length - 1];
-      const status = (last && parseStatus(last)) ?? { errno: Number(x.errno ?? 0) };
-      return { kind: "netlink", messages: messages.filter((m) => !parseStatus(m)), status, raw };
-    }
-    const res: RelayResult = { kind: "oserror", errno: Number(x.oserror ?? 0), message: String(x.message ?? "") };
-    if (typeof x.path === "string") res.path = x.path;
-    return res;
-  });
+  const parsed = JSON.parse(r.stdout.toString()) as { batches: Array<{ results: Array<Record<string, unknown>> }> };
+  return parsed.batches.map((b) => b.results.map(decodeResult));
+}
+
+function decodeResult(x: Record<string, unknown>): RelayResult {
+  if (x.skipped) return { kind: "skipped" };
+  if (x.ok) return { kind: "ok" };
+  if (Array.isArray(x.names)) return { kind: "names", names: x.names.map(String) };
+  if (typeof x.data === "string") return { kind: "data", data: Buffer.from(x.data, "base64") };
+  if (typeof x.reply === "string") {
+    const raw = Buffer.from(x.reply, "base64");
+    const messages = decodeMessages(raw);
+    const last = messages[messages.length - 1];
+    const status = (last && parseStatus(last)) ?? { errno: Number(x.errno ?? 0) };
+    return { kind: "netlink", messages: messages.filter((m) => !parseStatus(m)), status, raw };
+  }
+  const res: RelayResult = { kind: "oserror", errno: Number(x.oserror ?? 0), message: String(x.message ?? "") };
+  if (typeof x.path === "string") res.path = x.path;
+  return res;
 }
