@@ -101,11 +101,10 @@ function roundTrips(ms: Measurement[], info: RunInfo): string {
       .map((m) => `${m.commands} for ${m.n}`)
       .join(", ");
   return [
-    `- **up**: ${per("up")}: one relay batch per pair (create, set up, read back) plus one preflight per host and run.`,
-    `- **refresh**: ${per("refresh")}: one relay batch per pair (read primary and peer); no preflight.`,
+    `- **up**: ${per("up")}: one relay batch per pair (create, set up, read back) plus one preflight per host and run; batches that arrive while a relay runs on the host share its next run (provider/host/relay.ts), so the count is about N ÷ the engine's parallelism.`,
+    `- **refresh**: ${per("refresh")}: one relay batch per pair (read primary and peer), shared relay runs as for up; no preflight.`,
     `- **destroy**: ${per("destroy")}: two per pair, in sequence: delete first reads the device to make sure it is a netkit ` +
-      `primary (deleteNetkit in provider/resources/netkit-host.ts) and only then deletes it. Batching across pairs (as for ` +
-      `refresh) would make it two per host: one batch of reads, one of deletes.`,
+      `primary (deleteNetkit in provider/resources/netkit-host.ts) and only then deletes it; both steps share relay runs with the other pairs'.`,
     `- ${aName(info)} pays one SSH connection and one command per pair and operation; (b) one connection and one batch per operation.`,
     `- Every round trip of the provider starts python3 on the host (${cal(info, "relay")} s here): the count of round trips, ` +
       `more than the count of handshakes, is what the provider's times follow.`,
@@ -141,15 +140,14 @@ function verdicts(ms: Measurement[], info: RunInfo): Verdict[] {
     met: rf.length && (grows || telling) ? !grows : undefined,
     detail: rf.length ? rf.map((m) => `N=${m.n}: ${m.commands} remote commands`).join(", ") + (telling ? "" : " (too few resources to tell)") : "not measured",
     why: grows
-      ? `The engine calls the provider's read once per resource, and NetkitPair's read (provider/resources/netkit-pair.ts → ` +
-        `readNetkit in netkit-host.ts) answers each call with a relay batch of its own: ${rf.map((m) => `${m.commands} round trips for ${m.n} pairs`).join(", ")}. ` +
-        `The SSH connection is shared (one handshake per run), the round trips are not, and each one starts python3 on the host ` +
+      ? `The engine calls the provider's read once per resource, at most --parallel (8 here) at a time. Reads that arrive while a ` +
+        `relay runs on the host share its next run (provider/host/relay.ts), so the count is about N ÷ 8, not 1 per host: ` +
+        `${rf.map((m) => `${m.commands} round trips for ${m.n} pairs`).join(", ")}. ` +
+        `The SSH connection is shared (one handshake per run); each round trip starts python3 on the host ` +
         `(${cal(info, "relay")} s each here, see above). ` +
-        "What would fix it: let the reads of one host share a batch. The provider process lives for exactly one `pulumi refresh`, " +
-        "so the first read of a host can fetch a snapshot of every link in each netns the stack uses (one RTM_GETLINK dump per " +
-        "netns, all in one relay batch) and answer the other reads of that host from it: one round trip per host and run. " +
-        "A lighter step, a per-host queue that sends the reads arriving while a batch is in flight as the next batch, " +
-        "would already divide the count by the engine's parallelism (8 here). A long-lived relay per host (see the next " +
+        "What would fix it: the provider process lives for exactly one `pulumi refresh`, so the first read of a host can fetch a " +
+        "snapshot of every link in each netns the stack uses (one RTM_GETLINK dump per netns, all in one relay batch) and answer " +
+        "the other reads of that host from it: one round trip per host and run. A long-lived relay per host (see the next " +
         "target) would not lower the count of round trips but would make each as cheap as a message.\n"
       : undefined,
   });
@@ -170,7 +168,7 @@ function verdicts(ms: Measurement[], info: RunInfo): Verdict[] {
     why =
       `At N=${at}, up took ${s(up.ms)} s against ${s(a.ms)} s for ${aName(info)}: ${x(ratio)}. ` +
       (c ? `The engine alone, with providers that do nothing (c), took ${s(c.ms)} s (${x(engineShare)} of ${aName(info)}); ` : "") +
-      `the rest, ${s(up.ms - (c?.ms ?? 0))} s, goes to the provider's ${up.commands} round trips, one per pair plus the preflight. ` +
+      `the rest, ${s(up.ms - (c?.ms ?? 0))} s, goes to the provider's ${up.commands} round trips (creates in flight together share one). ` +
       `The host is the bottleneck: it burned ${up.guestCpu.toFixed(1)} s of CPU during this ${s(up.ms)} s run (one vCPU), ` +
       `${hostPerTrip.toFixed(2)} s per round trip, because each round trip starts the relay in python3 (${cal(info, "relay")} s ` +
       `for one, above). ${aName(info)} spent ${a.guestCpu.toFixed(1)} s of host CPU, ${aHostPerPair.toFixed(2)} s per pair, on a new ` +
@@ -181,13 +179,10 @@ function verdicts(ms: Measurement[], info: RunInfo): Verdict[] {
         ? `Even so no provider behind this engine path could reach 0.3× here: the engine floor of a Node dynamic provider is ` +
           `itself above it. What would fix that: a real provider plugin (provider/plugin/), a larger --parallel. `
         : `The target is within reach: engine floor plus one batch is ${c && b ? x((c.ms + b.ms) / a.ms) : "far below 0.3×"} of ${aName(info)}. `) +
-      `What would fix it: fewer python3 starts, not fewer handshakes. Either (1) creates in flight together (up to ` +
-      `--parallel) share one relay batch per host: a per-host queue in the provider process that sends what arrived while the ` +
-      `previous batch ran as the next one, the preflight riding in the first; that divides the starts by up to the engine's ` +
-      `parallelism (8 here), and a larger --parallel divides them further; or (2) one long-lived relay per host and run, ` +
-      `started once over one exec channel and fed request after request on its stdin, so that a round trip costs a message ` +
-      `instead of a process (the relay protocol is already JSON in, JSON out). (2) alone would bring up close to (c) + (b) ` +
-      `plus the kernel's own work; (1) also cuts network round trips for distant hosts.\n`;
+      `What would fix it: fewer python3 starts. Creates in flight together already share a relay run; a larger --parallel ` +
+      `lets more share one. Beyond that: one long-lived relay per host and run, started once over one exec channel and fed ` +
+      `request after request on its stdin, so that a round trip costs a message instead of a process (the relay protocol is ` +
+      `already JSON in, JSON out); that would bring up close to (c) + (b) plus the kernel's own work.\n`;
   }
   out.push({
     target: `\`up\` of 100 pairs at most 0.3× baseline (a)`,
