@@ -47,7 +47,31 @@ export async function inlineStack(project: string, program: PulumiFn): Promise<T
       projectSettings: { name: project, runtime: "nodejs", backend: { url: `file://${join(workDir, "state")}` } },
     },
   );
+  retryLostEngineConnection(stack);
   return { stack, workDir, cleanup: () => rmSync(workDir, { recursive: true, force: true }) };
+}
+
+/**
+ * An inline program runs in this process and talks to the engine over gRPC. Under load (many
+ * stacks in one process, emulated VMs on 2 cores) it now and then fails to connect before it
+ * registers anything: "14 UNAVAILABLE: No connection established", the run failing within a
+ * second. That is the test harness, not the provider: such a run is repeated once, and says so.
+ */
+const LOST_ENGINE = /14 UNAVAILABLE: No connection established/;
+function retryLostEngineConnection(stack: Stack): void {
+  const s = stack as unknown as Record<"up" | "preview" | "refresh" | "destroy", (o?: unknown) => Promise<unknown>>;
+  for (const op of ["up", "preview", "refresh", "destroy"] as const) {
+    const run = s[op].bind(stack);
+    s[op] = async (opts?: unknown) => {
+      try {
+        return await run(opts);
+      } catch (e) {
+        if (!LOST_ENGINE.test(String((e as Error)?.message ?? e))) throw e;
+        console.log(`      [pulumi] ${op}: the inline program lost its engine connection (14 UNAVAILABLE); running it again`);
+        return run(opts);
+      }
+    };
+  }
 }
 
 /** Every byte the file backend keeps for the stack (checkpoints, history, backups). */
