@@ -1,16 +1,13 @@
 // The plugin's one place for secrets on the wire. The engine sends a secret value as
 // { [SIG]: SECRET, value } (the plugin accepts secrets); controllers work on plain values, and
 // what they return is wrapped again wherever the spec, or the caller, made it secret.
+import { isRpcSecret, specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { fieldMeta } from "../spec/field";
 import type { ResourceSpec } from "../spec/resource";
 import type { z } from "zod";
 
-const SIG = "4dabf18193072939515e22adb298388d";
-const SECRET = "1b47061264138c4ac30d75fd1eb44270";
-
-function isSecret(v: unknown): v is { value: unknown } {
-  return !!v && typeof v === "object" && (v as Record<string, unknown>)[SIG] === SECRET;
-}
+// The wire form is @pulumi/pulumi's own (runtime/rpc), not a copy of its constants.
+const isSecret = (v: unknown): v is { value: unknown } => isRpcSecret(v);
 
 function reveal(v: unknown): unknown {
   if (isSecret(v)) return reveal(v.value);
@@ -46,6 +43,6 @@ export function specSecrets(spec: ResourceSpec): string[] {
 /** A property bag for the engine: each of `keys` present is sent as a secret, whole. */
 export function conceal(props: object | undefined, keys: Iterable<string>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...(props ?? {}) };
-  for (const k of keys) if (out[k] !== undefined && !isSecret(out[k])) out[k] = { [SIG]: SECRET, value: out[k] };
+  for (const k of keys) if (out[k] !== undefined && !isSecret(out[k])) out[k] = { [specialSigKey]: specialSecretSig, value: out[k] };
   return out;
 }
