@@ -11,6 +11,8 @@ import { SshSession } from "../provider/ssh/session";
 import { connectionSchema } from "../provider/ssh/connection";
 import { silentLogger } from "../provider/log";
 import { repoRoot } from "../provider/spec/render";
+// Inline runs share this process's gRPC runtime; see the module for why this matters.
+import "../test/support/inline-runtime";
 
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const say = (s: string) => console.log(`\n${bold(`▶ ${s}`)}`);

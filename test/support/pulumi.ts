@@ -5,12 +5,15 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { LocalWorkspace, PulumiCommand, type PulumiFn, type Stack } from "@pulumi/pulumi/automation";
+import { RunClients } from "./inline-runtime";
 
 export const repoRoot = resolve(__dirname, "..", "..", "..");
 
 export interface TestStack {
   stack: Stack;
   workDir: string;
+  /** The engine clients of its inline runs (see inline-runtime.ts). */
+  clients: RunClients;
   /** Destroys nothing: removes the work dir (state and PULUMI_HOME). */
   cleanup(): void;
 }
@@ -36,10 +39,11 @@ export async function pulumiCommand(): Promise<PulumiCommand> {
  * next to node_modules) so the provider process resolves `pulumi-netkit` by package name.
  */
 export async function inlineStack(project: string, program: PulumiFn): Promise<TestStack> {
+  const clients = new RunClients();
   const workDir = join(repoRoot, ".pulumi-work", `${project}-${process.pid}-${Date.now().toString(36)}`);
   mkdirSync(join(workDir, "state"), { recursive: true });
   const stack = await LocalWorkspace.createOrSelectStack(
-    { stackName: "test", projectName: project, program },
+    { stackName: "test", projectName: project, program: clients.track(program) },
     {
       workDir,
       pulumiCommand: await pulumiCommand(),
@@ -47,28 +51,20 @@ export async function inlineStack(project: string, program: PulumiFn): Promise<T
       projectSettings: { name: project, runtime: "nodejs", backend: { url: `file://${join(workDir, "state")}` } },
     },
   );
-  retryLostEngineConnection(stack);
-  return { stack, workDir, cleanup: () => rmSync(workDir, { recursive: true, force: true }) };
+  closeClientsAfterEachOperation(stack, clients);
+  return { stack, workDir, clients, cleanup: () => rmSync(workDir, { recursive: true, force: true }) };
 }
 
-/**
- * An inline program runs in this process and talks to the engine over gRPC. Under load (many
- * stacks in one process, emulated VMs on 2 cores) it now and then fails to connect before it
- * registers anything: "14 UNAVAILABLE: No connection established", the run failing within a
- * second. That is the test harness, not the provider: such a run is repeated once, and says so.
- */
-const LOST_ENGINE = /14 UNAVAILABLE: No connection established/;
-function retryLostEngineConnection(stack: Stack): void {
+/** Each operation closes the engine clients its run opened, whether it succeeded or not. */
+function closeClientsAfterEachOperation(stack: Stack, clients: RunClients): void {
   const s = stack as unknown as Record<"up" | "preview" | "refresh" | "destroy", (o?: unknown) => Promise<unknown>>;
   for (const op of ["up", "preview", "refresh", "destroy"] as const) {
     const run = s[op].bind(stack);
     s[op] = async (opts?: unknown) => {
       try {
         return await run(opts);
-      } catch (e) {
-        if (!LOST_ENGINE.test(String((e as Error)?.message ?? e))) throw e;
-        console.log(`      [pulumi] ${op}: the inline program lost its engine connection (14 UNAVAILABLE); running it again`);
-        return run(opts);
+      } finally {
+        clients.closeAll();
       }
     };
   }
