@@ -8,6 +8,9 @@ export class RelayBatch {
   readonly ops: RelayOp[] = [{ read: "/proc/sys/kernel/osrelease" }];
   readonly labels: string[] = ["read kernel release"];
 
+  /** readOnly: the batch only reads (see RelayRequest.readOnly); by default it may change the host. */
+  constructor(private readonly opts: { readOnly?: boolean } = {}) {}
+
   /** Adds an op; the returned index finds its result. */
   add(label: string, op: RelayOp): number {
     this.ops.push(op);
@@ -16,7 +19,7 @@ export class RelayBatch {
   }
 
   async run(session: SshSession, stopOnError = true): Promise<BatchResults> {
-    const results = await runRelay(session, { ops: this.ops, stopOnError });
+    const results = await runRelay(session, { ops: this.ops, stopOnError, readOnly: this.opts.readOnly ?? false });
     const first = results[0];
     return new BatchResults(this.labels, results, first?.kind === "data" ? first.data.toString().trim() : "unknown");
   }
@@ -38,7 +41,7 @@ export class BatchResults {
     const r = this.at(i);
     if (r?.kind === "netlink") return r.status.errno;
     if (r?.kind === "oserror") return r.errno;
-    if (r?.kind === "ok" || r?.kind === "data" || r?.kind === "names") return 0;
+    if (r?.kind === "ok" || r?.kind === "data" || r?.kind === "names" || r?.kind === "each") return 0;
     return undefined;
   }
 

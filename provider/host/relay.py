@@ -4,11 +4,13 @@
 # after another, so that several operations share one python3 start:
 #   {"batches": [{"ops": [{"nsfd": 100, "path": "/run/netns/x"}   # open, dup2 onto fd 100
 #                       | {"nl": "<b64 message>", "proto": 0, "ns": null | "/path", "dump": false}
-#                       | {"read": "/proc/sys/kernel/osrelease"} | {"listdir": "/run/netns"}],
+#                       | {"read": "/proc/sys/kernel/osrelease"} | {"listdir": "/run/netns"}
+#                       | {"nl": "<b64 dump request>", "proto": 0, "each": "/run/netns"}],
 #                 "stop_on_error": true}, ...]}
 # Reply (JSON on stdout), a result per op of each batch:
 #   {"batches": [{"results": [{"reply": "<b64>", "errno": 0} | {"data": "<b64>"} | {"ok": true}
 #                            | {"names": [...]} | {"oserror": errno, "message": "...", "path": "..."}
+#                            | {"each": [{"name": "x", "reply": ..., "errno": 0} | {"name": "y", "oserror": ...}]}
 #                            | {"skipped": true}]}, ...]}
 import base64, ctypes, json, os, socket, struct, sys
 
@@ -27,24 +29,50 @@ home = os.open("/proc/self/ns/net", os.O_RDONLY)
 sockets = {}
 
 
-def sock_for(ns, proto):
+def open_sock(ns, proto):
     # A netlink socket acts in the netns it was created in: enter, create, return.
+    fd = os.open(ns, os.O_RDONLY) if ns else None
+    try:
+        if fd is not None:
+            setns(fd)
+        s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, proto)
+    finally:
+        if fd is not None:
+            setns(home)
+            os.close(fd)
+    s.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1)
+    s.setsockopt(SOL_NETLINK, NETLINK_CAP_ACK, 1)
+    s.bind((0, 0))
+    return s
+
+
+def sock_for(ns, proto):
     key = (ns, proto)
     if key not in sockets:
-        fd = os.open(ns, os.O_RDONLY) if ns else None
-        try:
-            if fd is not None:
-                setns(fd)
-            s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, proto)
-        finally:
-            if fd is not None:
-                setns(home)
-                os.close(fd)
-        s.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1)
-        s.setsockopt(SOL_NETLINK, NETLINK_CAP_ACK, 1)
-        s.bind((0, 0))
-        sockets[key] = s
+        sockets[key] = open_sock(ns, proto)
     return sockets[key]
+
+
+def each_netns(op, seq):
+    # One dump in every netns named in a directory: a host's pods in one op. Each socket is
+    # closed at once (a host may have more netns than the relay may hold descriptors).
+    try:
+        names = sorted(os.listdir(op["each"]))
+    except FileNotFoundError:
+        names = []
+    entries = []
+    for n in names:
+        path = os.path.join(op["each"], n)
+        try:
+            s = open_sock(path, op.get("proto", 0))
+            try:
+                reply, errno = exchange(s, base64.b64decode(op["nl"]), seq, True)
+            finally:
+                s.close()
+            entries.append({"name": n, "reply": base64.b64encode(reply).decode(), "errno": errno})
+        except OSError as e:
+            entries.append({"name": n, "oserror": e.errno or 0, "message": e.strerror or str(e), "path": path})
+    return {"each": entries}
 
 
 def exchange(s, msg, seq, dump):
@@ -93,6 +121,9 @@ def run_batch(batch):
                 continue
             if "listdir" in op:
                 results.append({"names": sorted(os.listdir(op["listdir"]))})
+                continue
+            if "each" in op:
+                results.append(each_netns(op, seq))
                 continue
             if "read" in op:
                 with open(op["read"], "rb") as f:

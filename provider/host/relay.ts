@@ -10,6 +10,8 @@ import type { SshSession } from "../ssh/session";
 
 export type RelayOp =
   | { netlink: Buffer; netns?: string; proto?: number; dump?: boolean }
+  /** A dump request sent in every netns whose file is in the directory `eachNetnsIn`. */
+  | { netlink: Buffer; eachNetnsIn: string; proto?: number }
   | { read: string }
   /** The entries of a directory (named netns in /run/netns). */
   | { listdir: string }
@@ -20,6 +22,8 @@ export interface RelayRequest {
   ops: RelayOp[];
   /** Skip the remaining ops after the first failure (default true). */
   stopOnError?: boolean;
+  /** Changes nothing on the host. Any other request ends what was read before it (writeGeneration). */
+  readOnly?: boolean;
 }
 
 export type RelayResult =
@@ -28,6 +32,8 @@ export type RelayResult =
   | { kind: "data"; data: Buffer }
   | { kind: "ok" }
   | { kind: "names"; names: string[] }
+  /** Per netns of an eachNetnsIn op (by file name); a missing directory has none. */
+  | { kind: "each"; entries: Array<{ name: string; result: RelayResult }> }
   | { kind: "oserror"; errno: number; message: string; path?: string }
   | { kind: "skipped" };
 
@@ -57,7 +63,15 @@ function toWire(req: RelayRequest): WireBatch {
   return {
     stop_on_error: req.stopOnError ?? true,
     ops: req.ops.map((op) =>
-      "read" in op ? { read: op.read } : "listdir" in op ? { listdir: op.listdir } : "openNetns" in op ? { nsfd: op.fd, path: op.openNetns } : { nl: op.netlink.toString("base64"), proto: op.proto ?? 0, ns: op.netns ?? null, dump: op.dump ?? false },
+      "read" in op
+        ? { read: op.read }
+        : "listdir" in op
+          ? { listdir: op.listdir }
+          : "openNetns" in op
+            ? { nsfd: op.fd, path: op.openNetns }
+            : "eachNetnsIn" in op
+              ? { nl: op.netlink.toString("base64"), proto: op.proto ?? 0, each: op.eachNetnsIn }
+              : { nl: op.netlink.toString("base64"), proto: op.proto ?? 0, ns: op.netns ?? null, dump: op.dump ?? false },
     ),
   };
 }
@@ -72,10 +86,20 @@ interface Queue {
   waiting: Array<{ batch: WireBatch; resolve: (r: RelayResult[]) => void; reject: (e: unknown) => void }>;
 }
 const queues = new WeakMap<SshSession, Queue>();
+const writes = new WeakMap<SshSession, number>();
+
+/**
+ * How many requests that may change the host were sent over `session` so far: what was read
+ * at one generation may be stale at the next.
+ */
+export function writeGeneration(session: SshSession): number {
+  return writes.get(session) ?? 0;
+}
 /** Per relay run: bounds the stdin and the run's duration against operationTimeoutMs. */
 const MAX_BATCHES_PER_RUN = 64;
 
 export function runRelay(session: SshSession, req: RelayRequest): Promise<RelayResult[]> {
+  if (!req.readOnly) writes.set(session, writeGeneration(session) + 1);
   let q = queues.get(session);
   if (!q) queues.set(session, (q = { running: false, waiting: [] }));
   const queue = q;
@@ -122,6 +146,7 @@ function decodeResult(x: Record<string, unknown>): RelayResult {
   if (x.skipped) return { kind: "skipped" };
   if (x.ok) return { kind: "ok" };
   if (Array.isArray(x.names)) return { kind: "names", names: x.names.map(String) };
+  if (Array.isArray(x.each)) return { kind: "each", entries: (x.each as Array<Record<string, unknown>>).map((e) => ({ name: String(e.name), result: decodeResult(e) })) };
   if (typeof x.data === "string") return { kind: "data", data: Buffer.from(x.data, "base64") };
   if (typeof x.reply === "string") {
     const raw = Buffer.from(x.reply, "base64");

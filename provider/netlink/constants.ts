@@ -10,6 +10,7 @@ export const NLMSG_DONE = 3;
 export const NLM_F_REQUEST = 0x1;
 export const NLM_F_MULTI = 0x2;
 export const NLM_F_ACK = 0x4;
+export const NLM_F_DUMP_INTR = 0x10; // on dump replies: the set changed during the dump, it may be inconsistent
 export const NLM_F_ROOT = 0x100;
 export const NLM_F_MATCH = 0x200;
 export const NLM_F_DUMP = NLM_F_ROOT | NLM_F_MATCH;
