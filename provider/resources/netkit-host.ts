@@ -8,6 +8,7 @@ import { RelayBatch, type BatchResults } from "../host/batch";
 import { changeLinkRequest, delLinkRequest, getLinkByIndexRequest, getLinkRequest, parseLink, type Link, type LinkChange } from "../netlink/link";
 import { decodeNetkitInfo, netkitNewLinkRequest, netkitPolicyChangeRequest, type NetkitCreate, type NetkitInfo, type NetkitPolicy } from "../netlink/netkit";
 import { getNsidRequest, isNsidMessage, parseNsid } from "../netlink/nsid";
+import type { NlMessage } from "../netlink/message";
 import type { SshSession } from "../ssh/session";
 
 /** A device by name, in the host's netns or in the netns file `netns`. */
@@ -63,7 +64,11 @@ function firstFailure(b: RelayBatch, res: BatchResults, session: SshSession): Ne
 export function linkOf(r: RelayResult | undefined): NetkitLink | undefined {
   if (r?.kind !== "netlink" || r.status.errno !== 0) return undefined;
   const msg = r.messages[0];
-  if (!msg) return undefined;
+  return msg && parseNetkitLink(msg);
+}
+
+/** One RTM_NEWLINK message (a reply or a dump entry), with its netkit info decoded. */
+export function parseNetkitLink(msg: NlMessage): NetkitLink {
   const link: NetkitLink = parseLink(msg);
   if (link.kind === "netkit" && link.data) link.netkit = decodeNetkitInfo(link.data);
   return link;
@@ -148,19 +153,24 @@ async function rollback(session: SshSession, d: DeviceRef, cause: NetkitError): 
   }
 }
 
-/** Reads devices; a device (or netns) that does not exist reads as undefined. */
-export async function readNetkit(session: SshSession, primary: DeviceRef, peer?: DeviceRef): Promise<Partial<NetkitDevices> & { release: string }> {
-  const b = new RelayBatch();
+export type ReadDevices = Partial<NetkitDevices> & { release: string };
+
+/** A device (or netns) that does not exist reads as undefined: ENODEV, or ENOENT for the netns. */
+function absent(r: RelayResult | undefined): boolean {
+  return (r?.kind === "netlink" && r.status.errno === ENODEV) || (r?.kind === "oserror" && r.errno === ENOENT);
+}
+
+/** Reads devices from the host now; a device (or netns) that does not exist reads as undefined. */
+export async function readNetkit(session: SshSession, primary: DeviceRef, peer?: DeviceRef): Promise<ReadDevices> {
+  const b = new RelayBatch({ readOnly: true });
   const i = b.add(`read ${where(primary)}`, getOp(primary));
   const j = peer ? b.add(`read ${where(peer)}`, getOp(peer)) : -1;
   const res = await b.run(session, false);
-  const absent = (r: RelayResult | undefined) =>
-    (r?.kind === "netlink" && r.status.errno === ENODEV) || (r?.kind === "oserror" && r.errno === ENOENT);
   for (const [k, label] of [[i, b.labels[i]!], [j, b.labels[j] ?? ""]] as const) {
     const r = res.results[k];
     if (k >= 0 && r && !absent(r) && (r.kind === "oserror" || (r.kind === "netlink" && r.status.errno !== 0))) throw failure(session, label, r, res.release);
   }
-  const out: Partial<NetkitDevices> & { release: string } = { release: res.release };
+  const out: ReadDevices = { release: res.release };
   const p = linkOf(res.results[i]);
   if (p) out.primary = p;
   const q = peer ? linkOf(res.results[j]) : undefined;
@@ -227,7 +237,7 @@ export async function deleteNetkit(session: SshSession, d: DeviceRef): Promise<"
 }
 
 /** Where `ip netns` keeps named network namespaces. */
-const NETNS_DIR = "/run/netns";
+export const NETNS_DIR = "/run/netns";
 
 /**
  * The peer of a pair's primary, for import: IFLA_LINK gives its ifindex and IFLA_LINK_NETNSID
@@ -238,7 +248,7 @@ export async function findPeer(session: SshSession, primary: NetkitLink): Promis
   const ifindex = primary.linkIfindex;
   if (ifindex === undefined) throw new NetkitError(`${session.host}: ${primary.name} reports no peer (IFLA_LINK)`);
   if (primary.linkNetnsId === undefined) {
-    const b = new RelayBatch();
+    const b = new RelayBatch({ readOnly: true });
     const i = b.add(`read the peer of ${primary.name} (ifindex ${ifindex})`, { netlink: getLinkByIndexRequest(ifindex) });
     const res = await b.run(session);
     const err = firstFailure(b, res, session);
@@ -246,11 +256,11 @@ export async function findPeer(session: SshSession, primary: NetkitLink): Promis
     if (err || !link) throw err ?? new NetkitError(`${session.host}: the peer of ${primary.name} (ifindex ${ifindex}) is not readable`);
     return { ref: { name: link.name }, link };
   }
-  const list = new RelayBatch();
+  const list = new RelayBatch({ readOnly: true });
   const l = list.add(`list ${NETNS_DIR}`, { listdir: NETNS_DIR });
   const listed = (await list.run(session, false)).results[l];
   const names = listed?.kind === "names" ? listed.names : [];
-  const b = new RelayBatch();
+  const b = new RelayBatch({ readOnly: true });
   const probes = names.map((n, k) => {
     const path = `${NETNS_DIR}/${n}`;
     b.add(`open netns ${path}`, { openNetns: path, fd: FIRST_NS_FD + k });

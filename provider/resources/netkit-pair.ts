@@ -6,6 +6,7 @@ import type { InputsOf, OutputsOf } from "../spec/resource";
 import type { LinkChange } from "../netlink/link";
 import { netkitPairSpec as spec } from "./netkit-pair.spec";
 import { netnsPath } from "./fields";
+import { readNetkitForRefresh } from "./link-snapshot";
 import { changeNetkit, createNetkit, deleteNetkit, findPeer, readNetkit, type DeviceRef, type NetkitDevices, type NetkitLink } from "./netkit-host";
 import { mismatch, specDriven } from "./spec-driven";
 import { createOrClean, defined, deviceId, importSession, observedInputs, parseDeviceId, providerLog, requireCapabilities, sessionFor } from "./context";
@@ -135,7 +136,7 @@ export const netkitPairProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
     if (!props?.name) return adopt(id);
     const session = await sessionFor(props.connection);
     const r = refs(props);
-    const d = await readNetkit(session, r.primary, r.peer);
+    const d = await readNetkitForRefresh(session, r.primary, r.peer);
     // An empty id tells the engine the device is gone (deleted out of band).
     if (!d.primary) return { id: "", props: {} as Outputs };
     const outs = outputs(props, d.primary, d.peer);

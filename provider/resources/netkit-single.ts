@@ -6,6 +6,7 @@ import { diffState } from "../spec/diff";
 import type { InputsOf, OutputsOf } from "../spec/resource";
 import { netkitSingleSpec as spec } from "./netkit-single.spec";
 import { netnsPath } from "./fields";
+import { readNetkitForRefresh } from "./link-snapshot";
 import { changeNetkit, createNetkit, deleteNetkit, readNetkit, type DeviceRef, type NetkitLink } from "./netkit-host";
 import { mismatch, specDriven } from "./spec-driven";
 import { createOrClean, defined, deviceId, importSession, observedInputs, parseDeviceId, providerLog, requireCapabilities, sessionFor } from "./context";
@@ -87,7 +88,7 @@ export const netkitSingleProvider: pulumi.dynamic.ResourceProvider<Inputs, Outpu
 
   async read(id, props) {
     if (!props?.name) return adopt(id);
-    const d = await readNetkit(await sessionFor(props.connection), ref(props));
+    const d = await readNetkitForRefresh(await sessionFor(props.connection), ref(props));
     if (!d.primary) return { id: "", props: {} as Outputs };
     const outs = outputs(props, d.primary);
     return { id, props: outs, inputs: observedInputs(inputKeys(spec), outs) };

@@ -13,7 +13,10 @@ import { connectionTo, onHost, sharedHost } from "../support/shared-host";
 import { linkNames } from "../support/netkit";
 import type { TestHost } from "../../testhost";
 
-const handshakes = (h: TestHost) => (readFileSync(h.logPath, "utf8").match(/Accepted publickey/g) ?? []).length;
+const inLog = (h: TestHost, re: RegExp) => (readFileSync(h.logPath, "utf8").match(re) ?? []).length;
+const handshakes = (h: TestHost) => inLog(h, /Accepted publickey/g);
+/** Exec channels: one per relay run, i.e. per remote round trip. */
+const execChannels = (h: TestHost) => inLog(h, /Starting session: command /g);
 
 /** Every distinctive piece of the key: no line of it may appear anywhere. */
 function keyLines(pem: string): string[] {
@@ -34,7 +37,7 @@ describe("lifecycle: SSH transport under the real engine", function () {
     t = undefined;
   });
 
-  it(`${N} pairs in one up use exactly one SSH handshake; state and logs hold no secret`, async function () {
+  it(`${N} pairs in one up use exactly one SSH handshake; a refresh of them one round trip; state and logs hold no secret`, async function () {
     const before = await linkNames(host);
     t = await inlineStack("netkit-fifty", async () => {
       for (let i = 0; i < N; i++) new NetkitPair(`p${i}`, { connection: connectionTo(host), name: `nkf${i}`, peerName: `nkf${i}p` });
@@ -61,6 +64,12 @@ describe("lifecycle: SSH transport under the real engine", function () {
       assert.ok(!exported.includes(line), "private key material in pulumi stack export");
     }
     assert.match(exported, /"connection": \{\s*"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",\s*"ciphertext":/);
+
+    // A refresh reads every pair from one snapshot of the host's links: one relay run.
+    const [h2, e2] = [handshakes(host), execChannels(host)];
+    const refreshed = await t.stack.refresh();
+    assert.equal(refreshed.summary.resourceChanges?.same, N + 1, "no drift");
+    assert.deepEqual([handshakes(host) - h2, execChannels(host) - e2], [1, 1], "refresh: one handshake, one round trip");
 
     const h1 = handshakes(host);
     await t.stack.destroy();

@@ -1,0 +1,90 @@
+// Reads for a refresh from one snapshot of the host's links. The engine reads one resource
+// at a time (--parallel at once), so reading each device on its own costs a round trip per
+// few resources; one dump of the host's netns and of every named netns (/run/netns) answers
+// all of them: a refresh costs one round trip per host. A snapshot serves only reads: any
+// request that may change the host, and time, end it.
+import { NLM_F_DUMP_INTR } from "../netlink/constants";
+import { dumpLinksRequest } from "../netlink/link";
+import { RelayBatch } from "../host/batch";
+import { writeGeneration, type RelayResult } from "../host/relay";
+import { providerLog } from "./context";
+import type { SshSession } from "../ssh/session";
+import { NETNS_DIR, parseNetkitLink, readNetkit, type DeviceRef, type NetkitLink, type ReadDevices } from "./netkit-host";
+
+/** Reads further apart than this see the host again (a refresh's reads come in a burst). */
+export const SNAPSHOT_MAX_AGE_MS = 10_000;
+
+/** The links of one netns by name; "unreadable" when its dump failed (a direct read says why). */
+type NetnsLinks = Map<string, NetkitLink> | "unreadable";
+
+interface Snapshot {
+  release: string;
+  /** By netns file path; "" is the host's netns. A netns missing here does not exist. */
+  netns: Map<string, NetnsLinks>;
+}
+
+interface Entry {
+  generation: number;
+  pending: Promise<Snapshot>;
+  takenAt?: number;
+}
+const entries = new WeakMap<SshSession, Entry>();
+
+/** Covered: the host's netns and the netns named in NETNS_DIR (other paths are read directly). */
+function covered(d: DeviceRef): boolean {
+  if (!d.netns) return true;
+  const name = d.netns.slice(NETNS_DIR.length + 1);
+  return d.netns.startsWith(`${NETNS_DIR}/`) && name.length > 0 && !name.includes("/");
+}
+
+function linksOf(r: RelayResult | undefined): NetnsLinks {
+  if (r?.kind !== "netlink" || r.status.errno !== 0 || r.messages.some((m) => m.flags & NLM_F_DUMP_INTR)) return "unreadable";
+  return new Map(r.messages.map((m) => parseNetkitLink(m)).map((l) => [l.name, l]));
+}
+
+async function take(session: SshSession): Promise<Snapshot> {
+  const b = new RelayBatch({ readOnly: true });
+  const host = b.add("dump the links of the host's netns", { netlink: dumpLinksRequest(), dump: true });
+  const each = b.add(`dump the links of every netns in ${NETNS_DIR}`, { netlink: dumpLinksRequest(), eachNetnsIn: NETNS_DIR });
+  const res = await b.run(session, false);
+  const netns = new Map<string, NetnsLinks>([["", linksOf(res.at(host))]]);
+  const e = res.at(each);
+  for (const { name, result } of e?.kind === "each" ? e.entries : []) netns.set(`${NETNS_DIR}/${name}`, linksOf(result));
+  if (e?.kind !== "each") netns.set(NETNS_DIR, "unreadable");
+  const links = [...netns.values()].reduce((n, l) => n + (l === "unreadable" ? 0 : l.size), 0);
+  providerLog.debug(`${session.host}: link snapshot for reads: ${links} links in ${netns.size} netns`);
+  return { release: res.release, netns };
+}
+
+function snapshot(session: SshSession): Promise<Snapshot> {
+  const e = entries.get(session);
+  const fresh = e && e.generation === writeGeneration(session) && (e.takenAt === undefined || Date.now() - e.takenAt < SNAPSHOT_MAX_AGE_MS);
+  if (fresh) return e.pending;
+  const entry: Entry = { generation: writeGeneration(session), pending: take(session) };
+  entries.set(session, entry);
+  entry.pending.then(
+    () => (entry.takenAt = Date.now()),
+    () => entries.get(session) === entry && entries.delete(session),
+  );
+  return entry.pending;
+}
+
+/** In the snapshot: the link, undefined when absent, "unreadable" when only a direct read can tell. */
+function lookup(s: Snapshot, d: DeviceRef): NetkitLink | undefined | "unreadable" {
+  const links = s.netns.get(d.netns ?? "");
+  if (links === undefined) return s.netns.get(NETNS_DIR) === "unreadable" ? "unreadable" : undefined;
+  return links === "unreadable" ? links : links.get(d.name);
+}
+
+/**
+ * readNetkit for a refresh: the same answer, from the host's current snapshot. Devices the
+ * snapshot cannot answer for (a netns outside NETNS_DIR, a dump that failed) are read directly.
+ */
+export async function readNetkitForRefresh(session: SshSession, primary: DeviceRef, peer?: DeviceRef): Promise<ReadDevices> {
+  if (!covered(primary) || (peer && !covered(peer))) return readNetkit(session, primary, peer);
+  const s = await snapshot(session);
+  const p = lookup(s, primary);
+  const q = peer ? lookup(s, peer) : undefined;
+  if (p === "unreadable" || q === "unreadable") return readNetkit(session, primary, peer);
+  return { release: s.release, ...(p ? { primary: p } : {}), ...(q ? { peer: q } : {}) };
+}
