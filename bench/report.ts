@@ -1,5 +1,6 @@
 // Turns measurements into docs/benchmark.md: the tables, the ratios, the targets of issue 7
 // with a verdict each, and for a missed target what the numbers say about why.
+import { SNAPSHOT_MAX_AGE_MS } from "../provider/resources/link-snapshot";
 import type { Phase } from "./workloads/workload";
 
 export interface Measurement {
@@ -102,7 +103,8 @@ function roundTrips(ms: Measurement[], info: RunInfo): string {
       .join(", ");
   return [
     `- **up**: ${per("up")}: one relay batch per pair (create, set up, read back) plus one preflight per host and run; batches that arrive while a relay runs on the host share its next run (provider/host/relay.ts), so the count is about N ÷ the engine's parallelism.`,
-    `- **refresh**: ${per("refresh")}: one relay batch per pair (read primary and peer), shared relay runs as for up; no preflight.`,
+    `- **refresh**: ${per("refresh")}: the first read of a host takes a snapshot of its links (host netns and every netns in /run/netns, ` +
+      `one relay run; provider/resources/link-snapshot.ts) and every other read of the refresh is answered from it; no preflight.`,
     `- **destroy**: ${per("destroy")}: two per pair, in sequence: delete first reads the device to make sure it is a netkit ` +
       `primary (deleteNetkit in provider/resources/netkit-host.ts) and only then deletes it; both steps share relay runs with the other pairs'.`,
     `- ${aName(info)} pays one SSH connection and one command per pair and operation; (b) one connection and one batch per operation.`,
@@ -140,15 +142,13 @@ function verdicts(ms: Measurement[], info: RunInfo): Verdict[] {
     met: rf.length && (grows || telling) ? !grows : undefined,
     detail: rf.length ? rf.map((m) => `N=${m.n}: ${m.commands} remote commands`).join(", ") + (telling ? "" : " (too few resources to tell)") : "not measured",
     why: grows
-      ? `The engine calls the provider's read once per resource, at most --parallel (8 here) at a time. Reads that arrive while a ` +
-        `relay runs on the host share its next run (provider/host/relay.ts), so the count is about N ÷ 8, not 1 per host: ` +
-        `${rf.map((m) => `${m.commands} round trips for ${m.n} pairs`).join(", ")}. ` +
-        `The SSH connection is shared (one handshake per run); each round trip starts python3 on the host ` +
-        `(${cal(info, "relay")} s each here, see above). ` +
-        "What would fix it: the provider process lives for exactly one `pulumi refresh`, so the first read of a host can fetch a " +
-        "snapshot of every link in each netns the stack uses (one RTM_GETLINK dump per netns, all in one relay batch) and answer " +
-        "the other reads of that host from it: one round trip per host and run. A long-lived relay per host (see the next " +
-        "target) would not lower the count of round trips but would make each as cheap as a message.\n"
+      ? `The engine calls the provider's read once per resource, at most --parallel (8 here) at a time; the provider answers ` +
+        `them from one snapshot of the host's links per refresh (provider/resources/link-snapshot.ts), taken again only after ` +
+        `a change through the provider or once it is ${SNAPSHOT_MAX_AGE_MS / 1000} s old. ` +
+        `${rf.map((m) => `${m.commands} round trips for ${m.n} pairs`).join(", ")} means snapshots were taken again during the ` +
+        `refresh (it ran longer than that, or wrote to the host) or reads went directly to the host (peers in a netns outside ` +
+        `/run/netns, a dump that failed). What would fix it: a snapshot that lives as long as the refresh (the engine does not ` +
+        `tell a dynamic provider when one ends, so the age bound stands in for that).\n`
       : undefined,
   });
 
