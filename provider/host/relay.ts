@@ -83,6 +83,8 @@ function toWire(req: RelayRequest): WireBatch {
  */
 interface Queue {
   running: boolean;
+  /** A run is about to start: requests arriving now join it. */
+  gathering: boolean;
   waiting: Array<{ batch: WireBatch; resolve: (r: RelayResult[]) => void; reject: (e: unknown) => void }>;
 }
 const queues = new WeakMap<SshSession, Queue>();
@@ -97,19 +99,37 @@ export function writeGeneration(session: SshSession): number {
 }
 /** Per relay run: bounds the stdin and the run's duration against operationTimeoutMs. */
 const MAX_BATCHES_PER_RUN = 64;
+/**
+ * How long a run waits for more requests before it starts. The engine answers a finished
+ * batch of operations by starting the next ones within milliseconds of each other; started
+ * at the first, a run would carry one and the others would wait for the next. Measured on a
+ * test host at --parallel 8, 100 pairs: up 27 runs without this, 24 with 25 ms, 16 with 100
+ * ms; destroy 52, 38, 27. A run costs far more (an exec and a python3 start).
+ */
+const GATHER_MS = 100;
 
 export function runRelay(session: SshSession, req: RelayRequest): Promise<RelayResult[]> {
   if (!req.readOnly) writes.set(session, writeGeneration(session) + 1);
   let q = queues.get(session);
-  if (!q) queues.set(session, (q = { running: false, waiting: [] }));
+  if (!q) queues.set(session, (q = { running: false, gathering: false, waiting: [] }));
   const queue = q;
   return new Promise((resolve, reject) => {
     queue.waiting.push({ batch: toWire(req), resolve, reject });
-    void pump(session, queue);
+    schedule(session, queue);
   });
 }
 
+/** Starts the next run after GATHER_MS, or at once when a run's worth is waiting. */
+function schedule(session: SshSession, q: Queue): void {
+  if (q.running || !q.waiting.length) return;
+  if (q.waiting.length >= MAX_BATCHES_PER_RUN) return void pump(session, q);
+  if (q.gathering) return;
+  q.gathering = true;
+  setTimeout(() => void pump(session, q), GATHER_MS);
+}
+
 async function pump(session: SshSession, q: Queue): Promise<void> {
+  q.gathering = false;
   if (q.running || !q.waiting.length) return;
   q.running = true;
   const group = q.waiting.splice(0, MAX_BATCHES_PER_RUN);
@@ -121,7 +141,7 @@ async function pump(session: SshSession, q: Queue): Promise<void> {
     for (const g of group) g.reject(e);
   } finally {
     q.running = false;
-    void pump(session, q);
+    schedule(session, q);
   }
 }
 
