@@ -19,8 +19,10 @@ type NetnsLinks = Map<string, NetkitLink> | "unreadable";
 
 interface Snapshot {
   release: string;
-  /** By netns file path; "" is the host's netns. A netns missing here does not exist. */
+  /** By netns file path; "" is the host's netns. A netns missing here does not exist … */
   netns: Map<string, NetnsLinks>;
+  /** … unless NETNS_DIR itself could not be listed. */
+  listed: boolean;
 }
 
 interface Entry {
@@ -50,10 +52,9 @@ async function take(session: SshSession): Promise<Snapshot> {
   const netns = new Map<string, NetnsLinks>([["", linksOf(res.at(host))]]);
   const e = res.at(each);
   for (const { name, result } of e?.kind === "each" ? e.entries : []) netns.set(`${NETNS_DIR}/${name}`, linksOf(result));
-  if (e?.kind !== "each") netns.set(NETNS_DIR, "unreadable");
   const links = [...netns.values()].reduce((n, l) => n + (l === "unreadable" ? 0 : l.size), 0);
   providerLog.debug(`${session.host}: link snapshot for reads: ${links} links in ${netns.size} netns`);
-  return { release: res.release, netns };
+  return { release: res.release, netns, listed: e?.kind === "each" };
 }
 
 function snapshot(session: SshSession): Promise<Snapshot> {
@@ -72,7 +73,7 @@ function snapshot(session: SshSession): Promise<Snapshot> {
 /** In the snapshot: the link, undefined when absent, "unreadable" when only a direct read can tell. */
 function lookup(s: Snapshot, d: DeviceRef): NetkitLink | undefined | "unreadable" {
   const links = s.netns.get(d.netns ?? "");
-  if (links === undefined) return s.netns.get(NETNS_DIR) === "unreadable" ? "unreadable" : undefined;
+  if (links === undefined) return s.listed ? undefined : "unreadable";
   return links === "unreadable" ? links : links.get(d.name);
 }
 
