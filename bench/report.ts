@@ -1,5 +1,6 @@
 // Turns measurements into docs/benchmark.md: the tables, the ratios, the targets of issue 7
 // with a verdict each, and for a missed target what the numbers say about why.
+import { GATHER_MS } from "../provider/host/relay";
 import { SNAPSHOT_MAX_AGE_MS } from "../provider/resources/link-snapshot";
 import type { Phase } from "./workloads/workload";
 
@@ -102,7 +103,7 @@ function roundTrips(ms: Measurement[], info: RunInfo): string {
       .map((m) => `${m.commands} for ${m.n}`)
       .join(", ");
   return [
-    `- **up**: ${per("up")}: one relay batch per pair (create, set up, read back) plus one preflight per host and run; batches that arrive while a relay runs on the host, or within 100 ms of each other, share one run (provider/host/relay.ts), so the count approaches N ÷ the engine's parallelism.`,
+    `- **up**: ${per("up")}: one relay batch per pair (create, set up, read back) plus one preflight per host and run; batches that arrive while a relay runs on the host, or within ${GATHER_MS} ms of each other, share one run (provider/host/relay.ts), so the count approaches N ÷ the engine's parallelism.`,
     `- **refresh**: ${per("refresh")}: the first read of a host takes a snapshot of its links (host netns and every netns in /run/netns, ` +
       `one relay run; provider/resources/link-snapshot.ts) and every other read of the refresh is answered from it; no preflight.`,
     `- **destroy**: ${per("destroy")}: two per pair, in sequence: delete first reads the device to make sure it is a netkit ` +

@@ -53,6 +53,10 @@ def sock_for(ns, proto):
     return sockets[key]
 
 
+def os_error(e, path):
+    return {"oserror": e.errno or 0, "message": e.strerror or str(e), "path": path}
+
+
 def each_netns(op, seq):
     # One dump in every netns named in a directory: a host's pods in one op. Each socket is
     # closed at once (a host may have more netns than the relay may hold descriptors).
@@ -71,7 +75,7 @@ def each_netns(op, seq):
                 s.close()
             entries.append({"name": n, "reply": base64.b64encode(reply).decode(), "errno": errno})
         except OSError as e:
-            entries.append({"name": n, "oserror": e.errno or 0, "message": e.strerror or str(e), "path": path})
+            entries.append({"name": n, **os_error(e, path)})
     return {"each": entries}
 
 
@@ -133,7 +137,7 @@ def run_batch(batch):
             results.append({"reply": base64.b64encode(reply).decode(), "errno": errno})
             failed = errno != 0 and batch.get("stop_on_error", True)
         except OSError as e:
-            results.append({"oserror": e.errno or 0, "message": e.strerror or str(e), "path": e.filename or op.get("path") or op.get("ns") or op.get("read") or op.get("listdir")})
+            results.append(os_error(e, e.filename or op.get("path") or op.get("ns") or op.get("read") or op.get("listdir") or op.get("each")))
             failed = batch.get("stop_on_error", True)
     return {"results": results}
 

@@ -59,21 +59,17 @@ export function errnoName(n: number): string {
 
 type WireBatch = { stop_on_error: boolean; ops: unknown[] };
 
+function opToWire(op: RelayOp): unknown {
+  if ("read" in op) return { read: op.read };
+  if ("listdir" in op) return { listdir: op.listdir };
+  if ("openNetns" in op) return { nsfd: op.fd, path: op.openNetns };
+  const nl = { nl: op.netlink.toString("base64"), proto: op.proto ?? 0 };
+  if ("eachNetnsIn" in op) return { ...nl, each: op.eachNetnsIn };
+  return { ...nl, ns: op.netns ?? null, dump: op.dump ?? false };
+}
+
 function toWire(req: RelayRequest): WireBatch {
-  return {
-    stop_on_error: req.stopOnError ?? true,
-    ops: req.ops.map((op) =>
-      "read" in op
-        ? { read: op.read }
-        : "listdir" in op
-          ? { listdir: op.listdir }
-          : "openNetns" in op
-            ? { nsfd: op.fd, path: op.openNetns }
-            : "eachNetnsIn" in op
-              ? { nl: op.netlink.toString("base64"), proto: op.proto ?? 0, each: op.eachNetnsIn }
-              : { nl: op.netlink.toString("base64"), proto: op.proto ?? 0, ns: op.netns ?? null, dump: op.dump ?? false },
-    ),
-  };
+  return { stop_on_error: req.stopOnError ?? true, ops: req.ops.map(opToWire) };
 }
 
 /**
@@ -106,7 +102,7 @@ const MAX_BATCHES_PER_RUN = 64;
  * test host at --parallel 8, 100 pairs: up 27 runs without this, 24 with 25 ms, 16 with 100
  * ms; destroy 52, 38, 27. A run costs far more (an exec and a python3 start).
  */
-const GATHER_MS = 100;
+export const GATHER_MS = 100;
 
 export function runRelay(session: SshSession, req: RelayRequest): Promise<RelayResult[]> {
   if (!req.readOnly) writes.set(session, writeGeneration(session) + 1);
