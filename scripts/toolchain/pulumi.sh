@@ -1,26 +1,25 @@
 #!/usr/bin/env bash
 # Builds the real Pulumi CLI from Pulumi's published Go modules (the npm `pulumi` package would download the CLI at run time, which these
-# machines cannot). The result is cached outside the repo, keyed by version, so a second
-# run only checks that the binaries answer. Prints the bin directory on stdout.
+# machines cannot). The result is cached outside the repo, keyed by version and by this
+# script's hash (see cache.sh). Prints the bin directory on stdout.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/cache.sh"
 
 # The CLI and the npm @pulumi/pulumi must be one release (package.json pins the same).
 # pulumi-language-nodejs (module .../sdk/nodejs/cmd/pulumi-language-nodejs/v3, untagged) is
-# not built: the module proxy these machines reach refuses it at every commit (403), so
-# programs run inline through the Automation API, whose in-process language server replaces it.
+# not built: the module proxy these machines reach refuses it at every commit (403); tests use
+# our own (scripts/toolchain/language-host/, placed beside the CLI by cli.sh).
 PULUMI_VERSION="${PULUMI_VERSION:-3.259.0}"
 # Non-local replace directives of that release's pkg/go.mod (go install refuses modules
 # with replaces, hence the wrapper module below).
 PULUMI_REPLACES=("github.com/atotto/clipboard=github.com/tgummerer/clipboard@v0.0.0-20241001131231-d02d263e614e")
 
-cache="${NETKIT_CACHE:-$HOME/.cache/pulumi-netkit}/pulumi/v$PULUMI_VERSION"
-bin="$cache/bin"
+entry="$NETKIT_CACHE/pulumi/$(cache_key "v$PULUMI_VERSION" "${BASH_SOURCE[0]}")"
 log() { echo "[toolchain/pulumi] $*" >&2; }
 
-if [[ -x "$bin/pulumi" ]] \
-   && "$bin/pulumi" version 2>/dev/null | grep -qx "v$PULUMI_VERSION"; then
-  log "cached: $bin (pulumi v$PULUMI_VERSION)"
-  echo "$bin"; exit 0
+if [[ -x "$entry/bin/pulumi" ]]; then
+  log "cached: $entry/bin (pulumi v$PULUMI_VERSION)"
+  echo "$entry/bin"; exit 0
 fi
 
 command -v go >/dev/null || { log "go is required to build the Pulumi CLI"; exit 1; }
@@ -42,7 +41,8 @@ go build -trimpath -tags osusergo,grpcnotrace -ldflags "$ldflags" -o "$work/out/
 
 v="$("$work/out/pulumi" version)"
 [[ "$v" == "v$PULUMI_VERSION" ]] || { log "built CLI reports '$v', expected v$PULUMI_VERSION"; exit 1; }
-mkdir -p "$cache"
-rm -rf "$bin.tmp" && mv "$work/out" "$bin.tmp" && rm -rf "$bin" && mv "$bin.tmp" "$bin"
-log "built: $bin (pulumi $v)"
-echo "$bin"
+stage="$(cache_stage "$entry")"
+mv "$work/out" "$stage/bin"
+cache_commit "$stage" "$entry"
+log "built: $entry/bin (pulumi $v)"
+echo "$entry/bin"

@@ -6,6 +6,7 @@
 # checks that the binary answers.
 # Prints the bin directory on stdout, logs on stderr.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/cache.sh"
 
 YAML_VERSION="${YAML_VERSION:-1.25.0}"
 # Not the CLI's release (3.259.0): pulumi-yaml 1.25.0 calls plugin.NewContextWithRoot and
@@ -17,8 +18,7 @@ YAML_PULUMI_VERSION="${YAML_PULUMI_VERSION:-3.206.0}"
 # Non-local replace directives of pulumi-yaml's go.mod at that version (v1.25.0 has none).
 YAML_REPLACES=()
 
-cache="${NETKIT_CACHE:-$HOME/.cache/pulumi-netkit}/pulumi-yaml/v$YAML_VERSION-pulumi$YAML_PULUMI_VERSION"
-bin="$cache/bin"
+entry="$NETKIT_CACHE/pulumi-yaml/$(cache_key "v$YAML_VERSION-pulumi$YAML_PULUMI_VERSION" "${BASH_SOURCE[0]}")"
 main_pkg=github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml
 log() { echo "[toolchain/yaml] $*" >&2; }
 
@@ -36,9 +36,9 @@ answers() {
   [[ "$port" =~ ^[0-9]+$ ]]
 }
 
-if [[ -x "$bin/pulumi-language-yaml" ]] && answers "$bin/pulumi-language-yaml"; then
-  log "cached: $bin (pulumi-language-yaml v$YAML_VERSION, pulumi v$YAML_PULUMI_VERSION)"
-  echo "$bin"; exit 0
+if [[ -x "$entry/bin/pulumi-language-yaml" ]]; then
+  log "cached: $entry/bin (pulumi-language-yaml v$YAML_VERSION, pulumi v$YAML_PULUMI_VERSION)"
+  echo "$entry/bin"; exit 0
 fi
 
 command -v go >/dev/null || { log "go is required to build pulumi-language-yaml"; exit 1; }
@@ -66,7 +66,8 @@ mkdir -p "$work/out"
 go build -trimpath -ldflags "$ldflags" -o "$work/out/pulumi-language-yaml" "$main_pkg" >&2
 
 answers "$work/out/pulumi-language-yaml" || { log "built pulumi-language-yaml does not start"; exit 1; }
-mkdir -p "$cache"
-rm -rf "$bin.tmp" && mv "$work/out" "$bin.tmp" && rm -rf "$bin" && mv "$bin.tmp" "$bin"
-log "built: $bin (pulumi-language-yaml v$YAML_VERSION, pulumi v$YAML_PULUMI_VERSION)"
-echo "$bin"
+stage="$(cache_stage "$entry")"
+mv "$work/out" "$stage/bin"
+cache_commit "$stage" "$entry"
+log "built: $entry/bin (pulumi-language-yaml v$YAML_VERSION, pulumi v$YAML_PULUMI_VERSION)"
+echo "$entry/bin"

@@ -7,11 +7,9 @@
 # Env:   NETKIT_CACHE       cache root (default ~/.cache/pulumi-netkit)
 set -euo pipefail
 
-# Bump when a change here must invalidate cached images.
-SCRIPT_VERSION=1
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 init=$here/initramfs-init.sh
-cache=${NETKIT_CACHE:-$HOME/.cache/pulumi-netkit}
+source "$here/../../scripts/toolchain/cache.sh"
 
 log() { echo "guest/mkinitramfs.sh: $*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -32,15 +30,14 @@ if [[ -z $busybox ]]; then
   [[ -x $busybox ]] || die "busybox-static installed but $busybox is missing"
 fi
 
-key=$( { echo "v$SCRIPT_VERSION"; sha256sum "$init" "$busybox" | cut -d' ' -f1; } | sha256sum | cut -c1-16)
-out=$cache/initramfs/$key
+# Keyed by this script, the init it packs, and the busybox binary (see cache.sh).
+out=$NETKIT_CACHE/initramfs/$(cache_key busybox "${BASH_SOURCE[0]}" "$init" "$busybox")
 if [[ -s $out/initramfs.cpio.gz ]]; then
   echo "$out/initramfs.cpio.gz"
   exit 0
 fi
 
-mkdir -p "$cache/initramfs"
-stage=$(mktemp -d "$cache/initramfs/.stage.XXXXXX")
+stage=$(cache_stage "$out")
 trap 'rm -rf "$stage"' EXIT
 root=$stage/root
 mkdir -p "$root/bin" "$root/dev" "$root/proc" "$root/sys" "$root/lower" "$root/rw" "$root/newroot"
@@ -50,7 +47,10 @@ install -m 0755 "$init" "$root/init"
 find "$root" -exec touch -h -d @0 {} +
 (cd "$root" && find . -mindepth 1 | LC_ALL=C sort | "$busybox" cpio -o -H newc -R 0:0 2>/dev/null) |
   gzip -n -6 >"$stage/initramfs.cpio.gz"
-rm -rf "$out"
-mkdir "$stage/out" && mv "$stage/initramfs.cpio.gz" "$stage/out/" && mv "$stage/out" "$out"
+# Verified: the archive lists the init and busybox.
+listing=$(gzip -dc "$stage/initramfs.cpio.gz" | "$busybox" cpio -t 2>/dev/null)
+grep -qx init <<<"$listing" && grep -qx bin/busybox <<<"$listing" || die "the built initramfs lacks init or bin/busybox"
+rm -rf "$root"
+cache_commit "$stage" "$out"
 log "built $out/initramfs.cpio.gz"
 echo "$out/initramfs.cpio.gz"

@@ -10,35 +10,28 @@
 # Only the cache path goes to stdout; everything else goes to stderr.
 set -euo pipefail
 
-# Bump when a change here must invalidate cached kernels.
-BUILD_SCRIPT_VERSION=2
 PACKAGE=linux-source-7.2
 SID_SOURCE='deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian sid main'
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 fragment=$here/netkit.config
-cache=${NETKIT_CACHE:-$HOME/.cache/pulumi-netkit}
+source "$here/../../scripts/toolchain/cache.sh"
+cache=$NETKIT_CACHE
 kdir=$cache/kernel
 jobs=${NETKIT_KERNEL_JOBS:-$(nproc)}
 
 log() { echo "kernel/build.sh: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-# Only the option lines count: editing a comment must not cost a rebuild.
-frag_sha=$(grep -E '^(CONFIG_|# CONFIG_.* is not set$)' "$fragment" | sha256sum | cut -c1-12)
-key_suffix="_${frag_sha}_v${BUILD_SCRIPT_VERSION}"
+# An entry is $kdir/<linux-source version>-<hash of this script, the fragment and cache.sh>:
+# any change to how the kernel is made builds it again (see cache.sh).
+hash=$(cache_hash "${BASH_SOURCE[0]}" "$fragment")
 
-# A finished build is a directory holding bzImage, .config and release.
-complete() { [[ -s $1/bzImage && -s $1/.config && -s $1/release ]]; }
-
-# Fast path, no network: any finished build for this fragment and script
-# version. sid drops old package versions, so pinning what we built is also
-# the more robust choice.
+# Fast path, no network: the newest entry for this hash. sid drops old package versions,
+# so pinning what we built is also the more robust choice.
 cached_build() {
   local d best=
-  for d in "$kdir"/*"$key_suffix"; do
-    complete "$d" && best=$d
-  done
+  while IFS= read -r d; do [[ -s $d/bzImage ]] && best=$d; done < <(ls -d "$kdir"/*-"$hash" 2>/dev/null | sort -V)
   [[ -n $best ]] && echo "$best"
 }
 
@@ -100,27 +93,29 @@ log "updating the private sid package index"
 apt-get "${apt_opts[@]}" -qq update >&2 || die "apt-get update of sid failed"
 version=$(apt-cache "${apt_opts[@]}" show --no-all-versions "$PACKAGE" 2>/dev/null | sed -n 's/^Version: //p' | head -n1)
 [[ -n $version ]] || die "$PACKAGE not found in sid"
-key="${version}${key_suffix}"
-out=$kdir/$key
-if complete "$out"; then
+out=$kdir/$version-$hash
+if [[ -s $out/bzImage ]]; then
   echo "$out"
   exit 0
 fi
 
+# The source package is a download cache: complete once renamed into place.
 deb=$cache/src/${PACKAGE}_${version}_all.deb
 if [[ ! -s $deb ]]; then
   log "downloading $PACKAGE $version"
-  (cd "$cache/src" && apt-get "${apt_opts[@]}" -qq download "$PACKAGE=$version" >&2) ||
-    die "apt-get download $PACKAGE=$version failed"
+  dl=$(mktemp -d "$cache/src/.download.XXXXXX")
+  (cd "$dl" && apt-get "${apt_opts[@]}" -qq download "$PACKAGE=$version" >&2) ||
+    { rm -rf "$dl"; die "apt-get download $PACKAGE=$version failed"; }
+  mv "$dl"/"${PACKAGE}"_*.deb "$deb" && rm -rf "$dl"
   # Keep only the newest source package.
   find "$cache/src" -name "${PACKAGE}_*.deb" ! -name "$(basename "$deb")" -delete
 fi
 
 # --- unpack ----------------------------------------------------------------
-work=$kdir/.build-$key
-rm -rf "$work"
+stage=$(cache_stage "$out")
+work=$stage/build
 mkdir -p "$work"
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$stage"' EXIT
 log "unpacking $(basename "$deb")"
 dpkg -x "$deb" "$work/pkg"
 tarball=$(find "$work/pkg/usr/src" -maxdepth 1 -name "$PACKAGE.tar.*" | head -n1)
@@ -168,12 +163,11 @@ fi
 release=$(mk kernelrelease)
 log "built $release in $((SECONDS - start)) s"
 
-stage=$kdir/.stage-$key
-rm -rf "$stage"
-mkdir -p "$stage"
 cp "$src/arch/x86/boot/bzImage" "$stage/bzImage"
 cp "$src/.config" "$stage/.config"
 echo "$release" >"$stage/release"
-rm -rf "$out"
-mv "$stage" "$out"
+rm -rf "$work"
+# Verified: the config check above passed and the image is a bzImage of the release we built.
+grep -qaF "$release" "$stage/bzImage" || die "bzImage does not carry the release $release"
+cache_commit "$stage" "$out"
 echo "$out"
