@@ -23,7 +23,12 @@ export function hostFacts(session: SshSession, log: Logger): Promise<HostFacts> 
   let f = facts.get(session.host);
   if (!f) {
     f = probeHost(session).then((h) => {
-      log.debug(`preflight ${h.host}: kernel ${h.kernelRelease}, netkit ${h.netkit ? "yes" : "no"}, single mode ${h.netkitSingle ? "yes" : "no"}, queue leasing ${h.queueLease ? "yes" : "no"}`);
+      const yes = (b: boolean) => (b ? "yes" : "no");
+      const { netkit, single, queueLease, scrub, headroom, tailroom } = h.has;
+      log.debug(
+        `preflight ${h.host}: kernel ${h.kernelRelease}, netkit ${yes(netkit)}, single mode ${yes(single)}, queue leasing ${yes(queueLease)}, ` +
+          `scrub ${yes(scrub)}, headroom ${yes(headroom)}, tailroom ${yes(tailroom)}`,
+      );
       return h;
     });
     // A failed preflight (e.g. a dropped connection) is retried on the next operation.

@@ -1,23 +1,21 @@
 // Per-host preflight, once per host per run: kernel release, python3 (the relay runs at all),
-// netkit, netkit single mode and RX queue leasing. Capabilities are probed from the kernel's
-// own answers, never inferred from version numbers, and the probe can never create a device:
-// it sends a netkit RTM_NEWLINK whose attributes fail validation on every kernel. Leasing is
-// read from the generic netlink controller: the "netdev" family's op list names queue-create.
-import { u32, u8 } from "../netlink/attributes";
+// and which kernel features (features.ts) the host has. Each is probed from the kernel's own
+// answers, never inferred from version numbers, and no probe can create a device: each is a
+// netkit RTM_NEWLINK whose attributes fail validation on every kernel. Leasing is read from
+// the generic netlink controller: the "netdev" family's op list names queue-create.
+import { u32, u8, type Attr } from "../netlink/attributes";
 import { IFLA_NETKIT, NETDEV_CMD, NETDEV_FAMILY_NAME, NETLINK_GENERIC } from "../netlink/constants";
 import { getFamilyRequest, parseFamily } from "../netlink/genl";
 import { newLinkRequest } from "../netlink/link";
 import type { NlMessage, NlStatus } from "../netlink/message";
 import type { SshSession } from "../ssh/session";
-import { runRelay } from "./relay";
+import type { FeatureSet } from "./features";
+import { runRelay, type RelayResult } from "./relay";
 
 export interface HostFacts {
   host: string;
   kernelRelease: string;
-  netkit: boolean;
-  netkitSingle: boolean;
-  /** The netdev genl family has queue-create (RX queue leasing, Linux 7.1+). */
-  queueLease: boolean;
+  has: FeatureSet;
   /** The netdev family's id on this host (genl ids are assigned at boot), when it exists. */
   netdevFamilyId?: number;
 }
@@ -25,20 +23,31 @@ export interface HostFacts {
 const PRIMARY_REJECTED = "Primary attribute is read-only";
 
 /**
- * The probe's attributes, in the order the kernel validates them:
- *  - PAIRING = 7 is out of range where single mode exists; older kernels ignore type 10;
- *  - PRIMARY is read-only on every netkit kernel (NLA_REJECT);
- *  - MODE = 9 is out of range everywhere, a last guard.
+ * A probe of one netkit attribute: the attribute with a value its policy refuses, then
+ * PRIMARY, which every netkit kernel refuses (NLA_REJECT), then MODE = 9, out of range
+ * everywhere, as a last guard. The kernel validates in order and ignores attribute types it
+ * does not know, so a refusal by anything but PRIMARY means it knows the attribute.
  */
-export function netkitProbeRequest(): Buffer {
-  return newLinkRequest({ name: "nk-probe" }, "netkit", [u32(IFLA_NETKIT.PAIRING, 7), u8(IFLA_NETKIT.PRIMARY, 1), u32(IFLA_NETKIT.MODE, 9)]);
+export function attributeProbe(attr: Attr): Buffer {
+  return newLinkRequest({ name: "nk-probe" }, "netkit", [attr, u8(IFLA_NETKIT.PRIMARY, 1), u32(IFLA_NETKIT.MODE, 9)]);
 }
 
-/** What the probe's refusal says about the kernel. */
-export function classifyProbe(status: NlStatus | undefined): { netkit: boolean; netkitSingle: boolean } {
+/** The netkit attribute probes, each with a value its policy refuses where it is known. */
+export const ATTRIBUTE_PROBES = {
+  // PAIRING and SCRUB are range-checked (NLA_POLICY_MAX): 7 is out of range.
+  single: u32(IFLA_NETKIT.PAIRING, 7),
+  scrub: u32(IFLA_NETKIT.SCRUB, 7),
+  // HEADROOM and TAILROOM are NLA_U16: one byte is too short.
+  headroom: u8(IFLA_NETKIT.HEADROOM, 0),
+  tailroom: u8(IFLA_NETKIT.TAILROOM, 0),
+} as const;
+type ProbedAttribute = keyof typeof ATTRIBUTE_PROBES;
+const PROBED = Object.keys(ATTRIBUTE_PROBES) as ProbedAttribute[];
+
+/** Whether a probe's refusal shows netkit, and the attribute. */
+export function classifyProbe(status: NlStatus | undefined): { netkit: boolean; known: boolean } {
   const netkit = !!status && status.errno !== 0 && status.message !== "Unknown device type";
-  // Refused before reaching PRIMARY ⇒ the kernel validated PAIRING ⇒ single mode exists.
-  return { netkit, netkitSingle: netkit && status?.message !== PRIMARY_REJECTED };
+  return { netkit, known: netkit && status?.message !== PRIMARY_REJECTED };
 }
 
 /**
@@ -51,21 +60,31 @@ export function classifyNetdevFamily(reply: NlMessage | undefined): { queueLease
   return { queueLease: family.ops.has(NETDEV_CMD.QUEUE_CREATE), netdevFamilyId: family.id };
 }
 
+const statusOf = (r: RelayResult | undefined) => (r?.kind === "netlink" ? r.status : undefined);
+
 export async function probeHost(session: SshSession): Promise<HostFacts> {
-  const [release, probe, netdev] = await runRelay(session, {
+  const [release, netdev, ...probes] = await runRelay(session, {
     stopOnError: false,
+    readOnly: true,
     ops: [
       { read: "/proc/sys/kernel/osrelease" },
-      { netlink: netkitProbeRequest() },
       { netlink: getFamilyRequest(NETDEV_FAMILY_NAME), proto: NETLINK_GENERIC },
+      ...PROBED.map((k) => ({ netlink: attributeProbe(ATTRIBUTE_PROBES[k]) })),
     ],
   });
   const kernelRelease = release?.kind === "data" ? release.data.toString().trim() : "unknown";
   const familyReply = netdev?.kind === "netlink" && netdev.status.errno === 0 ? netdev.messages[0] : undefined;
+  const seen = PROBED.map((k, i) => [k, classifyProbe(statusOf(probes[i]))] as const);
+  const netkit = seen.every(([, c]) => c.netkit);
+  const lease = classifyNetdevFamily(familyReply);
   return {
     host: session.host,
     kernelRelease,
-    ...classifyProbe(probe?.kind === "netlink" ? probe.status : undefined),
-    ...classifyNetdevFamily(familyReply),
+    has: {
+      netkit,
+      ...(Object.fromEntries(seen.map(([k, c]) => [k, netkit && c.known])) as Record<ProbedAttribute, boolean>),
+      queueLease: lease.queueLease,
+    },
+    ...(lease.netdevFamilyId !== undefined ? { netdevFamilyId: lease.netdevFamilyId } : {}),
   };
 }

@@ -73,7 +73,7 @@ export interface NetkitInfo {
   primary: boolean;
   mode: NetkitMode;
   policy: NetkitPolicy;
-  /** Absent for single devices (the kernel does not report it). */
+  /** Absent for single devices; "default" on kernels before scrub settings (see decode). */
   scrub?: NetkitScrub;
   /** Of the other side; absent for single devices. */
   peerPolicy?: NetkitPolicy;
@@ -95,9 +95,12 @@ export function decodeNetkitInfo(d: AttrMap): NetkitInfo {
   const opt = <K extends keyof NetkitInfo>(k: K, v: NetkitInfo[K] | undefined) => {
     if (v !== undefined) info[k] = v;
   };
-  opt("scrub", nameOf(SCRUB, readU32(d, IFLA_NETKIT.SCRUB)));
-  opt("peerPolicy", nameOf(POLICY, readU32(d, IFLA_NETKIT.PEER_POLICY)));
-  opt("peerScrub", nameOf(SCRUB, readU32(d, IFLA_NETKIT.PEER_SCRUB)));
   opt("pairing", nameOf(PAIRING, readU32(d, IFLA_NETKIT.PAIRING)));
+  opt("peerPolicy", nameOf(POLICY, readU32(d, IFLA_NETKIT.PEER_POLICY)));
+  // Kernels before scrub settings (6.10) report no SCRUB/PEER_SCRUB: both sides of a pair
+  // scrub there as "default" does. Single devices have no scrub setting at all.
+  const pair = info.pairing !== "single";
+  opt("scrub", nameOf(SCRUB, readU32(d, IFLA_NETKIT.SCRUB)) ?? (pair ? "default" : undefined));
+  opt("peerScrub", nameOf(SCRUB, readU32(d, IFLA_NETKIT.PEER_SCRUB)) ?? (pair && info.peerPolicy !== undefined ? "default" : undefined));
   return info;
 }

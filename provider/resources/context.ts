@@ -3,7 +3,13 @@
 import { connectionSchema, type Connection, type ConnectionInput } from "../ssh/connection";
 import { connectionDefaults, hostFacts, sessionPool } from "../runtime";
 import { effectiveConnection, NO_CONNECTION } from "../config";
+import { isDeepStrictEqual } from "node:util";
+import type { z } from "zod";
 import { CapabilityError, NetkitError } from "../errors";
+import { missingFeature, type KernelFeature } from "../host/features";
+import type { HostFacts } from "../host/preflight";
+import { fieldMeta } from "../spec/field";
+import type { ResourceSpec } from "../spec/resource";
 import { isAmbiguous } from "../ssh/ambiguous";
 import { deleteNetkit, type DeviceRef } from "./netkit-host";
 import type { SshSession } from "../ssh/session";
@@ -69,12 +75,30 @@ export function observedInputs<T extends object>(inputKeys: string[], outs: T): 
   return Object.fromEntries(Object.entries(outs).filter(([k]) => inputKeys.includes(k))) as T;
 }
 
+/**
+ * The first kernel feature `inputs` need that the host lacks, as the error to raise: netkit
+ * itself, the resource's own needs, then each field set to a value that needs a feature (see
+ * FieldMeta.needs). Fields left unset, or at what a kernel without the feature does anyway,
+ * need nothing.
+ */
+export function missingFeatureFor(spec: ResourceSpec, inputs: Record<string, unknown>, f: HostFacts): CapabilityError | undefined {
+  for (const feature of ["netkit", ...(spec.needs ?? [])] as KernelFeature[])
+    if (!f.has[feature]) return missingFeature(f.host, f.kernelRelease, feature, spec.name);
+  for (const [key, schema] of Object.entries(spec.inputs.shape as Record<string, z.ZodType>)) {
+    const need = fieldMeta.get(schema)?.needs;
+    const v = inputs[key];
+    if (!need || v === undefined || isDeepStrictEqual(v, need.except) || f.has[need.feature]) continue;
+    return missingFeature(f.host, f.kernelRelease, need.feature, `${key} ${JSON.stringify(v)}`, `leave ${key} unset (or ${JSON.stringify(need.except)}) on this host`);
+  }
+  return undefined;
+}
+
 /** Fails with what is missing and which kernel runs, before anything is changed on the host. */
-export async function requireCapabilities(session: SshSession, need: { single?: boolean }): Promise<void> {
+export async function requireFeatures(session: SshSession, spec: ResourceSpec, inputs: object): Promise<HostFacts> {
   const f = await hostFacts(session, providerLog);
-  if (!f.netkit) throw new CapabilityError(`${f.host}: kernel ${f.kernelRelease} has no netkit driver (CONFIG_NETKIT, Linux 6.7 or later)`);
-  if (need.single && !f.netkitSingle)
-    throw new CapabilityError(`${f.host}: kernel ${f.kernelRelease} has no netkit single mode (IFLA_NETKIT_PAIRING, Linux 7.1 or later); NetkitSingle needs it`);
+  const missing = missingFeatureFor(spec, inputs as Record<string, unknown>, f);
+  if (missing) throw missing;
+  return f;
 }
 
 /**

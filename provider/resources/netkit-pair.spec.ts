@@ -34,11 +34,27 @@ export const netkitPairSpec = defineResource({
       scrub: field(f.scrub.default("default"), {
         description: "Packet scrubbing on the primary: default (scrub skb metadata crossing netns) or none.",
         enumName: "NetkitScrub",
+        needs: { feature: "scrub", except: "default" },
         ...replace,
       }),
-      peerScrub: field(f.scrub.default("default"), { description: "Packet scrubbing on the peer: default or none.", enumName: "NetkitScrub", ...replace }),
-      headroom: field(f.roomBytes.optional(), { description: "Extra headroom in bytes reserved in packets (both devices).", kernelDefault: "0", ...replace }),
-      tailroom: field(f.roomBytes.optional(), { description: "Extra tailroom in bytes reserved in packets (both devices).", kernelDefault: "0", ...replace }),
+      peerScrub: field(f.scrub.default("default"), {
+        description: "Packet scrubbing on the peer: default or none.",
+        enumName: "NetkitScrub",
+        needs: { feature: "scrub", except: "default" },
+        ...replace,
+      }),
+      headroom: field(f.roomBytes.optional(), {
+        description: "Extra headroom in bytes reserved in packets (both devices).",
+        kernelDefault: "0",
+        needs: { feature: "headroom", except: 0 },
+        ...replace,
+      }),
+      tailroom: field(f.roomBytes.optional(), {
+        description: "Extra tailroom in bytes reserved in packets (both devices).",
+        kernelDefault: "0",
+        needs: { feature: "tailroom", except: 0 },
+        ...replace,
+      }),
       numRxQueues: field(f.numRxQueues.optional(), { description: "RX queue capacity of the primary.", kernelDefault: "1", ...replace }),
       numTxQueues: field(f.numTxQueues.optional(), { description: "TX queues of the primary (netkit supports 1).", kernelDefault: "1", ...replace }),
       peerNumRxQueues: field(f.numRxQueues.optional(), {

@@ -9,7 +9,7 @@ import { netnsPath } from "./fields";
 import { readNetkitForRefresh } from "./link-snapshot";
 import { changeNetkit, createNetkit, deleteNetkit, findPeer, readNetkit, type DeviceRef, type NetkitDevices, type NetkitLink } from "./netkit-host";
 import { mismatch, specDriven } from "./spec-driven";
-import { createOrClean, defined, deviceId, importSession, observedInputs, parseDeviceId, providerLog, requireCapabilities, sessionFor } from "./context";
+import { createOrClean, defined, deviceId, importSession, observedInputs, parseDeviceId, providerLog, requireFeatures, sessionFor } from "./context";
 import { NetkitError } from "../errors";
 import { inputKeys } from "../spec/resource";
 
@@ -108,7 +108,7 @@ export const netkitPairProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
 
   async create(i) {
     const session = await sessionFor(i.connection);
-    await requireCapabilities(session, {});
+    await requireFeatures(session, spec, i);
     const r = refs(i);
     const d = await createOrClean(i.connection, r.primary, `netkit pair ${i.name}`, { id: deviceId(i.connection, i.name), inputs: i }, () => createNetkit(session, {
       primary: r.primary,

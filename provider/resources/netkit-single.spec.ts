@@ -24,8 +24,18 @@ export const netkitSingleSpec = defineResource({
         z.literal("forward", { error: "single devices support only forward: the kernel refuses blackhole without a peer" }).default("forward"),
         { description: "Default action; single devices support only forward.", enumName: "NetkitPolicy" },
       ),
-      headroom: field(f.roomBytes.optional(), { description: "Extra headroom in bytes reserved in packets.", kernelDefault: "0", ...replace }),
-      tailroom: field(f.roomBytes.optional(), { description: "Extra tailroom in bytes reserved in packets.", kernelDefault: "0", ...replace }),
+      headroom: field(f.roomBytes.optional(), {
+        description: "Extra headroom in bytes reserved in packets.",
+        kernelDefault: "0",
+        needs: { feature: "headroom", except: 0 },
+        ...replace,
+      }),
+      tailroom: field(f.roomBytes.optional(), {
+        description: "Extra tailroom in bytes reserved in packets.",
+        kernelDefault: "0",
+        needs: { feature: "tailroom", except: 0 },
+        ...replace,
+      }),
       numRxQueues: field(f.numRxQueues.optional(), {
         description: "RX queue capacity: 1 + the number of NIC queues to lease to this device (RxqBinding).",
         kernelDefault: "1",
@@ -41,6 +51,7 @@ export const netkitSingleSpec = defineResource({
       if (v.mode === "l3" && v.macAddress !== undefined)
         ctx.addIssue({ code: "custom", path: ["macAddress"], message: "needs mode l2: netkit in l3 mode has no MAC address" });
     }),
+  needs: ["single"],
   outputs: z.object({
     ifindex: field(z.number().int(), { description: "Interface index of the device, in its netns." }),
     carrier: field(z.boolean(), { description: "Carrier (on as soon as the device is up)." }),

@@ -9,7 +9,7 @@ import { netnsPath } from "./fields";
 import { readNetkitForRefresh } from "./link-snapshot";
 import { changeNetkit, createNetkit, deleteNetkit, readNetkit, type DeviceRef, type NetkitLink } from "./netkit-host";
 import { mismatch, specDriven } from "./spec-driven";
-import { createOrClean, defined, deviceId, importSession, observedInputs, parseDeviceId, providerLog, requireCapabilities, sessionFor } from "./context";
+import { createOrClean, defined, deviceId, importSession, observedInputs, parseDeviceId, providerLog, requireFeatures, sessionFor } from "./context";
 import { NetkitError } from "../errors";
 import { inputKeys } from "../spec/resource";
 
@@ -69,7 +69,7 @@ export const netkitSingleProvider: pulumi.dynamic.ResourceProvider<Inputs, Outpu
 
   async create(i) {
     const session = await sessionFor(i.connection);
-    await requireCapabilities(session, { single: true });
+    await requireFeatures(session, spec, i);
     const r = ref(i);
     const d = await createOrClean(i.connection, r, `netkit device ${i.name}`, { id: deviceId(i.connection, i.name, i.netns), inputs: i }, () => createNetkit(session, {
       primary: r,

@@ -42,6 +42,7 @@ export const rxqBindingSpec = defineResource({
       if (v.netns === undefined && v.nic === v.deviceName)
         ctx.addIssue({ code: "custom", path: ["nic"], message: "must differ from deviceName: a device cannot lease its own queue" });
     }),
+  needs: ["queueLease"],
   outputs: z.object({
     queueId: field(z.number().int(), { description: "Index of the leased queue on the netkit device (queue 0 is its own, leases get 1, 2, …)." }),
     nicIfindex: field(z.number().int(), { description: "Interface index of the NIC." }),

@@ -6,13 +6,14 @@
 // saying how to release it. Bindings made with the SDK's `device` option are `deletedWith`
 // their device: when both go in one update the engine skips this delete altogether.
 import type * as pulumi from "@pulumi/pulumi";
-import { CapabilityError, NetkitError } from "../errors";
+import { NetkitError, type CapabilityError } from "../errors";
+import { missingFeature } from "../host/features";
 import { hostFacts } from "../runtime";
 import { UNKNOWN } from "../spec/check";
 import { diffState } from "../spec/diff";
 import { inputKeys, type InputsOf, type OutputsOf } from "../spec/resource";
 import type { SshSession } from "../ssh/session";
-import { defined, deviceId, observedInputs, providerLog, sessionFor } from "./context";
+import { defined, deviceId, missingFeatureFor, observedInputs, providerLog, sessionFor } from "./context";
 import { netnsPath } from "./fields";
 import { createLease, readLease } from "./rxq-host";
 import { describe, where, type Lease, type LeaseTarget } from "./rxq-lease";
@@ -42,11 +43,10 @@ function leaseOf(o: Outputs): Lease {
 }
 
 /** The netdev family id, or why leasing is impossible on this host. */
-async function leasing(session: SshSession): Promise<{ familyId: number } | { missing: string }> {
+async function leasing(session: SshSession): Promise<{ familyId: number } | { missing: CapabilityError }> {
   const f = await hostFacts(session, providerLog);
-  if (!f.netkit) return { missing: `kernel ${f.kernelRelease} has no netkit driver (CONFIG_NETKIT, Linux 6.7 or later)` };
-  if (!f.queueLease || f.netdevFamilyId === undefined)
-    return { missing: `kernel ${f.kernelRelease} has no RX queue leasing (the netdev generic netlink family has no queue-create op; Linux 7.1 or later)` };
+  const missing = missingFeatureFor(spec, {}, f);
+  if (missing || f.netdevFamilyId === undefined) return { missing: missing ?? missingFeature(f.host, f.kernelRelease, "queueLease", spec.name) };
   return { familyId: f.netdevFamilyId };
 }
 
@@ -84,7 +84,7 @@ export const rxqBindingProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
   async create(i) {
     const session = await sessionFor(i.connection);
     const l = await leasing(session);
-    if ("missing" in l) throw new CapabilityError(`${session.host}: ${l.missing}; RxqBinding needs it`);
+    if ("missing" in l) throw l.missing;
     const lease = await createLease(session, l.familyId, target(i));
     return { id: `${deviceId(i.connection, i.deviceName, i.netns)}/rxq-${i.nic}-${i.nicQueue}`, outs: outputs(i, lease) };
   },
@@ -96,7 +96,7 @@ export const rxqBindingProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
     const session = await sessionFor(props.connection);
     const l = await leasing(session);
     // Without the op no lease can exist on this kernel.
-    const st = "missing" in l ? { present: false as const, why: l.missing } : await readLease(session, l.familyId, target(props), leaseOf(props));
+    const st = "missing" in l ? { present: false as const, why: l.missing.message } : await readLease(session, l.familyId, target(props), leaseOf(props));
     if (!st.present) {
       providerLog.info(`${id}: lease gone: ${st.why}`);
       return { id: "", props: {} as Outputs };
@@ -110,7 +110,7 @@ export const rxqBindingProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
   async update(_id, olds, news) {
     const session = await sessionFor(news.connection);
     const l = await leasing(session);
-    if ("missing" in l) throw new CapabilityError(`${session.host}: ${l.missing}`);
+    if ("missing" in l) throw l.missing;
     const st = await readLease(session, l.familyId, target(news), leaseOf(olds));
     if (!st.present) throw new NetkitError(`${session.host}: ${describe(target(news))} is gone (${st.why}): run \`pulumi refresh\`, then \`pulumi up\` re-creates it`);
     return { outs: outputs(news, st.lease) };
@@ -120,7 +120,7 @@ export const rxqBindingProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
     const session = await sessionFor(props.connection);
     const l = await leasing(session);
     const t = target(props);
-    const st = "missing" in l ? { present: false as const, why: l.missing } : await readLease(session, l.familyId, t, leaseOf(props));
+    const st = "missing" in l ? { present: false as const, why: l.missing.message } : await readLease(session, l.familyId, t, leaseOf(props));
     if (st.present) throw cannotRelease(session, t, st.lease);
     providerLog.info(`${id}: nothing to release: ${st.why}`);
   },

@@ -2,6 +2,7 @@
 // tags), so a misspelled annotation is a type error rather than a silently dropped
 // replace-on-change.
 import { z } from "zod";
+import type { KernelFeature } from "../host/features";
 
 export interface FieldMeta {
   description: string;
@@ -13,6 +14,12 @@ export interface FieldMeta {
   enumName?: string;
   /** When unset, the kernel chooses; its value is reported but never diffed. */
   kernelDefault?: string;
+  /**
+   * A kernel feature the field needs, probed before anything is created. `except` is the value
+   * that a kernel without the feature has anyway (scrub "default", headroom 0): unset or that
+   * value works everywhere; any other value on a host without the feature is a CapabilityError.
+   */
+  needs?: { feature: KernelFeature; except: unknown };
 }
 
 export const fieldMeta = z.registry<FieldMeta>();

@@ -1,6 +1,7 @@
 // One declarative spec per resource. Everything else (check, diff, schema.json, the README
 // field table) is derived from it.
 import type { z } from "zod";
+import type { KernelFeature } from "../host/features";
 
 export interface ResourceSpec<In extends z.ZodObject = z.ZodObject, Out extends z.ZodObject = z.ZodObject> {
   /** "NetkitPair" — also the dynamic resource type and the schema token's last part. */
@@ -10,6 +11,8 @@ export interface ResourceSpec<In extends z.ZodObject = z.ZodObject, Out extends 
   inputs: In;
   /** What the provider reports beyond the inputs (read back from the kernel). */
   outputs: Out;
+  /** Kernel features every instance needs (beyond netkit itself), probed before a create. */
+  needs?: KernelFeature[];
 }
 
 export function defineResource<In extends z.ZodObject, Out extends z.ZodObject>(spec: ResourceSpec<In, Out>): ResourceSpec<In, Out> {

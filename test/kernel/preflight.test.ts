@@ -5,12 +5,12 @@ import { connectionTo, sharedHost } from "../support/shared-host";
 import { linkNames } from "../support/netkit";
 
 describe("kernel: preflight probe", () => {
-  it("finds netkit and single mode on the 7.2 test host, and creates nothing", async () => {
+  it("finds every feature on the 7.2 test host, and creates nothing", async () => {
     const host = await sharedHost();
     const before = await linkNames(host);
     const f = await probeHost(await sessionFor(connectionTo(host)));
     assert.equal(f.kernelRelease, host.kernelRelease);
-    assert.deepEqual([f.netkit, f.netkitSingle], [true, true]);
+    assert.deepEqual(f.has, { netkit: true, scrub: true, headroom: true, tailroom: true, single: true, queueLease: true });
     assert.deepEqual(await linkNames(host), before, "the probe never creates a device");
   });
 });

@@ -45,7 +45,7 @@ describe("kernel: RxqBinding (queue leasing) on netdevsim", function () {
   before(async function () {
     host = await sharedHost();
     const f = await hostFacts(await sessionFor(connectionTo(host)), silentLogger);
-    if (!f.queueLease) skipBecause(this, `kernel ${f.kernelRelease} has no queue-create in the netdev genl family`);
+    if (!f.has.queueLease) skipBecause(this, `kernel ${f.kernelRelease} has no queue-create in the netdev genl family`);
     nic0 = await addNetdevsim(host, NSIM0, 4, "nkq-nic0");
     await addNetdevsim(host, NSIM1, 2, "nkq-nic1");
     for (const ns of [pod, pod2]) await onHost(host, ["ip", "netns", "add", ns]);
@@ -60,7 +60,7 @@ describe("kernel: RxqBinding (queue leasing) on netdevsim", function () {
 
   it("the preflight finds queue-create in the netdev family's op list", async function () {
     const f = await hostFacts(await sessionFor(connectionTo(host)), silentLogger);
-    assert.equal(f.queueLease, true);
+    assert.equal(f.has.queueLease, true);
     assert.equal(typeof f.netdevFamilyId, "number");
   });
 

@@ -26,7 +26,7 @@ describe("lifecycle: RxqBinding (AF_XDP example) with the real pulumi engine", f
   before(async function () {
     host = await sharedHost();
     const f = await hostFacts(await sessionFor(connectionTo(host)), silentLogger);
-    if (!f.queueLease) skipBecause(this, `kernel ${f.kernelRelease} has no queue-create in the netdev genl family`);
+    if (!f.has.queueLease) skipBecause(this, `kernel ${f.kernelRelease} has no queue-create in the netdev genl family`);
     await addNetdevsim(host, NSIM, 4, "nkl-nic0");
     await onHost(host, ["ip", "netns", "add", ns]);
     hostLinksBefore = await linkNames(host);
