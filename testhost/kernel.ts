@@ -14,8 +14,21 @@ export interface KernelInfo {
   modules?: string;
 }
 
-/** Debian distribution kernels kernel/debian.sh knows: bookworm's 6.1 predates netkit. */
-export type DebianKernel = "bookworm-6.1";
+/**
+ * Debian's own kernels that kernel/debian.sh fetches (its flavour table has the same names,
+ * `debian.sh --list`, and a test keeps the two equal). `netkit`: CONFIG_NETKIT=y (debian.sh
+ * refuses a package whose config disagrees); `singleMode`: netkit's single-device mode
+ * (IFLA_NETKIT_PAIRING, Linux 7.1+).
+ */
+export const DEBIAN_KERNELS = {
+  "bookworm-6.1": { netkit: false, singleMode: false }, // predates netkit (6.7)
+  "trixie-6.12": { netkit: true, singleMode: false },
+  "trixie-backports-6.17": { netkit: true, singleMode: false },
+  "trixie-backports-7.3": { netkit: true, singleMode: true },
+} as const satisfies Record<string, { netkit: boolean; singleMode: boolean }>;
+
+/** A Debian kernel flavour, e.g. "bookworm-6.1" (no netkit) or "trixie-6.12". */
+export type DebianKernel = keyof typeof DEBIAN_KERNELS;
 
 // One build per process however many callers ask at once; build.sh itself
 // also takes a lock, for parallel processes.

@@ -11,11 +11,18 @@ export function cacheRoot(): string {
 let found: string | undefined;
 
 /**
- * The repository's testhost/ folder (scripts and guest files). Searched upwards
+ * The repository's testhost/ folder (scripts and guest files): $NETKIT_TESTHOST_DIR if set
+ * (for a build outside the repository, e.g. `tsc --outDir /tmp/x`), else searched upwards
  * from this module, so it works from testhost/*.ts and dist/testhost/*.js alike.
  */
 export function testhostDir(): string {
   if (found) return found;
+  const fromEnv = process.env.NETKIT_TESTHOST_DIR;
+  if (fromEnv) {
+    const dir = path.resolve(fromEnv);
+    if (!fs.existsSync(path.join(dir, "kernel", "build.sh"))) throw new TestHostError(`NETKIT_TESTHOST_DIR=${fromEnv} has no kernel/build.sh`);
+    return (found = dir);
+  }
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
     const candidate = path.join(dir, "testhost");
     if (fs.existsSync(path.join(candidate, "kernel", "build.sh"))) return (found = candidate);
