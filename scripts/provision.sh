@@ -1,8 +1,8 @@
-# Sourced by scripts/test.sh and scripts/demo.sh: provisions what they need, all cached
-# outside the repo (Debian packages, Node >= 22, npm dependencies, the Pulumi CLI, a
-# netkit-aware iproute2, the test-host kernel), builds, and exports PATH and NETKIT_* for
-# the Node processes that follow. Arguments: the parts beyond Node and the build —
-# `pulumi`, `yaml`, `iproute2`, `kernel`.
+# Sourced by scripts/test.sh, scripts/demo.sh and scripts/bench.sh: provisions what they need,
+# builds, and exports PATH and NETKIT_* for the Node processes that follow. Everything
+# expensive is cached outside the repo (scripts/toolchain/cache.sh: an entry is keyed by the
+# versions and the hash of the scripts that made it, and written only once verified).
+# Arguments: the parts beyond Node and the build — `pulumi`, `yaml`, `iproute2`, `kernel`.
 step() { echo "== $*" >&2; }
 wanted() { local p; for p in "${provision[@]}"; do [[ "$p" == "$1" ]] && return 0; done; return 1; }
 provision=("$@")
@@ -17,8 +17,9 @@ export PATH="$node_bin:$PATH"
 echo "node $(node -v), npm $(npm -v)" >&2
 
 step "npm dependencies"
-# Reinstall only when the lockfile changed since the last install.
-lock_sum="$(sha256sum package-lock.json | cut -c1-16)"
+# Reinstall when the lockfile or Node changed since the last complete install; the marker is
+# written only after `npm ci` succeeded.
+lock_sum="$( (cat package-lock.json; node -v) | sha256sum | cut -c1-16)"
 if [[ "$(cat node_modules/.netkit-lock 2>/dev/null)" != "$lock_sum" ]]; then
   npm ci --no-audit --no-fund --loglevel=error
   echo "$lock_sum" > node_modules/.netkit-lock
@@ -37,23 +38,27 @@ fi
 if wanted pulumi; then
   step "pulumi CLI"
   pulumi_bin="$(bash scripts/toolchain/pulumi.sh)"
-  # bin/ holds the plugins the engine starts by name: pulumi-resource-pulumi-nodejs (dynamic
-  # providers) and pulumi-resource-netkit (this package's provider plugin).
-  export PATH="$root/bin:$pulumi_bin:$PATH"
-  export NETKIT_PULUMI_ROOT="$(dirname "$pulumi_bin")"
-  echo "pulumi CLI $(pulumi version) at $pulumi_bin" >&2
 fi
-
 if wanted yaml; then
   step "pulumi-language-yaml"
   # The language host of `runtime: yaml` projects, for the provider plugin's YAML tests.
   yaml_bin="$(bash scripts/toolchain/yaml.sh)"
-  export PATH="$yaml_bin:$PATH"
 fi
 
 step "build"
 rm -rf dist
 npm run --silent build
+
+if wanted pulumi; then
+  step "pulumi CLI with its language hosts"
+  # pulumi and, beside it, the plugins an official install ships (see the script).
+  cli_bin="$(bash scripts/toolchain/cli.sh "$pulumi_bin" ${yaml_bin:+"$yaml_bin"})"
+  # bin/ holds this package's provider plugin, pulumi-resource-netkit, for tests that name it
+  # by PATH; project-directory tests put only the CLI on PATH, as a user's machine has it.
+  export PATH="$cli_bin:$root/bin:$PATH"
+  export NETKIT_PULUMI_ROOT="$(dirname "$cli_bin")"
+  echo "pulumi CLI $(pulumi version) at $cli_bin" >&2
+fi
 
 if wanted kernel; then
   step "test-host kernel"
