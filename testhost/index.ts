@@ -15,7 +15,7 @@ import * as reaper from "./reaper";
 import { bootVm, TestHost } from "./vm";
 
 export { TestHostError, CommandError } from "./errors";
-export { ensureKernel, ensureDebianKernel, ensureInitramfs, KernelInfo, DebianKernel, Log } from "./kernel";
+export { ensureKernel, ensureDebianKernel, ensureInitramfs, KernelInfo, DebianKernel, DEBIAN_KERNELS, Log } from "./kernel";
 export { fingerprint, knownHostsLine } from "./keys";
 export { sshExec, readBanner, SshTarget, ExecResult } from "./ssh";
 export { TestHost } from "./vm";

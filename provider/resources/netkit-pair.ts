@@ -52,8 +52,8 @@ function outputs(i: Inputs, p: NetkitLink, q: NetkitLink | undefined): Outputs {
   });
 }
 
-/** What the kernel must have done; anything else is reported (and the device rolled back). */
-function verify(i: Inputs, p: NetkitLink, q: NetkitLink | undefined, release: string): string | undefined {
+/** What the kernel must have done; anything else is reported (and the device rolled back). Exported for the fixture tests. */
+export function verifyPair(i: Inputs, p: NetkitLink, q: NetkitLink | undefined, release: string): string | undefined {
   const nk = p.netkit;
   if (!nk) return `${i.name} was created but is not a netkit device`;
   // Kernels with single mode report PAIRING; on older ones a pair is still a pair.
@@ -127,7 +127,7 @@ export const netkitPairProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
       },
       primaryUp: i.up,
       peerUp: i.peerUp,
-      verify: (p, q, release) => verify(i, p, q, release),
+      verify: (p, q, release) => verifyPair(i, p, q, release),
     }));
     return { id: deviceId(i.connection, i.name), outs: outputs(i, d.primary, d.peer) };
   },

@@ -5,6 +5,7 @@ import { allSpecs } from "./registry";
 import { connectionSchema } from "../ssh/connection";
 import { packageSchema } from "./schema";
 import { withFieldTables } from "./docs";
+import { withKernelTable, type KernelMatrix } from "./kernel-table";
 
 export const repoRoot = join(__dirname, "..", "..", "..");
 
@@ -17,6 +18,11 @@ export function renderSchema(): string {
   return JSON.stringify(packageSchema(allSpecs, packageVersion(), connectionSchema), null, 2) + "\n";
 }
 
+/** What the kernel matrix test measured (docs/kernel-matrix.json). */
+export function kernelMatrix(): KernelMatrix {
+  return JSON.parse(readFileSync(join(repoRoot, "docs", "kernel-matrix.json"), "utf8")) as KernelMatrix;
+}
+
 export function renderReadme(): string {
-  return withFieldTables(readFileSync(join(repoRoot, "README.md"), "utf8"), allSpecs);
+  return withKernelTable(withFieldTables(readFileSync(join(repoRoot, "README.md"), "utf8"), allSpecs), kernelMatrix(), allSpecs);
 }

@@ -9,6 +9,7 @@ import { NetkitPair, NetkitSingle } from "../../sdk";
 import { startTestHosts, type TestHost, type TestHostSet } from "../../testhost";
 import { inlineStack, stateAtRest, type TestStack } from "../support/pulumi";
 import { connectionTo, onHost } from "../support/shared-host";
+import { debianHost } from "../support/kernel-hosts";
 import { ipLinks, netkitNames, sshAnswers, sshdOutage, waitFor } from "../support/faults";
 import { checked } from "../support/netkit";
 import { CapabilityError } from "../../provider/errors";
@@ -42,7 +43,6 @@ function afterCreates(n: number, fire: () => void): { onEvent: (e: EngineEvent) 
   };
 }
 
-let bookworm: TestHostSet | undefined;
 let noPython: TestHostSet | undefined;
 let faulty: TestHostSet | undefined;
 let booting: Promise<unknown> | undefined;
@@ -56,7 +56,7 @@ function bootFaultHosts(): Promise<unknown> {
     return set;
   };
   booting ??= Promise.allSettled([
-    timed("Debian bookworm kernel", () => startTestHosts(1, { name: "bookworm", kernel: { debian: "bookworm-6.1" } })).then((s) => (bookworm = s)),
+    debianHost("bookworm-6.1"),
     timed("no python3", () => startTestHosts(1, { name: "nopython", hideCommands: ["python3"] })).then((s) => (noPython = s)),
     timed("faults", () => startTestHosts(1, { name: "faulty" })).then((s) => (faulty = s)),
   ]).then((results) => {
@@ -73,7 +73,7 @@ describe("lifecycle faults: under the real engine", function () {
     await bootFaultHosts();
   });
   after(async function () {
-    await Promise.all([bookworm?.stop(), noPython?.stop(), faulty?.stop()]);
+    await Promise.all([noPython?.stop(), faulty?.stop()]);
   });
   afterEach(async function () {
     await t?.stack.destroy().catch(() => undefined);
@@ -83,8 +83,8 @@ describe("lifecycle faults: under the real engine", function () {
 
   describe("a host whose kernel predates netkit (Debian bookworm, Linux 6.1)", function () {
     let host: TestHost;
-    before(function () {
-      host = bookworm!.hosts[0]!;
+    before(async function () {
+      host = await debianHost("bookworm-6.1");
       assert.match(host.kernelRelease, /^6\.1\./);
     });
 
