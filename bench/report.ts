@@ -1,7 +1,7 @@
 // Turns measurements into docs/benchmark.md: the tables, the ratios, the targets of issue 7
 // with a verdict each, and for a missed target what the numbers say about why.
 import { GATHER_MS } from "../provider/host/relay";
-import { SNAPSHOT_MAX_AGE_MS } from "../provider/resources/link-snapshot";
+import { SNAPSHOT_MAX_AGE_MS } from "../provider/host/link-snapshot";
 import type { Phase } from "./workloads/workload";
 
 export interface Measurement {

@@ -6,7 +6,7 @@
 //   - A resource with its own `connection` takes only missing credentials from config.
 import { z } from "zod";
 import { NetkitError } from "./errors";
-import { unwrap } from "./spec/diff";
+import { unwrap } from "./definition/diff";
 import { connectionSchema, type ConnectionInput } from "./ssh/connection";
 
 export const CONFIG_NAMESPACE = "netkit";

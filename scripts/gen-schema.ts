@@ -3,7 +3,7 @@
 // matrix test measures). test/unit/spec/schema.test.ts fails when any of them drifts.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { renderReadme, renderSchema, repoRoot } from "../provider/spec/render";
+import { renderReadme, renderSchema, repoRoot } from "../provider/definition/render";
 
 writeFileSync(join(repoRoot, "schema.json"), renderSchema());
 writeFileSync(join(repoRoot, "README.md"), renderReadme());

@@ -1,13 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
-import { netkitPairSpec } from "../provider/resources/netkit-pair.spec";
+import { netkitPairDefinition } from "../provider/resources/netkit-pair/definition";
 import { controller, dynamicProps, withSecrets, type ArgsOf, type OutputPropsOf } from "./resource";
 
-export type NetkitPairArgs = ArgsOf<typeof netkitPairSpec>;
+export type NetkitPairArgs = ArgsOf<typeof netkitPairDefinition>;
 
 /** A netkit device pair; see README's field table. `ip link add NAME type netkit … peer name PEER netns NS`. */
-export interface NetkitPair extends OutputPropsOf<typeof netkitPairSpec> {}
+export interface NetkitPair extends OutputPropsOf<typeof netkitPairDefinition> {}
 export class NetkitPair extends pulumi.dynamic.Resource {
   constructor(name: string, args: NetkitPairArgs, opts?: pulumi.CustomResourceOptions) {
-    super(controller("netkitPairProvider"), name, dynamicProps(netkitPairSpec, args), withSecrets(opts), "netkit", "NetkitPair");
+    super(controller("netkitPairProvider"), name, dynamicProps(netkitPairDefinition, args), withSecrets(opts), "netkit", "NetkitPair");
   }
 }

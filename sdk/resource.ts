@@ -2,25 +2,25 @@
 // shim, and the props that expose every input and output key, the connection secret.
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
-import type { ResourceSpec } from "../provider/spec/resource";
+import type { ResourceDefinition } from "../provider/definition/resource";
 import { providerShim } from "./provider-shim";
 
 /** Where the serialized shim finds the controllers inside the provider process. */
 const PROVIDER_MODULE = "pulumi-netkit/dist/provider";
 
-type In<S extends ResourceSpec> = z.input<S["inputs"]>;
-type Out<S extends ResourceSpec> = z.output<S["inputs"]> & z.output<S["outputs"]>;
+type In<S extends ResourceDefinition> = z.input<S["inputs"]>;
+type Out<S extends ResourceDefinition> = z.output<S["inputs"]> & z.output<S["outputs"]>;
 
 /** An input whose object members may themselves be Inputs (a private key from secret config). */
 export type DeepInput<T> = T extends object ? pulumi.Input<{ [K in keyof T]: DeepInput<T[K]> }> : pulumi.Input<T>;
-export type ArgsOf<S extends ResourceSpec> = { [K in keyof In<S>]: DeepInput<In<S>[K]> };
-export type OutputPropsOf<S extends ResourceSpec> = { readonly [K in keyof Out<S>]-?: pulumi.Output<Out<S>[K]> };
+export type ArgsOf<S extends ResourceDefinition> = { [K in keyof In<S>]: DeepInput<In<S>[K]> };
+export type OutputPropsOf<S extends ResourceDefinition> = { readonly [K in keyof Out<S>]-?: pulumi.Output<Out<S>[K]> };
 
 export function controller(name: string): pulumi.dynamic.ResourceProvider {
   return providerShim(PROVIDER_MODULE, name);
 }
 
-export function dynamicProps(spec: ResourceSpec, args: object): pulumi.Inputs {
+export function dynamicProps(spec: ResourceDefinition, args: object): pulumi.Inputs {
   // Every key must be present for the engine to expose it as an output property.
   const keys = [...Object.keys(spec.inputs.shape), ...Object.keys(spec.outputs.shape)];
   const props: Record<string, unknown> = Object.fromEntries(keys.map((k) => [k, undefined]));

@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { rxqBindingSpec } from "../provider/resources/rxq-binding.spec";
+import { rxqBindingDefinition } from "../provider/resources/rxq-binding/definition";
 import { NetkitPair } from "./netkit-pair";
 import { NetkitSingle } from "./netkit-single";
 import { controller, dynamicProps, withSecrets, type ArgsOf, type OutputPropsOf } from "./resource";
 
-type SpecArgs = ArgsOf<typeof rxqBindingSpec>;
+type SpecArgs = ArgsOf<typeof rxqBindingDefinition>;
 type DeviceKeys = "connection" | "deviceName" | "netns" | "deviceIfindex";
 
 /**
@@ -30,13 +30,13 @@ function fromDevice(name: string, device: NetkitSingle | NetkitPair, args: Omit<
 }
 
 /** A NIC RX queue leased to a netkit device (Linux 7.1+); see README, "Queue leasing". */
-export interface RxqBinding extends OutputPropsOf<typeof rxqBindingSpec> {}
+export interface RxqBinding extends OutputPropsOf<typeof rxqBindingDefinition> {}
 export class RxqBinding extends pulumi.dynamic.Resource {
   constructor(name: string, args: RxqBindingArgs, opts?: pulumi.CustomResourceOptions) {
     const { device, ...rest } = args;
     const resolved = device ? fromDevice(name, device, rest) : (rest as SpecArgs);
     if (resolved.deviceName === undefined) throw new Error(`RxqBinding ${name}: give \`device\` (a NetkitSingle or NetkitPair) or \`deviceName\``);
     const options = device ? { deletedWith: device, ...opts } : opts;
-    super(controller("rxqBindingProvider"), name, dynamicProps(rxqBindingSpec, resolved), withSecrets(options), "netkit", "RxqBinding");
+    super(controller("rxqBindingProvider"), name, dynamicProps(rxqBindingDefinition, resolved), withSecrets(options), "netkit", "RxqBinding");
   }
 }

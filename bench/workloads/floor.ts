@@ -6,7 +6,7 @@ import { RelayBatch } from "../../provider/host/batch";
 import { FIRST_NS_FD } from "../../provider/host/relay";
 import { changeLinkRequest, delLinkRequest, getLinkRequest } from "../../provider/netlink/link";
 import { netkitNewLinkRequest } from "../../provider/netlink/netkit";
-import { linkOf } from "../../provider/resources/netkit-host";
+import { linkOf } from "../../provider/host/netkit";
 import { netnsPath } from "../../provider/resources/fields";
 import { connectionSchema } from "../../provider/ssh/connection";
 import { SshSession } from "../../provider/ssh/session";

@@ -5,30 +5,30 @@ import type * as pulumi from "@pulumi/pulumi";
 import type * as plugin from "@pulumi/pulumi/provider";
 import { connectionDefaultsFrom } from "../config";
 import { NetkitError } from "../errors";
-import { netkitPairProvider } from "../resources/netkit-pair";
-import { netkitPairSpec } from "../resources/netkit-pair.spec";
-import { netkitSingleProvider } from "../resources/netkit-single";
-import { netkitSingleSpec } from "../resources/netkit-single.spec";
-import { rxqBindingProvider } from "../resources/rxq-binding";
-import { rxqBindingSpec } from "../resources/rxq-binding.spec";
+import { netkitPairProvider } from "../resources/netkit-pair/controller";
+import { netkitPairDefinition } from "../resources/netkit-pair/definition";
+import { netkitSingleProvider } from "../resources/netkit-single/controller";
+import { netkitSingleDefinition } from "../resources/netkit-single/definition";
+import { rxqBindingProvider } from "../resources/rxq-binding/controller";
+import { rxqBindingDefinition } from "../resources/rxq-binding/definition";
 import { setConnectionDefaults } from "../runtime";
-import { PACKAGE } from "../spec/schema";
-import type { ResourceSpec } from "../spec/resource";
-import { conceal, revealAll, specSecrets } from "./secrets";
+import { PACKAGE } from "../definition/schema";
+import type { ResourceDefinition } from "../definition/resource";
+import { conceal, revealAll, secretFields } from "./secrets";
 
 type Controller = pulumi.dynamic.ResourceProvider<Record<string, unknown>, Record<string, unknown>>;
 interface Entry {
-  spec: ResourceSpec;
+  spec: ResourceDefinition;
   controller: Controller;
   secrets: string[];
 }
 
 const entries = new Map<string, Entry>(
   ([
-    [netkitPairSpec, netkitPairProvider],
-    [netkitSingleSpec, netkitSingleProvider],
-    [rxqBindingSpec, rxqBindingProvider],
-  ] as Array<[ResourceSpec, unknown]>).map(([spec, controller]) => [`${PACKAGE}:index:${spec.name}`, { spec, controller: controller as Controller, secrets: specSecrets(spec) }]),
+    [netkitPairDefinition, netkitPairProvider],
+    [netkitSingleDefinition, netkitSingleProvider],
+    [rxqBindingDefinition, rxqBindingProvider],
+  ] as Array<[ResourceDefinition, unknown]>).map(([spec, controller]) => [`${PACKAGE}:index:${spec.name}`, { spec, controller: controller as Controller, secrets: secretFields(spec) }]),
 );
 
 /** urn:pulumi:STACK::PROJECT::[PARENT$]TYPE::NAME → TYPE. */

@@ -2,8 +2,8 @@
 // { [SIG]: SECRET, value } (the plugin accepts secrets); controllers work on plain values, and
 // what they return is wrapped again wherever the spec, or the caller, made it secret.
 import { isRpcSecret, specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
-import { fieldMeta } from "../spec/field";
-import type { ResourceSpec } from "../spec/resource";
+import { fieldMeta } from "../definition/field";
+import type { ResourceDefinition } from "../definition/resource";
 import type { z } from "zod";
 
 // The wire form is @pulumi/pulumi's own (runtime/rpc), not a copy of its constants.
@@ -36,7 +36,7 @@ export function revealAll(props: Record<string, unknown> | undefined): Revealed 
 }
 
 /** The spec's secret fields (the connection). */
-export function specSecrets(spec: ResourceSpec): string[] {
+export function secretFields(spec: ResourceDefinition): string[] {
   return Object.entries(spec.inputs.shape as Record<string, z.ZodType>).filter(([, s]) => fieldMeta.get(s)?.secret).map(([k]) => k);
 }
 

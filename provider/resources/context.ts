@@ -8,10 +8,10 @@ import type { z } from "zod";
 import { CapabilityError, NetkitError } from "../errors";
 import { missingFeature, type KernelFeature } from "../host/features";
 import type { HostFacts } from "../host/preflight";
-import { fieldMeta } from "../spec/field";
-import type { ResourceSpec } from "../spec/resource";
+import { fieldMeta } from "../definition/field";
+import type { ResourceDefinition } from "../definition/resource";
 import { isAmbiguous } from "../ssh/ambiguous";
-import { deleteNetkit, type DeviceRef } from "./netkit-host";
+import { deleteNetkit, type DeviceRef } from "../host/netkit";
 import type { SshSession } from "../ssh/session";
 import type { Logger } from "../log";
 import { engineLogger } from "../engine-log";
@@ -81,7 +81,7 @@ export function observedInputs<T extends object>(inputKeys: string[], outs: T): 
  * FieldMeta.needs). Fields left unset, or at what a kernel without the feature does anyway,
  * need nothing.
  */
-export function missingFeatureFor(spec: ResourceSpec, inputs: Record<string, unknown>, f: HostFacts): CapabilityError | undefined {
+export function missingFeatureFor(spec: ResourceDefinition, inputs: Record<string, unknown>, f: HostFacts): CapabilityError | undefined {
   for (const feature of ["netkit", ...(spec.needs ?? [])] as KernelFeature[])
     if (!f.has[feature]) return missingFeature(f.host, f.kernelRelease, feature, spec.name);
   for (const [key, schema] of Object.entries(spec.inputs.shape as Record<string, z.ZodType>)) {
@@ -94,7 +94,7 @@ export function missingFeatureFor(spec: ResourceSpec, inputs: Record<string, unk
 }
 
 /** Fails with what is missing and which kernel runs, before anything is changed on the host. */
-export async function requireFeatures(session: SshSession, spec: ResourceSpec, inputs: object): Promise<HostFacts> {
+export async function requireFeatures(session: SshSession, spec: ResourceDefinition, inputs: object): Promise<HostFacts> {
   const f = await hostFacts(session, providerLog);
   const missing = missingFeatureFor(spec, inputs as Record<string, unknown>, f);
   if (missing) throw missing;

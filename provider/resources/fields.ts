@@ -2,7 +2,7 @@
 // (net/core/dev.c dev_valid_name, drivers/net/netkit.c, include/uapi/linux/if_link.h).
 import { z } from "zod";
 import { connectionSchema } from "../ssh/connection";
-import { field } from "../spec/field";
+import { field } from "../definition/field";
 
 /** Every resource's connection; without one, the configured default (provider/config.ts). */
 export const connection = () =>

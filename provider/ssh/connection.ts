@@ -3,7 +3,7 @@
 // device (replace); new credentials, a new route (jump host) or new limits are an update
 // that touches nothing on the host.
 import { z } from "zod";
-import { field } from "../spec/field";
+import { field } from "../definition/field";
 import { parseHostKeyPin } from "./hostkey";
 
 const isHostKeyPin = (s: string) => {

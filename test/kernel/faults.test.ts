@@ -1,8 +1,8 @@
 // The SSH connection dies while a create is in flight: the provider must not leave a
 // device behind or claim success it cannot know; a re-run must converge.
 import assert from "node:assert/strict";
-import { netkitPairProvider as provider } from "../../provider/resources/netkit-pair";
-import { netkitPairSpec } from "../../provider/resources/netkit-pair.spec";
+import { netkitPairProvider as provider } from "../../provider/resources/netkit-pair/controller";
+import { netkitPairDefinition } from "../../provider/resources/netkit-pair/definition";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";
 import { checked, linkNames } from "../support/netkit";
 import type { TestHost } from "../../testhost";
@@ -23,7 +23,7 @@ describe("kernel: connection dropped mid-create", function () {
   });
 
   it("fails cleanly (nothing left) or completes; a re-run converges", async function () {
-    const inputs = checked(netkitPairSpec, { connection: connectionTo(host), name: "nkdrop", peerName: "nkdropp" });
+    const inputs = checked(netkitPairDefinition, { connection: connectionTo(host), name: "nkdrop", peerName: "nkdropp" });
     // Drop the provider's one SSH connection while the create's relay runs on the host (its
     // python start alone takes longer than this under emulation).
     const pending = provider.create(inputs as never).then(

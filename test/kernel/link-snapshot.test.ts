@@ -2,12 +2,12 @@
 // against the real kernel: the same answers as reading each device directly, one relay run
 // for many reads, and never an answer that a change made since could have made stale.
 import assert from "node:assert/strict";
-import { netkitPairProvider as pairs } from "../../provider/resources/netkit-pair";
-import { netkitPairSpec } from "../../provider/resources/netkit-pair.spec";
-import { netkitSingleProvider as singles } from "../../provider/resources/netkit-single";
-import { netkitSingleSpec } from "../../provider/resources/netkit-single.spec";
-import { readNetkit, type DeviceRef } from "../../provider/resources/netkit-host";
-import { readNetkitForRefresh, SNAPSHOT_MAX_AGE_MS } from "../../provider/resources/link-snapshot";
+import { netkitPairProvider as pairs } from "../../provider/resources/netkit-pair/controller";
+import { netkitPairDefinition } from "../../provider/resources/netkit-pair/definition";
+import { netkitSingleProvider as singles } from "../../provider/resources/netkit-single/controller";
+import { netkitSingleDefinition } from "../../provider/resources/netkit-single/definition";
+import { readNetkit, type DeviceRef } from "../../provider/host/netkit";
+import { readNetkitForRefresh, SNAPSHOT_MAX_AGE_MS } from "../../provider/host/link-snapshot";
 import { sessionFor } from "../../provider/resources/context";
 import type { SshSession } from "../../provider/ssh/session";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";
@@ -23,7 +23,7 @@ describe("kernel: refresh reads from one link snapshot per host", function () {
   const stale = "nkr-stale";
   const conn = () => connectionTo(host);
 
-  const pairInputs = () => checked(netkitPairSpec, { connection: conn(), name: "nkr1", peerName: "nkr1p" });
+  const pairInputs = () => checked(netkitPairDefinition, { connection: conn(), name: "nkr1", peerName: "nkr1p" });
 
   /** A change through the provider (nkr1's MTU to 1500): it ends the current snapshot. */
   const write = () => pairs.update!("", { ...pairInputs(), mtu: 1499 } as never, { ...pairInputs(), mtu: 1500 } as never);
@@ -31,9 +31,9 @@ describe("kernel: refresh reads from one link snapshot per host", function () {
   before(async function () {
     host = await sharedHost();
     for (const ns of [nsA, nsB]) await onHost(host, ["ip", "netns", "add", ns]);
-    await pairs.create(checked(netkitPairSpec, { connection: conn(), name: "nkr0", peerName: "nkr0p", peerNetns: nsA, mode: "l2", mtu: 9000, peerUp: false, headroom: 64 }) as never);
+    await pairs.create(checked(netkitPairDefinition, { connection: conn(), name: "nkr0", peerName: "nkr0p", peerNetns: nsA, mode: "l2", mtu: 9000, peerUp: false, headroom: 64 }) as never);
     await pairs.create(pairInputs() as never);
-    await singles.create(checked(netkitSingleSpec, { connection: conn(), name: "nkr2", netns: nsB, mtu: 4000 }) as never);
+    await singles.create(checked(netkitSingleDefinition, { connection: conn(), name: "nkr2", netns: nsB, mtu: 4000 }) as never);
     session = await sessionFor(conn() as never);
     // Count the provider session's exec channels (relay runs) from here on.
     const exec = session.exec.bind(session);

@@ -1,9 +1,9 @@
 // NetkitPair's controller against a real Linux 7.x kernel in the test-host VM, over SSH:
 // create → read back → compare → change → delete → confirm gone, for every attribute.
 import assert from "node:assert/strict";
-import { netkitPairProvider as provider } from "../../provider/resources/netkit-pair";
-import { netkitPairSpec } from "../../provider/resources/netkit-pair.spec";
-import { createNetkit } from "../../provider/resources/netkit-host";
+import { netkitPairProvider as provider } from "../../provider/resources/netkit-pair/controller";
+import { netkitPairDefinition } from "../../provider/resources/netkit-pair/definition";
+import { createNetkit } from "../../provider/host/netkit";
 import { sessionFor } from "../../provider/resources/context";
 import { NetkitError, NetlinkError } from "../../provider/errors";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";
@@ -26,7 +26,7 @@ describe("kernel: NetkitPair on a real netkit kernel", function () {
   });
 
   const full = () =>
-    checked(netkitPairSpec, {
+    checked(netkitPairDefinition, {
       ...base,
       mode: "l2",
       policy: "blackhole",
@@ -114,7 +114,7 @@ describe("kernel: NetkitPair on a real netkit kernel", function () {
     try {
       const before = await linkNames(host);
       const beforeNs = await linkNames(host, ns);
-      await assert.rejects(provider.create(checked(netkitPairSpec, { ...base, name: "nkt-busy" }) as never), (e: unknown) => {
+      await assert.rejects(provider.create(checked(netkitPairDefinition, { ...base, name: "nkt-busy" }) as never), (e: unknown) => {
         assert.ok(e instanceof NetlinkError, String(e));
         assert.match(e.message, new RegExp(`${host.port}.*create netkit nkt-busy failed: EEXIST.*already exists`));
         return true;
@@ -128,7 +128,7 @@ describe("kernel: NetkitPair on a real netkit kernel", function () {
 
   it("a peer netns that does not exist is a clear error and nothing is created", async function () {
     const before = await linkNames(host);
-    await assert.rejects(provider.create(checked(netkitPairSpec, { ...base, peerNetns: "nkt-missing" }) as never), (e: unknown) => {
+    await assert.rejects(provider.create(checked(netkitPairDefinition, { ...base, peerNetns: "nkt-missing" }) as never), (e: unknown) => {
       assert.ok(e instanceof NetkitError);
       assert.match(e.message, /\/run\/netns\/nkt-missing: ENOENT.*does not exist/);
       return true;
@@ -158,7 +158,7 @@ describe("kernel: NetkitPair on a real netkit kernel", function () {
     const { changeLinkRequest } = await import("../../provider/netlink/link");
     const { u32 } = await import("../../provider/netlink/attributes");
     const { IFLA_NETKIT } = await import("../../provider/netlink/constants");
-    const r0 = await provider.create(checked(netkitPairSpec, { ...base, peerNetns: undefined }) as never);
+    const r0 = await provider.create(checked(netkitPairDefinition, { ...base, peerNetns: undefined }) as never);
     try {
       const [res] = await runRelay(await sessionFor(connectionTo(host)), {
         ops: [{ netlink: changeLinkRequest("nkt0", { kind: { kind: "netkit", data: [u32(IFLA_NETKIT.MODE, 0)] } }) }],

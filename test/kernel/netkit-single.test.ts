@@ -1,8 +1,8 @@
 // NetkitSingle's controller against a real kernel: single mode is probed from the kernel's
 // read-back, a device can be created straight into a netns, and changes apply in place.
 import assert from "node:assert/strict";
-import { netkitSingleProvider as provider } from "../../provider/resources/netkit-single";
-import { netkitSingleSpec } from "../../provider/resources/netkit-single.spec";
+import { netkitSingleProvider as provider } from "../../provider/resources/netkit-single/controller";
+import { netkitSingleDefinition } from "../../provider/resources/netkit-single/definition";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";
 import { checked, isUp, linkNames, sysfs } from "../support/netkit";
 import type { TestHost } from "../../testhost";
@@ -18,7 +18,7 @@ describe("kernel: NetkitSingle on a real netkit kernel", function () {
     host = await sharedHost();
     await onHost(host, ["ip", "netns", "add", ns]);
     nsBefore = await linkNames(host, ns);
-    inputs = checked(netkitSingleSpec, {
+    inputs = checked(netkitSingleDefinition, {
       connection: connectionTo(host),
       name: "nks0",
       netns: ns,
@@ -70,7 +70,7 @@ describe("kernel: NetkitSingle on a real netkit kernel", function () {
 
   it("a device deleted with its netns disappears from state on read", async function () {
     await onHost(host, ["ip", "netns", "add", "nkt-gone"]);
-    const r = await provider.create(checked(netkitSingleSpec, { connection: connectionTo(host), name: "nks1", netns: "nkt-gone" }) as never);
+    const r = await provider.create(checked(netkitSingleDefinition, { connection: connectionTo(host), name: "nks1", netns: "nkt-gone" }) as never);
     await onHost(host, ["ip", "netns", "del", "nkt-gone"]);
     assert.equal((await provider.read!("id", r.outs as never)).id, "");
   });

@@ -4,12 +4,12 @@
 // Effects are checked apart from our codec: sysfs RX queue counts of the netkit devices,
 // `ip netns list-id`, and links that the kernel itself removed.
 import assert from "node:assert/strict";
-import { rxqBindingProvider as provider } from "../../provider/resources/rxq-binding";
-import { rxqBindingSpec } from "../../provider/resources/rxq-binding.spec";
-import { netkitSingleProvider } from "../../provider/resources/netkit-single";
-import { netkitSingleSpec } from "../../provider/resources/netkit-single.spec";
-import { netkitPairProvider } from "../../provider/resources/netkit-pair";
-import { netkitPairSpec } from "../../provider/resources/netkit-pair.spec";
+import { rxqBindingProvider as provider } from "../../provider/resources/rxq-binding/controller";
+import { rxqBindingDefinition } from "../../provider/resources/rxq-binding/definition";
+import { netkitSingleProvider } from "../../provider/resources/netkit-single/controller";
+import { netkitSingleDefinition } from "../../provider/resources/netkit-single/definition";
+import { netkitPairProvider } from "../../provider/resources/netkit-pair/controller";
+import { netkitPairDefinition } from "../../provider/resources/netkit-pair/definition";
 import { hostFacts } from "../../provider/runtime";
 import { sessionFor } from "../../provider/resources/context";
 import { silentLogger } from "../../provider/log";
@@ -32,11 +32,11 @@ describe("kernel: RxqBinding (queue leasing) on netdevsim", function () {
   const bindings: Record<string, Outs> = {};
 
   const single = async (key: string, name: string, netns: string | undefined, numRxQueues: number) => {
-    const r = await netkitSingleProvider.create(checked(netkitSingleSpec, { connection: connectionTo(host), name, ...(netns ? { netns } : {}), numRxQueues }) as never);
+    const r = await netkitSingleProvider.create(checked(netkitSingleDefinition, { connection: connectionTo(host), name, ...(netns ? { netns } : {}), numRxQueues }) as never);
     devices[key] = r.outs as Outs;
     return devices[key]!;
   };
-  const bind = (inputs: Record<string, unknown>) => provider.create(checked(rxqBindingSpec, { connection: connectionTo(host), ...inputs }) as never);
+  const bind = (inputs: Record<string, unknown>) => provider.create(checked(rxqBindingDefinition, { connection: connectionTo(host), ...inputs }) as never);
   const refusal = async (inputs: Record<string, unknown>, re: RegExp) => {
     await assert.rejects(bind(inputs), (e: Error) => (assert.match(e.message, re), true));
   };
@@ -151,7 +151,7 @@ describe("kernel: RxqBinding (queue leasing) on netdevsim", function () {
 
   it("a pair: the primary is refused, the peer in its pod netns takes the lease", async function () {
     const r = await netkitPairProvider.create(
-      checked(netkitPairSpec, { connection: connectionTo(host), name: "nkq-p0", peerName: "eth0", peerNetns: pod2, peerNumRxQueues: 2 }) as never,
+      checked(netkitPairDefinition, { connection: connectionTo(host), name: "nkq-p0", peerName: "eth0", peerNetns: pod2, peerNumRxQueues: 2 }) as never,
     );
     devices.pair = r.outs as Outs;
     await refusal({ deviceName: "nkq-p0", nic: "nkq-nic0", nicQueue: 0 }, /nkq-p0 is the primary of a netkit pair: the kernel leases queues only to the peer/);
@@ -217,7 +217,7 @@ describe("kernel: RxqBinding (queue leasing) on netdevsim", function () {
   it("changing any input replaces the binding (the kernel cannot move or release a lease)", async function () {
     const o = bindings.peer!;
     for (const [k, v] of [["nicQueue", 2], ["nic", "nkq-nic1"], ["deviceName", "eth1"], ["netns", pod], ["deviceIfindex", 99]] as const) {
-      const d = await provider.diff!("id", o as never, { ...checked(rxqBindingSpec, { connection: connectionTo(host), deviceName: "eth0", netns: pod2, nic: "nkq-nic0", nicQueue: 0 }), [k]: v } as never);
+      const d = await provider.diff!("id", o as never, { ...checked(rxqBindingDefinition, { connection: connectionTo(host), deviceName: "eth0", netns: pod2, nic: "nkq-nic0", nicQueue: 0 }), [k]: v } as never);
       assert.deepEqual(d.replaces, [k], k);
     }
   });

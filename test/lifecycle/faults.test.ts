@@ -13,10 +13,10 @@ import { debianHost } from "../support/kernel-hosts";
 import { ipLinks, netkitNames, sshAnswers, sshdOutage, waitFor } from "../support/faults";
 import { checked } from "../support/netkit";
 import { CapabilityError } from "../../provider/errors";
-import { netkitPairProvider } from "../../provider/resources/netkit-pair";
-import { netkitPairSpec } from "../../provider/resources/netkit-pair.spec";
-import { netkitSingleProvider } from "../../provider/resources/netkit-single";
-import { netkitSingleSpec } from "../../provider/resources/netkit-single.spec";
+import { netkitPairProvider } from "../../provider/resources/netkit-pair/controller";
+import { netkitPairDefinition } from "../../provider/resources/netkit-pair/definition";
+import { netkitSingleProvider } from "../../provider/resources/netkit-single/controller";
+import { netkitSingleDefinition } from "../../provider/resources/netkit-single/definition";
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 /** How the provider names a host in its errors: "root@127.0.0.1:PORT". */
@@ -105,8 +105,8 @@ describe("lifecycle faults: under the real engine", function () {
         assert.match(err.message, expected);
         const direct =
           kind === "NetkitPair"
-            ? netkitPairProvider.create(checked(netkitPairSpec, { connection: connectionTo(host), name: "nkold", peerName: "nkoldp" }) as never)
-            : netkitSingleProvider.create(checked(netkitSingleSpec, { connection: connectionTo(host), name: "nkold" }) as never);
+            ? netkitPairProvider.create(checked(netkitPairDefinition, { connection: connectionTo(host), name: "nkold", peerName: "nkoldp" }) as never)
+            : netkitSingleProvider.create(checked(netkitSingleDefinition, { connection: connectionTo(host), name: "nkold" }) as never);
         await assert.rejects(direct, (e: Error) => e instanceof CapabilityError && expected.test(e.message));
         assert.deepEqual(await ipLinks(host), before, "the host's links are unchanged");
         assert.deepEqual(await stateNames(t), [], "nothing in the state");

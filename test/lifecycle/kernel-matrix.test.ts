@@ -20,20 +20,20 @@ import { NETDEV_FAMILY_NAME, NETLINK_GENERIC } from "../../provider/netlink/cons
 import { getFamilyRequest } from "../../provider/netlink/genl";
 import { getLinkRequest } from "../../provider/netlink/link";
 import { decodeMessages } from "../../provider/netlink/message";
-import { parseNetkitLink } from "../../provider/resources/netkit-host";
-import { netkitPairProvider } from "../../provider/resources/netkit-pair";
-import { netkitPairSpec } from "../../provider/resources/netkit-pair.spec";
-import { netkitSingleProvider } from "../../provider/resources/netkit-single";
-import { netkitSingleSpec } from "../../provider/resources/netkit-single.spec";
-import { rxqBindingProvider } from "../../provider/resources/rxq-binding";
-import { rxqBindingSpec } from "../../provider/resources/rxq-binding.spec";
+import { parseNetkitLink } from "../../provider/host/netkit";
+import { netkitPairProvider } from "../../provider/resources/netkit-pair/controller";
+import { netkitPairDefinition } from "../../provider/resources/netkit-pair/definition";
+import { netkitSingleProvider } from "../../provider/resources/netkit-single/controller";
+import { netkitSingleDefinition } from "../../provider/resources/netkit-single/definition";
+import { rxqBindingProvider } from "../../provider/resources/rxq-binding/controller";
+import { rxqBindingDefinition } from "../../provider/resources/rxq-binding/definition";
 import { sessionFor } from "../../provider/resources/context";
 import { hostFacts } from "../../provider/runtime";
 import { silentLogger } from "../../provider/log";
-import { matrixRows, type KernelMatrix, type KernelMeasurement, type Outcome } from "../../provider/spec/kernel-table";
-import { allSpecs } from "../../provider/spec/registry";
-import { repoRoot } from "../../provider/spec/render";
-import type { ResourceSpec } from "../../provider/spec/resource";
+import { matrixRows, type KernelMatrix, type KernelMeasurement, type Outcome } from "../../provider/definition/kernel-table";
+import { allDefinitions } from "../../provider/resources/registry";
+import { repoRoot } from "../../provider/definition/render";
+import type { ResourceDefinition } from "../../provider/definition/resource";
 import { DEBIAN_KERNELS, type DebianKernel, type TestHost } from "../../testhost";
 import { inlineStack, type TestStack } from "../support/pulumi";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";
@@ -74,7 +74,7 @@ interface Attempt {
 async function attempt(
   host: TestHost,
   ns: string,
-  spec: ResourceSpec,
+  spec: ResourceDefinition,
   provider: { create: (i: never) => Promise<{ id: string; outs?: unknown }>; delete?: (id: string, o: never) => Promise<void> },
   inputs: Record<string, unknown>,
   opts: Attempt = {},
@@ -181,7 +181,7 @@ describe("lifecycle: the kernel matrix (Debian's kernels and our own)", function
           const err = await t.stack.up().then(() => assert.fail("up must fail without netkit"), (e: Error) => e);
           assert.match(err.message, /has no netkit driver \(CONFIG_NETKIT, Linux 6\.7 or later\); NetkitPair needs it/);
           assert.deepEqual(await links(host, ns), before);
-          m.outcomes.NetkitPair = await attempt(host, ns, netkitPairSpec, netkitPairProvider, { name: "nkm0", peerName: "eth0", peerNetns: ns });
+          m.outcomes.NetkitPair = await attempt(host, ns, netkitPairDefinition, netkitPairProvider, { name: "nkm0", peerName: "eth0", peerNetns: ns });
           assert.equal(m.outcomes.NetkitPair, "refused");
           return;
         }
@@ -211,9 +211,9 @@ describe("lifecycle: the kernel matrix (Debian's kernels and our own)", function
       it("measures every feature row: set where the kernel has it, refused up front where not", async function () {
         const pair = { name: "nkm1", peerName: "eth1", peerNetns: ns };
         const values: Record<string, Record<string, unknown>> = { scrub: { scrub: "none", peerScrub: "none" }, headroom: { headroom: 64 }, tailroom: { tailroom: 32 } };
-        for (const row of matrixRows(allSpecs).filter((r) => !(r.id in { NetkitPair: 1, NetkitSingle: 1, RxqBinding: 1 }))) {
+        for (const row of matrixRows(allDefinitions).filter((r) => !(r.id in { NetkitPair: 1, NetkitSingle: 1, RxqBinding: 1 }))) {
           assert.ok(values[row.id], `a value that needs ${row.id}`);
-          m.outcomes[row.id] = await attempt(host, ns, netkitPairSpec, netkitPairProvider, { ...pair, ...values[row.id] });
+          m.outcomes[row.id] = await attempt(host, ns, netkitPairDefinition, netkitPairProvider, { ...pair, ...values[row.id] });
           assert.equal(m.outcomes[row.id] === "works", m.probed[row.needs], `${row.id}: works exactly where the probe found it`);
         }
         // A lease needs a NIC with queue management ops: a netdevsim one on our kernel; Debian's
@@ -223,15 +223,15 @@ describe("lifecycle: the kernel matrix (Debian's kernels and our own)", function
         if (own) await addNetdevsim(host, 7511, 2, nic);
         try {
           const lease = (device: Record<string, unknown>) =>
-            attempt(host, ns, rxqBindingSpec, rxqBindingProvider, { deviceName: device.name, netns: ns, nic, nicQueue: own ? 1 : 0, deviceIfindex: device.ifindex }, { keep: true }).catch((e: Error) => {
+            attempt(host, ns, rxqBindingDefinition, rxqBindingProvider, { deviceName: device.name, netns: ns, nic, nicQueue: own ? 1 : 0, deviceIfindex: device.ifindex }, { keep: true }).catch((e: Error) => {
               assert.ok(!own && e instanceof NetlinkError && e.extack === "Lease device does not support queue management operations", e.message);
               return "no-nic" as const;
             });
-          m.outcomes.NetkitSingle = await attempt(host, ns, netkitSingleSpec, netkitSingleProvider, { name: "nkm2", netns: ns, numRxQueues: 2 }, {
+          m.outcomes.NetkitSingle = await attempt(host, ns, netkitSingleDefinition, netkitSingleProvider, { name: "nkm2", netns: ns, numRxQueues: 2 }, {
             during: async (single) => void (m.outcomes.RxqBinding = await lease(single)),
           });
           // Where single mode is missing, leasing is too: a binding is refused up front.
-          m.outcomes.RxqBinding ??= await attempt(host, ns, rxqBindingSpec, rxqBindingProvider, { deviceName: "nkm2", netns: ns, nic, nicQueue: 0 });
+          m.outcomes.RxqBinding ??= await attempt(host, ns, rxqBindingDefinition, rxqBindingProvider, { deviceName: "nkm2", netns: ns, nic, nicQueue: 0 });
         } finally {
           if (own) await removeNetdevsim(host, 7511);
         }
@@ -246,7 +246,7 @@ describe("lifecycle: the kernel matrix (Debian's kernels and our own)", function
         ];
         let cases: Fixture["cases"] = {};
         if (m.probed.netkit) {
-          await attempt(host, ns, netkitPairSpec, netkitPairProvider, { name: "nkm3", peerName: "eth3", peerNetns: ns, mode: "l2" }, {
+          await attempt(host, ns, netkitPairDefinition, netkitPairProvider, { name: "nkm3", peerName: "eth3", peerNetns: ns, mode: "l2" }, {
             during: async () => {
               cases = await capture(host, [...ops, ["getPrimary", { netlink: getLinkRequest("nkm3") }], ["getPeer", { netlink: getLinkRequest("eth3"), netns: `/run/netns/${ns}` }]]);
             },
@@ -260,7 +260,7 @@ describe("lifecycle: the kernel matrix (Debian's kernels and our own)", function
   // After every kernel's describe (mocha runs a describe's own tests before its nested ones).
   describe("the measurement", function () {
     it("what was measured is docs/kernel-matrix.json (README's host-requirements table)", function () {
-      const rowOrder = matrixRows(allSpecs).map((r) => r.id);
+      const rowOrder = matrixRows(allDefinitions).map((r) => r.id);
       const inRowOrder = (k: KernelMeasurement): KernelMeasurement => ({ ...k, outcomes: Object.fromEntries(rowOrder.filter((r) => r in k.outcomes).map((r) => [r, k.outcomes[r]!])) });
       const fresh: KernelMatrix = { kernels: COLUMNS.map((c) => measured.get(c.id)!).filter(Boolean).map(inRowOrder) };
       assert.equal(fresh.kernels.length, COLUMNS.length, "every kernel was measured");

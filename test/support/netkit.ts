@@ -1,12 +1,12 @@
 // Helpers for kernel-tier tests of the netkit controllers: normalised inputs (as the engine
 // passes them after check) and independent host-side views via sysfs.
 import assert from "node:assert/strict";
-import { checkInputs } from "../../provider/spec/check";
-import type { ResourceSpec } from "../../provider/spec/resource";
+import { checkInputs } from "../../provider/definition/check";
+import type { ResourceDefinition } from "../../provider/definition/resource";
 import type { TestHost } from "../../testhost";
 import { onHost } from "./shared-host";
 
-export function checked<S extends ResourceSpec>(spec: S, inputs: Record<string, unknown>): Record<string, unknown> & { __ok: true } {
+export function checked<S extends ResourceDefinition>(spec: S, inputs: Record<string, unknown>): Record<string, unknown> & { __ok: true } {
   const r = checkInputs(spec, inputs);
   assert.deepEqual(r.failures, [], "test inputs must be valid");
   return r.inputs as Record<string, unknown> & { __ok: true };

@@ -11,11 +11,11 @@ import { ATTRIBUTE_PROBES, classifyNetdevFamily, classifyProbe } from "../../../
 import { IFLA_NETKIT } from "../../../provider/netlink/constants";
 import { decodeMessages, parseStatus } from "../../../provider/netlink/message";
 import { decodeNetkitInfo } from "../../../provider/netlink/netkit";
-import { parseNetkitLink, type NetkitLink } from "../../../provider/resources/netkit-host";
-import { verifyPair } from "../../../provider/resources/netkit-pair";
-import { netkitPairSpec } from "../../../provider/resources/netkit-pair.spec";
-import { checkInputs } from "../../../provider/spec/check";
-import { kernelMatrix, repoRoot } from "../../../provider/spec/render";
+import { parseNetkitLink, type NetkitLink } from "../../../provider/host/netkit";
+import { verifyPair } from "../../../provider/resources/netkit-pair/controller";
+import { netkitPairDefinition } from "../../../provider/resources/netkit-pair/definition";
+import { checkInputs } from "../../../provider/definition/check";
+import { kernelMatrix, repoRoot } from "../../../provider/definition/render";
 
 type Fixture = { kernel: string; cases: Record<string, { reply: string; errno: number }> };
 const dir = join(repoRoot, "test", "fixtures", "netlink", "kernels");
@@ -25,7 +25,7 @@ const link = (f: Fixture, name: string): NetkitLink => parseNetkitLink(messages(
 
 /** The inputs of the matrix's fixture pair (mode l2, everything else default), as check makes them. */
 const declared = () => {
-  const r = checkInputs(netkitPairSpec, { connection: { host: "h" }, name: "nkm3", peerName: "eth3", peerNetns: "ns", mode: "l2" });
+  const r = checkInputs(netkitPairDefinition, { connection: { host: "h" }, name: "nkm3", peerName: "eth3", peerNetns: "ns", mode: "l2" });
   assert.deepEqual(r.failures, []);
   return r.inputs;
 };

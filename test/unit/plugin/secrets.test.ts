@@ -2,8 +2,8 @@
 // are revealed for the controllers and the spec's secret fields (and any the caller made
 // secret) go back wrapped.
 import assert from "node:assert/strict";
-import { conceal, revealAll, specSecrets } from "../../../provider/plugin/secrets";
-import { netkitPairSpec } from "../../../provider/resources/netkit-pair.spec";
+import { conceal, revealAll, secretFields } from "../../../provider/plugin/secrets";
+import { netkitPairDefinition } from "../../../provider/resources/netkit-pair/definition";
 
 const SIG = "4dabf18193072939515e22adb298388d";
 const secret = (value: unknown) => ({ [SIG]: "1b47061264138c4ac30d75fd1eb44270", value });
@@ -16,7 +16,7 @@ describe("unit: plugin secrets", () => {
   });
 
   it("conceals the spec's secret fields whole, and the caller's secret keys; absent stays absent", () => {
-    assert.deepEqual(specSecrets(netkitPairSpec), ["connection"]);
+    assert.deepEqual(secretFields(netkitPairDefinition), ["connection"]);
     const out = conceal({ name: "nk0", connection: { host: "h" }, mtu: 1400 }, ["connection", "mtu"]);
     assert.deepEqual(out, { name: "nk0", connection: secret({ host: "h" }), mtu: secret(1400) });
     assert.deepEqual(conceal({ name: "nk0" }, ["connection"]), { name: "nk0" });

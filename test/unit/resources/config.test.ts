@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { connectionDefaultsFrom, effectiveConnection } from "../../../provider/config";
 import { parseDeviceId } from "../../../provider/resources/context";
-import { netkitPairProvider } from "../../../provider/resources/netkit-pair";
+import { netkitPairProvider } from "../../../provider/resources/netkit-pair/controller";
 import { setConnectionDefaults } from "../../../provider/runtime";
 
 describe("unit: provider configuration (default connection)", () => {

@@ -1,9 +1,9 @@
 // Every invalid input is a CheckFailure that names the field, decided without any host.
 import assert from "node:assert/strict";
-import { checkInputs, UNKNOWN } from "../../../provider/spec/check";
-import { netkitPairSpec } from "../../../provider/resources/netkit-pair.spec";
-import { netkitSingleSpec } from "../../../provider/resources/netkit-single.spec";
-import { rxqBindingSpec } from "../../../provider/resources/rxq-binding.spec";
+import { checkInputs, UNKNOWN } from "../../../provider/definition/check";
+import { netkitPairDefinition } from "../../../provider/resources/netkit-pair/definition";
+import { netkitSingleDefinition } from "../../../provider/resources/netkit-single/definition";
+import { rxqBindingDefinition } from "../../../provider/resources/rxq-binding/definition";
 
 const connection = { host: "10.0.0.1", privateKey: "k" };
 const pair = { connection, name: "nk0", peerName: "nk0p" };
@@ -81,7 +81,7 @@ const bindingCases: Case[] = [
 ];
 
 describe("unit: input validation (check)", () => {
-  for (const [spec, cases] of [[netkitPairSpec, pairCases], [netkitSingleSpec, singleCases], [rxqBindingSpec, bindingCases]] as const) {
+  for (const [spec, cases] of [[netkitPairDefinition, pairCases], [netkitSingleDefinition, singleCases], [rxqBindingDefinition, bindingCases]] as const) {
     for (const [title, inputs, property, reason] of cases) {
       it(`${spec.name}: ${title} → ${property}`, () => {
         const r = checkInputs(spec, inputs);
@@ -93,7 +93,7 @@ describe("unit: input validation (check)", () => {
   }
 
   it("valid inputs pass, normalised with the documented defaults", () => {
-    const r = checkInputs(netkitPairSpec, { ...pair, mode: "l2", macAddress: "02:AA:00:00:00:01", peerNetns: "/proc/1/ns/net", __provider: "x" });
+    const r = checkInputs(netkitPairDefinition, { ...pair, mode: "l2", macAddress: "02:AA:00:00:00:01", peerNetns: "/proc/1/ns/net", __provider: "x" });
     assert.deepEqual(r.failures, []);
     assert.equal(r.inputs.macAddress, "02:aa:00:00:00:01");
     assert.equal(r.inputs.policy, "forward");
@@ -102,17 +102,17 @@ describe("unit: input validation (check)", () => {
     assert.equal(r.inputs.connection!.port, 22);
     assert.equal(r.inputs.connection!.user, "root");
     assert.equal((r.inputs as Record<string, unknown>).__provider, "x", "engine keys pass through");
-    assert.deepEqual(checkInputs(netkitSingleSpec, { ...single, netns: "pod-1", mode: "l2", numRxQueues: 3 }).failures, []);
+    assert.deepEqual(checkInputs(netkitSingleDefinition, { ...single, netns: "pod-1", mode: "l2", numRxQueues: 3 }).failures, []);
   });
 
   it("RxqBinding: valid inputs pass; equal names are fine in different namespaces", () => {
-    assert.deepEqual(checkInputs(rxqBindingSpec, binding).failures, []);
-    assert.deepEqual(checkInputs(rxqBindingSpec, { ...binding, deviceName: "eth1", deviceIfindex: 7 }).failures, []);
-    assert.deepEqual(checkInputs(rxqBindingSpec, { connection, deviceName: "nk0", nic: "eth1", nicQueue: 0 }).failures, [], "netns defaults to the host's");
+    assert.deepEqual(checkInputs(rxqBindingDefinition, binding).failures, []);
+    assert.deepEqual(checkInputs(rxqBindingDefinition, { ...binding, deviceName: "eth1", deviceIfindex: 7 }).failures, []);
+    assert.deepEqual(checkInputs(rxqBindingDefinition, { connection, deviceName: "nk0", nic: "eth1", nicQueue: 0 }).failures, [], "netns defaults to the host's");
   });
 
   it("values unknown during preview are left for later; the rest is still checked", () => {
-    const r = checkInputs(netkitPairSpec, { ...pair, connection: { host: UNKNOWN }, name: UNKNOWN, mtu: 1 });
+    const r = checkInputs(netkitPairDefinition, { ...pair, connection: { host: UNKNOWN }, name: UNKNOWN, mtu: 1 });
     assert.deepEqual(r.failures.map((f) => f.property), ["mtu"]);
   });
 });

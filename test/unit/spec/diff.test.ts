@@ -1,16 +1,16 @@
 // The generic diff: update vs replace per field, driven by the spec's metadata.
 import assert from "node:assert/strict";
-import { diffState } from "../../../provider/spec/diff";
-import { checkInputs } from "../../../provider/spec/check";
-import { netkitPairSpec } from "../../../provider/resources/netkit-pair.spec";
-import { netkitSingleSpec } from "../../../provider/resources/netkit-single.spec";
-import { rxqBindingSpec } from "../../../provider/resources/rxq-binding.spec";
-import { rxqBindingProvider } from "../../../provider/resources/rxq-binding";
-import { UNKNOWN } from "../../../provider/spec/check";
-import type { ResourceSpec } from "../../../provider/spec/resource";
+import { diffState } from "../../../provider/definition/diff";
+import { checkInputs } from "../../../provider/definition/check";
+import { netkitPairDefinition } from "../../../provider/resources/netkit-pair/definition";
+import { netkitSingleDefinition } from "../../../provider/resources/netkit-single/definition";
+import { rxqBindingDefinition } from "../../../provider/resources/rxq-binding/definition";
+import { rxqBindingProvider } from "../../../provider/resources/rxq-binding/controller";
+import { UNKNOWN } from "../../../provider/definition/check";
+import type { ResourceDefinition } from "../../../provider/definition/resource";
 
 const connection = { host: "10.0.0.1", privateKey: "k", hostKey: "SHA256:" + "a".repeat(43) };
-const norm = (spec: ResourceSpec, i: Record<string, unknown>) => {
+const norm = (spec: ResourceDefinition, i: Record<string, unknown>) => {
   const r = checkInputs(spec, i);
   assert.deepEqual(r.failures, []);
   return r.inputs as Record<string, unknown>;
@@ -42,16 +42,16 @@ const pairChanges: Array<[string, unknown, boolean]> = [
 ];
 
 describe("unit: diff (update vs replace)", () => {
-  const olds = norm(netkitPairSpec, pairBase);
+  const olds = norm(netkitPairDefinition, pairBase);
 
   it("identical inputs: no changes", () => {
-    const d = diffState(netkitPairSpec, olds, norm(netkitPairSpec, pairBase));
+    const d = diffState(netkitPairDefinition, olds, norm(netkitPairDefinition, pairBase));
     assert.equal(d.changes, false);
   });
 
   for (const [field, value, replaces] of pairChanges) {
     it(`NetkitPair.${field} → ${replaces ? "replace" : "update in place"}`, () => {
-      const d = diffState(netkitPairSpec, olds, norm(netkitPairSpec, { ...pairBase, [field]: value }));
+      const d = diffState(netkitPairDefinition, olds, norm(netkitPairDefinition, { ...pairBase, [field]: value }));
       assert.equal(d.changes, true);
       assert.deepEqual(d.changed, [field]);
       assert.deepEqual(d.replaces, replaces ? [field] : []);
@@ -61,56 +61,56 @@ describe("unit: diff (update vs replace)", () => {
 
   it("values the kernel chose (unset in the program) are not drift", () => {
     const state = { ...olds, mtu: 1500, headroom: 0, numRxQueues: 1, macAddress: "02:11:22:33:44:55", ifindex: 7 };
-    assert.equal(diffState(netkitPairSpec, state, olds).changes, false);
+    assert.equal(diffState(netkitPairDefinition, state, olds).changes, false);
   });
 
   it("a value changed out of band shows as drift to revert", () => {
-    const d = diffState(netkitPairSpec, { ...olds, policy: "blackhole" }, olds);
+    const d = diffState(netkitPairDefinition, { ...olds, policy: "blackhole" }, olds);
     assert.deepEqual(d.changed, ["policy"]);
     assert.deepEqual(d.replaces, []);
   });
 
   it("new credentials update; another host or port replaces", () => {
-    const cred = diffState(netkitPairSpec, olds, norm(netkitPairSpec, { ...pairBase, connection: { ...connection, privateKey: "k2" } }));
+    const cred = diffState(netkitPairDefinition, olds, norm(netkitPairDefinition, { ...pairBase, connection: { ...connection, privateKey: "k2" } }));
     assert.deepEqual([cred.changed, cred.replaces], [["connection"], []]);
-    const host = diffState(netkitPairSpec, olds, norm(netkitPairSpec, { ...pairBase, connection: { ...connection, host: "10.0.0.2" } }));
+    const host = diffState(netkitPairDefinition, olds, norm(netkitPairDefinition, { ...pairBase, connection: { ...connection, host: "10.0.0.2" } }));
     assert.deepEqual(host.replaces, ["connection"]);
-    const port = diffState(netkitPairSpec, olds, norm(netkitPairSpec, { ...pairBase, connection: { ...connection, port: 2222 } }));
+    const port = diffState(netkitPairDefinition, olds, norm(netkitPairDefinition, { ...pairBase, connection: { ...connection, port: 2222 } }));
     assert.deepEqual(port.replaces, ["connection"]);
   });
 
   it("the engine's __provider is never diffed", () => {
-    assert.equal(diffState(netkitPairSpec, { ...olds, __provider: "a" }, { ...olds, __provider: "b" }).changes, false);
+    assert.equal(diffState(netkitPairDefinition, { ...olds, __provider: "a" }, { ...olds, __provider: "b" }).changes, false);
   });
 
   it("NetkitSingle: netns and queues replace, mtu and up update", () => {
-    const base = norm(netkitSingleSpec, { connection, name: "s0", netns: "pod" });
+    const base = norm(netkitSingleDefinition, { connection, name: "s0", netns: "pod" });
     for (const [f, v, rep] of [["netns", "pod2", true], ["numRxQueues", 3, true], ["mode", "l2", true], ["mtu", 1400, false], ["up", false, false]] as const) {
-      const d = diffState(netkitSingleSpec, base, norm(netkitSingleSpec, { connection, name: "s0", netns: "pod", [f]: v }));
+      const d = diffState(netkitSingleDefinition, base, norm(netkitSingleDefinition, { connection, name: "s0", netns: "pod", [f]: v }));
       assert.deepEqual(d.replaces, rep ? [f] : [], f);
     }
   });
 
   describe("RxqBinding: the kernel cannot change a lease, so every field replaces", () => {
     const base = { connection, deviceName: "nk0", netns: "pod", nic: "eth1", nicQueue: 1, deviceIfindex: 5 };
-    const olds = { ...norm(rxqBindingSpec, base), queueId: 1, nicIfindex: 3, deviceNetnsId: 0, hostNetnsId: 0 };
+    const olds = { ...norm(rxqBindingDefinition, base), queueId: 1, nicIfindex: 3, deviceNetnsId: 0, hostNetnsId: 0 };
     for (const [f, v] of [["deviceName", "nk1"], ["netns", "pod2"], ["nic", "eth2"], ["nicQueue", 2], ["deviceIfindex", 6]] as const) {
       it(`RxqBinding.${f} → replace (delete first)`, async () => {
-        const d = await rxqBindingProvider.diff!("id", olds as never, norm(rxqBindingSpec, { ...base, [f]: v }) as never);
+        const d = await rxqBindingProvider.diff!("id", olds as never, norm(rxqBindingDefinition, { ...base, [f]: v }) as never);
         assert.deepEqual([d.changes, d.replaces, d.deleteBeforeReplace], [true, [f], true]);
       });
     }
 
     it("new credentials update in place; another host replaces", async () => {
-      const cred = await rxqBindingProvider.diff!("id", olds as never, norm(rxqBindingSpec, { ...base, connection: { ...connection, privateKey: "k2" } }) as never);
+      const cred = await rxqBindingProvider.diff!("id", olds as never, norm(rxqBindingDefinition, { ...base, connection: { ...connection, privateKey: "k2" } }) as never);
       assert.deepEqual([cred.changes, cred.replaces], [true, []]);
-      const host = await rxqBindingProvider.diff!("id", olds as never, norm(rxqBindingSpec, { ...base, connection: { ...connection, host: "10.0.0.9" } }) as never);
+      const host = await rxqBindingProvider.diff!("id", olds as never, norm(rxqBindingDefinition, { ...base, connection: { ...connection, host: "10.0.0.9" } }) as never);
       assert.deepEqual(host.replaces, ["connection"]);
     });
 
     it("the device's ifindex, left to the kernel, is not drift; the outputs are never diffed", async () => {
       const { deviceIfindex: _unset, ...noIfindex } = base;
-      const d = await rxqBindingProvider.diff!("id", olds as never, norm(rxqBindingSpec, noIfindex) as never);
+      const d = await rxqBindingProvider.diff!("id", olds as never, norm(rxqBindingDefinition, noIfindex) as never);
       assert.equal(d.changes, false);
     });
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { renderReadme, renderSchema, repoRoot } from "../../../provider/spec/render";
+import { renderReadme, renderSchema, repoRoot } from "../../../provider/definition/render";
 
 describe("unit: schema.json", () => {
   it("matches what the specs generate (run `npm run gen` after changing a spec)", () => {
@@ -29,9 +29,9 @@ describe("unit: schema.json", () => {
 
 describe("unit: field metadata", () => {
   it("fields sharing a type keep their own metadata", async () => {
-    const { metaOf } = await import("../../../provider/spec/field");
-    const { netkitPairSpec } = await import("../../../provider/resources/netkit-pair.spec");
-    const shape = netkitPairSpec.inputs.shape;
+    const { metaOf } = await import("../../../provider/definition/field");
+    const { netkitPairDefinition } = await import("../../../provider/resources/netkit-pair/definition");
+    const shape = netkitPairDefinition.inputs.shape;
     assert.match(metaOf(shape.name).description, /primary/);
     assert.match(metaOf(shape.peerName).description, /peer/);
   });

@@ -8,7 +8,7 @@ import { SudoPreamble, SUDO_PROMPT, SUDO_STARTED, sudoArgv, sudoMode } from "../
 import { connectionSecrets, redactor } from "../../../provider/ssh/redact";
 import { toCommandLine } from "../../../provider/ssh/argv";
 import { SshError } from "../../../provider/errors";
-import { fieldMeta } from "../../../provider/spec/field";
+import { fieldMeta } from "../../../provider/definition/field";
 import { Capture } from "../../support/capture";
 
 describe("ssh parts: connection schema", () => {

@@ -3,8 +3,8 @@
 // create is transactional: if anything after the kernel made the device fails, the device
 // is deleted again before the error is reported.
 import { CapabilityError, NetkitError, NetlinkError } from "../errors";
-import { errnoName, FIRST_NS_FD, type RelayOp, type RelayResult } from "../host/relay";
-import { RelayBatch, type BatchResults } from "../host/batch";
+import { errnoName, FIRST_NS_FD, type RelayOp, type RelayResult } from "./relay";
+import { RelayBatch, type BatchResults } from "./batch";
 import { changeLinkRequest, delLinkRequest, getLinkByIndexRequest, getLinkRequest, parseLink, type Link, type LinkChange } from "../netlink/link";
 import { decodeNetkitInfo, netkitNewLinkRequest, netkitPolicyChangeRequest, type NetkitCreate, type NetkitInfo, type NetkitPolicy } from "../netlink/netkit";
 import { getNsidRequest, isNsidMessage, parseNsid } from "../netlink/nsid";

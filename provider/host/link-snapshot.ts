@@ -5,11 +5,11 @@
 // request that may change the host, and time, end it.
 import { NLM_F_DUMP_INTR } from "../netlink/constants";
 import { dumpLinksRequest } from "../netlink/link";
-import { RelayBatch } from "../host/batch";
-import { writeGeneration, type RelayResult } from "../host/relay";
-import { providerLog } from "./context";
+import { RelayBatch } from "./batch";
+import { writeGeneration, type RelayResult } from "./relay";
+import { providerLog } from "../resources/context";
 import type { SshSession } from "../ssh/session";
-import { NETNS_DIR, parseNetkitLink, readNetkit, type DeviceRef, type NetkitLink, type ReadDevices } from "./netkit-host";
+import { NETNS_DIR, parseNetkitLink, readNetkit, type DeviceRef, type NetkitLink, type ReadDevices } from "./netkit";
 
 /** Reads further apart than this see the host again (a refresh's reads come in a burst). */
 export const SNAPSHOT_MAX_AGE_MS = 10_000;

@@ -2,16 +2,16 @@
 // without it ignores IFLA_NETKIT_PAIRING and would make a pair, so the read-back must
 // report pairing "single" or the device is deleted again and a capability error raised.
 import type * as pulumi from "@pulumi/pulumi";
-import { diffState } from "../spec/diff";
-import type { InputsOf, OutputsOf } from "../spec/resource";
-import { netkitSingleSpec as spec } from "./netkit-single.spec";
-import { netnsPath } from "./fields";
-import { readNetkitForRefresh } from "./link-snapshot";
-import { changeNetkit, createNetkit, deleteNetkit, readNetkit, type DeviceRef, type NetkitLink } from "./netkit-host";
-import { mismatch, specDriven } from "./spec-driven";
-import { createOrClean, defined, deviceId, importSession, observedInputs, parseDeviceId, providerLog, requireFeatures, sessionFor } from "./context";
-import { NetkitError } from "../errors";
-import { inputKeys } from "../spec/resource";
+import { diffState } from "../../definition/diff";
+import type { InputsOf, OutputsOf } from "../../definition/resource";
+import { netkitSingleDefinition as spec } from "./definition";
+import { netnsPath } from "../fields";
+import { readNetkitForRefresh } from "../../host/link-snapshot";
+import { changeNetkit, createNetkit, deleteNetkit, readNetkit, type DeviceRef, type NetkitLink } from "../../host/netkit";
+import { mismatch, definitionDriven } from "../definition-driven";
+import { createOrClean, defined, deviceId, importSession, observedInputs, parseDeviceId, providerLog, requireFeatures, sessionFor } from "../context";
+import { NetkitError } from "../../errors";
+import { inputKeys } from "../../definition/resource";
 
 type Inputs = InputsOf<typeof spec>;
 type Outputs = OutputsOf<typeof spec>;
@@ -65,7 +65,7 @@ async function adopt(id: string): Promise<pulumi.dynamic.ReadResult<Outputs>> {
 }
 
 export const netkitSingleProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs> = {
-  ...specDriven(spec),
+  ...definitionDriven(spec),
 
   async create(i) {
     const session = await sessionFor(i.connection);

@@ -6,7 +6,7 @@ import { isDeepStrictEqual } from "node:util";
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { fieldMeta, metaOf } from "./field";
-import type { ResourceSpec } from "./resource";
+import type { ResourceDefinition } from "./resource";
 
 /** The schema under optional/default wrappers. */
 export function unwrap(s: z.ZodType): z.ZodType {
@@ -41,13 +41,13 @@ function diffField(schema: z.ZodType, o: unknown, n: unknown): FieldDiff {
   return { changed: true, replace: meta?.replaceOnChange ?? false };
 }
 
-export interface SpecDiff extends pulumi.dynamic.DiffResult {
+export interface StateDiff extends pulumi.dynamic.DiffResult {
   changes: boolean;
   /** Changed fields, replacing or not, for the update step. */
   changed: string[];
 }
 
-export function diffState(spec: ResourceSpec, olds: Record<string, unknown>, news: Record<string, unknown>): SpecDiff {
+export function diffState(spec: ResourceDefinition, olds: Record<string, unknown>, news: Record<string, unknown>): StateDiff {
   const changed: string[] = [];
   const replaces: string[] = [];
   for (const [key, schema] of Object.entries(spec.inputs.shape as Record<string, z.ZodType>)) {

@@ -8,17 +8,17 @@
 //
 // Two round trips per create: a survey (links, netns ids, a queue-get dump) that finds
 // refusals early, then [assign nsid,] queue-create and a queue-get read-back.
-import { isAmbiguous } from "../ssh/ambiguous";
-import { NetkitError, NetlinkError } from "../errors";
-import { RelayBatch, type BatchResults } from "../host/batch";
-import { FIRST_NS_FD, type RelayOp, type RelayResult } from "../host/relay";
-import { NETLINK_GENERIC, NSID_NOT_ASSIGNED } from "../netlink/constants";
-import { getLinkRequest } from "../netlink/link";
-import { linkOf } from "./netkit-host";
-import { parseQueue, parseQueueCreateReply, queueCreateRequest, queueGetDumpRequest, type QueueInfo } from "../netlink/netdev";
-import { dumpNsidsRequest, getNsidRequest, isNsidMessage, lowestFreeNsid, newNsidRequest, parseNsid } from "../netlink/nsid";
-import type { SshSession } from "../ssh/session";
-import { describe, leaseHint, leaseState, precheck, where, type Lease, type LeaseState, type LeaseTarget, type Survey } from "./rxq-lease";
+import { isAmbiguous } from "../../ssh/ambiguous";
+import { NetkitError, NetlinkError } from "../../errors";
+import { RelayBatch, type BatchResults } from "../../host/batch";
+import { FIRST_NS_FD, type RelayOp, type RelayResult } from "../../host/relay";
+import { NETLINK_GENERIC, NSID_NOT_ASSIGNED } from "../../netlink/constants";
+import { getLinkRequest } from "../../netlink/link";
+import { linkOf } from "../../host/netkit";
+import { parseQueue, parseQueueCreateReply, queueCreateRequest, queueGetDumpRequest, type QueueInfo } from "../../netlink/netdev";
+import { dumpNsidsRequest, getNsidRequest, isNsidMessage, lowestFreeNsid, newNsidRequest, parseNsid } from "../../netlink/nsid";
+import type { SshSession } from "../../ssh/session";
+import { describe, leaseHint, leaseState, precheck, where, type Lease, type LeaseState, type LeaseTarget, type Survey } from "./lease";
 
 const ENOENT = 2;
 const ENODEV = 19;

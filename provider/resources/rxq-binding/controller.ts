@@ -6,19 +6,19 @@
 // saying how to release it. Bindings made with the SDK's `device` option are `deletedWith`
 // their device: when both go in one update the engine skips this delete altogether.
 import type * as pulumi from "@pulumi/pulumi";
-import { NetkitError, type CapabilityError } from "../errors";
-import { missingFeature } from "../host/features";
-import { hostFacts } from "../runtime";
-import { UNKNOWN } from "../spec/check";
-import { diffState } from "../spec/diff";
-import { inputKeys, type InputsOf, type OutputsOf } from "../spec/resource";
-import type { SshSession } from "../ssh/session";
-import { defined, deviceId, missingFeatureFor, observedInputs, providerLog, sessionFor } from "./context";
-import { netnsPath } from "./fields";
-import { createLease, readLease } from "./rxq-host";
-import { describe, where, type Lease, type LeaseTarget } from "./rxq-lease";
-import { rxqBindingSpec as spec } from "./rxq-binding.spec";
-import { specDriven } from "./spec-driven";
+import { NetkitError, type CapabilityError } from "../../errors";
+import { missingFeature } from "../../host/features";
+import { hostFacts } from "../../runtime";
+import { UNKNOWN } from "../../definition/check";
+import { diffState } from "../../definition/diff";
+import { inputKeys, type InputsOf, type OutputsOf } from "../../definition/resource";
+import type { SshSession } from "../../ssh/session";
+import { defined, deviceId, missingFeatureFor, observedInputs, providerLog, sessionFor } from "../context";
+import { netnsPath } from "../fields";
+import { createLease, readLease } from "./host";
+import { describe, where, type Lease, type LeaseTarget } from "./lease";
+import { rxqBindingDefinition as spec } from "./definition";
+import { definitionDriven } from "../definition-driven";
 
 type Inputs = InputsOf<typeof spec>;
 type Outputs = OutputsOf<typeof spec>;
@@ -65,7 +65,7 @@ function cannotRelease(session: SshSession, t: LeaseTarget, l: Lease): NetkitErr
 }
 
 export const rxqBindingProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs> = {
-  ...specDriven(spec),
+  ...definitionDriven(spec),
 
   /**
    * The spec's diff, except that a value still unknown does not by itself replace. The engine

@@ -3,7 +3,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { fieldMeta } from "./field";
-import type { ResourceSpec } from "./resource";
+import type { ResourceDefinition } from "./resource";
 
 export interface CheckResult<T> {
   inputs: T;
@@ -25,12 +25,12 @@ function containsUnknown(v: unknown): boolean {
 }
 
 /** A top-level input marked secret (the connection). */
-function isSecretField(spec: ResourceSpec, property: string): boolean {
+function isSecretField(spec: ResourceDefinition, property: string): boolean {
   const s = (spec.inputs.shape as Record<string, z.ZodType>)[property];
   return s !== undefined && fieldMeta.get(s)?.secret === true;
 }
 
-export function checkInputs<S extends ResourceSpec>(spec: S, news: Record<string, unknown>): CheckResult<z.output<S["inputs"]>> {
+export function checkInputs<S extends ResourceDefinition>(spec: S, news: Record<string, unknown>): CheckResult<z.output<S["inputs"]>> {
   // Engine-owned keys (__provider) are not ours to validate; they pass through untouched.
   const ours = Object.fromEntries(Object.entries(news).filter(([k]) => !k.startsWith("__")));
   const engine = Object.fromEntries(Object.entries(news).filter(([k]) => k.startsWith("__")));

@@ -2,13 +2,13 @@
 // a pod's netns. `ip link add NAME type netkit mode l2 … peer name PEER netns NS` plus the
 // attributes iproute2 cannot set (headroom, tailroom).
 import { z } from "zod";
-import { field } from "../spec/field";
-import { defineResource } from "../spec/resource";
-import * as f from "./fields";
+import { field } from "../../definition/field";
+import { defineResource } from "../../definition/resource";
+import * as f from "../fields";
 
 const replace = { replaceOnChange: true } as const;
 
-export const netkitPairSpec = defineResource({
+export const netkitPairDefinition = defineResource({
   name: "NetkitPair",
   description:
     "A netkit device pair: the primary stays in the host's network namespace, the peer is usually placed in a pod's namespace. " +

@@ -1,17 +1,17 @@
 // CRUD of NetkitPair. Validation and the update/replace split come from the spec; this file
 // maps inputs to kernel requests and kernel state back to outputs.
 import type * as pulumi from "@pulumi/pulumi";
-import { diffState } from "../spec/diff";
-import type { InputsOf, OutputsOf } from "../spec/resource";
-import type { LinkChange } from "../netlink/link";
-import { netkitPairSpec as spec } from "./netkit-pair.spec";
-import { netnsPath } from "./fields";
-import { readNetkitForRefresh } from "./link-snapshot";
-import { changeNetkit, createNetkit, deleteNetkit, findPeer, readNetkit, type DeviceRef, type NetkitDevices, type NetkitLink } from "./netkit-host";
-import { mismatch, specDriven } from "./spec-driven";
-import { createOrClean, defined, deviceId, importSession, observedInputs, parseDeviceId, providerLog, requireFeatures, sessionFor } from "./context";
-import { NetkitError } from "../errors";
-import { inputKeys } from "../spec/resource";
+import { diffState } from "../../definition/diff";
+import type { InputsOf, OutputsOf } from "../../definition/resource";
+import type { LinkChange } from "../../netlink/link";
+import { netkitPairDefinition as spec } from "./definition";
+import { netnsPath } from "../fields";
+import { readNetkitForRefresh } from "../../host/link-snapshot";
+import { changeNetkit, createNetkit, deleteNetkit, findPeer, readNetkit, type DeviceRef, type NetkitDevices, type NetkitLink } from "../../host/netkit";
+import { mismatch, definitionDriven } from "../definition-driven";
+import { createOrClean, defined, deviceId, importSession, observedInputs, parseDeviceId, providerLog, requireFeatures, sessionFor } from "../context";
+import { NetkitError } from "../../errors";
+import { inputKeys } from "../../definition/resource";
 
 type Inputs = InputsOf<typeof spec>;
 type Outputs = OutputsOf<typeof spec>;
@@ -104,7 +104,7 @@ async function adopt(id: string): Promise<pulumi.dynamic.ReadResult<Outputs>> {
 }
 
 export const netkitPairProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs> = {
-  ...specDriven(spec),
+  ...definitionDriven(spec),
 
   async create(i) {
     const session = await sessionFor(i.connection);

@@ -3,7 +3,7 @@
 import type { z } from "zod";
 import type { KernelFeature } from "../host/features";
 
-export interface ResourceSpec<In extends z.ZodObject = z.ZodObject, Out extends z.ZodObject = z.ZodObject> {
+export interface ResourceDefinition<In extends z.ZodObject = z.ZodObject, Out extends z.ZodObject = z.ZodObject> {
   /** "NetkitPair" — also the dynamic resource type and the schema token's last part. */
   name: string;
   description: string;
@@ -15,14 +15,14 @@ export interface ResourceSpec<In extends z.ZodObject = z.ZodObject, Out extends 
   needs?: KernelFeature[];
 }
 
-export function defineResource<In extends z.ZodObject, Out extends z.ZodObject>(spec: ResourceSpec<In, Out>): ResourceSpec<In, Out> {
+export function defineResource<In extends z.ZodObject, Out extends z.ZodObject>(spec: ResourceDefinition<In, Out>): ResourceDefinition<In, Out> {
   return spec;
 }
 
-export type InputsOf<S extends ResourceSpec> = z.output<S["inputs"]>;
-export type OutputsOf<S extends ResourceSpec> = z.output<S["inputs"]> & z.output<S["outputs"]>;
+export type InputsOf<S extends ResourceDefinition> = z.output<S["inputs"]>;
+export type OutputsOf<S extends ResourceDefinition> = z.output<S["inputs"]> & z.output<S["outputs"]>;
 
 /** The schema's top-level keys, inputs first; `__`-prefixed engine keys are never among them. */
-export function inputKeys(spec: ResourceSpec): string[] {
+export function inputKeys(spec: ResourceDefinition): string[] {
   return Object.keys(spec.inputs.shape);
 }

@@ -1,13 +1,13 @@
 // NetkitSingle: netkit's single-device mode (IFLA_NETKIT_PAIRING = single, Linux 7.1+): one
 // device with no peer, made to take NIC RX queue leases for AF_XDP / io_uring zero-copy.
 import { z } from "zod";
-import { field } from "../spec/field";
-import { defineResource } from "../spec/resource";
-import * as f from "./fields";
+import { field } from "../../definition/field";
+import { defineResource } from "../../definition/resource";
+import * as f from "../fields";
 
 const replace = { replaceOnChange: true } as const;
 
-export const netkitSingleSpec = defineResource({
+export const netkitSingleDefinition = defineResource({
   name: "NetkitSingle",
   description:
     "A single netkit device (no peer; Linux 7.1+), typically created in or moved to a pod's network namespace to receive leased NIC RX queues.",

@@ -2,16 +2,16 @@
 // queue-create, Linux 7.1+), for AF_XDP or io_uring zero-copy inside a pod. The kernel has
 // no op to change or release one lease, so every field replaces the binding.
 import { z } from "zod";
-import { field } from "../spec/field";
-import { defineResource } from "../spec/resource";
-import * as f from "./fields";
+import { field } from "../../definition/field";
+import { defineResource } from "../../definition/resource";
+import * as f from "../fields";
 
 const replace = { replaceOnChange: true } as const;
 
 /** A queue index on the NIC; drivers have at most a few thousand RX queues. */
 const queueIndex = z.number().int().min(0).max(65535);
 
-export const rxqBindingSpec = defineResource({
+export const rxqBindingDefinition = defineResource({
   name: "RxqBinding",
   description:
     "A physical NIC RX queue leased to a netkit device (a NetkitSingle, or a NetkitPair's peer), usually inside a pod's network namespace, " +

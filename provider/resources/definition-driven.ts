@@ -2,11 +2,11 @@
 // check and diff. Controllers spread this and add create/read/update/delete.
 import { fromStackConfig, NO_CONNECTION } from "../config";
 import { connectionDefaults, setConnectionDefaults } from "../runtime";
-import { checkInputs, type CheckResult } from "../spec/check";
-import { diffState } from "../spec/diff";
-import type { InputsOf, ResourceSpec } from "../spec/resource";
+import { checkInputs, type CheckResult } from "../definition/check";
+import { diffState } from "../definition/diff";
+import type { InputsOf, ResourceDefinition } from "../definition/resource";
 
-export function specDriven<S extends ResourceSpec>(spec: S) {
+export function definitionDriven<S extends ResourceDefinition>(spec: S) {
   return {
     configure: async (req: { config: { get(key: string): string | undefined } }) => setConnectionDefaults(fromStackConfig(req.config)),
     check: async (_olds: unknown, news: unknown): Promise<CheckResult<InputsOf<S>>> => {

@@ -1,7 +1,7 @@
 // The committed artefacts derived from the specs, rendered byte for byte.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { allSpecs } from "./registry";
+import { allDefinitions } from "../resources/registry";
 import { connectionSchema } from "../ssh/connection";
 import { packageSchema } from "./schema";
 import { withFieldTables } from "./docs";
@@ -15,7 +15,7 @@ export function packageVersion(): string {
 }
 
 export function renderSchema(): string {
-  return JSON.stringify(packageSchema(allSpecs, packageVersion(), connectionSchema), null, 2) + "\n";
+  return JSON.stringify(packageSchema(allDefinitions, packageVersion(), connectionSchema), null, 2) + "\n";
 }
 
 /** What the kernel matrix test measured (docs/kernel-matrix.json). */
@@ -24,5 +24,5 @@ export function kernelMatrix(): KernelMatrix {
 }
 
 export function renderReadme(): string {
-  return withKernelTable(withFieldTables(readFileSync(join(repoRoot, "README.md"), "utf8"), allSpecs), kernelMatrix(), allSpecs);
+  return withKernelTable(withFieldTables(readFileSync(join(repoRoot, "README.md"), "utf8"), allDefinitions), kernelMatrix(), allDefinitions);
 }

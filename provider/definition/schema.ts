@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { fieldMeta, metaOf } from "./field";
 import { unwrap } from "./diff";
-import type { ResourceSpec } from "./resource";
+import type { ResourceDefinition } from "./resource";
 
 export const PACKAGE = "netkit";
 const token = (name: string) => `${PACKAGE}:index:${name}`;
@@ -92,7 +92,7 @@ function objectType(o: z.ZodObject, description: string, acc: Collected) {
  * `config`: the provider's configuration (stack config `netkit:<key>`, or an explicit
  * provider's inputs); every key optional.
  */
-export function packageSchema(specs: ResourceSpec[], version: string, config?: z.ZodObject): Record<string, unknown> {
+export function packageSchema(specs: ResourceDefinition[], version: string, config?: z.ZodObject): Record<string, unknown> {
   const acc: Collected = { types: {} };
   const variables = Object.fromEntries(
     Object.entries((config?.shape ?? {}) as Record<string, z.ZodType>).map(([k, s]) => {
