@@ -10,6 +10,7 @@ import { connectionSchema, type ConnectionInput } from "../provider/ssh/connecti
 import { SshSession } from "../provider/ssh/session";
 import { silentLogger } from "../provider/log";
 import { RelayBatch } from "../provider/host/batch";
+import { HostClient } from "../provider/host/client";
 import { cpuNow, cpuSince, qemuPid, type Cpu } from "./cpu";
 
 export interface Counts {
@@ -85,7 +86,7 @@ export class BenchHost {
       { key: "dial", step: "new SSH connection: dial, key exchange, public-key auth, close", ms: await median(async () => (await SshSession.open(conn, silentLogger)).close()) },
       { key: "exec", step: "`true` on an open connection (one exec channel)", ms: await median(() => this.observer.run(["true"])) },
       { key: "ip", step: "`ip link show` (netkit-aware ip) on an open connection", ms: await median(() => this.observer.run([this.ip, "link", "show"])) },
-      { key: "relay", step: "the provider's relay (python3) with one read, on an open connection", ms: await median(() => new RelayBatch().run(this.observer)) },
+      { key: "relay", step: "the provider's relay (python3) with one read, on an open connection", ms: await median(() => HostClient.overSsh(this.observer, silentLogger).run(new RelayBatch())) },
     ];
   }
 

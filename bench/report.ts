@@ -1,6 +1,6 @@
 // Turns measurements into docs/benchmark.md: the tables, the ratios, the targets of issue 7
 // with a verdict each, and for a missed target what the numbers say about why.
-import { GATHER_MS } from "../provider/host/relay";
+import { GATHER_MS } from "../provider/host/relay-queue";
 import { SNAPSHOT_MAX_AGE_MS } from "../provider/host/link-snapshot";
 import type { Phase } from "./workloads/workload";
 
@@ -103,11 +103,11 @@ function roundTrips(ms: Measurement[], info: RunInfo): string {
       .map((m) => `${m.commands} for ${m.n}`)
       .join(", ");
   return [
-    `- **up**: ${per("up")}: one relay batch per pair (create, set up, read back) plus one preflight per host and run; batches that arrive while a relay runs on the host, or within ${GATHER_MS} ms of each other, share one run (provider/host/relay.ts), so the count approaches N ÷ the engine's parallelism.`,
+    `- **up**: ${per("up")}: one relay batch per pair (create, set up, read back) plus one preflight per host and run; batches that arrive while a relay runs on the host, or within ${GATHER_MS} ms of each other, share one run (provider/host/relay-queue.ts), so the count approaches N ÷ the engine's parallelism.`,
     `- **refresh**: ${per("refresh")}: the first read of a host takes a snapshot of its links (host netns and every netns in /run/netns, ` +
-      `one relay run; provider/resources/link-snapshot.ts) and every other read of the refresh is answered from it; no preflight.`,
+      `one relay run; provider/host/link-snapshot.ts) and every other read of the refresh is answered from it; no preflight.`,
     `- **destroy**: ${per("destroy")}: two per pair, in sequence: delete first reads the device to make sure it is a netkit ` +
-      `primary (deleteNetkit in provider/resources/netkit-host.ts) and only then deletes it; both steps share relay runs with the other pairs'.`,
+      `primary (HostClient.deleteNetkit in provider/host/client.ts) and only then deletes it; both steps share relay runs with the other pairs'.`,
     `- ${aName(info)} pays one SSH connection and one command per pair and operation; (b) one connection and one batch per operation.`,
     `- Every round trip of the provider starts python3 on the host (${cal(info, "relay")} s here): the count of round trips, ` +
       `more than the count of handshakes, is what the provider's times follow.`,
@@ -144,7 +144,7 @@ function verdicts(ms: Measurement[], info: RunInfo): Verdict[] {
     detail: rf.length ? rf.map((m) => `N=${m.n}: ${m.commands} remote commands`).join(", ") + (telling ? "" : " (too few resources to tell)") : "not measured",
     why: grows
       ? `The engine calls the provider's read once per resource, at most --parallel (8 here) at a time; the provider answers ` +
-        `them from one snapshot of the host's links per refresh (provider/resources/link-snapshot.ts), taken again only after ` +
+        `them from one snapshot of the host's links per refresh (provider/host/link-snapshot.ts), taken again only after ` +
         `a change through the provider or once it is ${SNAPSHOT_MAX_AGE_MS / 1000} s old. ` +
         `${rf.map((m) => `${m.commands} round trips for ${m.n} pairs`).join(", ")} means snapshots were taken again during the ` +
         `refresh (it ran longer than that, or wrote to the host) or reads went directly to the host (peers in a netns outside ` +

@@ -61,7 +61,44 @@ export class NetlinkError extends NetkitError {
   }
 }
 
-/** The host cannot do what was asked (missing kernel feature or tool); says what is missing. */
+/**
+ * The host cannot do what was asked: its kernel lacks a feature (the catalogue and the one
+ * message are host/features.ts's) or a tool is missing; says what is missing.
+ */
 export class CapabilityError extends NetkitError {
   override name = "CapabilityError";
+  /** The missing kernel feature (host/features.ts), when it is one. */
+  readonly feature?: string;
+  constructor(message: string, options?: { cause?: unknown; feature?: string }) {
+    super(message, options);
+    if (options?.feature) this.feature = options.feature;
+  }
+}
+
+/**
+ * A create whose outcome is unknown (the connection dropped, and checking the host afterwards
+ * failed too): the engine keeps the resource in state as failed to initialize, with `id` and
+ * `properties`, so that `pulumi refresh` settles it from the host instead of leaving an
+ * unmanaged device. The dynamic provider and the plugin's server both read these fields.
+ */
+export class FailedToInitializeError extends NetkitError {
+  override name = "FailedToInitializeError";
+  readonly reasons: string[];
+  constructor(
+    message: string,
+    readonly id: string,
+    public properties: object,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.reasons = [message];
+  }
+}
+
+/** Something the provider's own code should never do (a broken invariant): a bug to report. */
+export class ProviderBugError extends NetkitError {
+  override name = "ProviderBugError";
+  constructor(what: string, options?: { cause?: unknown }) {
+    super(`pulumi-netkit bug: ${what}; please report it`, options);
+  }
 }

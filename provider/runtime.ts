@@ -1,12 +1,12 @@
-// Process-wide state of a provider process: the SSH session pool. It lives here, in the
-// process that runs CRUD, and is never reachable from a serialized provider closure.
+// Process-wide state of a provider process: the configured default connection, and the hosts
+// it talks to (one SSH session and one host client per host and connection). It lives here,
+// in the process that runs CRUD, and is never reachable from a serialized provider closure.
 import type { Logger } from "./log";
-import { SessionPool } from "./ssh/pool";
+import { SessionPool, type PoolStats } from "./ssh/pool";
 import type { SshSession } from "./ssh/session";
-import type { ConnectionInput } from "./ssh/connection";
-import { probeHost, type HostFacts } from "./host/preflight";
+import type { Connection, ConnectionInput } from "./ssh/connection";
+import { HostClient } from "./host/client";
 
-let pool: SessionPool | undefined;
 let defaults: Partial<ConnectionInput> = {};
 
 /** The configured default connection (set by the providers' configure; see config.ts). */
@@ -16,31 +16,42 @@ export function setConnectionDefaults(c: Partial<ConnectionInput>): void {
 export function connectionDefaults(): Partial<ConnectionInput> {
   return defaults;
 }
-const facts = new Map<string, Promise<HostFacts>>();
 
-/** The host's preflight, run once per host per provider process (one `pulumi` run). */
-export function hostFacts(session: SshSession, log: Logger): Promise<HostFacts> {
-  let f = facts.get(session.host);
-  if (!f) {
-    f = probeHost(session).then((h) => {
-      const yes = (b: boolean) => (b ? "yes" : "no");
-      const { netkit, single, queueLease, scrub, headroom, tailroom } = h.has;
-      log.debug(
-        `preflight ${h.host}: kernel ${h.kernelRelease}, netkit ${yes(netkit)}, single mode ${yes(single)}, queue leasing ${yes(queueLease)}, ` +
-          `scrub ${yes(scrub)}, headroom ${yes(headroom)}, tailroom ${yes(tailroom)}`,
-      );
-      return h;
-    });
-    // A failed preflight (e.g. a dropped connection) is retried on the next operation.
-    f.catch(() => facts.delete(session.host));
-    facts.set(session.host, f);
+/** A host client per SSH session: the session is shared by every resource on the host. */
+export class HostPool {
+  private readonly sessions: SessionPool;
+  private readonly clients = new WeakMap<SshSession, HostClient>();
+
+  constructor(private readonly log: Logger) {
+    this.sessions = new SessionPool(log);
   }
-  return f;
+
+  /** The SSH session to the host (for tests that act on the connection itself). */
+  session(c: Connection): Promise<SshSession> {
+    return this.sessions.get(c);
+  }
+
+  async get(c: Connection): Promise<HostClient> {
+    const session = await this.sessions.get(c);
+    let client = this.clients.get(session);
+    if (!client) this.clients.set(session, (client = HostClient.overSsh(session, this.log)));
+    return client;
+  }
+
+  stats(): PoolStats {
+    return this.sessions.stats();
+  }
+
+  closeAll(): void {
+    this.sessions.closeAll();
+  }
 }
 
-export function sessionPool(log: Logger): SessionPool {
+let pool: HostPool | undefined;
+
+export function hostPool(log: Logger): HostPool {
   if (!pool) {
-    pool = new SessionPool(log);
+    pool = new HostPool(log);
     // The provider process ends with the `pulumi` run; close connections cleanly then.
     process.once("beforeExit", () => pool?.closeAll());
   }
@@ -49,7 +60,6 @@ export function sessionPool(log: Logger): SessionPool {
 
 /** Closes every session (tests; a provider process just exits). */
 export function closeSessions(): void {
-  facts.clear();
   pool?.closeAll();
   pool = undefined;
 }

@@ -9,7 +9,8 @@ import { rtnetlinkRequests } from "../test/fixtures/netlink/requests";
 import { SshSession } from "../provider/ssh/session";
 import { connectionSchema } from "../provider/ssh/connection";
 import { silentLogger } from "../provider/log";
-import { runRelay, type RelayOp } from "../provider/host/relay";
+import type { RelayOp } from "../provider/host/relay";
+import { HostClient } from "../provider/host/client";
 import { getLinkRequest } from "../provider/netlink/link";
 import { netkitNewLinkRequest } from "../provider/netlink/netkit";
 import { NETDEV_FAMILY_NAME, NETLINK_GENERIC } from "../provider/netlink/constants";
@@ -23,7 +24,7 @@ type Cases = Record<string, { request: string; reply: string; errno: number; ext
 
 /** Runs named ops in one relay batch and records each netlink exchange as a case. */
 async function capture(s: SshSession, ops: Array<[string, RelayOp]>, cases: Cases): Promise<RelayResult[]> {
-  const results = await runRelay(s, { ops: ops.map(([, o]) => o), stopOnError: false });
+  const results = await HostClient.overSsh(s, silentLogger).request({ ops: ops.map(([, o]) => o), stopOnError: false });
   ops.forEach(([name, op], i) => {
     const r = results[i]!;
     if (r.kind !== "netlink" || !("netlink" in op)) return;

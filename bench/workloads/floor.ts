@@ -3,6 +3,7 @@
 // built from the provider's own host layer: create + set up + read back for every pair,
 // then read every pair, then delete every pair.
 import { RelayBatch } from "../../provider/host/batch";
+import { HostClient } from "../../provider/host/client";
 import { FIRST_NS_FD } from "../../provider/host/relay";
 import { changeLinkRequest, delLinkRequest, getLinkRequest } from "../../provider/netlink/link";
 import { netkitNewLinkRequest } from "../../provider/netlink/netkit";
@@ -23,7 +24,7 @@ async function once(host: BenchHost, fill: (b: RelayBatch) => void) {
   try {
     const b = new RelayBatch();
     fill(b);
-    const res = await b.run(session);
+    const res = await HostClient.overSsh(session, silentLogger).run(b);
     const bad = res.firstFailed();
     if (bad >= 0) throw new Error(`floor: ${b.labels[bad]} failed: ${res.errnoName(bad)}`);
     if (res.results.length !== b.ops.length) throw new Error(`floor: ${b.ops.length} ops sent, ${res.results.length} results`);

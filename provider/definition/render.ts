@@ -10,7 +10,7 @@ import { withKernelTable, type KernelMatrix } from "./kernel-table";
 export const repoRoot = join(__dirname, "..", "..", "..");
 
 export function packageVersion(): string {
-  // dist/provider/spec → package root
+  // dist/provider/definition → package root
   return (JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string }).version;
 }
 

@@ -1,8 +1,17 @@
 // A batch of labelled relay ops: one SSH round trip. The kernel release is read first in
 // every batch so that errors can name it; each op keeps a label that says, in an error,
 // which step failed ("create the lease of eth1 queue 3 on nk0 (netns pod1)").
-import type { SshSession } from "../ssh/session";
-import { errnoName, runRelay, type RelayOp, type RelayResult } from "./relay";
+import { errnoName, type RelayOp, type RelayRequest, type RelayResult } from "./relay";
+
+/** Where a batch runs: a host's relay queue (HostClient). */
+export interface RelayTarget {
+  request(req: RelayRequest): Promise<RelayResult[]>;
+}
+
+/** Whether an op failed (an OS error, or a netlink reply with an errno). */
+export function failed(r: RelayResult | undefined): boolean {
+  return r?.kind === "oserror" || (r?.kind === "netlink" && r.status.errno !== 0);
+}
 
 export class RelayBatch {
   readonly ops: RelayOp[] = [{ read: "/proc/sys/kernel/osrelease" }];
@@ -18,8 +27,8 @@ export class RelayBatch {
     return this.ops.length - 1;
   }
 
-  async run(session: SshSession, stopOnError = true): Promise<BatchResults> {
-    const results = await runRelay(session, { ops: this.ops, stopOnError, readOnly: this.opts.readOnly ?? false });
+  async run(target: RelayTarget, stopOnError = true): Promise<BatchResults> {
+    const results = await target.request({ ops: this.ops, stopOnError, readOnly: this.opts.readOnly ?? false });
     const first = results[0];
     return new BatchResults(this.labels, results, first?.kind === "data" ? first.data.toString().trim() : "unknown");
   }
@@ -47,7 +56,7 @@ export class BatchResults {
 
   /** The index of the first op that failed, or -1. */
   firstFailed(): number {
-    return this.results.findIndex((r) => r.kind === "oserror" || (r.kind === "netlink" && r.status.errno !== 0));
+    return this.results.findIndex(failed);
   }
 
   /** "EBUSY" for errno 16, and so on. */

@@ -30,10 +30,11 @@ export const FEATURE_NAMES = Object.keys(FEATURES) as KernelFeature[];
 export type FeatureSet = Record<KernelFeature, boolean>;
 
 /**
- * "HOST: kernel R has no WHAT (PROBE, Linux SINCE or later); FOR needs it[: ADVICE]". `forWhat`
+ * "HOST: kernel R has no WHAT (PROBE, Linux SINCE or later)[; FOR needs it[: ADVICE]]". `forWhat`
  * names what asked for it: a field ("headroom 64") or a resource ("NetkitSingle").
  */
-export function missingFeature(host: string, release: string, feature: KernelFeature, forWhat: string, advice?: string): CapabilityError {
+export function missingFeature(host: string, release: string, feature: KernelFeature, forWhat?: string, advice?: string): CapabilityError {
   const f = FEATURES[feature];
-  return new CapabilityError(`${host}: kernel ${release} has no ${f.what} (${f.probe}, Linux ${f.since} or later); ${forWhat} needs it${advice ? `: ${advice}` : ""}`);
+  const need = forWhat ? `; ${forWhat} needs it${advice ? `: ${advice}` : ""}` : "";
+  return new CapabilityError(`${host}: kernel ${release} has no ${f.what} (${f.probe}, Linux ${f.since} or later)${need}`, { feature });
 }

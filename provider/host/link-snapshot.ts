@@ -3,13 +3,13 @@
 // few resources; one dump of the host's netns and of every named netns (/run/netns) answers
 // all of them: a refresh costs one round trip per host. A snapshot serves only reads: any
 // request that may change the host, and time, end it.
+import type { Logger } from "../log";
 import { NLM_F_DUMP_INTR } from "../netlink/constants";
 import { dumpLinksRequest } from "../netlink/link";
 import { RelayBatch } from "./batch";
-import { writeGeneration, type RelayResult } from "./relay";
-import { providerLog } from "../resources/context";
-import type { SshSession } from "../ssh/session";
-import { NETNS_DIR, parseNetkitLink, readNetkit, type DeviceRef, type NetkitLink, type ReadDevices } from "./netkit";
+import type { HostClient } from "./client";
+import { NETNS_DIR, parseNetkitLink, type DeviceRef, type NetkitLink, type ReadDevices } from "./netkit";
+import type { RelayResult } from "./relay";
 
 /** Reads further apart than this see the host again (a refresh's reads come in a burst). */
 export const SNAPSHOT_MAX_AGE_MS = 10_000;
@@ -25,13 +25,6 @@ interface Snapshot {
   listed: boolean;
 }
 
-interface Entry {
-  generation: number;
-  pending: Promise<Snapshot>;
-  takenAt?: number;
-}
-const entries = new WeakMap<SshSession, Entry>();
-
 /** Covered: the host's netns and the netns named in NETNS_DIR (other paths are read directly). */
 function covered(d: DeviceRef): boolean {
   if (!d.netns) return true;
@@ -44,32 +37,6 @@ function linksOf(r: RelayResult | undefined): NetnsLinks {
   return new Map(r.messages.map((m) => parseNetkitLink(m)).map((l) => [l.name, l]));
 }
 
-async function take(session: SshSession): Promise<Snapshot> {
-  const b = new RelayBatch({ readOnly: true });
-  const host = b.add("dump the links of the host's netns", { netlink: dumpLinksRequest(), dump: true });
-  const each = b.add(`dump the links of every netns in ${NETNS_DIR}`, { netlink: dumpLinksRequest(), eachNetnsIn: NETNS_DIR });
-  const res = await b.run(session, false);
-  const netns = new Map<string, NetnsLinks>([["", linksOf(res.at(host))]]);
-  const e = res.at(each);
-  for (const { name, result } of e?.kind === "each" ? e.entries : []) netns.set(`${NETNS_DIR}/${name}`, linksOf(result));
-  const links = [...netns.values()].reduce((n, l) => n + (l === "unreadable" ? 0 : l.size), 0);
-  providerLog.debug(`${session.host}: link snapshot for reads: ${links} links in ${netns.size} netns`);
-  return { release: res.release, netns, listed: e?.kind === "each" };
-}
-
-function snapshot(session: SshSession): Promise<Snapshot> {
-  const e = entries.get(session);
-  const fresh = e && e.generation === writeGeneration(session) && (e.takenAt === undefined || Date.now() - e.takenAt < SNAPSHOT_MAX_AGE_MS);
-  if (fresh) return e.pending;
-  const entry: Entry = { generation: writeGeneration(session), pending: take(session) };
-  entries.set(session, entry);
-  entry.pending.then(
-    () => (entry.takenAt = Date.now()),
-    () => entries.get(session) === entry && entries.delete(session),
-  );
-  return entry.pending;
-}
-
 /** In the snapshot: the link, undefined when absent, "unreadable" when only a direct read can tell. */
 function lookup(s: Snapshot, d: DeviceRef): NetkitLink | undefined | "unreadable" {
   const links = s.netns.get(d.netns ?? "");
@@ -77,15 +44,50 @@ function lookup(s: Snapshot, d: DeviceRef): NetkitLink | undefined | "unreadable
   return links === "unreadable" ? links : links.get(d.name);
 }
 
-/**
- * readNetkit for a refresh: the same answer, from the host's current snapshot. Devices the
- * snapshot cannot answer for (a netns outside NETNS_DIR, a dump that failed) are read directly.
- */
-export async function readNetkitForRefresh(session: SshSession, primary: DeviceRef, peer?: DeviceRef): Promise<ReadDevices> {
-  if (!covered(primary) || (peer && !covered(peer))) return readNetkit(session, primary, peer);
-  const s = await snapshot(session);
-  const p = lookup(s, primary);
-  const q = peer ? lookup(s, peer) : undefined;
-  if (p === "unreadable" || q === "unreadable") return readNetkit(session, primary, peer);
-  return { release: s.release, ...(p ? { primary: p } : {}), ...(q ? { peer: q } : {}) };
+export class LinkSnapshot {
+  private current?: { generation: number; pending: Promise<Snapshot>; takenAt?: number };
+
+  constructor(
+    private readonly client: HostClient,
+    private readonly log: Logger,
+  ) {}
+
+  /**
+   * readNetkit for a refresh: the same answer, from the host's current snapshot. Devices the
+   * snapshot cannot answer for (a netns outside NETNS_DIR, a dump that failed) are read directly.
+   */
+  async read(primary: DeviceRef, peer?: DeviceRef): Promise<ReadDevices> {
+    if (!covered(primary) || (peer && !covered(peer))) return this.client.readNetkit(primary, peer);
+    const s = await this.snapshot();
+    const p = lookup(s, primary);
+    const q = peer ? lookup(s, peer) : undefined;
+    if (p === "unreadable" || q === "unreadable") return this.client.readNetkit(primary, peer);
+    return { release: s.release, ...(p ? { primary: p } : {}), ...(q ? { peer: q } : {}) };
+  }
+
+  private snapshot(): Promise<Snapshot> {
+    const e = this.current;
+    const generation = this.client.writeGeneration;
+    if (e && e.generation === generation && (e.takenAt === undefined || Date.now() - e.takenAt < SNAPSHOT_MAX_AGE_MS)) return e.pending;
+    const entry: NonNullable<LinkSnapshot["current"]> = { generation, pending: this.take() };
+    this.current = entry;
+    entry.pending.then(
+      () => (entry.takenAt = Date.now()),
+      () => this.current === entry && (this.current = undefined),
+    );
+    return entry.pending;
+  }
+
+  private async take(): Promise<Snapshot> {
+    const b = new RelayBatch({ readOnly: true });
+    const host = b.add("dump the links of the host's netns", { netlink: dumpLinksRequest(), dump: true });
+    const each = b.add(`dump the links of every netns in ${NETNS_DIR}`, { netlink: dumpLinksRequest(), eachNetnsIn: NETNS_DIR });
+    const res = await this.client.run(b, false);
+    const netns = new Map<string, NetnsLinks>([["", linksOf(res.at(host))]]);
+    const e = res.at(each);
+    for (const { name, result } of e?.kind === "each" ? e.entries : []) netns.set(`${NETNS_DIR}/${name}`, linksOf(result));
+    const links = [...netns.values()].reduce((n, l) => n + (l === "unreadable" ? 0 : l.size), 0);
+    this.log.debug(`${this.client.host}: link snapshot for reads: ${links} links in ${netns.size} netns`);
+    return { release: res.release, netns, listed: e?.kind === "each" };
+  }
 }

@@ -8,9 +8,9 @@ import { IFLA_NETKIT, NETDEV_CMD, NETDEV_FAMILY_NAME, NETLINK_GENERIC } from "..
 import { getFamilyRequest, parseFamily } from "../netlink/genl";
 import { newLinkRequest } from "../netlink/link";
 import type { NlMessage, NlStatus } from "../netlink/message";
-import type { SshSession } from "../ssh/session";
+import type { RelayTarget } from "./batch";
 import type { FeatureSet } from "./features";
-import { runRelay, type RelayResult } from "./relay";
+import type { RelayResult } from "./relay";
 
 export interface HostFacts {
   host: string;
@@ -62,8 +62,9 @@ export function classifyNetdevFamily(reply: NlMessage | undefined): { queueLease
 
 const statusOf = (r: RelayResult | undefined) => (r?.kind === "netlink" ? r.status : undefined);
 
-export async function probeHost(session: SshSession): Promise<HostFacts> {
-  const [release, netdev, ...probes] = await runRelay(session, {
+/** The probes, in one relay request; `host` names the host in the facts. */
+export async function probeHost(target: RelayTarget & { host: string }): Promise<HostFacts> {
+  const [release, netdev, ...probes] = await target.request({
     stopOnError: false,
     readOnly: true,
     ops: [
@@ -78,7 +79,7 @@ export async function probeHost(session: SshSession): Promise<HostFacts> {
   const netkit = seen.every(([, c]) => c.netkit);
   const lease = classifyNetdevFamily(familyReply);
   return {
-    host: session.host,
+    host: target.host,
     kernelRelease,
     has: {
       netkit,

@@ -1,6 +1,7 @@
-// Runs batches of netlink requests on a host through relay.py, over one SSH exec. The relay
-// is sent as an argv word with each call (no files installed on hosts); the request travels
-// on stdin as JSON. Everything netkit-specific stays in TypeScript.
+// The relay's wire: batches of netlink requests run on a host by relay.py, over one SSH exec.
+// The relay is sent as an argv word with each call (no files installed on hosts); the request
+// travels on stdin as JSON. Everything netkit-specific stays in TypeScript. How requests share
+// runs is relay-queue.ts's business.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { constants as osConstants } from "node:os";
@@ -57,7 +58,8 @@ export function errnoName(n: number): string {
   return errnoNames.get(n) ?? `errno ${n}`;
 }
 
-type WireBatch = { stop_on_error: boolean; ops: unknown[] };
+/** A request as relay.py reads it. */
+export type WireBatch = { stop_on_error: boolean; ops: unknown[] };
 
 function opToWire(op: RelayOp): unknown {
   if ("read" in op) return { read: op.read };
@@ -68,77 +70,19 @@ function opToWire(op: RelayOp): unknown {
   return { ...nl, ns: op.netns ?? null, dump: op.dump ?? false };
 }
 
-function toWire(req: RelayRequest): WireBatch {
+export function toWire(req: RelayRequest): WireBatch {
   return { stop_on_error: req.stopOnError ?? true, ops: req.ops.map(opToWire) };
 }
 
 /**
- * Requests to one host that arrive while a relay runs there wait and go together in the next
- * one: starting python3 is most of a round trip's cost, and the engine runs many operations
- * at once (one per resource). Each request stays its own batch with its own stop-on-error.
+ * Runs independent batches on a host in one relay run: one result list per batch. The real
+ * one is sshTransport; the middle test tier replays recorded kernel replies instead.
  */
-interface Queue {
-  running: boolean;
-  /** A run is about to start: requests arriving now join it. */
-  gathering: boolean;
-  waiting: Array<{ batch: WireBatch; resolve: (r: RelayResult[]) => void; reject: (e: unknown) => void }>;
-}
-const queues = new WeakMap<SshSession, Queue>();
-const writes = new WeakMap<SshSession, number>();
+export type RelayTransport = (batches: WireBatch[]) => Promise<RelayResult[][]>;
 
-/**
- * How many requests that may change the host were sent over `session` so far: what was read
- * at one generation may be stale at the next.
- */
-export function writeGeneration(session: SshSession): number {
-  return writes.get(session) ?? 0;
-}
-/** Per relay run: bounds the stdin and the run's duration against operationTimeoutMs. */
-const MAX_BATCHES_PER_RUN = 64;
-/**
- * How long a run waits for more requests before it starts. The engine answers a finished
- * batch of operations by starting the next ones within milliseconds of each other; started
- * at the first, a run would carry one and the others would wait for the next. Measured on a
- * test host at --parallel 8, 100 pairs: up 27 runs without this, 24 with 25 ms, 16 with 100
- * ms; destroy 52, 38, 27. A run costs far more (an exec and a python3 start).
- */
-export const GATHER_MS = 100;
-
-export function runRelay(session: SshSession, req: RelayRequest): Promise<RelayResult[]> {
-  if (!req.readOnly) writes.set(session, writeGeneration(session) + 1);
-  let q = queues.get(session);
-  if (!q) queues.set(session, (q = { running: false, gathering: false, waiting: [] }));
-  const queue = q;
-  return new Promise((resolve, reject) => {
-    queue.waiting.push({ batch: toWire(req), resolve, reject });
-    schedule(session, queue);
-  });
-}
-
-/** Starts the next run after GATHER_MS, or at once when a run's worth is waiting. */
-function schedule(session: SshSession, q: Queue): void {
-  if (q.running || !q.waiting.length) return;
-  if (q.waiting.length >= MAX_BATCHES_PER_RUN) return void pump(session, q);
-  if (q.gathering) return;
-  q.gathering = true;
-  setTimeout(() => void pump(session, q), GATHER_MS);
-}
-
-async function pump(session: SshSession, q: Queue): Promise<void> {
-  q.gathering = false;
-  if (q.running || !q.waiting.length) return;
-  q.running = true;
-  const group = q.waiting.splice(0, MAX_BATCHES_PER_RUN);
-  try {
-    const results = await execRelay(session, group.map((g) => g.batch));
-    group.forEach((g, i) => g.resolve(results[i] ?? []));
-  } catch (e) {
-    // A failed run (or a dropped connection) fails every request in it, each with the cause.
-    for (const g of group) g.reject(e);
-  } finally {
-    q.running = false;
-    schedule(session, q);
-  }
+/** Runs relay.py over one SSH exec of `session`, the batches on its stdin. */
+export function sshTransport(session: SshSession): RelayTransport {
+  return (batches) => execRelay(session, batches);
 }
 
 async function execRelay(session: SshSession, batches: WireBatch[]): Promise<RelayResult[][]> {

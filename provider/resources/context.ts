@@ -1,18 +1,18 @@
-// What every resource controller needs: a session for its connection, resource ids, a
-// logger, and outputs without undefined members.
-import { connectionSchema, type Connection, type ConnectionInput } from "../ssh/connection";
-import { connectionDefaults, hostFacts, sessionPool } from "../runtime";
-import { effectiveConnection, NO_CONNECTION } from "../config";
+// What every resource controller needs: the host client for its connection, resource ids,
+// the kernel features its inputs need, a logger, and outputs without undefined members.
 import { isDeepStrictEqual } from "node:util";
 import type { z } from "zod";
-import { CapabilityError, NetkitError } from "../errors";
+import { connectionSchema, type Connection, type ConnectionInput } from "../ssh/connection";
+import { connectionDefaults, hostPool } from "../runtime";
+import { effectiveConnection, NO_CONNECTION } from "../config";
+import { CapabilityError, FailedToInitializeError, NetkitError } from "../errors";
+import type { HostClient } from "../host/client";
 import { missingFeature, type KernelFeature } from "../host/features";
 import type { HostFacts } from "../host/preflight";
+import type { DeviceRef } from "../host/netkit";
 import { fieldMeta } from "../definition/field";
 import type { ResourceDefinition } from "../definition/resource";
 import { isAmbiguous } from "../ssh/ambiguous";
-import { deleteNetkit, type DeviceRef } from "../host/netkit";
-import type { SshSession } from "../ssh/session";
 import type { Logger } from "../log";
 import { engineLogger } from "../engine-log";
 
@@ -26,8 +26,9 @@ export function connectionOf(input: ConnectionInput | undefined): Connection {
   return connectionSchema.parse(c);
 }
 
-export function sessionFor(input: ConnectionInput | undefined): Promise<SshSession> {
-  return sessionPool(providerLog).get(connectionOf(input));
+/** The client of the host the resource's connection (or the configured one) reaches. */
+export function hostFor(input: ConnectionInput | undefined): Promise<HostClient> {
+  return hostPool(providerLog).get(connectionOf(input));
 }
 
 /** "host:port/[netns/]name": unique per device on a host. */
@@ -50,15 +51,15 @@ export function parseDeviceId(id: string): { host: string; port: number; netns?:
 }
 
 /**
- * The session an import reads through: the configured connection (an imported resource has no
+ * The host an import reads through: the configured connection (an imported resource has no
  * connection of its own yet), which must point at the host the id names.
  */
-export function importSession(id: string): Promise<SshSession> {
+export function importHost(id: string): Promise<HostClient> {
   const want = parseDeviceId(id);
   const c = connectionOf(undefined);
   if (c.host !== want.host || c.port !== want.port)
     throw new NetkitError(`import id "${id}": the configured connection is ${c.host}:${c.port}; set netkit:host/netkit:port to the host to import from`);
-  return sessionFor(undefined);
+  return hostFor(undefined);
 }
 
 /** Outputs go to the engine as-is: drop undefined members rather than store nulls. */
@@ -94,8 +95,8 @@ export function missingFeatureFor(spec: ResourceDefinition, inputs: Record<strin
 }
 
 /** Fails with what is missing and which kernel runs, before anything is changed on the host. */
-export async function requireFeatures(session: SshSession, spec: ResourceDefinition, inputs: object): Promise<HostFacts> {
-  const f = await hostFacts(session, providerLog);
+export async function requireFeatures(host: HostClient, spec: ResourceDefinition, inputs: object): Promise<HostFacts> {
+  const f = await host.facts();
   const missing = missingFeatureFor(spec, inputs as Record<string, unknown>, f);
   if (missing) throw missing;
   return f;
@@ -121,23 +122,22 @@ export async function createOrClean<T>(
     return await create();
   } catch (err) {
     if (!isAmbiguous(err)) throw err;
-    let session: SshSession;
+    let host: HostClient;
     let left: "deleted" | "gone";
     try {
-      session = await sessionFor(conn);
-      left = await deleteNetkit(session, ref);
+      host = await hostFor(conn);
+      left = await host.deleteNetkit(ref);
     } catch (cleanup) {
-      const e = new NetkitError(
+      throw new FailedToInitializeError(
         `${connectionOf(conn).host}: the connection dropped while creating ${what}, and checking the host afterwards failed too ` +
           `(${(cleanup as Error).message}); the device may exist, so it is kept in the state: run \`pulumi refresh\` once the host is reachable`,
+        pending.id,
+        pending.inputs,
         { cause: err },
       );
-      // The dynamic provider (and the plugin's server) report an error with id and properties
-      // as a resource that failed to initialize.
-      throw Object.assign(e, { id: pending.id, properties: pending.inputs, reasons: [e.message] });
     }
     throw new NetkitError(
-      `${session.host}: the connection dropped while creating ${what}; ` +
+      `${host.host}: the connection dropped while creating ${what}; ` +
         (left === "deleted" ? "the device it had made was deleted again" : "no device was left behind") +
         "; nothing changed on the host, re-run to create it",
       { cause: err },

@@ -6,8 +6,8 @@ import { netkitPairDefinition } from "../../provider/resources/netkit-pair/defin
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";
 import { checked, linkNames } from "../support/netkit";
 import type { TestHost } from "../../testhost";
-import { hostFacts, sessionPool } from "../../provider/runtime";
-import { connectionOf, sessionFor } from "../../provider/resources/context";
+import { hostPool } from "../../provider/runtime";
+import { connectionOf, hostFor } from "../../provider/resources/context";
 import { silentLogger } from "../../provider/log";
 
 describe("kernel: connection dropped mid-create", function () {
@@ -16,7 +16,7 @@ describe("kernel: connection dropped mid-create", function () {
     host = await sharedHost();
     // The per-host preflight runs its own relay first; settle it so the kill below hits
     // the create itself.
-    await hostFacts(await sessionFor(connectionTo(host)), silentLogger);
+    await (await hostFor(connectionTo(host))).facts();
   });
   after(async function () {
     await onHost(host, ["ip", "link", "del", "nkdrop"]);
@@ -31,7 +31,7 @@ describe("kernel: connection dropped mid-create", function () {
       (e: Error) => e,
     );
     await new Promise((r) => setTimeout(r, 150));
-    (await sessionPool(silentLogger).get(connectionOf(connectionTo(host)))).close();
+    (await hostPool(silentLogger).session(connectionOf(connectionTo(host)))).close();
     const outcome = await pending;
     const names = await linkNames(host);
     if (outcome === "created") {

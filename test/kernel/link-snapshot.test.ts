@@ -1,4 +1,4 @@
-// Refresh reads from one snapshot of the host's links (provider/resources/link-snapshot.ts),
+// Refresh reads from one snapshot of the host's links (provider/host/link-snapshot.ts),
 // against the real kernel: the same answers as reading each device directly, one relay run
 // for many reads, and never an answer that a change made since could have made stale.
 import assert from "node:assert/strict";
@@ -6,9 +6,12 @@ import { netkitPairProvider as pairs } from "../../provider/resources/netkit-pai
 import { netkitPairDefinition } from "../../provider/resources/netkit-pair/definition";
 import { netkitSingleProvider as singles } from "../../provider/resources/netkit-single/controller";
 import { netkitSingleDefinition } from "../../provider/resources/netkit-single/definition";
-import { readNetkit, type DeviceRef } from "../../provider/host/netkit";
-import { readNetkitForRefresh, SNAPSHOT_MAX_AGE_MS } from "../../provider/host/link-snapshot";
-import { sessionFor } from "../../provider/resources/context";
+import type { DeviceRef } from "../../provider/host/netkit";
+import { SNAPSHOT_MAX_AGE_MS } from "../../provider/host/link-snapshot";
+import type { HostClient } from "../../provider/host/client";
+import { connectionOf, hostFor } from "../../provider/resources/context";
+import { hostPool } from "../../provider/runtime";
+import { silentLogger } from "../../provider/log";
 import type { SshSession } from "../../provider/ssh/session";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";
 import { checked } from "../support/netkit";
@@ -16,7 +19,7 @@ import type { TestHost } from "../../testhost";
 
 describe("kernel: refresh reads from one link snapshot per host", function () {
   let host: TestHost;
-  let session: SshSession;
+  let client: HostClient;
   let execs = 0;
   const nsA = "nkr-a";
   const nsB = "nkr-b";
@@ -34,8 +37,9 @@ describe("kernel: refresh reads from one link snapshot per host", function () {
     await pairs.create(checked(netkitPairDefinition, { connection: conn(), name: "nkr0", peerName: "nkr0p", peerNetns: nsA, mode: "l2", mtu: 9000, peerUp: false, headroom: 64 }) as never);
     await pairs.create(pairInputs() as never);
     await singles.create(checked(netkitSingleDefinition, { connection: conn(), name: "nkr2", netns: nsB, mtu: 4000 }) as never);
-    session = await sessionFor(conn() as never);
+    client = await hostFor(conn() as never);
     // Count the provider session's exec channels (relay runs) from here on.
+    const session = await hostPool(silentLogger).session(connectionOf(conn()));
     const exec = session.exec.bind(session);
     session.exec = (...a: Parameters<SshSession["exec"]>) => {
       execs++;
@@ -60,31 +64,31 @@ describe("kernel: refresh reads from one link snapshot per host", function () {
   it("answers every read exactly as a direct read of the device does", async function () {
     await write();
     for (const [what, primary, peer] of refs) {
-      assert.deepEqual(await readNetkitForRefresh(session, primary, peer), await readNetkit(session, primary, peer), what);
+      assert.deepEqual(await client.readNetkitForRefresh(primary, peer), await client.readNetkit(primary, peer), what);
     }
-    const r = await readNetkitForRefresh(session, { name: "nkr0" }, { name: "nkr0p", netns: `/run/netns/${nsA}` });
+    const r = await client.readNetkitForRefresh({ name: "nkr0" }, { name: "nkr0p", netns: `/run/netns/${nsA}` });
     assert.deepEqual([r.primary?.mtu, r.primary?.netkit?.headroom, r.peer?.up, r.peer?.netkit?.primary], [9000, 64, false, false]);
   });
 
   it("many reads at once cost one relay run; later reads none until a change", async function () {
     await write();
     const before = execs;
-    const all = await Promise.all(Array.from({ length: 4 }, () => refs.map(([, p, q]) => readNetkitForRefresh(session, p, q))).flat());
+    const all = await Promise.all(Array.from({ length: 4 }, () => refs.map(([, p, q]) => client.readNetkitForRefresh(p, q))).flat());
     assert.equal(all.length, 4 * refs.length);
     assert.equal(execs - before, 1, "one snapshot for every read");
-    await readNetkitForRefresh(session, { name: "nkr1" }, { name: "nkr1p" });
+    await client.readNetkitForRefresh({ name: "nkr1" }, { name: "nkr1p" });
     assert.equal(execs - before, 1, "a later read is answered from the same snapshot");
   });
 
   it("a change through the provider ends the snapshot: the next read sees it", async function () {
-    await readNetkitForRefresh(session, { name: "nkr1" });
+    await client.readNetkitForRefresh({ name: "nkr1" });
     await pairs.update!("", pairInputs() as never, { ...pairInputs(), mtu: 2000 } as never);
-    assert.equal((await readNetkitForRefresh(session, { name: "nkr1" })).primary?.mtu, 2000);
+    assert.equal((await client.readNetkitForRefresh({ name: "nkr1" })).primary?.mtu, 2000);
   });
 
   it(`a change out of band shows once the snapshot is ${SNAPSHOT_MAX_AGE_MS / 1000} s old`, async function () {
     await write();
-    const mtu = async () => (await readNetkitForRefresh(session, { name: "nkr1" })).primary?.mtu;
+    const mtu = async () => (await client.readNetkitForRefresh({ name: "nkr1" })).primary?.mtu;
     assert.equal(await mtu(), 1500);
     await onHost(host, ["ip", "link", "set", "nkr1", "mtu", "1600"]);
     await new Promise((r) => setTimeout(r, SNAPSHOT_MAX_AGE_MS + 200));
@@ -96,16 +100,16 @@ describe("kernel: refresh reads from one link snapshot per host", function () {
     await write();
     const before = execs;
     // The snapshot still answers for the good netns …
-    assert.ok((await readNetkitForRefresh(session, { name: "nkr2", netns: `/run/netns/${nsB}` })).primary);
+    assert.ok((await client.readNetkitForRefresh({ name: "nkr2", netns: `/run/netns/${nsB}` })).primary);
     assert.equal(execs - before, 1);
     // … a device in the broken one gets the direct read's error …
-    const direct = await readNetkit(session, { name: "x", netns: `/run/netns/${stale}` }).then(() => "no error", (e: Error) => e.message);
-    const viaSnapshot = await readNetkitForRefresh(session, { name: "x", netns: `/run/netns/${stale}` }).then(() => "no error", (e: Error) => e.message);
+    const direct = await client.readNetkit({ name: "x", netns: `/run/netns/${stale}` }).then(() => "no error", (e: Error) => e.message);
+    const viaSnapshot = await client.readNetkitForRefresh({ name: "x", netns: `/run/netns/${stale}` }).then(() => "no error", (e: Error) => e.message);
     assert.match(direct, /EINVAL/);
     assert.equal(viaSnapshot, direct);
     // … and a netns given by another path (here the host's own, through /proc) is read directly.
     const n = execs;
-    assert.equal((await readNetkitForRefresh(session, { name: "nkr0p", netns: "/proc/1/ns/net" })).primary, undefined);
+    assert.equal((await client.readNetkitForRefresh({ name: "nkr0p", netns: "/proc/1/ns/net" })).primary, undefined);
     assert.equal(execs - n, 1);
   });
 });

@@ -3,8 +3,7 @@
 import assert from "node:assert/strict";
 import { netkitPairProvider as provider } from "../../provider/resources/netkit-pair/controller";
 import { netkitPairDefinition } from "../../provider/resources/netkit-pair/definition";
-import { createNetkit } from "../../provider/host/netkit";
-import { sessionFor } from "../../provider/resources/context";
+import { hostFor } from "../../provider/resources/context";
 import { NetkitError, NetlinkError } from "../../provider/errors";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";
 import { checked, isUp, linkNames, sysfs } from "../support/netkit";
@@ -137,15 +136,15 @@ describe("kernel: NetkitPair on a real netkit kernel", function () {
   });
 
   it("a failure after the kernel created the pair rolls it back", async function () {
-    const session = await sessionFor(connectionTo(host));
+    const client = await hostFor(connectionTo(host));
     await assert.rejects(
-      createNetkit(session, {
+      client.createNetkit({
         primary: { name: "nkt-rb" },
         peer: { name: "nkt-rbp" },
         create: { mode: "l3", pairing: "pair", primary: { name: "nkt-rb" }, peer: { name: "nkt-rbp" } },
         primaryUp: true,
         peerUp: true,
-        verify: () => "simulated failure after creation",
+        verify: (_p, _q, on) => new NetkitError(`${on.host}: simulated failure after creation`),
       }),
       /simulated failure after creation; the device was deleted again/,
     );
@@ -154,13 +153,12 @@ describe("kernel: NetkitPair on a real netkit kernel", function () {
   });
 
   it("the kernel's refusal to change a fixed parameter reaches the user with its extack text", async function () {
-    const { runRelay } = await import("../../provider/host/relay");
     const { changeLinkRequest } = await import("../../provider/netlink/link");
     const { u32 } = await import("../../provider/netlink/attributes");
     const { IFLA_NETKIT } = await import("../../provider/netlink/constants");
     const r0 = await provider.create(checked(netkitPairDefinition, { ...base, peerNetns: undefined }) as never);
     try {
-      const [res] = await runRelay(await sessionFor(connectionTo(host)), {
+      const [res] = await (await hostFor(connectionTo(host))).request({
         ops: [{ netlink: changeLinkRequest("nkt0", { kind: { kind: "netkit", data: [u32(IFLA_NETKIT.MODE, 0)] } }) }],
       });
       assert.ok(res?.kind === "netlink");

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { probeHost } from "../../provider/host/preflight";
-import { sessionFor } from "../../provider/resources/context";
+import { hostFor } from "../../provider/resources/context";
 import { connectionTo, sharedHost } from "../support/shared-host";
 import { linkNames } from "../support/netkit";
 
@@ -8,7 +8,7 @@ describe("kernel: preflight probe", () => {
   it("finds every feature on the 7.2 test host, and creates nothing", async () => {
     const host = await sharedHost();
     const before = await linkNames(host);
-    const f = await probeHost(await sessionFor(connectionTo(host)));
+    const f = await probeHost(await hostFor(connectionTo(host)));
     assert.equal(f.kernelRelease, host.kernelRelease);
     assert.deepEqual(f.has, { netkit: true, scrub: true, headroom: true, tailroom: true, single: true, queueLease: true });
     assert.deepEqual(await linkNames(host), before, "the probe never creates a device");

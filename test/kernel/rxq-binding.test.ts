@@ -10,9 +10,7 @@ import { netkitSingleProvider } from "../../provider/resources/netkit-single/con
 import { netkitSingleDefinition } from "../../provider/resources/netkit-single/definition";
 import { netkitPairProvider } from "../../provider/resources/netkit-pair/controller";
 import { netkitPairDefinition } from "../../provider/resources/netkit-pair/definition";
-import { hostFacts } from "../../provider/runtime";
-import { sessionFor } from "../../provider/resources/context";
-import { silentLogger } from "../../provider/log";
+import { hostFor } from "../../provider/resources/context";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";
 import { checked, linkNames, sysfs } from "../support/netkit";
 import { addNetdevsim, netnsIds, removeNetdevsim, rxQueueCount } from "../support/netdevsim";
@@ -44,7 +42,7 @@ describe("kernel: RxqBinding (queue leasing) on netdevsim", function () {
 
   before(async function () {
     host = await sharedHost();
-    const f = await hostFacts(await sessionFor(connectionTo(host)), silentLogger);
+    const f = await (await hostFor(connectionTo(host))).facts();
     if (!f.has.queueLease) skipBecause(this, `kernel ${f.kernelRelease} has no queue-create in the netdev genl family`);
     nic0 = await addNetdevsim(host, NSIM0, 4, "nkq-nic0");
     await addNetdevsim(host, NSIM1, 2, "nkq-nic1");
@@ -59,7 +57,7 @@ describe("kernel: RxqBinding (queue leasing) on netdevsim", function () {
   });
 
   it("the preflight finds queue-create in the netdev family's op list", async function () {
-    const f = await hostFacts(await sessionFor(connectionTo(host)), silentLogger);
+    const f = await (await hostFor(connectionTo(host))).facts();
     assert.equal(f.has.queueLease, true);
     assert.equal(typeof f.netdevFamilyId, "number");
   });

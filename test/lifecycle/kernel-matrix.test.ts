@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { NetkitPair } from "../../sdk";
 import { CapabilityError, NetlinkError } from "../../provider/errors";
 import { ATTRIBUTE_PROBES, attributeProbe } from "../../provider/host/preflight";
-import { runRelay, type RelayOp } from "../../provider/host/relay";
+import type { RelayOp } from "../../provider/host/relay";
 import { NETDEV_FAMILY_NAME, NETLINK_GENERIC } from "../../provider/netlink/constants";
 import { getFamilyRequest } from "../../provider/netlink/genl";
 import { getLinkRequest } from "../../provider/netlink/link";
@@ -27,9 +27,7 @@ import { netkitSingleProvider } from "../../provider/resources/netkit-single/con
 import { netkitSingleDefinition } from "../../provider/resources/netkit-single/definition";
 import { rxqBindingProvider } from "../../provider/resources/rxq-binding/controller";
 import { rxqBindingDefinition } from "../../provider/resources/rxq-binding/definition";
-import { sessionFor } from "../../provider/resources/context";
-import { hostFacts } from "../../provider/runtime";
-import { silentLogger } from "../../provider/log";
+import { hostFor } from "../../provider/resources/context";
 import { matrixRows, type KernelMatrix, type KernelMeasurement, type Outcome } from "../../provider/definition/kernel-table";
 import { allDefinitions } from "../../provider/resources/registry";
 import { repoRoot } from "../../provider/definition/render";
@@ -105,7 +103,7 @@ async function attempt(
 type Fixture = { kernel: string; cases: Record<string, { request: string; reply: string; errno: number; extack?: string }> };
 
 async function capture(host: TestHost, ops: Array<[string, RelayOp]>): Promise<Fixture["cases"]> {
-  const results = await runRelay(await sessionFor(connectionTo(host)), { ops: ops.map(([, o]) => o), stopOnError: false, readOnly: true });
+  const results = await (await hostFor(connectionTo(host))).request({ ops: ops.map(([, o]) => o), stopOnError: false, readOnly: true });
   const cases: Fixture["cases"] = {};
   ops.forEach(([name, op], i) => {
     const r = results[i]!;
@@ -158,7 +156,7 @@ describe("lifecycle: the kernel matrix (Debian's kernels and our own)", function
       before(async function () {
         host = await col.host();
         await onHost(host, ["ip", "netns", "add", ns]);
-        const f = await hostFacts(await sessionFor(connectionTo(host)), silentLogger);
+        const f = await (await hostFor(connectionTo(host))).facts();
         m.release = f.kernelRelease;
         m.probed = f.has;
         measured.set(col.id, m);

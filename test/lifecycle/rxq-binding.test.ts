@@ -8,9 +8,7 @@ import { inlineStack, type TestStack } from "../support/pulumi";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";
 import { linkNames, sysfs } from "../support/netkit";
 import { addNetdevsim, removeNetdevsim, rxQueueCount } from "../support/netdevsim";
-import { hostFacts } from "../../provider/runtime";
-import { sessionFor } from "../../provider/resources/context";
-import { silentLogger } from "../../provider/log";
+import { hostFor } from "../../provider/resources/context";
 import { skipBecause } from "../support/skip";
 import type { TestHost } from "../../testhost";
 
@@ -25,7 +23,7 @@ describe("lifecycle: RxqBinding (AF_XDP example) with the real pulumi engine", f
 
   before(async function () {
     host = await sharedHost();
-    const f = await hostFacts(await sessionFor(connectionTo(host)), silentLogger);
+    const f = await (await hostFor(connectionTo(host))).facts();
     if (!f.has.queueLease) skipBecause(this, `kernel ${f.kernelRelease} has no queue-create in the netdev genl family`);
     await addNetdevsim(host, NSIM, 4, "nkl-nic0");
     await onHost(host, ["ip", "netns", "add", ns]);

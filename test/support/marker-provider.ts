@@ -2,7 +2,7 @@
 // over SSH. Only test code; it exercises the same shim, SSH pool and host-key checks as the
 // netkit resources.
 import type * as pulumi from "@pulumi/pulumi";
-import { sessionPool } from "../../provider/runtime";
+import { hostPool } from "../../provider/runtime";
 import { silentLogger } from "../../provider/log";
 import { connectionSchema, type ConnectionInput } from "../../provider/ssh/connection";
 
@@ -13,7 +13,7 @@ export interface MarkerInputs {
 }
 
 async function session(inputs: MarkerInputs) {
-  return sessionPool(silentLogger).get(connectionSchema.parse(inputs.connection));
+  return hostPool(silentLogger).session(connectionSchema.parse(inputs.connection));
 }
 
 async function write(inputs: MarkerInputs): Promise<void> {

@@ -8,12 +8,11 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { NetkitError, type CapabilityError } from "../../errors";
 import { missingFeature } from "../../host/features";
-import { hostFacts } from "../../runtime";
 import { UNKNOWN } from "../../definition/check";
 import { diffState } from "../../definition/diff";
 import { inputKeys, type InputsOf, type OutputsOf } from "../../definition/resource";
-import type { SshSession } from "../../ssh/session";
-import { defined, deviceId, missingFeatureFor, observedInputs, providerLog, sessionFor } from "../context";
+import type { HostClient } from "../../host/client";
+import { defined, deviceId, hostFor, missingFeatureFor, observedInputs, providerLog } from "../context";
 import { netnsPath } from "../fields";
 import { createLease, readLease } from "./host";
 import { describe, where, type Lease, type LeaseTarget } from "./lease";
@@ -43,8 +42,8 @@ function leaseOf(o: Outputs): Lease {
 }
 
 /** The netdev family id, or why leasing is impossible on this host. */
-async function leasing(session: SshSession): Promise<{ familyId: number } | { missing: CapabilityError }> {
-  const f = await hostFacts(session, providerLog);
+async function leasing(host: HostClient): Promise<{ familyId: number } | { missing: CapabilityError }> {
+  const f = await host.facts();
   const missing = missingFeatureFor(spec, {}, f);
   if (missing || f.netdevFamilyId === undefined) return { missing: missing ?? missingFeature(f.host, f.kernelRelease, "queueLease", spec.name) };
   return { familyId: f.netdevFamilyId };
@@ -54,9 +53,9 @@ const hasUnknown = (v: unknown): boolean =>
   v === UNKNOWN || (Array.isArray(v) ? v.some(hasUnknown) : !!v && typeof v === "object" && Object.values(v).some(hasUnknown));
 
 /** Why the lease cannot be deleted on its own, and what releases it. */
-function cannotRelease(session: SshSession, t: LeaseTarget, l: Lease): NetkitError {
+function cannotRelease(host: HostClient, t: LeaseTarget, l: Lease): NetkitError {
   return new NetkitError(
-    `${session.host}: cannot delete ${describe(t)} (its queue ${l.queueId} there): the kernel has no operation that releases one lease; ` +
+    `${host.host}: cannot delete ${describe(t)} (its queue ${l.queueId} there): the kernel has no operation that releases one lease; ` +
       `it ends only when ${where(t)} is deleted (or its netns, or the NIC, goes away). To release it, delete the netkit device in the same update ` +
       "(a binding created with the SDK's `device` option, or with `deletedWith: <device>`, is then left to the device's deletion), " +
       "or replace the device (`pulumi up --replace <device URN>`), which re-creates its remaining bindings on the new device. " +
@@ -82,10 +81,10 @@ export const rxqBindingProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
   },
 
   async create(i) {
-    const session = await sessionFor(i.connection);
-    const l = await leasing(session);
+    const host = await hostFor(i.connection);
+    const l = await leasing(host);
     if ("missing" in l) throw l.missing;
-    const lease = await createLease(session, l.familyId, target(i));
+    const lease = await createLease(host, l.familyId, target(i));
     return { id: `${deviceId(i.connection, i.deviceName, i.netns)}/rxq-${i.nic}-${i.nicQueue}`, outs: outputs(i, lease) };
   },
 
@@ -93,10 +92,10 @@ export const rxqBindingProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
     // A lease has no name of its own on the host to find it by; declare it instead (create
     // fails with EBUSY naming the holder if the queue is already leased).
     if (!props?.deviceName) throw new NetkitError(`${spec.name} ${id}: import is not supported; declare the binding and run pulumi up`);
-    const session = await sessionFor(props.connection);
-    const l = await leasing(session);
+    const host = await hostFor(props.connection);
+    const l = await leasing(host);
     // Without the op no lease can exist on this kernel.
-    const st = "missing" in l ? { present: false as const, why: l.missing.message } : await readLease(session, l.familyId, target(props), leaseOf(props));
+    const st = "missing" in l ? { present: false as const, why: l.missing.message } : await readLease(host, l.familyId, target(props), leaseOf(props));
     if (!st.present) {
       providerLog.info(`${id}: lease gone: ${st.why}`);
       return { id: "", props: {} as Outputs };
@@ -108,20 +107,20 @@ export const rxqBindingProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
 
   /** Only the connection's credentials can change in place: re-read with them. */
   async update(_id, olds, news) {
-    const session = await sessionFor(news.connection);
-    const l = await leasing(session);
+    const host = await hostFor(news.connection);
+    const l = await leasing(host);
     if ("missing" in l) throw l.missing;
-    const st = await readLease(session, l.familyId, target(news), leaseOf(olds));
-    if (!st.present) throw new NetkitError(`${session.host}: ${describe(target(news))} is gone (${st.why}): run \`pulumi refresh\`, then \`pulumi up\` re-creates it`);
+    const st = await readLease(host, l.familyId, target(news), leaseOf(olds));
+    if (!st.present) throw new NetkitError(`${host.host}: ${describe(target(news))} is gone (${st.why}): run \`pulumi refresh\`, then \`pulumi up\` re-creates it`);
     return { outs: outputs(news, st.lease) };
   },
 
   async delete(id, props) {
-    const session = await sessionFor(props.connection);
-    const l = await leasing(session);
+    const host = await hostFor(props.connection);
+    const l = await leasing(host);
     const t = target(props);
-    const st = "missing" in l ? { present: false as const, why: l.missing.message } : await readLease(session, l.familyId, t, leaseOf(props));
-    if (st.present) throw cannotRelease(session, t, st.lease);
+    const st = "missing" in l ? { present: false as const, why: l.missing.message } : await readLease(host, l.familyId, t, leaseOf(props));
+    if (st.present) throw cannotRelease(host, t, st.lease);
     providerLog.info(`${id}: nothing to release: ${st.why}`);
   },
 };

@@ -9,15 +9,15 @@
 // Two round trips per create: a survey (links, netns ids, a queue-get dump) that finds
 // refusals early, then [assign nsid,] queue-create and a queue-get read-back.
 import { isAmbiguous } from "../../ssh/ambiguous";
-import { NetkitError, NetlinkError } from "../../errors";
+import { NetkitError } from "../../errors";
 import { RelayBatch, type BatchResults } from "../../host/batch";
+import type { HostClient } from "../../host/client";
 import { FIRST_NS_FD, type RelayOp, type RelayResult } from "../../host/relay";
 import { NETLINK_GENERIC, NSID_NOT_ASSIGNED } from "../../netlink/constants";
 import { getLinkRequest } from "../../netlink/link";
 import { linkOf } from "../../host/netkit";
 import { parseQueue, parseQueueCreateReply, queueCreateRequest, queueGetDumpRequest, type QueueInfo } from "../../netlink/netdev";
 import { dumpNsidsRequest, getNsidRequest, isNsidMessage, lowestFreeNsid, newNsidRequest, parseNsid } from "../../netlink/nsid";
-import type { SshSession } from "../../ssh/session";
 import { describe, leaseHint, leaseState, precheck, where, type Lease, type LeaseState, type LeaseTarget, type Survey } from "./lease";
 
 const ENOENT = 2;
@@ -38,13 +38,8 @@ function queueDump(familyId: number, ifindex?: number): RelayOp {
 }
 
 /** The error for op i: host, operation, errno, the kernel's extack and what to do. */
-function failure(session: SshSession, res: BatchResults, i: number): NetkitError {
-  const r = res.at(i);
-  const label = res.labels[i] ?? "relay op";
-  if (r?.kind === "oserror") return new NetkitError(`${session.host}: ${label} failed: ${r.path ? `${r.path}: ` : ""}${res.errnoName(i)} (${r.message})`);
-  if (r?.kind !== "netlink") return new NetkitError(`${session.host}: ${label} failed: no result`);
-  const name = res.errnoName(i);
-  return new NetlinkError(session.host, label, r.status.errno, name, r.status.message, leaseHint(name, r.status.message));
+function failure(host: HostClient, res: BatchResults, i: number): NetkitError {
+  return host.failure(res, i, leaseHint);
 }
 
 function messages(r: RelayResult | undefined) {
@@ -80,7 +75,7 @@ interface Surveyed {
  * (lessees of this NIC and of others: enough to find every early refusal), then both nsids.
  * The nsids are read after the dump because filling LEASE.NETNS_ID may assign one.
  */
-async function survey(session: SshSession, familyId: number, t: LeaseTarget, forCreate: boolean): Promise<Surveyed> {
+async function survey(host: HostClient, familyId: number, t: LeaseTarget, forCreate: boolean): Promise<Surveyed> {
   const b = new RelayBatch();
   const ns = openNamespaces(b, t);
   const nic = b.add(`read NIC ${t.nic}`, { netlink: getLinkRequest(t.nic) });
@@ -89,13 +84,13 @@ async function survey(session: SshSession, familyId: number, t: LeaseTarget, for
   const devNs = t.netns ? b.add(`read the nsid of netns ${t.netns} in the host's netns`, { netlink: getNsidRequest(DEVICE_NS_FD) }) : -1;
   const hostNs = t.netns ? b.add(`read the nsid of the host's netns in netns ${t.netns}`, inDevice(t, getNsidRequest(HOST_NS_FD))) : -1;
   const used = t.netns && forCreate ? b.add(`list the nsids of netns ${t.netns}`, inDevice(t, dumpNsidsRequest(), 0, true)) : -1;
-  const res = await b.run(session, false);
+  const res = await host.run(b, false);
 
   // A missing netns or device is an answer, not a failure: the ops that needed them fail too.
   const netnsMissing = ns >= 0 && res.errno(ns) === ENOENT;
   const needNetns = [ns, dev, devNs, hostNs, used];
   const tolerated = (i: number) => (netnsMissing && needNetns.includes(i)) || ((i === nic || i === dev) && res.errno(i) === ENODEV);
-  for (let i = 0; i < res.results.length; i++) if ((res.errno(i) ?? 0) !== 0 && !tolerated(i)) throw failure(session, res, i);
+  for (let i = 0; i < res.results.length; i++) if ((res.errno(i) ?? 0) !== 0 && !tolerated(i)) throw failure(host, res, i);
 
   const s: Survey = { netnsMissing, queues: queuesOf(res.at(dump)) };
   const device = linkOf(res.at(dev));
@@ -111,10 +106,10 @@ async function survey(session: SshSession, familyId: number, t: LeaseTarget, for
 }
 
 /** Leases one NIC RX queue to the netkit device; the kernel's refusals become errors with hints. */
-export async function createLease(session: SshSession, familyId: number, t: LeaseTarget): Promise<Lease> {
-  const { survey: s, usedNsids } = await survey(session, familyId, t, true);
+export async function createLease(host: HostClient, familyId: number, t: LeaseTarget): Promise<Lease> {
+  const { survey: s, usedNsids } = await survey(host, familyId, t, true);
   const refused = precheck(t, s);
-  if (refused) throw new NetkitError(`${session.host}: cannot create ${describe(t)}: ${refused}`);
+  if (refused) throw new NetkitError(`${host.host}: cannot create ${describe(t)}: ${refused}`);
   const device = s.device!;
   const nic = s.nic!;
 
@@ -131,12 +126,12 @@ export async function createLease(session: SshSession, familyId: number, t: Leas
 
   let res: BatchResults;
   try {
-    res = await b.run(session);
+    res = await host.run(b);
   } catch (err) {
     if (!isAmbiguous(err)) throw err;
-    return afterAmbiguousCreate(session, familyId, t, { deviceIfindex: device.ifindex, nicIfindex: nic.ifindex }, err);
+    return afterAmbiguousCreate(host, familyId, t, { deviceIfindex: device.ifindex, nicIfindex: nic.ifindex }, err);
   }
-  if (res.errno(create) !== 0) throw failure(session, res, res.firstFailed());
+  if (res.errno(create) !== 0) throw failure(host, res, res.firstFailed());
   // The lease exists from here on: no op can take it back, so report it even if the read-back failed.
   const made: Lease = { queueId: parseQueueCreateReply(messages(res.at(create))[0]!), deviceIfindex: device.ifindex, nicIfindex: nic.ifindex };
   if (hostNetnsId !== undefined) made.hostNetnsId = hostNetnsId;
@@ -145,25 +140,25 @@ export async function createLease(session: SshSession, familyId: number, t: Leas
   const devNsid = nsidOf(res.at(devNs));
   if (devNsid !== undefined) back.deviceNetnsId = devNsid;
   const st = leaseState(t, back, made);
-  if (!st.present) throw new NetkitError(`${session.host}: the kernel accepted ${describe(t)} as queue ${made.queueId}, but queue-get does not show it: ${st.why}`);
+  if (!st.present) throw new NetkitError(`${host.host}: the kernel accepted ${describe(t)} as queue ${made.queueId}, but queue-get does not show it: ${st.why}`);
   return { ...st.lease, queueId: made.queueId };
 }
 
 /** The connection dropped after queue-create was sent: look whether the lease exists now. */
-async function afterAmbiguousCreate(session: SshSession, familyId: number, t: LeaseTarget, ids: { deviceIfindex: number; nicIfindex: number }, cause: unknown): Promise<Lease> {
-  const { survey: s } = await survey(session, familyId, t, false);
+async function afterAmbiguousCreate(host: HostClient, familyId: number, t: LeaseTarget, ids: { deviceIfindex: number; nicIfindex: number }, cause: unknown): Promise<Lease> {
+  const { survey: s } = await survey(host, familyId, t, false);
   const q = s.nic?.up ? s.queues.find((x) => x.ifindex === ids.nicIfindex && x.type === "rx" && x.id === t.nicQueue) : undefined;
   if (s.nic && !s.nic.up)
-    throw new NetkitError(`${session.host}: the connection dropped while creating ${describe(t)}, and with ${t.nic} down queue-get cannot show whether the lease was made: bring ${t.nic} up and re-run (a lease made meanwhile is then reported as already leased to this device: only deleting the device releases it)`, { cause });
+    throw new NetkitError(`${host.host}: the connection dropped while creating ${describe(t)}, and with ${t.nic} down queue-get cannot show whether the lease was made: bring ${t.nic} up and re-run (a lease made meanwhile is then reported as already leased to this device: only deleting the device releases it)`, { cause });
   if (q?.lease && q.lease.ifindex === ids.deviceIfindex && q.lease.netnsId === s.deviceNetnsId) {
     const st = leaseState(t, s, { ...ids, queueId: q.lease.queueId });
     if (st.present) return st.lease;
   }
-  throw new NetkitError(`${session.host}: the connection dropped while creating ${describe(t)}; no lease was made, re-run to create it`, { cause });
+  throw new NetkitError(`${host.host}: the connection dropped while creating ${describe(t)}; no lease was made, re-run to create it`, { cause });
 }
 
 /** The recorded lease as the kernel has it now (or why it is gone). */
-export async function readLease(session: SshSession, familyId: number, t: LeaseTarget, was: Lease): Promise<LeaseState> {
-  const { survey: s } = await survey(session, familyId, t, false);
+export async function readLease(host: HostClient, familyId: number, t: LeaseTarget, was: Lease): Promise<LeaseState> {
+  const { survey: s } = await survey(host, familyId, t, false);
   return leaseState(t, s, was);
 }

@@ -1,6 +1,6 @@
 // What the kernel's state says about one RX queue lease, decided without a host: the survey
 // (links, queue-get dump, netns ids) goes in, a verdict comes out. Kept pure so that every
-// rule is unit-tested; rxq-host.ts gathers the survey and acts on the verdict.
+// rule is unit-tested; host.ts gathers the survey and acts on the verdict.
 import type { Link } from "../../netlink/link";
 import type { NetkitInfo } from "../../netlink/netkit";
 import type { QueueInfo } from "../../netlink/netdev";

@@ -12,7 +12,7 @@ import { IFLA_NETKIT } from "../../../provider/netlink/constants";
 import { decodeMessages, parseStatus } from "../../../provider/netlink/message";
 import { decodeNetkitInfo } from "../../../provider/netlink/netkit";
 import { parseNetkitLink, type NetkitLink } from "../../../provider/host/netkit";
-import { verifyPair } from "../../../provider/resources/netkit-pair/controller";
+import { verifyPair } from "../../../provider/resources/netkit-pair/host";
 import { netkitPairDefinition } from "../../../provider/resources/netkit-pair/definition";
 import { checkInputs } from "../../../provider/definition/check";
 import { kernelMatrix, repoRoot } from "../../../provider/definition/render";

@@ -3,12 +3,12 @@
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { controller } from "../../../sdk/resource";
-import { sessionPool } from "../../../provider/runtime";
+import { hostPool } from "../../../provider/runtime";
 import { silentLogger } from "../../../provider/log";
 
 describe("unit: serialized provider", () => {
   it("serializes to a small shim that requires the implementation by package name", async () => {
-    sessionPool(silentLogger); // live state exists in this process; it must not be captured
+    hostPool(silentLogger); // live state exists in this process; it must not be captured
     const shim = controller("netkitPairProvider");
     const s = await pulumi.runtime.serializeFunction(() => shim);
     assert.match(s.text, /pulumi-netkit\/dist\/provider/);

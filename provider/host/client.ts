@@ -1,0 +1,258 @@
+// One managed host, through one SSH session: the typed operations controllers use, and what
+// the provider keeps per host for one `pulumi` run — the relay queue (requests share runs),
+// the preflight's facts, the link snapshot of a refresh. Each operation is one relay batch
+// (one round trip, shared with others), and every failed op becomes an error in one place
+// (failure.ts). create is transactional: if anything after the kernel made the device fails,
+// the device is deleted again before the error is reported.
+import { NetkitError } from "../errors";
+import type { Logger } from "../log";
+import { getLinkByIndexRequest } from "../netlink/link";
+import { netkitNewLinkRequest, netkitPolicyChangeRequest, type NetkitCreate } from "../netlink/netkit";
+import { getNsidRequest, isNsidMessage, parseNsid } from "../netlink/nsid";
+import { failed, RelayBatch, type BatchResults } from "./batch";
+import { firstFailure, opFailure, type Hint } from "./failure";
+import { LinkSnapshot } from "./link-snapshot";
+import {
+  absent,
+  changeOp,
+  delOp,
+  ENODEV,
+  getOp,
+  linkOf,
+  netkitHint,
+  NETNS_DIR,
+  where,
+  type ChangeNetkit,
+  type CreateNetkit,
+  type DeviceRef,
+  type NetkitDevices,
+  type NetkitLink,
+  type ReadDevices,
+} from "./netkit";
+import { probeHost, type HostFacts } from "./preflight";
+import { FIRST_NS_FD, sshTransport, type RelayRequest, type RelayResult, type RelayTransport } from "./relay";
+import type { SshSession } from "../ssh/session";
+import { RelayQueue } from "./relay-queue";
+
+export class HostClient {
+  private readonly queue: RelayQueue;
+  private readonly snapshot: LinkSnapshot;
+  private probed?: Promise<HostFacts>;
+
+  /** `host` names the host in messages ("user@host:port"); `transport` runs relay batches there. */
+  constructor(
+    readonly host: string,
+    transport: RelayTransport,
+    private readonly log: Logger,
+  ) {
+    this.queue = new RelayQueue(transport);
+    this.snapshot = new LinkSnapshot(this, log);
+  }
+
+  /** A client whose relay runs over `session`. */
+  static overSsh(session: SshSession, log: Logger): HostClient {
+    return new HostClient(session.host, sshTransport(session), log);
+  }
+
+  /** Sends a request through the host's relay queue (see relay-queue.ts). */
+  request(req: RelayRequest): Promise<RelayResult[]> {
+    return this.queue.request(req);
+  }
+
+  /** What was read before this many possibly-changing requests may be stale. */
+  get writeGeneration(): number {
+    return this.queue.writeGeneration;
+  }
+
+  run(b: RelayBatch, stopOnError = true): Promise<BatchResults> {
+    return b.run(this, stopOnError);
+  }
+
+  /** The error for a failed op of a batch. */
+  failure(res: BatchResults, i: number, hint: Hint): NetkitError {
+    return opFailure(this.host, res.labels[i] ?? "relay op", res.at(i), res.release, hint);
+  }
+
+  /** The first failed op of a batch, as an error. */
+  firstFailure(res: BatchResults, hint: Hint = netkitHint): NetkitError | undefined {
+    return firstFailure(this.host, res, hint);
+  }
+
+  /** The host's preflight, once per client (one `pulumi` run); a failed one is retried on next use. */
+  facts(): Promise<HostFacts> {
+    if (!this.probed) {
+      const p = probeHost(this).then((h) => {
+        const yes = (b: boolean) => (b ? "yes" : "no");
+        const { netkit, single, queueLease, scrub, headroom, tailroom } = h.has;
+        this.log.debug(
+          `preflight ${h.host}: kernel ${h.kernelRelease}, netkit ${yes(netkit)}, single mode ${yes(single)}, queue leasing ${yes(queueLease)}, ` +
+            `scrub ${yes(scrub)}, headroom ${yes(headroom)}, tailroom ${yes(tailroom)}`,
+        );
+        return h;
+      });
+      p.catch(() => this.probed === p && (this.probed = undefined));
+      this.probed = p;
+    }
+    return this.probed;
+  }
+
+  async createNetkit(c: CreateNetkit): Promise<NetkitDevices> {
+    const b = new RelayBatch();
+    // Devices created in another netns refer to it by an fd the relay opens first.
+    let nextFd = FIRST_NS_FD;
+    const create: NetkitCreate = { ...c.create, primary: { ...c.create.primary } };
+    if (c.primary.netns) {
+      create.primary.netnsFd = nextFd;
+      b.add(`open netns ${c.primary.netns}`, { openNetns: c.primary.netns, fd: nextFd++ });
+    }
+    if (c.peer?.netns && create.peer) {
+      create.peer = { ...create.peer, netnsFd: nextFd };
+      b.add(`open netns ${c.peer.netns}`, { openNetns: c.peer.netns, fd: nextFd++ });
+    }
+    const created = b.add(`create netkit ${where(c.primary)}`, { netlink: netkitNewLinkRequest(create) });
+    if (c.primaryUp) b.add(`set ${where(c.primary)} up`, changeOp(c.primary, { up: true }));
+    if (c.peer && c.peerUp) b.add(`set ${where(c.peer)} up`, changeOp(c.peer, { up: true }));
+    const readPrimary = b.add(`read ${where(c.primary)}`, getOp(c.primary));
+    const readPeer = c.peer ? b.add(`read ${where(c.peer)}`, getOp(c.peer)) : -1;
+
+    const res = await this.run(b);
+    const made = res.errno(created) === 0;
+    const primary = linkOf(res.at(readPrimary));
+    const peer = c.peer ? linkOf(res.at(readPeer)) : undefined;
+    let problem = this.firstFailure(res);
+    if (!problem && made && (!primary || (c.peer && !peer))) problem = new NetkitError(`${this.host}: created ${where(c.primary)} but could not read it back`);
+    if (!problem && primary) problem = c.verify(primary, peer, { host: this.host, release: res.release });
+    if (problem) {
+      if (made) await this.rollback(c.primary, problem);
+      throw problem;
+    }
+    return { primary: primary!, ...(peer ? { peer } : {}), release: res.release };
+  }
+
+  /** Deletes what a failed create made; the original error says whether that worked. */
+  private async rollback(d: DeviceRef, cause: NetkitError): Promise<void> {
+    try {
+      const b = new RelayBatch();
+      b.add(`delete ${where(d)}`, delOp(d));
+      const err = this.firstFailure(await this.run(b));
+      cause.message += err ? `; rolling back failed too, delete ${where(d)} by hand: ${err.message}` : `; the device was deleted again`;
+    } catch (e) {
+      cause.message += `; rolling back failed, delete ${where(d)} by hand: ${(e as Error).message}`;
+    }
+  }
+
+  /** Reads devices from the host now; a device (or netns) that does not exist reads as undefined. */
+  async readNetkit(primary: DeviceRef, peer?: DeviceRef): Promise<ReadDevices> {
+    const b = new RelayBatch({ readOnly: true });
+    const i = b.add(`read ${where(primary)}`, getOp(primary));
+    const j = peer ? b.add(`read ${where(peer)}`, getOp(peer)) : -1;
+    const res = await this.run(b, false);
+    for (const k of [i, j]) if (k >= 0 && failed(res.at(k)) && !absent(res.at(k))) throw this.failure(res, k, netkitHint);
+    const out: ReadDevices = { release: res.release };
+    const p = linkOf(res.at(i));
+    if (p) out.primary = p;
+    const q = peer ? linkOf(res.at(j)) : undefined;
+    if (q) out.peer = q;
+    return out;
+  }
+
+  /** readNetkit for a refresh: the same answer, from the host's current link snapshot. */
+  readNetkitForRefresh(primary: DeviceRef, peer?: DeviceRef): Promise<ReadDevices> {
+    return this.snapshot.read(primary, peer);
+  }
+
+  /** In-place changes, then a read-back; the first refusal stops the batch. */
+  async changeNetkit(c: ChangeNetkit): Promise<NetkitDevices> {
+    const b = new RelayBatch();
+    // Going down before other changes and up after them avoids traffic on half-set devices.
+    const order = (ref: DeviceRef, ch: ChangeNetkit["primaryChange"] | undefined, phase: "pre" | "post") => {
+      if (!ch) return;
+      const { up, ...rest } = ch;
+      if (phase === "pre" && up === false) b.add(`set ${where(ref)} down`, changeOp(ref, { up: false }));
+      if (phase === "pre" && Object.keys(rest).length) b.add(`change ${where(ref)} (${Object.keys(rest).join(", ")})`, changeOp(ref, rest));
+      if (phase === "post" && up === true) b.add(`set ${where(ref)} up`, changeOp(ref, { up: true }));
+    };
+    order(c.primary, c.primaryChange, "pre");
+    if (c.peer) order(c.peer, c.peerChange, "pre");
+    if (c.policy || c.peerPolicy) {
+      const req = netkitPolicyChangeRequest(c.primary.name, { ...(c.policy ? { policy: c.policy } : {}), ...(c.peerPolicy ? { peerPolicy: c.peerPolicy } : {}) });
+      b.add(`change policy of ${where(c.primary)}`, { netlink: req, netns: c.primary.netns });
+    }
+    order(c.primary, c.primaryChange, "post");
+    if (c.peer) order(c.peer, c.peerChange, "post");
+    const i = b.add(`read ${where(c.primary)}`, getOp(c.primary));
+    const j = c.peer ? b.add(`read ${where(c.peer)}`, getOp(c.peer)) : -1;
+    const res = await this.run(b);
+    const err = this.firstFailure(res);
+    if (err) throw err;
+    const primary = linkOf(res.at(i));
+    if (!primary) throw new NetkitError(`${this.host}: ${where(c.primary)} vanished during the update`);
+    const peer = c.peer ? linkOf(res.at(j)) : undefined;
+    return { primary, ...(peer ? { peer } : {}), release: res.release };
+  }
+
+  /**
+   * Deletes a netkit device by name after checking it is the netkit primary we manage
+   * (never someone else's device that took the name). Deleting the primary removes its peer.
+   */
+  async deleteNetkit(d: DeviceRef): Promise<"deleted" | "gone"> {
+    const now = await this.readNetkit(d);
+    if (!now.primary) return "gone";
+    if (now.primary.kind !== "netkit" || !now.primary.netkit?.primary)
+      throw new NetkitError(`${this.host}: ${where(d)} is not a netkit primary device (kind ${now.primary.kind ?? "none"}); refusing to delete it`);
+    const b = new RelayBatch();
+    const del = b.add(`delete ${where(d)}`, delOp(d));
+    const res = await this.run(b);
+    if (res.errno(del) === ENODEV) return "gone";
+    const err = this.firstFailure(res);
+    if (err) throw err;
+    return "deleted";
+  }
+
+  /**
+   * The peer of a pair's primary, for import: IFLA_LINK gives its ifindex and IFLA_LINK_NETNSID
+   * the nsid of its netns, which is matched against the named netns (the nsid each has in the
+   * host's netns). Two round trips: list the netns, then ask each for its nsid and the link.
+   */
+  async findPeer(primary: NetkitLink): Promise<{ ref: DeviceRef; link: NetkitLink; netnsName?: string }> {
+    const ifindex = primary.linkIfindex;
+    if (ifindex === undefined) throw new NetkitError(`${this.host}: ${primary.name} reports no peer (IFLA_LINK)`);
+    if (primary.linkNetnsId === undefined) {
+      const b = new RelayBatch({ readOnly: true });
+      const i = b.add(`read the peer of ${primary.name} (ifindex ${ifindex})`, { netlink: getLinkByIndexRequest(ifindex) });
+      const res = await this.run(b);
+      const err = this.firstFailure(res);
+      const link = linkOf(res.at(i));
+      if (err || !link) throw err ?? new NetkitError(`${this.host}: the peer of ${primary.name} (ifindex ${ifindex}) is not readable`);
+      return { ref: { name: link.name }, link };
+    }
+    const list = new RelayBatch({ readOnly: true });
+    const l = list.add(`list ${NETNS_DIR}`, { listdir: NETNS_DIR });
+    const listed = (await this.run(list, false)).at(l);
+    const names = listed?.kind === "names" ? listed.names : [];
+    const b = new RelayBatch({ readOnly: true });
+    const probes = names.map((n, k) => {
+      const path = `${NETNS_DIR}/${n}`;
+      b.add(`open netns ${path}`, { openNetns: path, fd: FIRST_NS_FD + k });
+      return {
+        name: n,
+        path,
+        nsid: b.add(`nsid of ${path}`, { netlink: getNsidRequest(FIRST_NS_FD + k) }),
+        link: b.add(`read ifindex ${ifindex} in ${path}`, { netlink: getLinkByIndexRequest(ifindex), netns: path }),
+      };
+    });
+    const res = await this.run(b, false);
+    for (const p of probes) {
+      const r = res.at(p.nsid);
+      const msg = r?.kind === "netlink" ? r.messages.find(isNsidMessage) : undefined;
+      if (msg && parseNsid(msg) === primary.linkNetnsId) {
+        const link = linkOf(res.at(p.link));
+        if (link) return { ref: { name: link.name, netns: p.path }, link, netnsName: p.name };
+      }
+    }
+    throw new NetkitError(
+      `${this.host}: the peer of ${primary.name} is in the netns with nsid ${primary.linkNetnsId}, which has no name in ${NETNS_DIR}; ` +
+        "name it (ip netns attach NAME PID) and import again",
+    );
+  }
+}

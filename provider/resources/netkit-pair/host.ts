@@ -1,0 +1,117 @@
+// What a NetkitPair asks of its host, field by field: the create request (`ip link add NAME
+// type netkit mode l2 … peer name PEER netns NS`, plus what iproute2 cannot set: headroom,
+// tailroom), the in-place changes, what the kernel must have done, and the outputs read back.
+// A new field of the pair is mapped here and declared in definition.ts; nowhere else.
+import { NetkitError } from "../../errors";
+import type { ChangeNetkit, CreateNetkit, DeviceRef, NetkitLink } from "../../host/netkit";
+import type { LinkChange } from "../../netlink/link";
+import type { InputsOf, OutputsOf } from "../../definition/resource";
+import { defined } from "../context";
+import { mismatch } from "../definition-driven";
+import { netnsPath } from "../fields";
+import type { netkitPairDefinition } from "./definition";
+
+type Inputs = InputsOf<typeof netkitPairDefinition>;
+type Outputs = OutputsOf<typeof netkitPairDefinition>;
+
+export function refs(i: Pick<Inputs, "name" | "peerName" | "peerNetns">): { primary: DeviceRef; peer: DeviceRef } {
+  return { primary: { name: i.name }, peer: i.peerNetns ? { name: i.peerName, netns: netnsPath(i.peerNetns) } : { name: i.peerName } };
+}
+
+export function createRequest(i: Inputs): CreateNetkit {
+  const r = refs(i);
+  return {
+    primary: r.primary,
+    peer: r.peer,
+    create: {
+      mode: i.mode,
+      pairing: "pair",
+      policy: i.policy,
+      peerPolicy: i.peerPolicy,
+      scrub: i.scrub,
+      peerScrub: i.peerScrub,
+      ...(i.headroom !== undefined ? { headroom: i.headroom } : {}),
+      ...(i.tailroom !== undefined ? { tailroom: i.tailroom } : {}),
+      primary: defined({ name: i.name, mtu: i.mtu, address: i.macAddress, numRxQueues: i.numRxQueues, numTxQueues: i.numTxQueues }),
+      peer: defined({ name: i.peerName, mtu: i.peerMtu, address: i.peerMacAddress, numRxQueues: i.peerNumRxQueues, numTxQueues: i.peerNumTxQueues }),
+    },
+    primaryUp: i.up,
+    peerUp: i.peerUp,
+    verify: (p, q, on) => {
+      const why = verifyPair(i, p, q, on.release);
+      return why ? new NetkitError(`${on.host}: ${why}`) : undefined;
+    },
+  };
+}
+
+/** What the kernel must have done; anything else is reported (and the device rolled back). */
+export function verifyPair(i: Inputs, p: NetkitLink, q: NetkitLink | undefined, release: string): string | undefined {
+  const nk = p.netkit;
+  if (!nk) return `${i.name} was created but is not a netkit device`;
+  // Kernels with single mode report PAIRING; on older ones a pair is still a pair.
+  if (nk.pairing && nk.pairing !== "pair") return `${i.name} came up as a ${nk.pairing} device on kernel ${release}`;
+  return mismatch(release, i.name, [
+    ["mode", i.mode, nk.mode],
+    ["scrub", i.scrub, nk.scrub],
+    ["peerScrub", i.peerScrub, nk.peerScrub],
+    ["policy", i.policy, nk.policy],
+    ["peerPolicy", i.peerPolicy, nk.peerPolicy],
+    ["headroom", i.headroom, nk.headroom],
+    ["tailroom", i.tailroom, nk.tailroom],
+    ["peerNumRxQueues", i.peerNumRxQueues, q?.numRxQueues],
+  ]);
+}
+
+/** The in-place changes from `olds` to `news` (`changed`: the fields the diff found changed). */
+export function changeRequest(olds: Outputs, news: Inputs, changed: string[]): ChangeNetkit {
+  const primary: LinkChange = {};
+  const peer: LinkChange = {};
+  const has = (k: keyof Inputs) => changed.includes(k) && news[k] !== undefined;
+  if (has("mtu")) primary.mtu = news.mtu!;
+  if (has("peerMtu")) peer.mtu = news.peerMtu!;
+  if (has("macAddress")) primary.address = news.macAddress!;
+  if (has("peerMacAddress")) peer.address = news.peerMacAddress!;
+  if (has("up") || olds.up !== news.up) primary.up = news.up;
+  if (has("peerUp") || olds.peerUp !== news.peerUp) peer.up = news.peerUp;
+  const r = refs(news);
+  return {
+    primary: r.primary,
+    peer: r.peer,
+    primaryChange: primary,
+    peerChange: peer,
+    ...(changed.includes("policy") || olds.policy !== news.policy ? { policy: news.policy } : {}),
+    ...(changed.includes("peerPolicy") || olds.peerPolicy !== news.peerPolicy ? { peerPolicy: news.peerPolicy } : {}),
+  };
+}
+
+/** Outputs: the inputs' keys with the values the kernel reports, plus read-only facts. */
+export function outputs(i: Inputs, p: NetkitLink, q: NetkitLink | undefined): Outputs {
+  const nk = p.netkit;
+  return defined({
+    ...i,
+    name: p.name,
+    peerName: q?.name as string,
+    mode: nk?.mode as Inputs["mode"],
+    policy: nk?.policy as Inputs["policy"],
+    peerPolicy: nk?.peerPolicy as Inputs["peerPolicy"],
+    scrub: nk?.scrub as Inputs["scrub"],
+    peerScrub: nk?.peerScrub as Inputs["peerScrub"],
+    headroom: nk?.headroom,
+    tailroom: nk?.tailroom,
+    numRxQueues: p.numRxQueues,
+    numTxQueues: p.numTxQueues,
+    peerNumRxQueues: q?.numRxQueues,
+    peerNumTxQueues: q?.numTxQueues,
+    mtu: p.mtu,
+    peerMtu: q?.mtu,
+    // l3 devices report an all-zero address: a MAC means something only in l2.
+    macAddress: nk?.mode === "l2" ? p.address : undefined,
+    peerMacAddress: nk?.mode === "l2" ? q?.address : undefined,
+    up: p.up,
+    peerUp: q?.up as boolean,
+    ifindex: p.ifindex,
+    peerIfindex: q?.ifindex as number,
+    peerNetnsId: p.linkNetnsId,
+    carrier: p.carrier ?? false,
+  });
+}

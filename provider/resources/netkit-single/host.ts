@@ -1,0 +1,81 @@
+// What a NetkitSingle asks of its host, field by field: the create request (IFLA_NETKIT_PAIRING
+// = single, which iproute2 cannot set), the in-place changes, what the kernel must have done,
+// and the outputs read back. A new field is mapped here and declared in definition.ts.
+import { NetkitError } from "../../errors";
+import { missingFeature } from "../../host/features";
+import type { ChangeNetkit, CreateNetkit, DeviceRef, NetkitLink } from "../../host/netkit";
+import type { InputsOf, OutputsOf } from "../../definition/resource";
+import { defined } from "../context";
+import { mismatch } from "../definition-driven";
+import { netnsPath } from "../fields";
+import type { netkitSingleDefinition } from "./definition";
+
+type Inputs = InputsOf<typeof netkitSingleDefinition>;
+type Outputs = OutputsOf<typeof netkitSingleDefinition>;
+
+export function ref(i: Pick<Inputs, "name" | "netns">): DeviceRef {
+  return i.netns ? { name: i.name, netns: netnsPath(i.netns) } : { name: i.name };
+}
+
+export function createRequest(i: Inputs): CreateNetkit {
+  return {
+    primary: ref(i),
+    create: {
+      mode: i.mode,
+      pairing: "single",
+      ...(i.headroom !== undefined ? { headroom: i.headroom } : {}),
+      ...(i.tailroom !== undefined ? { tailroom: i.tailroom } : {}),
+      primary: defined({ name: i.name, mtu: i.mtu, address: i.macAddress, numRxQueues: i.numRxQueues, numTxQueues: i.numTxQueues }),
+    },
+    primaryUp: i.up,
+    verify: (p, _q, on) => verify(i, p, on),
+  };
+}
+
+/** What the kernel must have done; anything else is reported (and the device rolled back). */
+function verify(i: Inputs, d: NetkitLink, on: { host: string; release: string }): NetkitError | undefined {
+  const nk = d.netkit;
+  if (!nk) return new NetkitError(`${on.host}: ${i.name} was created but is not a netkit device`);
+  // The preflight found single mode, or create would not have been sent; a kernel without it
+  // ignores IFLA_NETKIT_PAIRING and makes a pair.
+  if (nk.pairing !== "single") return missingFeature(on.host, on.release, "single", "NetkitSingle", `it made a ${nk.pairing ?? "pair"} instead`);
+  const why = mismatch(on.release, i.name, [
+    ["mode", i.mode, nk.mode],
+    ["headroom", i.headroom, nk.headroom],
+    ["tailroom", i.tailroom, nk.tailroom],
+    ["numRxQueues", i.numRxQueues, d.numRxQueues],
+  ]);
+  return why ? new NetkitError(`${on.host}: ${why}`) : undefined;
+}
+
+/** The in-place changes from `olds` to `news` (`changed`: the fields the diff found changed). */
+export function changeRequest(olds: Outputs, news: Inputs, changed: string[]): ChangeNetkit {
+  const has = (k: keyof Inputs) => changed.includes(k) && news[k] !== undefined;
+  return {
+    primary: ref(news),
+    primaryChange: defined({
+      mtu: has("mtu") ? news.mtu : undefined,
+      address: has("macAddress") ? news.macAddress : undefined,
+      up: olds.up !== news.up ? news.up : undefined,
+    }),
+  };
+}
+
+export function outputs(i: Inputs, d: NetkitLink): Outputs {
+  return defined({
+    ...i,
+    name: d.name,
+    mode: d.netkit?.mode as Inputs["mode"],
+    policy: d.netkit?.policy as Inputs["policy"],
+    headroom: d.netkit?.headroom,
+    tailroom: d.netkit?.tailroom,
+    numRxQueues: d.numRxQueues,
+    numTxQueues: d.numTxQueues,
+    mtu: d.mtu,
+    // l3 devices report an all-zero address: a MAC means something only in l2.
+    macAddress: d.netkit?.mode === "l2" ? d.address : undefined,
+    up: d.up,
+    ifindex: d.ifindex,
+    carrier: d.carrier ?? false,
+  });
+}
