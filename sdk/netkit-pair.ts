@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { netkitPairDefinition } from "../provider/resources/netkit-pair/definition";
-import { controller, dynamicProps, withSecrets, type ArgsOf, type OutputPropsOf } from "./resource";
+import { dynamicResource, withSecrets, type ArgsOf, type OutputPropsOf } from "./resource";
 
 export type NetkitPairArgs = ArgsOf<typeof netkitPairDefinition>;
 
@@ -8,6 +8,7 @@ export type NetkitPairArgs = ArgsOf<typeof netkitPairDefinition>;
 export interface NetkitPair extends OutputPropsOf<typeof netkitPairDefinition> {}
 export class NetkitPair extends pulumi.dynamic.Resource {
   constructor(name: string, args: NetkitPairArgs, opts?: pulumi.CustomResourceOptions) {
-    super(controller("netkitPairProvider"), name, dynamicProps(netkitPairDefinition, args), withSecrets(opts), "netkit", "NetkitPair");
+    const r = dynamicResource("NetkitPair", args);
+    super(r.provider, name, r.props, withSecrets(opts), "netkit", "NetkitPair");
   }
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { netkitSingleDefinition } from "../provider/resources/netkit-single/definition";
-import { controller, dynamicProps, withSecrets, type ArgsOf, type OutputPropsOf } from "./resource";
+import { dynamicResource, withSecrets, type ArgsOf, type OutputPropsOf } from "./resource";
 
 export type NetkitSingleArgs = ArgsOf<typeof netkitSingleDefinition>;
 
@@ -8,6 +8,7 @@ export type NetkitSingleArgs = ArgsOf<typeof netkitSingleDefinition>;
 export interface NetkitSingle extends OutputPropsOf<typeof netkitSingleDefinition> {}
 export class NetkitSingle extends pulumi.dynamic.Resource {
   constructor(name: string, args: NetkitSingleArgs, opts?: pulumi.CustomResourceOptions) {
-    super(controller("netkitSingleProvider"), name, dynamicProps(netkitSingleDefinition, args), withSecrets(opts), "netkit", "NetkitSingle");
+    const r = dynamicResource("NetkitSingle", args);
+    super(r.provider, name, r.props, withSecrets(opts), "netkit", "NetkitSingle");
   }
 }

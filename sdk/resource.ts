@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import type { ResourceDefinition } from "../provider/definition/resource";
 import { providerShim } from "./provider-shim";
+import { registered } from "../provider/resources/registry";
 
 /** Where the serialized shim finds the controllers inside the provider process. */
 const PROVIDER_MODULE = "pulumi-netkit/dist/provider";
@@ -16,8 +17,10 @@ export type DeepInput<T> = T extends object ? pulumi.Input<{ [K in keyof T]: Dee
 export type ArgsOf<S extends ResourceDefinition> = { [K in keyof In<S>]: DeepInput<In<S>[K]> };
 export type OutputPropsOf<S extends ResourceDefinition> = { readonly [K in keyof Out<S>]-?: pulumi.Output<Out<S>[K]> };
 
-export function controller(name: string): pulumi.dynamic.ResourceProvider {
-  return providerShim(PROVIDER_MODULE, name);
+/** The serialized provider and the props of a registered resource (provider/resources/registry.ts). */
+export function dynamicResource(name: string, args: object): { provider: pulumi.dynamic.ResourceProvider; props: pulumi.Inputs } {
+  const r = registered(name);
+  return { provider: providerShim(PROVIDER_MODULE, r.controller), props: dynamicProps(r.definition, args) };
 }
 
 export function dynamicProps(spec: ResourceDefinition, args: object): pulumi.Inputs {

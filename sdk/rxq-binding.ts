@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { rxqBindingDefinition } from "../provider/resources/rxq-binding/definition";
 import { NetkitPair } from "./netkit-pair";
 import { NetkitSingle } from "./netkit-single";
-import { controller, dynamicProps, withSecrets, type ArgsOf, type OutputPropsOf } from "./resource";
+import { dynamicResource, withSecrets, type ArgsOf, type OutputPropsOf } from "./resource";
 
 type SpecArgs = ArgsOf<typeof rxqBindingDefinition>;
 type DeviceKeys = "connection" | "deviceName" | "netns" | "deviceIfindex";
@@ -37,6 +37,7 @@ export class RxqBinding extends pulumi.dynamic.Resource {
     const resolved = device ? fromDevice(name, device, rest) : (rest as SpecArgs);
     if (resolved.deviceName === undefined) throw new Error(`RxqBinding ${name}: give \`device\` (a NetkitSingle or NetkitPair) or \`deviceName\``);
     const options = device ? { deletedWith: device, ...opts } : opts;
-    super(controller("rxqBindingProvider"), name, dynamicProps(rxqBindingDefinition, resolved), withSecrets(options), "netkit", "RxqBinding");
+    const r = dynamicResource("RxqBinding", resolved);
+    super(r.provider, name, r.props, withSecrets(options), "netkit", "RxqBinding");
   }
 }

@@ -5,12 +5,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import type * as plugin from "@pulumi/pulumi/provider";
 import { connectionDefaultsFrom } from "../config";
 import { NetkitError } from "../errors";
-import { netkitPairProvider } from "../resources/netkit-pair/controller";
-import { netkitPairDefinition } from "../resources/netkit-pair/definition";
-import { netkitSingleProvider } from "../resources/netkit-single/controller";
-import { netkitSingleDefinition } from "../resources/netkit-single/definition";
-import { rxqBindingProvider } from "../resources/rxq-binding/controller";
-import { rxqBindingDefinition } from "../resources/rxq-binding/definition";
+import * as controllers from "../index";
+import { resources } from "../resources/registry";
 import { setConnectionDefaults } from "../runtime";
 import { PACKAGE } from "../definition/schema";
 import type { ResourceDefinition } from "../definition/resource";
@@ -18,17 +14,16 @@ import { conceal, revealAll, secretFields } from "./secrets";
 
 type Controller = pulumi.dynamic.ResourceProvider<Record<string, unknown>, Record<string, unknown>>;
 interface Entry {
-  spec: ResourceDefinition;
+  definition: ResourceDefinition;
   controller: Controller;
   secrets: string[];
 }
 
 const entries = new Map<string, Entry>(
-  ([
-    [netkitPairDefinition, netkitPairProvider],
-    [netkitSingleDefinition, netkitSingleProvider],
-    [rxqBindingDefinition, rxqBindingProvider],
-  ] as Array<[ResourceDefinition, unknown]>).map(([spec, controller]) => [`${PACKAGE}:index:${spec.name}`, { spec, controller: controller as Controller, secrets: secretFields(spec) }]),
+  resources.map((r) => [
+    `${PACKAGE}:index:${r.definition.name}`,
+    { definition: r.definition, controller: controllers[r.controller] as unknown as Controller, secrets: secretFields(r.definition) },
+  ]),
 );
 
 /** urn:pulumi:STACK::PROJECT::[PARENT$]TYPE::NAME → TYPE. */
