@@ -1,14 +1,12 @@
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { TestHostError } from "./errors";
 import type { Log } from "./kernel";
-import { esc } from "./qemu";
+import { bootArgs, type Engine } from "./qemu";
+import { launch } from "./qemu-process";
 
 export type Accel = "auto" | "tcg";
-/** What a VM is actually launched with. */
-export type Engine = "kvm" | "tcg";
 
 /** NETKIT_VM_ACCEL=tcg forces software emulation (what CI machines without /dev/kvm get). */
 export function requestedAccel(requested?: Accel): Accel {
@@ -44,30 +42,28 @@ export function chooseEngine(accel: Accel, kernel: string, log: Log): Promise<En
 }
 
 const PROBE_MS = 5000;
+/** Not quiet: the banner is what the probe looks for. */
+const PROBE_CMDLINE = "console=ttyS0 panic=-1";
 
-function kvmBoots(kernel: string): Promise<boolean> {
+/** Boots the kernel under KVM alone (no fallback), without an initramfs, for PROBE_MS at most. */
+async function kvmBoots(kernel: string): Promise<boolean> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "netkit-kvm-probe-"));
-  const console = path.join(dir, "console");
-  const child = spawn(
-    "setpriv",
-    ["--pdeathsig", "KILL", "--", "qemu-system-x86_64", "-accel", "kvm", "-cpu", "max", "-machine", "q35", "-m", "128M",
-      "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot", "-kernel", kernel,
-      "-append", "console=ttyS0 panic=-1", "-chardev", `file,id=con,path=${esc(console)}`, "-serial", "chardev:con"],
-    { stdio: "ignore" },
-  );
-  return new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => child.kill("SIGKILL"), PROBE_MS);
-    child.on("error", () => undefined);
-    child.on("close", () => {
-      clearTimeout(timer);
-      let out = "";
-      try {
-        out = fs.readFileSync(console, "latin1");
-      } catch {
-        // no output at all
-      }
-      fs.rmSync(dir, { recursive: true, force: true });
-      resolve(out.includes("Linux version"));
-    });
-  });
+  const consoleLog = path.join(dir, "console");
+  try {
+    const vm = launch(bootArgs({ accels: ["kvm"], memoryMiB: 128, kernel, append: PROBE_CMDLINE, consoleLog }));
+    const timer = setTimeout(() => vm.child.kill("SIGKILL"), PROBE_MS);
+    await vm.exited;
+    clearTimeout(timer);
+    return readOrEmpty(consoleLog).includes("Linux version");
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function readOrEmpty(file: string): string {
+  try {
+    return fs.readFileSync(file, "latin1");
+  } catch {
+    return ""; // no output at all
+  }
 }

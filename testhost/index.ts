@@ -19,7 +19,8 @@ export { ensureKernel, ensureDebianKernel, ensureInitramfs, KernelInfo, DebianKe
 export { fingerprint, knownHostsLine } from "./keys";
 export { sshExec, readBanner, SshTarget, ExecResult } from "./ssh";
 export { TestHost } from "./vm";
-export { Accel, Engine } from "./accel";
+export { Accel } from "./accel";
+export { Engine } from "./qemu";
 
 export interface TestHostSet {
   hosts: TestHost[];

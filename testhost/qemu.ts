@@ -1,4 +1,47 @@
-import type { Engine } from "./accel";
+// qemu's command lines: one direct kernel boot shared by every qemu here (the test hosts and
+// accel.ts's KVM probe), and the test host's devices on top. This module imports nothing of
+// the test host's own, so whatever starts qemu may depend on it.
+
+/** What a VM is actually launched with. */
+export type Engine = "kvm" | "tcg";
+
+/** qemu option values separate fields with commas; a literal comma is written twice. */
+export function esc(value: string): string {
+  return value.replace(/,/g, ",,");
+}
+
+/** A kernel booted directly on the one machine every qemu here emulates, its console written to a file. */
+export interface BootSpec {
+  /** qemu's -accel list, first choice first: qemu falls back along it. */
+  accels: readonly Engine[];
+  memoryMiB: number;
+  kernel: string;
+  /** Without one the kernel panics for want of a root (the KVM probe's quick end). */
+  initrd?: string;
+  /** The kernel command line. */
+  append: string;
+  consoleLog: string;
+}
+
+/** The machine and the boot: q35, one vCPU, no default devices, no display, exit instead of reboot. */
+export function bootArgs(b: BootSpec): string[] {
+  // prettier-ignore
+  return [
+    "-machine", "q35",
+    ...b.accels.flatMap((a) => ["-accel", a]),
+    "-cpu", "max",
+    // One vCPU: the kernel has no ACPI and SeaBIOS' MP table lists only the
+    // boot CPU; several VMs also share a 2-core machine.
+    "-smp", "1",
+    "-m", `${b.memoryMiB}M`,
+    "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
+    "-kernel", b.kernel, // taken verbatim (no option parsing)
+    ...(b.initrd !== undefined ? ["-initrd", b.initrd] : []),
+    "-append", b.append,
+    "-chardev", `file,id=console,path=${esc(b.consoleLog)}`,
+    "-serial", "chardev:console",
+  ];
+}
 
 /** Everything one VM's qemu command line depends on. */
 export interface QemuSpec {
@@ -16,11 +59,6 @@ export interface QemuSpec {
   qmpSocket: string;
 }
 
-/** qemu option values separate fields with commas; a literal comma is written twice. */
-export function esc(value: string): string {
-  return value.replace(/,/g, ",,");
-}
-
 export const KERNEL_CMDLINE = [
   "console=ttyS0",
   "quiet",
@@ -32,22 +70,12 @@ export const KERNEL_CMDLINE = [
 
 /** The qemu-system-x86_64 arguments (without the binary) for one test host. */
 export function qemuArgs(s: QemuSpec): string[] {
-  const accel = s.engine === "tcg" ? ["-accel", "tcg"] : ["-accel", "kvm", "-accel", "tcg"]; // kvm, else fall back to tcg
+  const accels: Engine[] = s.engine === "tcg" ? ["tcg"] : ["kvm", "tcg"]; // kvm, else fall back to tcg
+  const boot = bootArgs({ accels, memoryMiB: s.memoryMiB, kernel: s.kernel, initrd: s.initrd, append: KERNEL_CMDLINE, consoleLog: s.consoleLog });
+  // prettier-ignore
   return [
     "-name", esc(s.name),
-    "-machine", "q35",
-    ...accel,
-    "-cpu", "max",
-    // One vCPU: the kernel has no ACPI and SeaBIOS' MP table lists only the
-    // boot CPU; several VMs also share a 2-core machine.
-    "-smp", "1",
-    "-m", `${s.memoryMiB}M`,
-    "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
-    "-kernel", s.kernel, // taken verbatim (no option parsing)
-    "-initrd", s.initrd,
-    "-append", KERNEL_CMDLINE,
-    "-chardev", `file,id=console,path=${esc(s.consoleLog)}`,
-    "-serial", "chardev:console",
+    ...boot,
     "-chardev", `socket,id=qmp,path=${esc(s.qmpSocket)},server=on,wait=off`,
     "-mon", "chardev=qmp,mode=control",
     // The host's own / as the guest's read-only lower layer. multidevs=remap
