@@ -17,12 +17,18 @@ export function connectionDefaults(): Partial<ConnectionInput> {
   return defaults;
 }
 
+/** How a provider process reaches a host: over SSH by default; the controller tier replays recorded ones. */
+export type HostOpener = (c: Connection, log: Logger) => Promise<HostClient>;
+
 /** A host client per SSH session: the session is shared by every resource on the host. */
 export class HostPool {
   private readonly sessions: SessionPool;
   private readonly clients = new WeakMap<SshSession, HostClient>();
 
-  constructor(private readonly log: Logger) {
+  constructor(
+    private readonly log: Logger,
+    private readonly open?: HostOpener,
+  ) {
     this.sessions = new SessionPool(log);
   }
 
@@ -32,6 +38,7 @@ export class HostPool {
   }
 
   async get(c: Connection): Promise<HostClient> {
+    if (this.open) return this.open(c, this.log);
     const session = await this.sessions.get(c);
     let client = this.clients.get(session);
     if (!client) this.clients.set(session, (client = HostClient.overSsh(session, this.log)));
@@ -48,10 +55,21 @@ export class HostPool {
 }
 
 let pool: HostPool | undefined;
+let opener: HostOpener | undefined;
+
+/** Reaches hosts through `open` instead of SSH until the returned function is called. */
+export function useHosts(open: HostOpener): () => void {
+  closeSessions();
+  opener = open;
+  return () => {
+    opener = undefined;
+    closeSessions();
+  };
+}
 
 export function hostPool(log: Logger): HostPool {
   if (!pool) {
-    pool = new HostPool(log);
+    pool = new HostPool(log, opener);
     // The provider process ends with the `pulumi` run; close connections cleanly then.
     process.once("beforeExit", () => pool?.closeAll());
   }

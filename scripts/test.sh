@@ -2,12 +2,13 @@
 # The one test command (README: `npm test`). Provisions what the tiers need (Debian
 # packages, Node >= 22, npm dependencies, the Pulumi CLI, the test-host kernel; all cached
 # outside the repo), builds, then runs every tier in order:
-#   unit → ssh (real OpenSSH on loopback) → testhost/kernel (real netkit kernel in a VM over
-#   SSH) → lifecycle (real `pulumi` engine against the VM).
+#   unit → controllers (controller lifecycles replayed from recorded kernel replies) → ssh
+#   (real OpenSSH on loopback) → testhost/kernel (real netkit kernel in a VM over SSH) →
+#   lifecycle (real `pulumi` engine against the VM).
 # `npm test -- unit` (or `ssh`, `kernel`, …) runs only the named tiers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tiers=("$@"); (( ${#tiers[@]} )) || tiers=(unit ssh testhost kernel lifecycle)
+tiers=("$@"); (( ${#tiers[@]} )) || tiers=(unit controllers ssh testhost kernel lifecycle)
 wants() { local t; for t in "${tiers[@]}"; do [[ "$t" == "$1" ]] && return 0; done; return 1; }
 
 needs=()

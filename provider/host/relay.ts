@@ -74,18 +74,33 @@ export function toWire(req: RelayRequest): WireBatch {
   return { stop_on_error: req.stopOnError ?? true, ops: req.ops.map(opToWire) };
 }
 
+/** One op's result as relay.py writes it (JSON). */
+export type WireResult = Record<string, unknown>;
+
 /**
  * Runs independent batches on a host in one relay run: one result list per batch. The real
- * one is sshTransport; the middle test tier replays recorded kernel replies instead.
+ * one runs relay.py over SSH (sshTransport); the controller tier replays recorded kernel
+ * replies through the same decoding instead.
  */
 export type RelayTransport = (batches: WireBatch[]) => Promise<RelayResult[][]>;
+/** The same on the wire: what relay.py reads and writes, before decoding. */
+export type WireTransport = (batches: WireBatch[]) => Promise<WireResult[][]>;
 
 /** Runs relay.py over one SSH exec of `session`, the batches on its stdin. */
-export function sshTransport(session: SshSession): RelayTransport {
+export function sshWireTransport(session: SshSession): WireTransport {
   return (batches) => execRelay(session, batches);
 }
 
-async function execRelay(session: SshSession, batches: WireBatch[]): Promise<RelayResult[][]> {
+/** A transport that decodes what a wire transport returns. */
+export function decoding(wire: WireTransport): RelayTransport {
+  return async (batches) => (await wire(batches)).map((results) => results.map(decodeResult));
+}
+
+export function sshTransport(session: SshSession): RelayTransport {
+  return decoding(sshWireTransport(session));
+}
+
+async function execRelay(session: SshSession, batches: WireBatch[]): Promise<WireResult[][]> {
   // -I: ignore the host's PYTHON* environment and user site; -S: skip site (faster start).
   // Netlink changes need CAP_NET_ADMIN: privileged runs through sudo when the connection says so.
   const r = await session.exec(["python3", "-I", "-S", "-c", relaySource()], { stdin: JSON.stringify({ batches }), privileged: true });
@@ -98,11 +113,11 @@ async function execRelay(session: SshSession, batches: WireBatch[]): Promise<Rel
         : `${session.host}: netlink relay failed (exit ${r.exitCode}): ${err.split("\n").slice(-3).join(" ")}`,
     );
   }
-  const parsed = JSON.parse(r.stdout.toString()) as { batches: Array<{ results: Array<Record<string, unknown>> }> };
-  return parsed.batches.map((b) => b.results.map(decodeResult));
+  const parsed = JSON.parse(r.stdout.toString()) as { batches: Array<{ results: WireResult[] }> };
+  return parsed.batches.map((b) => b.results);
 }
 
-function decodeResult(x: Record<string, unknown>): RelayResult {
+function decodeResult(x: WireResult): RelayResult {
   if (x.skipped) return { kind: "skipped" };
   if (x.ok) return { kind: "ok" };
   if (Array.isArray(x.names)) return { kind: "names", names: x.names.map(String) };

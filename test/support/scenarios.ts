@@ -1,0 +1,170 @@
+// Controller lifecycles, written once and run two ways: live against the kernel tier's test
+// host (recording the relay's traffic when NETKIT_RECORD=1), and replayed from that recording
+// by the controller tier (test/controllers/). Each scenario drives the controllers as the
+// engine would (check → create → read → diff → update → delete, import) and returns what it
+// observed; the replay must observe exactly what the kernel run did. Changes made "by hand"
+// on the host go through `outOfBand`, which a replay skips: the recorded replies show them.
+import assert from "node:assert/strict";
+import type { ConnectionInput } from "../../provider/ssh/connection";
+import { netkitPairProvider } from "../../provider/resources/netkit-pair/controller";
+import { netkitPairDefinition } from "../../provider/resources/netkit-pair/definition";
+import { netkitSingleProvider } from "../../provider/resources/netkit-single/controller";
+import { netkitSingleDefinition } from "../../provider/resources/netkit-single/definition";
+import { rxqBindingProvider } from "../../provider/resources/rxq-binding/controller";
+import { rxqBindingDefinition } from "../../provider/resources/rxq-binding/definition";
+import { setConnectionDefaults } from "../../provider/runtime";
+import { checked } from "./netkit";
+
+export interface ScenarioContext {
+  conn: ConnectionInput;
+  /** A change on the host made by hand (`argv` as root there); a replay skips it. */
+  outOfBand(argv: string[]): Promise<void>;
+  /** A netdevsim NIC with `queues` queues, named `name`, for leases; a replay skips it. */
+  nic(id: number, queues: number, name: string): Promise<void>;
+  removeNic(id: number): Promise<void>;
+}
+
+export interface Scenario {
+  name: string;
+  /** Needs RX queue leasing (netdevsim on the kernel tier's own kernel). */
+  leases?: boolean;
+  run(ctx: ScenarioContext): Promise<Record<string, unknown>>;
+}
+
+type Props = Record<string, unknown>;
+/** A controller as the engine calls it, with the inputs and outputs the scenarios pass around. */
+interface Controller {
+  create(i: unknown): Promise<{ id: string; outs: Props }>;
+  read(id: unknown, props: unknown): Promise<{ id?: string; props: Props; inputs?: Props }>;
+  diff(id: unknown, olds: unknown, news: unknown): Promise<unknown>;
+  update(id: unknown, olds: unknown, news: unknown): Promise<{ outs: Props }>;
+  delete(id: unknown, props: unknown): Promise<void>;
+}
+
+/** An observation as JSON keeps it: without the connection (it holds the test key), undefined members or key order. */
+function seen(v: unknown): unknown {
+  if (v === undefined) return "done";
+  if (Array.isArray(v)) return v.map(seen);
+  if (v && typeof v === "object")
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([k, x]) => k !== "connection" && x !== undefined)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, x]) => [k, seen(x)]),
+    );
+  return v;
+}
+
+/** Runs a controller call; a failure is an observation too (its class and message). */
+async function step<T>(f: () => Promise<T>): Promise<unknown> {
+  try {
+    return seen(await f());
+  } catch (e) {
+    return { error: `${(e as Error).name}: ${(e as Error).message}` };
+  }
+}
+
+const c = (p: object) => p as unknown as Controller;
+const pairs = c(netkitPairProvider);
+const singles = c(netkitSingleProvider);
+const bindings = c(rxqBindingProvider);
+
+export const scenarios: Scenario[] = [
+  {
+    name: "pair-lifecycle",
+    async run({ conn, outOfBand }) {
+      const ns = "nkc-pod";
+      await outOfBand(["ip", "netns", "add", ns]);
+      try {
+        const base = { connection: conn, name: "nkc0", peerName: "nkc0p", peerNetns: ns, mode: "l2", macAddress: "02:00:00:00:cc:01" };
+        const i = checked(netkitPairDefinition, { ...base, mtu: 9000, headroom: 64 });
+        const created = (await pairs.create(i as never)) as { id: string; outs: Props };
+        assert.deepEqual([created.outs.mtu, created.outs.headroom, created.outs.peerNetns], [9000, 64, ns]);
+        const read = (await pairs.read(created.id as never, created.outs as never)) as { props: Props };
+        assert.deepEqual(read.props, created.outs, "a read right after create sees what create reported");
+        const news = checked(netkitPairDefinition, { ...base, mtu: 1500, headroom: 64, policy: "blackhole", peerUp: false });
+        const diff = await step(() => pairs.diff(created.id as never, created.outs as never, news as never));
+        const updated = (await pairs.update(created.id as never, created.outs as never, news as never)) as { outs: Props };
+        assert.deepEqual([updated.outs.mtu, updated.outs.policy, updated.outs.peerUp, updated.outs.ifindex], [1500, "blackhole", false, created.outs.ifindex]);
+        await outOfBand(["ip", "link", "set", "nkc0", "mtu", "1400"]);
+        const drift = (await pairs.read(created.id as never, updated.outs as never)) as { props: Props; inputs: Props };
+        assert.equal(drift.props.mtu, 1400, "refresh reports the kernel's value");
+        const deleted = await step(() => pairs.delete(created.id as never, updated.outs as never));
+        const gone = await step(() => pairs.read(created.id as never, updated.outs as never));
+        const again = await step(() => pairs.delete(created.id as never, updated.outs as never));
+        return { created: seen(created), read: seen(read), diff, updated: seen(updated), drift: seen(drift), deleted, gone, again };
+      } finally {
+        await outOfBand(["ip", "netns", "del", ns]);
+      }
+    },
+  },
+  {
+    name: "single-lifecycle-and-import",
+    async run({ conn, outOfBand }) {
+      const ns = "nkc-pod2";
+      await outOfBand(["ip", "netns", "add", ns]);
+      setConnectionDefaults(conn);
+      try {
+        const i = checked(netkitSingleDefinition, { connection: conn, name: "nkc1", netns: ns, mode: "l2", numRxQueues: 3, mtu: 4000 });
+        const created = (await singles.create(i as never)) as { id: string; outs: Props };
+        assert.equal(created.outs.numRxQueues, 3);
+        const news = checked(netkitSingleDefinition, { connection: conn, name: "nkc1", netns: ns, mode: "l2", numRxQueues: 3, mtu: 2000, up: false });
+        const updated = (await singles.update(created.id as never, created.outs as never, news as never)) as { outs: Props };
+        assert.deepEqual([updated.outs.mtu, updated.outs.up], [2000, false]);
+        // `pulumi import` reads with no properties: the device as the kernel has it.
+        const imported = (await singles.read(created.id as never, undefined as never)) as { id: string; props: Props; inputs: Props };
+        assert.equal(imported.props.ifindex, created.outs.ifindex);
+        const deleted = await step(() => singles.delete(created.id as never, updated.outs as never));
+        return { created: seen(created), updated: seen(updated), imported: seen(imported), deleted };
+      } finally {
+        setConnectionDefaults({});
+        await outOfBand(["ip", "netns", "del", ns]);
+      }
+    },
+  },
+  {
+    name: "refusals",
+    async run({ conn, outOfBand }) {
+      await outOfBand(["ip", "link", "add", "nkc-dummy", "type", "dummy"]);
+      try {
+        const pair = checked(netkitPairDefinition, { connection: conn, name: "nkc2", peerName: "nkc2p" });
+        const created = (await pairs.create(pair as never)) as { id: string; outs: Props };
+        const exists = await step(() => pairs.create(pair as never));
+        const noNetns = await step(() => pairs.create(checked(netkitPairDefinition, { connection: conn, name: "nkc3", peerName: "nkc3p", peerNetns: "nkc-missing" }) as never));
+        // A name taken by a device that is not a netkit primary is never deleted.
+        const notOurs = await step(() => pairs.delete("id" as never, checked(netkitPairDefinition, { connection: conn, name: "nkc-dummy", peerName: "x" }) as never));
+        const deleted = await step(() => pairs.delete(created.id as never, created.outs as never));
+        for (const r of [exists, noNetns, notOurs]) assert.ok(r && typeof r === "object" && "error" in r, JSON.stringify(r));
+        return { exists, noNetns, notOurs, deleted };
+      } finally {
+        await outOfBand(["ip", "link", "del", "nkc-dummy"]);
+      }
+    },
+  },
+  {
+    name: "lease-lifecycle",
+    leases: true,
+    async run({ conn, outOfBand, nic, removeNic }) {
+      const ns = "nkc-xdp";
+      await nic(7611, 4, "nkc-nic0");
+      await outOfBand(["ip", "netns", "add", ns]);
+      try {
+        const dev = (await singles.create(checked(netkitSingleDefinition, { connection: conn, name: "nkc4", netns: ns, numRxQueues: 3 }) as never)) as { id: string; outs: Props };
+        const b = checked(rxqBindingDefinition, { connection: conn, deviceName: "nkc4", netns: ns, nic: "nkc-nic0", nicQueue: 2, deviceIfindex: dev.outs.ifindex });
+        const leased = (await bindings.create(b as never)) as { id: string; outs: Props };
+        assert.equal(leased.outs.queueId, 1, "the first lease is the device's queue 1");
+        const read = (await bindings.read(leased.id as never, leased.outs as never)) as { props: Props };
+        assert.deepEqual(read.props, leased.outs);
+        const sameQueue = await step(() => bindings.create(b as never));
+        const release = await step(() => bindings.delete(leased.id as never, leased.outs as never));
+        await singles.delete(dev.id as never, dev.outs as never);
+        const gone = await step(() => bindings.read(leased.id as never, leased.outs as never));
+        const deletedAfter = await step(() => bindings.delete(leased.id as never, leased.outs as never));
+        return { leased: seen(leased), read: seen(read), sameQueue, release, gone, deletedAfter };
+      } finally {
+        await outOfBand(["ip", "netns", "del", ns]);
+        await removeNic(7611);
+      }
+    },
+  },
+];
