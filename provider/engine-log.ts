@@ -2,6 +2,7 @@
 // `pulumi up --debug`, and warnings always), not to a global the tests patch. The engine
 // passes its address as the dynamic-provider process's first argument; @pulumi/pulumi reads
 // it only from the environment at load time, so we connect to it ourselves.
+import { dirname } from "node:path";
 import type { Logger } from "./log";
 
 type Severity = "DEBUG" | "INFO" | "WARNING";
@@ -12,8 +13,10 @@ interface EngineLink {
 
 function connect(addr: string): EngineLink | undefined {
   try {
-    // Loaded lazily: only inside a provider process that has an engine to talk to.
-    const grpc = require("@grpc/grpc-js");
+    // Loaded lazily: only inside a provider process that has an engine to talk to. grpc-js is
+    // @pulumi/pulumi's, taken from its tree: the generated client must use that very copy.
+    const pulumiDir = dirname(require.resolve("@pulumi/pulumi/package.json"));
+    const grpc = require(require.resolve("@grpc/grpc-js", { paths: [pulumiDir] }));
     const { EngineClient } = require("@pulumi/pulumi/proto/engine_grpc_pb");
     const { LogRequest, LogSeverity } = require("@pulumi/pulumi/proto/engine_pb");
     const client = new EngineClient(addr, grpc.credentials.createInsecure());

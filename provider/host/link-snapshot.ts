@@ -6,8 +6,7 @@
 import type { Logger } from "../log";
 import { NLM_F_DUMP_INTR } from "../netlink/constants";
 import { dumpLinksRequest } from "../netlink/link";
-import { RelayBatch } from "./batch";
-import type { HostClient } from "./client";
+import { RelayBatch, type BatchResults } from "./batch";
 import { NETNS_DIR, parseNetkitLink, type DeviceRef, type NetkitLink, type ReadDevices } from "./netkit";
 import type { RelayResult } from "./relay";
 
@@ -44,11 +43,19 @@ function lookup(s: Snapshot, d: DeviceRef): NetkitLink | undefined | "unreadable
   return links === "unreadable" ? links : links.get(d.name);
 }
 
+/** What a snapshot needs of its host's client (client.ts). */
+export interface SnapshotSource {
+  readonly host: string;
+  readonly writeGeneration: number;
+  run(b: RelayBatch, stopOnError?: boolean): Promise<BatchResults>;
+  readNetkit(primary: DeviceRef, peer?: DeviceRef): Promise<ReadDevices>;
+}
+
 export class LinkSnapshot {
   private current?: { generation: number; pending: Promise<Snapshot>; takenAt?: number };
 
   constructor(
-    private readonly client: HostClient,
+    private readonly client: SnapshotSource,
     private readonly log: Logger,
   ) {}
 
