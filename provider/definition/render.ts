@@ -1,10 +1,11 @@
-// The committed artefacts derived from the specs, rendered byte for byte.
+// The committed artefacts derived from the definitions, rendered byte for byte: schema.json,
+// the reference pages (docs/reference/) and README's host-requirements table.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { allDefinitions } from "../resources/registry";
 import { connectionSchema } from "../ssh/connection";
 import { packageSchema } from "./schema";
-import { withFieldTables } from "./docs";
+import { renderReferencePages as referencePages } from "./docs";
 import { withKernelTable, type KernelMatrix } from "./kernel-table";
 
 export const repoRoot = join(__dirname, "..", "..", "..");
@@ -18,11 +19,17 @@ export function renderSchema(): string {
   return JSON.stringify(packageSchema(allDefinitions, packageVersion(), connectionSchema), null, 2) + "\n";
 }
 
+/** The reference pages: path relative to the repository root → content. */
+export function renderReferencePages(): Record<string, string> {
+  return referencePages(allDefinitions, connectionSchema);
+}
+
 /** What the kernel matrix test measured (docs/kernel-matrix.json). */
 export function kernelMatrix(): KernelMatrix {
   return JSON.parse(readFileSync(join(repoRoot, "docs", "kernel-matrix.json"), "utf8")) as KernelMatrix;
 }
 
+/** README with its host-requirements table rendered from docs/kernel-matrix.json. */
 export function renderReadme(): string {
-  return withKernelTable(withFieldTables(readFileSync(join(repoRoot, "README.md"), "utf8"), allDefinitions), kernelMatrix(), allDefinitions);
+  return withKernelTable(readFileSync(join(repoRoot, "README.md"), "utf8"), kernelMatrix(), allDefinitions);
 }

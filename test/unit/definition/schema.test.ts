@@ -4,11 +4,11 @@ import { join } from "node:path";
 import { renderReadme, renderSchema, repoRoot } from "../../../provider/definition/render";
 
 describe("unit: schema.json", () => {
-  it("matches what the specs generate (run `npm run gen` after changing a spec)", () => {
+  it("matches what the definitions generate (run `npm run gen` after changing a definition)", () => {
     assert.equal(readFileSync(join(repoRoot, "schema.json"), "utf8"), renderSchema());
   });
 
-  it("README's field tables match the specs (run `npm run gen` after changing a spec)", () => {
+  it("README's host-requirements table matches docs/kernel-matrix.json and the definitions (run `npm run gen`)", () => {
     assert.equal(readFileSync(join(repoRoot, "README.md"), "utf8"), renderReadme());
   });
 
