@@ -14,7 +14,11 @@ export interface EngineOptions {
 
 /** The output of a failed operation, so that its error says what the engine said. */
 function tailOf(out: string): string {
-  return out.split("\n").filter((l) => l.trim()).slice(-25).join("\n");
+  return out
+    .split("\n")
+    .filter((l) => l.trim())
+    .slice(-25)
+    .join("\n");
 }
 
 export async function engineInstance(project: string, n: number, program: PulumiFn, opts: EngineOptions = {}): Promise<Instance> {

@@ -63,7 +63,11 @@ export class BenchHost {
 
   /** Device names in the host's netns and in the peer netns. */
   async devices(): Promise<{ host: string[]; peerNetns: string[] }> {
-    const names = (out: string) => out.split("\n").map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1]).filter((n): n is string => !!n);
+    const names = (out: string) =>
+      out
+        .split("\n")
+        .map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1])
+        .filter((n): n is string => !!n);
     return { host: names(await this.run(["ip", "-o", "link"])), peerNetns: names(await this.run(["ip", "-n", PEER_NETNS, "-o", "link"])) };
   }
 
@@ -86,7 +90,11 @@ export class BenchHost {
       { key: "dial", step: "new SSH connection: dial, key exchange, public-key auth, close", ms: await median(async () => (await SshSession.open(conn, silentLogger)).close()) },
       { key: "exec", step: "`true` on an open connection (one exec channel)", ms: await median(() => this.observer.run(["true"])) },
       { key: "ip", step: "`ip link show` (netkit-aware ip) on an open connection", ms: await median(() => this.observer.run([this.ip, "link", "show"])) },
-      { key: "relay", step: "the provider's relay (python3) with one read, on an open connection", ms: await median(() => HostClient.overSsh(this.observer, silentLogger).run(new RelayBatch())) },
+      {
+        key: "relay",
+        step: "the provider's relay (python3) with one read, on an open connection",
+        ms: await median(() => HostClient.overSsh(this.observer, silentLogger).run(new RelayBatch())),
+      },
     ];
   }
 

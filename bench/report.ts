@@ -65,8 +65,20 @@ function resultTables(ms: Measurement[], info: RunInfo): string {
   for (const n of info.sizes) {
     const rows = ms
       .filter((m) => m.n === n)
-      .map((m) => [info.labels[m.workload] ?? m.workload, m.phase, s(m.ms), m.localCpu.toFixed(1), m.guestCpu.toFixed(1), String(m.handshakes), String(m.commands), (m.commands / n).toFixed(2), m.load.toFixed(1)]);
-    out.push(`### N = ${n}\n\n${table(["workload", "phase", "wall s", "local CPU s", "host CPU s", "SSH handshakes", "remote commands", "commands / resource", "load (1 min)"], rows)}`);
+      .map((m) => [
+        info.labels[m.workload] ?? m.workload,
+        m.phase,
+        s(m.ms),
+        m.localCpu.toFixed(1),
+        m.guestCpu.toFixed(1),
+        String(m.handshakes),
+        String(m.commands),
+        (m.commands / n).toFixed(2),
+        m.load.toFixed(1),
+      ]);
+    out.push(
+      `### N = ${n}\n\n${table(["workload", "phase", "wall s", "local CPU s", "host CPU s", "SSH handshakes", "remote commands", "commands / resource", "load (1 min)"], rows)}`,
+    );
   }
   return out.join("\n\n");
 }
@@ -190,8 +202,7 @@ function verdicts(ms: Measurement[], info: RunInfo): Verdict[] {
     met,
     detail:
       up && a
-        ? `N=${at}${at !== 100 ? " (100 not measured in this run)" : ""}: ${s(up.ms)} s vs ${s(a.ms)} s = ${x(ratio)} ` +
-          `(by CPU time, local + host: ${x(cpuOf(up) / cpuOf(a))})`
+        ? `N=${at}${at !== 100 ? " (100 not measured in this run)" : ""}: ${s(up.ms)} s vs ${s(a.ms)} s = ${x(ratio)} ` + `(by CPU time, local + host: ${x(cpuOf(up) / cpuOf(a))})`
         : "not measured",
     why,
   });
@@ -258,7 +269,10 @@ The commands of (a) use a netkit-aware \`ip\` (iproute2 6.15, copied into the gu
 
 Median of 5, measured before the workloads; they explain most of the totals below.
 
-${table(["step", "s"], info.calibration.map((c) => [c.step, (c.ms / 1000).toFixed(2)]))}
+${table(
+  ["step", "s"],
+  info.calibration.map((c) => [c.step, (c.ms / 1000).toFixed(2)]),
+)}
 
 ## Results
 ${info.failures.length ? `\n**Failed in this run** (their rows are missing):\n\n${info.failures.map((f) => `- ${f.split("\n")[0]}`).join("\n")}\n` : ""}
@@ -280,9 +294,9 @@ ${roundTrips(ms, info)}
 ## Targets
 
 ${table(
-    ["target", "verdict", "measured"],
-    v.map((t) => [t.target, mark(t.met), t.detail]),
-  )}
+  ["target", "verdict", "measured"],
+  v.map((t) => [t.target, mark(t.met), t.detail]),
+)}
 ${v
   .filter((t) => t.met === false && t.why)
   .map((t) => `\n### Missed: ${t.target}\n\n${t.why}`)

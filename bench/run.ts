@@ -83,7 +83,9 @@ async function main(): Promise<void> {
   const netkitIp = process.env.NETKIT_IP;
   if (!pulumiRoot || !netkitIp) throw new Error("NETKIT_PULUMI_ROOT and NETKIT_IP are not set: run `npm run bench`, which provisions them");
   const known = allWorkloads();
-  const selected = args.workloads.length ? args.workloads.map((k) => known.find((w) => w.key === k || (k === "command" && w.key === "command-plugin")) ?? fail(`unknown workload ${k}`)) : known;
+  const selected = args.workloads.length
+    ? args.workloads.map((k) => known.find((w) => w.key === k || (k === "command" && w.key === "command-plugin")) ?? fail(`unknown workload ${k}`))
+    : known;
 
   const loadStart = loadavg();
   let accel = "tcg";
@@ -142,7 +144,9 @@ async function main(): Promise<void> {
       cpuModel: cpus()[0]?.model.trim() ?? "unknown CPU",
       accel: accel.toUpperCase(),
       kernel: vm.kernelRelease,
-      pulumi: execFileSync(join(pulumiRoot, "bin", "pulumi"), ["version"]).toString().trim(),
+      pulumi: execFileSync(join(pulumiRoot, "bin", "pulumi"), ["version"])
+        .toString()
+        .trim(),
       node: process.version,
       sizes: args.sizes,
       labels: Object.fromEntries(known.map((w) => [w.key, w.label])),

@@ -48,7 +48,7 @@ export function connectionDefaultsFrom(get: (key: string) => unknown): Partial<C
     if (!r.success) throw new NetkitError(`config ${CONFIG_NAMESPACE}:${key}: ${r.error.issues.map((i) => i.message).join("; ")}`);
     out[key] = v;
   }
-  return out as Partial<ConnectionInput>;
+  return out;
 }
 
 /** Stack config as the dynamic provider's configure sees it (`netkit:host` keys). */

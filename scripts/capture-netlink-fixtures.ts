@@ -9,16 +9,14 @@ import { rtnetlinkRequests } from "../test/fixtures/netlink/requests";
 import { SshSession } from "../provider/ssh/session";
 import { connectionSchema } from "../provider/ssh/connection";
 import { silentLogger } from "../provider/log";
-import type { RelayOp } from "../provider/host/relay";
+import type { RelayOp, RelayResult } from "../provider/host/relay";
 import { HostClient } from "../provider/host/client";
-import { getLinkRequest } from "../provider/netlink/link";
+import { getLinkRequest, parseLink } from "../provider/netlink/link";
 import { netkitNewLinkRequest } from "../provider/netlink/netkit";
 import { NETDEV_FAMILY_NAME, NETLINK_GENERIC } from "../provider/netlink/constants";
 import { getFamilyRequest, parseFamily } from "../provider/netlink/genl";
 import { queueCreateRequest, queueGetDumpRequest } from "../provider/netlink/netdev";
 import { dumpNsidsRequest, getNsidRequest, newNsidRequest } from "../provider/netlink/nsid";
-import { parseLink } from "../provider/netlink/link";
-import type { RelayResult } from "../provider/host/relay";
 
 type Cases = Record<string, { request: string; reply: string; errno: number; extack?: string }>;
 
@@ -91,7 +89,11 @@ async function main(): Promise<void> {
     await s.run(["ip", "netns", "add", "cap"]);
     await s.run(["ip", "netns", "add", "cap2"]);
     // A netdevsim NIC with 4 RX queues, up (queue-get reports only devices that are up).
-    await s.run(["sh", "-c", 'echo "1 1 4" > /sys/bus/netdevsim/new_device; d=/sys/bus/netdevsim/devices/netdevsim1/net; while [ -z "$(ls $d)" ]; do sleep 0.05; done; ip link set "$(ls $d)" name capnic; ip link set capnic up']);
+    await s.run([
+      "sh",
+      "-c",
+      'echo "1 1 4" > /sys/bus/netdevsim/new_device; d=/sys/bus/netdevsim/devices/netdevsim1/net; while [ -z "$(ls $d)" ]; do sleep 0.05; done; ip link set "$(ls $d)" name capnic; ip link set capnic up',
+    ]);
     const requests: Record<string, Buffer> = rtnetlinkRequests();
     const ops: Array<[string, RelayOp]> = [
       ["openNetns", { openNetns: "/run/netns/cap", fd: 100 }],

@@ -16,7 +16,12 @@ import "../test/support/inline-runtime";
 
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const say = (s: string) => console.log(`\n${bold(`▶ ${s}`)}`);
-const indent = (s: string) => s.replace(/\n+$/, "").split("\n").map((l) => `    ${l}`).join("\n");
+const indent = (s: string) =>
+  s
+    .replace(/\n+$/, "")
+    .split("\n")
+    .map((l) => `    ${l}`)
+    .join("\n");
 
 /** What the program declares; the demo edits it between steps. */
 const desired = { mtu: 1500, mode: "l3" as "l3" | "l2" };
@@ -40,7 +45,16 @@ async function hostView(h: TestHost): Promise<void> {
 
 // The engine's progress output, less what a reader does not need: progress dots, URNs, and
 // the warning that the plugins come from PATH (they do here, by design).
-const noise = [/^\s*$/, /^\s*\.\s*$/, /^\s*@ (updating|refreshing|destroying|previewing)/, /\[urn=/, /using pulumi-resource-\S+ from \$PATH/, /^\s*\d+ warnings?$/, /^\s*Diagnostics:$/, /^\s*pulumi:pulumi:Stack \(netkit-demo-demo\):$/];
+const noise = [
+  /^\s*$/,
+  /^\s*\.\s*$/,
+  /^\s*@ (updating|refreshing|destroying|previewing)/,
+  /\[urn=/,
+  /using pulumi-resource-\S+ from \$PATH/,
+  /^\s*\d+ warnings?$/,
+  /^\s*Diagnostics:$/,
+  /^\s*pulumi:pulumi:Stack \(netkit-demo-demo\):$/,
+];
 let partial = "";
 function engineOutput(chunk: string): void {
   const lines = (partial + chunk).split("\n");
@@ -85,7 +99,9 @@ async function main(): Promise<void> {
       "netkit:hostKey": { value: host.knownHostsLine },
       "netkit:privateKey": { value: host.privateKey, secret: true },
     });
-    console.log(indent(`netkit:host ${host.host}\nnetkit:port ${host.port}\nnetkit:hostKey ${host.knownHostsLine.split(" ").slice(1).join(" ").slice(0, 40)}…\nnetkit:privateKey [secret]`));
+    console.log(
+      indent(`netkit:host ${host.host}\nnetkit:port ${host.port}\nnetkit:hostKey ${host.knownHostsLine.split(" ").slice(1).join(" ").slice(0, 40)}…\nnetkit:privateKey [secret]`),
+    );
     const out = engineOutput;
 
     say("pulumi preview: what would change (nothing on the host is touched)");

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { netkitPairDefinition } from "../provider/resources/netkit-pair/definition";
+import { type netkitPairDefinition } from "../provider/resources/netkit-pair/definition";
 import { dynamicResource, withSecrets, type ArgsOf, type OutputPropsOf } from "./resource";
 
 export type NetkitPairArgs = ArgsOf<typeof netkitPairDefinition>;

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { netkitSingleDefinition } from "../provider/resources/netkit-single/definition";
+import { type netkitSingleDefinition } from "../provider/resources/netkit-single/definition";
 import { dynamicResource, withSecrets, type ArgsOf, type OutputPropsOf } from "./resource";
 
 export type NetkitSingleArgs = ArgsOf<typeof netkitSingleDefinition>;

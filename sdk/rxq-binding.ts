@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { rxqBindingDefinition } from "../provider/resources/rxq-binding/definition";
+import { type rxqBindingDefinition } from "../provider/resources/rxq-binding/definition";
 import { NetkitPair } from "./netkit-pair";
-import { NetkitSingle } from "./netkit-single";
+import { type NetkitSingle } from "./netkit-single";
 import { dynamicResource, withSecrets, type ArgsOf, type OutputPropsOf } from "./resource";
 
 type SpecArgs = ArgsOf<typeof rxqBindingDefinition>;

@@ -6,7 +6,7 @@
  *                                       keep them until Ctrl-C / SIGTERM, then tear down
  * Progress goes to stderr, results to stdout.
  */
-import { ensureKernel, startTestHosts, TestHost } from "./index";
+import { ensureKernel, startTestHosts, type TestHost } from "./index";
 
 const log = (line: string) => process.stderr.write(`testhost: ${line}\n`);
 

@@ -8,11 +8,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { TestHostError } from "./errors";
-import { DebianKernel, ensureDebianKernel, ensureInitramfs, ensureKernel, Log } from "./kernel";
-import { Accel, chooseEngine, requestedAccel } from "./accel";
+import { type DebianKernel, ensureDebianKernel, ensureInitramfs, ensureKernel, type Log } from "./kernel";
+import { type Accel, chooseEngine, requestedAccel } from "./accel";
 import { checkHostPrograms } from "./preflight";
 import * as reaper from "./reaper";
-import { bootVm, TestHost } from "./vm";
+import { bootVm, type TestHost } from "./vm";
 
 export { TestHostError, CommandError } from "./errors";
 export { ensureKernel, ensureDebianKernel, ensureInitramfs, KernelInfo, DebianKernel, DEBIAN_KERNELS, Log } from "./kernel";

@@ -35,7 +35,7 @@ export function stripComment(publicKeyLine: string): string {
 
 /** The wire-format key blob of an OpenSSH public key line (what an SSH server presents). */
 export function keyBlob(publicKeyLine: string): Buffer {
-  return Buffer.from(stripComment(publicKeyLine).split(" ")[1], "base64");
+  return Buffer.from(stripComment(publicKeyLine).split(" ")[1] ?? "", "base64");
 }
 
 /** "SHA256:…" exactly as `ssh-keygen -lf` prints it (unpadded base64 of the blob's SHA-256). */

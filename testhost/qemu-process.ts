@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from "child_process";
+import { type ChildProcess, spawn } from "child_process";
 import { tail } from "./errors";
 import { qmpQuit } from "./qmp";
 
@@ -19,8 +19,8 @@ export function launch(args: string[]): Launched {
   const child = spawn("setpriv", ["--pdeathsig", "KILL", "--", QEMU, ...args], { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const keep = (d: Buffer) => (output = (output + d.toString()).slice(-8192));
-  child.stdout!.on("data", keep);
-  child.stderr!.on("data", keep);
+  child.stdout.on("data", keep);
+  child.stderr.on("data", keep);
   let exitInfo: string | undefined;
   const exited = new Promise<void>((resolve) => {
     child.on("error", (err) => {

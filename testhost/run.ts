@@ -1,5 +1,5 @@
 import { spawn } from "child_process";
-import { CommandError, tail } from "./errors";
+import { CommandError, tail, TestHostError } from "./errors";
 
 export interface RunResult {
   stdout: string;
@@ -15,7 +15,9 @@ export interface RunOptions {
 /** Runs argv (never through a shell); rejects with CommandError on a non-zero exit. */
 export function run(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0], argv.slice(1), {
+    const [cmd, ...args] = argv;
+    if (cmd === undefined) return reject(new TestHostError("run: empty argv"));
+    const child = spawn(cmd, args, {
       stdio: ["ignore", "pipe", "pipe"],
       env: opts.env ?? process.env,
     });

@@ -34,7 +34,7 @@ export function readBanner(port: number, timeoutMs: number): Promise<string> {
       clearTimeout(timer);
       sock.destroy();
       if (err) reject(err);
-      else resolve(buf.split("\r\n")[0]);
+      else resolve(buf.split("\r\n")[0] ?? "");
     };
     const timer = setTimeout(() => finish(new Error(`no SSH banner within ${timeoutMs} ms`)), timeoutMs);
     sock.setEncoding("latin1");

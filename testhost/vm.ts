@@ -6,7 +6,7 @@ import type { Log } from "./kernel";
 import { scripts } from "./paths";
 import { freeLoopbackPort } from "./ports";
 import { qemuArgs, type Engine } from "./qemu";
-import { launch, Launched, stopQemu } from "./qemu-process";
+import { launch, type Launched, stopQemu } from "./qemu-process";
 import { qmpRun } from "./qmp";
 import * as reaper from "./reaper";
 import { readBanner, sshExec } from "./ssh";

@@ -30,7 +30,14 @@ function commands(ip: string, prefix: string, i: number): { create: string; dele
 
 class EmulatedCommand extends pulumi.dynamic.Resource {
   constructor(name: string, props: pulumi.Inputs) {
-    super(providerShim("pulumi-netkit/dist/bench/workloads/command-emulation-provider", "commandEmulationProvider"), name, { stdout: undefined, ...props }, { additionalSecretOutputs: ["connection"] }, "bench", "EmulatedCommand");
+    super(
+      providerShim("pulumi-netkit/dist/bench/workloads/command-emulation-provider", "commandEmulationProvider"),
+      name,
+      { stdout: undefined, ...props },
+      { additionalSecretOutputs: ["connection"] },
+      "bench",
+      "EmulatedCommand",
+    );
   }
 }
 

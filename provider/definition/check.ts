@@ -11,7 +11,10 @@ export interface CheckResult<T> {
 }
 
 function propertyOf(path: PropertyKey[]): string {
-  return path.map((p) => (typeof p === "number" ? `[${p}]` : String(p))).join(".").replace(/\.\[/g, "[");
+  return path
+    .map((p) => (typeof p === "number" ? `[${p}]` : String(p)))
+    .join(".")
+    .replace(/\.\[/g, "[");
 }
 
 /** The engine's placeholder for a value not known until apply (computed by another resource). */

@@ -60,7 +60,7 @@ function refsOf(p: PulumiProperty): string[] {
 function reachable(tok: string, types: Record<string, ObjectType>, seen: string[] = []): string[] {
   if (seen.includes(tok) || !types[tok]?.properties) return seen;
   seen.push(tok);
-  for (const p of Object.values(types[tok]!.properties!)) for (const r of refsOf(p)) reachable(r, types, seen);
+  for (const p of Object.values(types[tok].properties)) for (const r of refsOf(p)) reachable(r, types, seen);
   return seen;
 }
 
@@ -87,7 +87,7 @@ function featureText(feature: KernelFeature): string {
 /** Per input field of a resource: the kernel feature it needs, unless set to `except`. */
 function needsOf(spec: ResourceDefinition): Map<string, { feature: KernelFeature; except: unknown }> {
   const out = new Map<string, { feature: KernelFeature; except: unknown }>();
-  for (const [k, s] of Object.entries(spec.inputs.shape as Record<string, z.ZodType>)) {
+  for (const [k, s] of Object.entries(spec.inputs.shape)) {
     const need = fieldMeta.get(s)?.needs;
     if (need) out.set(k, need);
   }

@@ -30,7 +30,7 @@ export const fieldMeta = z.registry<FieldMeta>();
  * overwrite each other's metadata.
  */
 export function field<T extends z.ZodType>(schema: T, meta: FieldMeta): T {
-  const own = schema.clone() as T;
+  const own = schema.clone();
   fieldMeta.add(own, meta);
   return own;
 }

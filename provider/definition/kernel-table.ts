@@ -1,7 +1,6 @@
 // README's host-requirements table, rendered from what the kernel matrix measured
 // (docs/kernel-matrix.json, written by test/lifecycle/kernel-matrix.test.ts): one row per
 // resource and per kernel feature that a field needs (FieldMeta.needs), one column per kernel.
-import type { z } from "zod";
 import { FEATURES, FEATURE_NAMES, type FeatureSet, type KernelFeature } from "../host/features";
 import { fieldMeta } from "./field";
 import type { ResourceDefinition } from "./resource";
@@ -48,7 +47,7 @@ export function matrixRows(specs: ResourceDefinition[]): MatrixRow[] {
   }));
   const byFeature = new Map<KernelFeature, Array<{ spec: string; field: string; except: unknown }>>();
   for (const s of specs)
-    for (const [field, schema] of Object.entries(s.inputs.shape as Record<string, z.ZodType>)) {
+    for (const [field, schema] of Object.entries(s.inputs.shape)) {
       const need = fieldMeta.get(schema)?.needs;
       if (need) byFeature.set(need.feature, [...(byFeature.get(need.feature) ?? []), { spec: s.name, field, except: need.except }]);
     }

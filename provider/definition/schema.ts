@@ -84,7 +84,9 @@ function objectType(o: z.ZodObject, description: string, acc: Collected) {
     type: "object",
     description,
     properties: Object.fromEntries(Object.entries(shape).map(([k, s]) => [k, property(k, s, acc)])),
-    required: Object.entries(shape).filter(([, s]) => !isOptional(s)).map(([k]) => k),
+    required: Object.entries(shape)
+      .filter(([, s]) => !isOptional(s))
+      .map(([k]) => k),
   };
 }
 
@@ -109,11 +111,17 @@ export function packageSchema(specs: ResourceDefinition[], version: string, conf
     resources[token(spec.name)] = {
       description: spec.description,
       inputProperties,
-      requiredInputs: Object.entries(ins).filter(([, s]) => !isOptional(s) && !fieldMeta.get(s)?.kernelDefault && jsonOf(s).default === undefined).map(([k]) => k),
+      requiredInputs: Object.entries(ins)
+        .filter(([, s]) => !isOptional(s) && !fieldMeta.get(s)?.kernelDefault && jsonOf(s).default === undefined)
+        .map(([k]) => k),
       properties: { ...inputProperties, ...outputOnly },
       required: [
-        ...Object.entries(ins).filter(([, s]) => !isOptional(s) || jsonOf(s).default !== undefined).map(([k]) => k),
-        ...Object.entries(outs).filter(([, s]) => !isOptional(s)).map(([k]) => k),
+        ...Object.entries(ins)
+          .filter(([, s]) => !isOptional(s) || jsonOf(s).default !== undefined)
+          .map(([k]) => k),
+        ...Object.entries(outs)
+          .filter(([, s]) => !isOptional(s))
+          .map(([k]) => k),
       ],
     };
   }

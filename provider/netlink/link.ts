@@ -1,7 +1,21 @@
 // rtnetlink link requests and the generic part of link replies. Kind-specific data
 // (IFLA_INFO_DATA) is left raw here and decoded by the kind's codec (netkit.ts).
 import { bytes, decodeAttrs, encodeAttrs, nest, readNested, readStr, readU32, readU8, str, u32, type Attr, type AttrMap } from "./attributes";
-import { AF_UNSPEC, IFF_UP, IFINFOMSG_LEN, IFLA, IFLA_INFO, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REQUEST, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK } from "./constants";
+import {
+  AF_UNSPEC,
+  IFF_UP,
+  IFINFOMSG_LEN,
+  IFLA,
+  IFLA_INFO,
+  NLM_F_ACK,
+  NLM_F_CREATE,
+  NLM_F_DUMP,
+  NLM_F_EXCL,
+  NLM_F_REQUEST,
+  RTM_DELLINK,
+  RTM_GETLINK,
+  RTM_NEWLINK,
+} from "./constants";
 import { decodeIfInfo, encodeIfInfo, encodeMessage, type NlMessage } from "./message";
 
 /** Generic properties of one side of a link at creation (`ip link add … [peer …]`). */

@@ -25,7 +25,10 @@ export interface QueueCreate {
  * marks both nests NLA_F_NESTED, without which the kernel's nested policy refuses them.
  */
 export function queueCreateRequest(familyId: number, c: QueueCreate): Buffer {
-  const lease: Attr[] = [u32(NETDEV_A_LEASE.IFINDEX, c.leaseIfindex), nest(NETDEV_A_LEASE.QUEUE, [u32(NETDEV_A_QUEUE.ID, c.leaseQueue), u32(NETDEV_A_QUEUE.TYPE, NETDEV_QUEUE_TYPE.RX)])];
+  const lease: Attr[] = [
+    u32(NETDEV_A_LEASE.IFINDEX, c.leaseIfindex),
+    nest(NETDEV_A_LEASE.QUEUE, [u32(NETDEV_A_QUEUE.ID, c.leaseQueue), u32(NETDEV_A_QUEUE.TYPE, NETDEV_QUEUE_TYPE.RX)]),
+  ];
   if (c.netnsId !== undefined) lease.push(s32(NETDEV_A_LEASE.NETNS_ID, c.netnsId));
   return encodeGenl(familyId, NLM_F_REQUEST | NLM_F_ACK, { cmd: NETDEV_CMD.QUEUE_CREATE, version: NETDEV_FAMILY_VERSION }, [
     u32(NETDEV_A_QUEUE.IFINDEX, c.ifindex),

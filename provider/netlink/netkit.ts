@@ -21,7 +21,7 @@ function nameOf<T extends Record<string, number>>(table: T, value: number | unde
   if (value === undefined) return undefined;
   const hit = Object.entries(table).find(([, v]) => v === value);
   if (!hit) throw new Error(`unknown netkit value ${value} (known: ${Object.keys(table).join(", ")})`);
-  return hit[0] as keyof T;
+  return hit[0];
 }
 
 export interface NetkitCreate {

@@ -37,7 +37,9 @@ export function revealAll(props: Record<string, unknown> | undefined): Revealed 
 
 /** The spec's secret fields (the connection). */
 export function secretFields(spec: ResourceDefinition): string[] {
-  return Object.entries(spec.inputs.shape as Record<string, z.ZodType>).filter(([, s]) => fieldMeta.get(s)?.secret).map(([k]) => k);
+  return Object.entries(spec.inputs.shape as Record<string, z.ZodType>)
+    .filter(([, s]) => fieldMeta.get(s)?.secret)
+    .map(([k]) => k);
 }
 
 /** A property bag for the engine: each of `keys` present is sent as a secret, whole. */

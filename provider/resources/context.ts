@@ -1,11 +1,10 @@
 // What every resource controller needs: the host client for its connection, resource ids,
 // the kernel features its inputs need, a logger, and outputs without undefined members.
 import { isDeepStrictEqual } from "node:util";
-import type { z } from "zod";
 import { connectionSchema, type Connection, type ConnectionInput } from "../ssh/connection";
 import { connectionDefaults, hostPool } from "../runtime";
 import { effectiveConnection, NO_CONNECTION } from "../config";
-import { CapabilityError, FailedToInitializeError, NetkitError } from "../errors";
+import { type CapabilityError, FailedToInitializeError, NetkitError } from "../errors";
 import type { HostClient } from "../host/client";
 import { missingFeature, type KernelFeature } from "../host/features";
 import type { HostFacts } from "../host/preflight";
@@ -83,9 +82,8 @@ export function observedInputs<T extends object>(inputKeys: string[], outs: T): 
  * need nothing.
  */
 export function missingFeatureFor(spec: ResourceDefinition, inputs: Record<string, unknown>, f: HostFacts): CapabilityError | undefined {
-  for (const feature of ["netkit", ...(spec.needs ?? [])] as KernelFeature[])
-    if (!f.has[feature]) return missingFeature(f.host, f.kernelRelease, feature, spec.name);
-  for (const [key, schema] of Object.entries(spec.inputs.shape as Record<string, z.ZodType>)) {
+  for (const feature of ["netkit", ...(spec.needs ?? [])] as KernelFeature[]) if (!f.has[feature]) return missingFeature(f.host, f.kernelRelease, feature, spec.name);
+  for (const [key, schema] of Object.entries(spec.inputs.shape)) {
     const need = fieldMeta.get(schema)?.needs;
     const v = inputs[key];
     if (!need || v === undefined || isDeepStrictEqual(v, need.except) || f.has[need.feature]) continue;

@@ -83,7 +83,11 @@ export function runOnChannel(r: ChannelRun): Promise<ExecResult> {
         // connection died: the exec request may have reached it first.
         const message = `cannot start ${r.shown}: ${r.redact(err.message)}`;
         return settle(() =>
-          reject(r.isOpen() ? new SshError(r.host, "transport", message, { cause: err }) : new AmbiguousOperationError(r.host, "transport", `${message}; ${maybeApplied}`, { cause: err })),
+          reject(
+            r.isOpen()
+              ? new SshError(r.host, "transport", message, { cause: err })
+              : new AmbiguousOperationError(r.host, "transport", `${message}; ${maybeApplied}`, { cause: err }),
+          ),
         );
       }
       if (settled) return ch.close(); // timed out while opening
@@ -127,9 +131,7 @@ export function runOnChannel(r: ChannelRun): Promise<ExecResult> {
           const durationMs = Date.now() - started;
           if (!exited && !r.isOpen()) {
             r.log.debug(`ssh ${r.host}: ${r.shown} interrupted after ${durationMs} ms`);
-            return reject(
-              new AmbiguousOperationError(r.host, "transport", `the connection closed while ${r.shown} was running; ${maybeApplied}`),
-            );
+            return reject(new AmbiguousOperationError(r.host, "transport", `the connection closed while ${r.shown} was running; ${maybeApplied}`));
           }
           if (preamble && r.sudo && !preamble.started) {
             return reject(new SshError(r.host, "privilege", r.redact(sudoRefusal(preamble, r.sudo, r.user, exitCode))));

@@ -16,7 +16,10 @@ const isHostKeyPin = (s: string) => {
 };
 
 /** Host and user names go to DNS and sshd as they are: no whitespace or control characters. */
-const plainName = z.string().min(1).refine((s) => !/[\s\x00-\x1f\x7f]/.test(s), "must not contain whitespace or control characters");
+const plainName = z
+  .string()
+  .min(1)
+  .refine((s) => !/[\s\x00-\x1f\x7f]/.test(s), "must not contain whitespace or control characters");
 
 /**
  * The fields that say where an SSH server is and how to log in to it, shared by the target
@@ -29,9 +32,7 @@ function endpointShape(role: "target" | "jump") {
   const of = target ? "" : " of the jump host";
   return {
     host: field(plainName, {
-      description: target
-        ? "Host name or address of the SSH server (as the jump host reaches it, when there is one)."
-        : "Host name or address of the jump host.",
+      description: target ? "Host name or address of the SSH server (as the jump host reaches it, when there is one)." : "Host name or address of the jump host.",
       replaceOnChange: target,
     }),
     port: field(z.number().int().min(1).max(65535).default(22), { description: `SSH port${of} (default 22).`, replaceOnChange: target }),
@@ -48,17 +49,19 @@ function endpointShape(role: "target" | "jump") {
       z
         .string()
         .min(1)
-        .refine(isHostKeyPin, 'must be a known_hosts line ("[host]:22 ssh-ed25519 AAAA…"), a public key line ("ssh-ed25519 AAAA…") or a fingerprint ("SHA256:…" as ssh-keygen -lf prints it)')
+        .refine(
+          isHostKeyPin,
+          'must be a known_hosts line ("[host]:22 ssh-ed25519 AAAA…"), a public key line ("ssh-ed25519 AAAA…") or a fingerprint ("SHA256:…" as ssh-keygen -lf prints it)',
+        )
         .optional(),
       {
-      description: `Pinned host key${of}: a known_hosts line, a public key line or a SHA256 fingerprint. Without it the key must be in ~/.ssh/known_hosts.`,
-    }),
+        description: `Pinned host key${of}: a known_hosts line, a public key line or a SHA256 fingerprint. Without it the key must be in ~/.ssh/known_hosts.`,
+      },
+    ),
   };
 }
 
-const sudoPassword = z
-  .object({ password: field(z.string().min(1), { description: "The login user's password, as sudo asks for it.", secret: true }) })
-  .strict();
+const sudoPassword = z.object({ password: field(z.string().min(1), { description: "The login user's password, as sudo asks for it.", secret: true }) }).strict();
 
 export const jumpHostSchema = z.object(endpointShape("jump")).strict();
 
@@ -94,9 +97,7 @@ export const connectionSchema = z
         "impersonate the host; every connection logs a warning with the offered fingerprint. Pin hostKey instead.",
     }),
     maxSessions: field(z.number().int().min(1).max(256).default(8), {
-      description:
-        "Concurrent operations (SSH channels) on the one connection to this host; more wait their turn (default 8, " +
-        "below OpenSSH's default MaxSessions of 10).",
+      description: "Concurrent operations (SSH channels) on the one connection to this host; more wait their turn (default 8, " + "below OpenSSH's default MaxSessions of 10).",
     }),
   })
   .strict()

@@ -36,8 +36,8 @@ export function parseHostKeyPin(pin: string): HostKeyPin {
     }
   }
   throw new Error(
-    "hostKey must be a known_hosts line (e.g. \"[host]:22 ssh-ed25519 AAAA…\"), a public key line " +
-      "(\"ssh-ed25519 AAAA…\") or a fingerprint (\"SHA256:…\" as printed by ssh-keygen -lf)",
+    'hostKey must be a known_hosts line (e.g. "[host]:22 ssh-ed25519 AAAA…"), a public key line ' +
+      '("ssh-ed25519 AAAA…") or a fingerprint ("SHA256:…" as printed by ssh-keygen -lf)',
   );
 }
 

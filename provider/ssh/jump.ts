@@ -22,7 +22,9 @@ export function forwardThrough(jump: Client, jumpId: string, targetId: string, h
         if (!err) return resolve(stream);
         const reason = (err as Error & { reason?: number }).reason;
         if (reason === ADMINISTRATIVELY_PROHIBITED) {
-          reject(new SshError(jumpId, "protocol", `refuses to forward to ${targetId} (${err.message}): the jump host must allow TCP forwarding (AllowTcpForwarding)`, { cause: err }));
+          reject(
+            new SshError(jumpId, "protocol", `refuses to forward to ${targetId} (${err.message}): the jump host must allow TCP forwarding (AllowTcpForwarding)`, { cause: err }),
+          );
         } else {
           const why = reason === CONNECT_FAILED ? "cannot reach" : "could not open a channel to";
           reject(new SshError(targetId, "transport", `the jump host ${jumpId} ${why} ${host}:${port}: ${err.message}`, { cause: err }));

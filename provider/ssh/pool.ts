@@ -16,7 +16,10 @@ export interface PoolStats {
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
   if (v && typeof v === "object") {
-    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(",")}}`;
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
   }
   return JSON.stringify(v) ?? "null";
 }
@@ -60,7 +63,11 @@ export class SessionPool {
   }
 
   closeAll(): void {
-    for (const p of this.sessions.values()) p.then((s) => s.close(), () => undefined);
+    for (const p of this.sessions.values())
+      p.then(
+        (s) => s.close(),
+        () => undefined,
+      );
     this.sessions.clear();
   }
 }

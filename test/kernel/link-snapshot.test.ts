@@ -34,10 +34,12 @@ describe("kernel: refresh reads from one link snapshot per host", function () {
   before(async function () {
     host = await sharedHost();
     for (const ns of [nsA, nsB]) await onHost(host, ["ip", "netns", "add", ns]);
-    await pairs.create(checked(netkitPairDefinition, { connection: conn(), name: "nkr0", peerName: "nkr0p", peerNetns: nsA, mode: "l2", mtu: 9000, peerUp: false, headroom: 64 }) as never);
+    await pairs.create(
+      checked(netkitPairDefinition, { connection: conn(), name: "nkr0", peerName: "nkr0p", peerNetns: nsA, mode: "l2", mtu: 9000, peerUp: false, headroom: 64 }) as never,
+    );
     await pairs.create(pairInputs() as never);
     await singles.create(checked(netkitSingleDefinition, { connection: conn(), name: "nkr2", netns: nsB, mtu: 4000 }) as never);
-    client = await hostFor(conn() as never);
+    client = await hostFor(conn());
     // Count the provider session's exec channels (relay runs) from here on.
     const session = await hostPool(silentLogger).session(connectionOf(conn()));
     const exec = session.exec.bind(session);
@@ -103,8 +105,14 @@ describe("kernel: refresh reads from one link snapshot per host", function () {
     assert.ok((await client.readNetkitForRefresh({ name: "nkr2", netns: `/run/netns/${nsB}` })).primary);
     assert.equal(execs - before, 1);
     // … a device in the broken one gets the direct read's error …
-    const direct = await client.readNetkit({ name: "x", netns: `/run/netns/${stale}` }).then(() => "no error", (e: Error) => e.message);
-    const viaSnapshot = await client.readNetkitForRefresh({ name: "x", netns: `/run/netns/${stale}` }).then(() => "no error", (e: Error) => e.message);
+    const direct = await client.readNetkit({ name: "x", netns: `/run/netns/${stale}` }).then(
+      () => "no error",
+      (e: Error) => e.message,
+    );
+    const viaSnapshot = await client.readNetkitForRefresh({ name: "x", netns: `/run/netns/${stale}` }).then(
+      () => "no error",
+      (e: Error) => e.message,
+    );
     assert.match(direct, /EINVAL/);
     assert.equal(viaSnapshot, direct);
     // … and a netns given by another path (here the host's own, through /proc) is read directly.

@@ -51,9 +51,25 @@ describe("kernel: NetkitPair on a real netkit kernel", function () {
     outs = r.outs as Record<string, unknown>;
     assert.equal(r.id, `${host.host}:${host.port}/nkt0`);
     const expect = {
-      name: "nkt0", peerName: "nkt0p", mode: "l2", policy: "blackhole", peerPolicy: "forward", scrub: "none", peerScrub: "default",
-      headroom: 64, tailroom: 32, peerNumRxQueues: 4, numRxQueues: 1, numTxQueues: 1, peerNumTxQueues: 1, mtu: 9000, peerMtu: 8000,
-      macAddress: "02:00:00:00:aa:01", peerMacAddress: "02:00:00:00:aa:02", up: true, peerUp: false,
+      name: "nkt0",
+      peerName: "nkt0p",
+      mode: "l2",
+      policy: "blackhole",
+      peerPolicy: "forward",
+      scrub: "none",
+      peerScrub: "default",
+      headroom: 64,
+      tailroom: 32,
+      peerNumRxQueues: 4,
+      numRxQueues: 1,
+      numTxQueues: 1,
+      peerNumTxQueues: 1,
+      mtu: 9000,
+      peerMtu: 8000,
+      macAddress: "02:00:00:00:aa:01",
+      peerMacAddress: "02:00:00:00:aa:02",
+      up: true,
+      peerUp: false,
     };
     for (const [k, v] of Object.entries(expect)) assert.deepEqual(outs[k], v, k);
     assert.equal(typeof outs.ifindex, "number");
@@ -76,7 +92,17 @@ describe("kernel: NetkitPair on a real netkit kernel", function () {
   });
 
   it("changes policies, MTUs, MACs and admin state in place", async function () {
-    const news = { ...full(), policy: "forward", peerPolicy: "blackhole", mtu: 1400, peerMtu: 1300, macAddress: "02:00:00:00:bb:01", peerMacAddress: "02:00:00:00:bb:02", up: false, peerUp: true };
+    const news = {
+      ...full(),
+      policy: "forward",
+      peerPolicy: "blackhole",
+      mtu: 1400,
+      peerMtu: 1300,
+      macAddress: "02:00:00:00:bb:01",
+      peerMacAddress: "02:00:00:00:bb:02",
+      up: false,
+      peerUp: true,
+    };
     const d = await provider.diff!("id", outs as never, news as never);
     assert.deepEqual(d.replaces, []);
     const r = await provider.update!("id", outs as never, news as never);
@@ -158,7 +184,9 @@ describe("kernel: NetkitPair on a real netkit kernel", function () {
     const { IFLA_NETKIT } = await import("../../provider/netlink/constants");
     const r0 = await provider.create(checked(netkitPairDefinition, { ...base, peerNetns: undefined }) as never);
     try {
-      const [res] = await (await hostFor(connectionTo(host))).request({
+      const [res] = await (
+        await hostFor(connectionTo(host))
+      ).request({
         ops: [{ netlink: changeLinkRequest("nkt0", { kind: { kind: "netkit", data: [u32(IFLA_NETKIT.MODE, 0)] } }) }],
       });
       assert.ok(res?.kind === "netlink");

@@ -39,7 +39,19 @@ describe("kernel: NetkitSingle on a real netkit kernel", function () {
     const r = await provider.create(inputs as never);
     outs = r.outs as Record<string, unknown>;
     assert.equal(r.id, `${host.host}:${host.port}/${ns}/nks0`);
-    const expect = { name: "nks0", mode: "l2", policy: "forward", headroom: 128, tailroom: 16, numRxQueues: 3, numTxQueues: 1, mtu: 4000, macAddress: "02:00:00:00:cc:01", up: true, carrier: true };
+    const expect = {
+      name: "nks0",
+      mode: "l2",
+      policy: "forward",
+      headroom: 128,
+      tailroom: 16,
+      numRxQueues: 3,
+      numTxQueues: 1,
+      mtu: 4000,
+      macAddress: "02:00:00:00:cc:01",
+      up: true,
+      carrier: true,
+    };
     for (const [k, v] of Object.entries(expect)) assert.deepEqual(outs[k], v, k);
     const s = await sysfs(host, "nks0", ns);
     assert.deepEqual([s?.ifindex, s?.mtu, s?.address, isUp(s?.flags), s?.carrier], [String(outs.ifindex), "4000", "02:00:00:00:cc:01", true, "1"]);

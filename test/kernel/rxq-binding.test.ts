@@ -32,7 +32,7 @@ describe("kernel: RxqBinding (queue leasing) on netdevsim", function () {
   const single = async (key: string, name: string, netns: string | undefined, numRxQueues: number) => {
     const r = await netkitSingleProvider.create(checked(netkitSingleDefinition, { connection: connectionTo(host), name, ...(netns ? { netns } : {}), numRxQueues }) as never);
     devices[key] = r.outs as Outs;
-    return devices[key]!;
+    return devices[key];
   };
   const bind = (inputs: Record<string, unknown>) => provider.create(checked(rxqBindingDefinition, { connection: connectionTo(host), ...inputs }) as never);
   const refusal = async (inputs: Record<string, unknown>, re: RegExp) => {
@@ -93,7 +93,10 @@ describe("kernel: RxqBinding (queue leasing) on netdevsim", function () {
     await refusal({ deviceName: "nkq-a", netns: pod, nic: "nkq-nic0", nicQueue: 3 }, /no spare RX queue: capacity \(numRxQueues\) 3 = its own queue 0 \+ 2 leased/);
     await setNic("nkq-nic0", "down"); // queue-get shows nothing: only the kernel can tell
     try {
-      await refusal({ deviceName: "nkq-a", netns: pod, nic: "nkq-nic0", nicQueue: 3 }, /EINVAL \(kernel: netkit maximum queue limit reached\) — the netkit device has no spare RX queue/);
+      await refusal(
+        { deviceName: "nkq-a", netns: pod, nic: "nkq-nic0", nicQueue: 3 },
+        /EINVAL \(kernel: netkit maximum queue limit reached\) — the netkit device has no spare RX queue/,
+      );
     } finally {
       await setNic("nkq-nic0", "up");
     }
@@ -104,7 +107,10 @@ describe("kernel: RxqBinding (queue leasing) on netdevsim", function () {
 
   it("a queue already leased: refused early naming the holder, and EBUSY from the kernel", async function () {
     const b = await single("b", "nkq-b", pod, 3);
-    await refusal({ deviceName: "nkq-b", netns: pod, nic: "nkq-nic0", nicQueue: 1 }, new RegExp(`queue 1 is already leased to the device with ifindex ${devices.a!.ifindex} in the netns with nsid \\d+ \\(its queue 1\\)`));
+    await refusal(
+      { deviceName: "nkq-b", netns: pod, nic: "nkq-nic0", nicQueue: 1 },
+      new RegExp(`queue 1 is already leased to the device with ifindex ${devices.a!.ifindex} in the netns with nsid \\d+ \\(its queue 1\\)`),
+    );
     await refusal({ deviceName: "nkq-a", netns: pod, nic: "nkq-nic0", nicQueue: 1 }, /already leased to this very device as its queue 1/);
     await setNic("nkq-nic0", "down");
     try {
@@ -214,8 +220,18 @@ describe("kernel: RxqBinding (queue leasing) on netdevsim", function () {
 
   it("changing any input replaces the binding (the kernel cannot move or release a lease)", async function () {
     const o = bindings.peer!;
-    for (const [k, v] of [["nicQueue", 2], ["nic", "nkq-nic1"], ["deviceName", "eth1"], ["netns", pod], ["deviceIfindex", 99]] as const) {
-      const d = await provider.diff!("id", o as never, { ...checked(rxqBindingDefinition, { connection: connectionTo(host), deviceName: "eth0", netns: pod2, nic: "nkq-nic0", nicQueue: 0 }), [k]: v } as never);
+    for (const [k, v] of [
+      ["nicQueue", 2],
+      ["nic", "nkq-nic1"],
+      ["deviceName", "eth1"],
+      ["netns", pod],
+      ["deviceIfindex", 99],
+    ] as const) {
+      const d = await provider.diff!(
+        "id",
+        o as never,
+        { ...checked(rxqBindingDefinition, { connection: connectionTo(host), deviceName: "eth0", netns: pod2, nic: "nkq-nic0", nicQueue: 0 }), [k]: v } as never,
+      );
       assert.deepEqual(d.replaces, [k], k);
     }
   });

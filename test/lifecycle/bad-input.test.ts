@@ -94,7 +94,10 @@ describe("lifecycle: invalid inputs fail check by field name before any host is 
     const failures = reportedFailures(text);
     assert.deepEqual([...failures.keys()], [row.property], `expected exactly property ${row.property}; the engine said:\n${text}`);
     const reasons = failures.get(row.property)!;
-    assert.ok(reasons.some((r) => row.reason.test(r)), `no reason for ${row.property} matches ${row.reason}: ${reasons.join(" | ")}`);
+    assert.ok(
+      reasons.some((r) => row.reason.test(r)),
+      `no reason for ${row.property} matches ${row.reason}: ${reasons.join(" | ")}`,
+    );
   }
 
   it("control: the three valid bases pass the engine's check (preview plans their creates)", async function () {
@@ -139,6 +142,10 @@ describe("lifecycle: invalid inputs fail check by field name before any host is 
     assert.equal(now.devices, baseline.devices, "the host's links or netns changed");
     assert.equal(now.connections - baseline.connections, 1, "something besides this probe connected to the host's sshd");
     const types = (await t.stack.exportStack()).deployment.resources.map((r: { type: string }) => r.type);
-    assert.deepEqual(types.filter((x: string) => x.includes("netkit")), [], `no netkit resource in the state: ${JSON.stringify(types)}`);
+    assert.deepEqual(
+      types.filter((x: string) => x.includes("netkit")),
+      [],
+      `no netkit resource in the state: ${JSON.stringify(types)}`,
+    );
   });
 });

@@ -27,7 +27,9 @@ describe("lifecycle: concurrency", function () {
       const ts: TestStack = await inlineStack("conc-ts", async () => {
         for (let i = 0; i < 4; i++) new NetkitPair(`a${i}`, { connection: connectionTo(host), name: `nkca${i}`, peerName: `pa${i}`, peerNetns: ns });
       });
-      const pairs = [0, 1, 2, 3].map((i) => `  b${i}:\n    type: netkit:index:NetkitPair\n    properties:\n      name: nkcb${i}\n      peerName: pb${i}\n      peerNetns: ${ns}\n`).join("");
+      const pairs = [0, 1, 2, 3]
+        .map((i) => `  b${i}:\n    type: netkit:index:NetkitPair\n    properties:\n      name: nkcb${i}\n      peerName: pb${i}\n      peerNetns: ${ns}\n`)
+        .join("");
       const yaml = await yamlProject("conc-yaml", host, `resources:\n${pairs}`);
       try {
         await Promise.all([ts.stack.up(), yaml.pulumi("up", "--yes")]);

@@ -141,7 +141,10 @@ describe("lifecycle faults: under the real engine", function () {
   describe("a host that fails during an up", function () {
     let host: TestHost;
     const N = 20;
-    const names = (prefix: string) => Array.from({ length: N }, (_, i) => [`${prefix}${i}`, `${prefix}${i}p`]).flat().sort();
+    const names = (prefix: string) =>
+      Array.from({ length: N }, (_, i) => [`${prefix}${i}`, `${prefix}${i}p`])
+        .flat()
+        .sort();
     const pairs = (prefix: string) => async () => {
       for (let i = 0; i < N; i++) new NetkitPair(`p${i}`, { connection: connectionTo(host), name: `${prefix}${i}`, peerName: `${prefix}${i}p` });
     };
@@ -204,7 +207,9 @@ describe("lifecycle faults: under the real engine", function () {
         (e: Error) => e,
       );
       const resetMs = await reset;
-      console.log(`      (reset after ${seen.created()} creates; SSH back after ${((resetMs ?? 0) / 1000).toFixed(1)} s; the interrupted up ${outcome === "succeeded" ? "succeeded" : `failed: ${firstError(outcome as Error)}`})`);
+      console.log(
+        `      (reset after ${seen.created()} creates; SSH back after ${((resetMs ?? 0) / 1000).toFixed(1)} s; the interrupted up ${outcome === "succeeded" ? "succeeded" : `failed: ${firstError(outcome as Error)}`})`,
+      );
       assert.ok(resetMs !== undefined, "the reset happened during the up");
       await converges("nkr");
     });

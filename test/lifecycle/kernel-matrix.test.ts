@@ -176,7 +176,10 @@ describe("lifecycle: the kernel matrix (Debian's kernels and our own)", function
           return { ifindex: pair.ifindex, scrub: pair.scrub, headroom: pair.headroom };
         });
         if (!m.probed.netkit) {
-          const err = await t.stack.up().then(() => assert.fail("up must fail without netkit"), (e: Error) => e);
+          const err = await t.stack.up().then(
+            () => assert.fail("up must fail without netkit"),
+            (e: Error) => e,
+          );
           assert.match(err.message, /has no netkit driver \(CONFIG_NETKIT, Linux 6\.7 or later\); NetkitPair needs it/);
           assert.deepEqual(await links(host, ns), before);
           m.outcomes.NetkitPair = await attempt(host, ns, netkitPairDefinition, netkitPairProvider, { name: "nkm0", peerName: "eth0", peerNetns: ns });
@@ -221,13 +224,27 @@ describe("lifecycle: the kernel matrix (Debian's kernels and our own)", function
         if (own) await addNetdevsim(host, 7511, 2, nic);
         try {
           const lease = (device: Record<string, unknown>) =>
-            attempt(host, ns, rxqBindingDefinition, rxqBindingProvider, { deviceName: device.name, netns: ns, nic, nicQueue: own ? 1 : 0, deviceIfindex: device.ifindex }, { keep: true }).catch((e: Error) => {
+            attempt(
+              host,
+              ns,
+              rxqBindingDefinition,
+              rxqBindingProvider,
+              { deviceName: device.name, netns: ns, nic, nicQueue: own ? 1 : 0, deviceIfindex: device.ifindex },
+              { keep: true },
+            ).catch((e: Error) => {
               assert.ok(!own && e instanceof NetlinkError && e.extack === "Lease device does not support queue management operations", e.message);
               return "no-nic" as const;
             });
-          m.outcomes.NetkitSingle = await attempt(host, ns, netkitSingleDefinition, netkitSingleProvider, { name: "nkm2", netns: ns, numRxQueues: 2 }, {
-            during: async (single) => void (m.outcomes.RxqBinding = await lease(single)),
-          });
+          m.outcomes.NetkitSingle = await attempt(
+            host,
+            ns,
+            netkitSingleDefinition,
+            netkitSingleProvider,
+            { name: "nkm2", netns: ns, numRxQueues: 2 },
+            {
+              during: async (single) => void (m.outcomes.RxqBinding = await lease(single)),
+            },
+          );
           // Where single mode is missing, leasing is too: a binding is refused up front.
           m.outcomes.RxqBinding ??= await attempt(host, ns, rxqBindingDefinition, rxqBindingProvider, { deviceName: "nkm2", netns: ns, nic, nicQueue: 0 });
         } finally {
@@ -244,11 +261,22 @@ describe("lifecycle: the kernel matrix (Debian's kernels and our own)", function
         ];
         let cases: Fixture["cases"] = {};
         if (m.probed.netkit) {
-          await attempt(host, ns, netkitPairDefinition, netkitPairProvider, { name: "nkm3", peerName: "eth3", peerNetns: ns, mode: "l2" }, {
-            during: async () => {
-              cases = await capture(host, [...ops, ["getPrimary", { netlink: getLinkRequest("nkm3") }], ["getPeer", { netlink: getLinkRequest("eth3"), netns: `/run/netns/${ns}` }]]);
+          await attempt(
+            host,
+            ns,
+            netkitPairDefinition,
+            netkitPairProvider,
+            { name: "nkm3", peerName: "eth3", peerNetns: ns, mode: "l2" },
+            {
+              during: async () => {
+                cases = await capture(host, [
+                  ...ops,
+                  ["getPrimary", { netlink: getLinkRequest("nkm3") }],
+                  ["getPeer", { netlink: getLinkRequest("eth3"), netns: `/run/netns/${ns}` }],
+                ]);
+              },
             },
-          });
+          );
         } else cases = await capture(host, ops);
         checkFixture(col.id, { kernel: host.kernelRelease, cases });
       });
@@ -259,8 +287,15 @@ describe("lifecycle: the kernel matrix (Debian's kernels and our own)", function
   describe("the measurement", function () {
     it("what was measured is docs/kernel-matrix.json (README's host-requirements table)", function () {
       const rowOrder = matrixRows(allDefinitions).map((r) => r.id);
-      const inRowOrder = (k: KernelMeasurement): KernelMeasurement => ({ ...k, outcomes: Object.fromEntries(rowOrder.filter((r) => r in k.outcomes).map((r) => [r, k.outcomes[r]!])) });
-      const fresh: KernelMatrix = { kernels: COLUMNS.map((c) => measured.get(c.id)!).filter(Boolean).map(inRowOrder) };
+      const inRowOrder = (k: KernelMeasurement): KernelMeasurement => ({
+        ...k,
+        outcomes: Object.fromEntries(rowOrder.filter((r) => r in k.outcomes).map((r) => [r, k.outcomes[r]!])),
+      });
+      const fresh: KernelMatrix = {
+        kernels: COLUMNS.map((c) => measured.get(c.id)!)
+          .filter(Boolean)
+          .map(inRowOrder),
+      };
       assert.equal(fresh.kernels.length, COLUMNS.length, "every kernel was measured");
       for (const k of fresh.kernels) assert.deepEqual(Object.keys(k.outcomes), rowOrder, `${k.id}: every row measured`);
       if (process.env.NETKIT_WRITE_MATRIX === "1") {

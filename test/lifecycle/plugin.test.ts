@@ -126,7 +126,24 @@ describe("lifecycle: the provider plugin (pulumi-resource-netkit)", function () 
     });
 
     it("the import option adopts it by HOST:PORT/NAME; a preview then shows no changes; destroy removes it", async function () {
-      const made = await onHost(host, [await netkitIp(host), "link", "add", "nkimp0", "mtu", "1450", "type", "netkit", "mode", "l2", "blackhole", "peer", "name", "imp1", "netns", ns]);
+      const made = await onHost(host, [
+        await netkitIp(host),
+        "link",
+        "add",
+        "nkimp0",
+        "mtu",
+        "1450",
+        "type",
+        "netkit",
+        "mode",
+        "l2",
+        "blackhole",
+        "peer",
+        "name",
+        "imp1",
+        "netns",
+        ns,
+      ]);
       assert.equal(made.exitCode, 0, made.stderr.toString());
       await onHost(host, ["ip", "link", "set", "nkimp0", "up"]);
       await onHost(host, ["ip", "-n", ns, "link", "set", "imp1", "up"]);
@@ -146,7 +163,10 @@ describe("lifecycle: the provider plugin (pulumi-resource-netkit)", function () 
       const exported = (await t.stack.exportStack()).deployment as { resources: Array<{ type: string; id?: string; outputs?: Record<string, unknown> }> };
       const pair = exported.resources.find((x) => x.type === "netkit:index:NetkitPair")!;
       assert.equal(pair.id, id);
-      assert.deepEqual([pair.outputs?.peerName, pair.outputs?.peerNetns, pair.outputs?.mtu, pair.outputs?.mode, pair.outputs?.up, pair.outputs?.policy], ["imp1", ns, 1450, "l2", true, "blackhole"]);
+      assert.deepEqual(
+        [pair.outputs?.peerName, pair.outputs?.peerNetns, pair.outputs?.mtu, pair.outputs?.mode, pair.outputs?.up, pair.outputs?.policy],
+        ["imp1", ns, 1450, "l2", true, "blackhole"],
+      );
       await t.stack.destroy();
       assert.equal(await sysfs(host, "nkimp0"), undefined, "destroy deletes the adopted pair");
     });

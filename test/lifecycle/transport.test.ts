@@ -53,7 +53,10 @@ describe("lifecycle: SSH transport under the real engine", function () {
 
     // The provider's debug lines reached Pulumi's log, and none of ours carries a secret …
     assert.match(output, /netkit: preflight .*kernel 7\.\d+.*netkit yes, single mode yes/);
-    const ours = output.split("\n").filter((l) => l.includes("netkit: ")).join("\n");
+    const ours = output
+      .split("\n")
+      .filter((l) => l.includes("netkit: "))
+      .join("\n");
     assert.ok(ours.length > 0);
     // … nor does the state at rest or as `pulumi stack export` shows it (ciphertext there).
     const atRest = stateAtRest(t);

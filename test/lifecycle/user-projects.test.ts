@@ -29,7 +29,10 @@ async function configureExample(p: UserProject, host: TestHost, extra: Record<st
 
 /** The copies of @pulumi/pulumi in a project's node_modules, by version. */
 async function sdkCopies(p: UserProject): Promise<string[]> {
-  const found = execFileSync("find", [join(p.dir, "node_modules"), "-path", "*/@pulumi/pulumi/package.json"]).toString().trim().split("\n");
+  const found = execFileSync("find", [join(p.dir, "node_modules"), "-path", "*/@pulumi/pulumi/package.json"])
+    .toString()
+    .trim()
+    .split("\n");
   return found.map((f) => (JSON.parse(readFileSync(f, "utf8")) as { version: string }).version);
 }
 
@@ -67,7 +70,11 @@ describe("lifecycle: the package as users install it, pulumi typed in their proj
     assert.deepEqual(strays, [], "no tests, test toolchain, source maps or sources");
     const modes = execFileSync("tar", ["-tvzf", tgz]).toString();
     for (const b of ["pulumi-resource-netkit", "pulumi-resource-pulumi-nodejs"]) assert.match(modes, new RegExp(`^-rwx.* package/bin/${b}$`, "m"), `${b} is executable`);
-    const manifest = JSON.parse(execFileSync("tar", ["-xzOf", tgz, "package/package.json"]).toString()) as { bin: Record<string, string>; peerDependencies: Record<string, string>; dependencies: Record<string, string> };
+    const manifest = JSON.parse(execFileSync("tar", ["-xzOf", tgz, "package/package.json"]).toString()) as {
+      bin: Record<string, string>;
+      peerDependencies: Record<string, string>;
+      dependencies: Record<string, string>;
+    };
     assert.deepEqual(Object.keys(manifest.bin).sort(), ["pulumi-resource-netkit", "pulumi-resource-pulumi-nodejs"]);
     assert.equal(manifest.dependencies["@pulumi/pulumi"], undefined, "the SDK is the user's: a peer dependency, not a copy of our own");
     assert.match(manifest.peerDependencies["@pulumi/pulumi"] ?? "", /^>=3\.\d+\.\d+ <4/);
@@ -217,7 +224,14 @@ describe("lifecycle: the package as users install it, pulumi typed in their proj
       await onHost(host, ["ip", "netns", "add", ns]);
       p = await userProject("yaml-queue-lease");
       await p.pulumi("stack", "init", "dev");
-      for (const [k, v] of Object.entries({ "netkit:host": host.host, "netkit:port": String(host.port), "netkit:hostKey": host.knownHostsLine, netns: ns, nic: "nku-nic1", nicQueue: "3" }))
+      for (const [k, v] of Object.entries({
+        "netkit:host": host.host,
+        "netkit:port": String(host.port),
+        "netkit:hostKey": host.knownHostsLine,
+        netns: ns,
+        nic: "nku-nic1",
+        nicQueue: "3",
+      }))
         await p.pulumi("config", "set", k, "--", v);
       await p.pulumi("config", "set", "--secret", "netkit:privateKey", "--", host.privateKey);
     });

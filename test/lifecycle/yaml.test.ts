@@ -21,7 +21,11 @@ describe("lifecycle: a Pulumi YAML program with the provider plugin", function (
   });
 
   it("creates a pair (peer in a netns), previews no changes after, destroys it", async function () {
-    const p = await yamlProject("yaml-pair", host, `resources:\n  pod:\n    type: netkit:index:NetkitPair\n    properties:\n      name: nky0\n      peerName: eth0\n      peerNetns: ${ns}\n      mtu: 9000\noutputs:\n  ifindex: \${pod.ifindex}\n`);
+    const p = await yamlProject(
+      "yaml-pair",
+      host,
+      `resources:\n  pod:\n    type: netkit:index:NetkitPair\n    properties:\n      name: nky0\n      peerName: eth0\n      peerNetns: ${ns}\n      mtu: 9000\noutputs:\n  ifindex: \${pod.ifindex}\n`,
+    );
     try {
       await p.pulumi("up", "--yes");
       assert.equal((await sysfs(host, "nky0"))?.mtu, "9000");
@@ -45,7 +49,11 @@ describe("lifecycle: a Pulumi YAML program with the provider plugin", function (
     await onHost(host, ["ip", "link", "set", "nky-imp0", "up"]);
     await onHost(host, ["ip", "-n", ns, "link", "set", "imp1", "up"]);
     const before = await linkNames(host);
-    const p = await yamlProject("yaml-import", host, `resources:\n  adopted:\n    type: netkit:index:NetkitPair\n    properties:\n      name: nky-imp0\n      peerName: imp1\n      peerNetns: ${ns}\n      mode: l2\n`);
+    const p = await yamlProject(
+      "yaml-import",
+      host,
+      `resources:\n  adopted:\n    type: netkit:index:NetkitPair\n    properties:\n      name: nky-imp0\n      peerName: imp1\n      peerNetns: ${ns}\n      mode: l2\n`,
+    );
     try {
       const out = await p.pulumi("import", "netkit:index:NetkitPair", "adopted", `${host.host}:${host.port}/nky-imp0`, "--yes", "--generate-code=false", "--protect=false");
       assert.match(out, /1 imported/);

@@ -81,7 +81,10 @@ describe("ssh: authentication", function () {
     const e = await log.failure(open({ ...base(), user: user.name, password: "wrong-password-123" }));
     assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
     assert.ok(e instanceof SshError && e.kind === "authentication" && !e.retryable, String(e));
-    assert.match(e.message, new RegExp(`^ssh netkit-test@127\\.0\\.0\\.1:${sshd.port}: authentication as netkit-test failed: the server accepted none of the credentials \\(tried: password\\)`));
+    assert.match(
+      e.message,
+      new RegExp(`^ssh netkit-test@127\\.0\\.0\\.1:${sshd.port}: authentication as netkit-test failed: the server accepted none of the credentials \\(tried: password\\)`),
+    );
     assert.equal(sshd.connections() - conns, 1, "authentication failures are not retried");
     assert.equal(sshd.count(/Failed password for netkit-test /g) - failed, 1);
     assert.ok(!log.lines.some((l) => /retrying/.test(l)), "no retry was logged");

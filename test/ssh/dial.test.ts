@@ -31,7 +31,10 @@ describe("ssh: dial retries", function () {
     secrets.push(keys.client.privateKey);
     const port = await freePort();
     const late = new Promise<LoopbackSshd>((resolve, reject) => setTimeout(() => startSshd({ port, keys }).then(resolve, reject), 1500));
-    late.then((s) => started.push(s), () => undefined);
+    late.then(
+      (s) => started.push(s),
+      () => undefined,
+    );
     const t0 = Date.now();
     const s = await open({ host: "127.0.0.1", port, privateKey: keys.client.privateKey, hostKey: keys.hostKey.publicKey });
     try {
@@ -55,7 +58,10 @@ describe("ssh: dial retries", function () {
     assert.ok(e instanceof SshError && e.kind === "transport", String(e));
     assert.equal(e.message, `ssh root@127.0.0.1:${port}: dial failed after 3 attempts: connect ECONNREFUSED 127.0.0.1:${port}`);
     const retries = log.lines.slice(before).filter((l) => / dial \d\/3 failed/.test(l));
-    assert.deepEqual(retries.map((l) => /retrying in (\S+)$/.exec(l)![1]), ["0.5s", "1s"]);
+    assert.deepEqual(
+      retries.map((l) => /retrying in (\S+)$/.exec(l)![1]),
+      ["0.5s", "1s"],
+    );
     assert.ok(Date.now() - t0 >= 1500, "backs off 0.5 s, then 1 s");
   });
 

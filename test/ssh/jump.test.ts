@@ -108,7 +108,10 @@ describe("ssh: jump host", function () {
     const e = await log.failure(open({ ...conn, port: 1, dialAttempts: 2 }));
     assert.ok(e instanceof SshError && e.kind === "transport", String(e));
     assert.match(e.message, /dial failed after 2 attempts: the jump host root@127\.0\.0\.1:\d+ cannot reach 127\.0\.0\.2:1/);
-    assert.ok(log.lines.some((l) => /dial 1\/2 failed: the jump host .* cannot reach/.test(l)), log.text());
+    assert.ok(
+      log.lines.some((l) => /dial 1\/2 failed: the jump host .* cannot reach/.test(l)),
+      log.text(),
+    );
   });
 
   it("the pool keeps a direct and a jumped route to the same host apart", async () => {

@@ -26,11 +26,12 @@ describe("ssh: pool, channel limit and dropped connections", function () {
     try {
       const c = connectionSchema.parse({ ...conn, maxSessions: 8 });
       const t0 = Date.now();
-      const results = await Promise.all(
-        Array.from({ length: 40 }, (_, i) => pool.get(c).then((s) => s.run(["sh", "-c", 'sleep 0.3; echo "$1"', "sh", String(i)]))),
-      );
+      const results = await Promise.all(Array.from({ length: 40 }, (_, i) => pool.get(c).then((s) => s.run(["sh", "-c", 'sleep 0.3; echo "$1"', "sh", String(i)]))));
       const took = Date.now() - t0;
-      assert.deepEqual(results.map((r) => r.stdout.toString()), Array.from({ length: 40 }, (_, i) => `${i}\n`));
+      assert.deepEqual(
+        results.map((r) => r.stdout.toString()),
+        Array.from({ length: 40 }, (_, i) => `${i}\n`),
+      );
       // 40 sleeps of 0.3 s, 8 at a time, take at least 5 rounds.
       assert.ok(took >= 1500, `took only ${took} ms: more than 8 ran at once`);
       assert.deepEqual(pool.stats(), { handshakes: 1, perHost: { [`root@127.0.0.1:${sshd.port}`]: 1 } });

@@ -137,7 +137,10 @@ describe("ssh: session against a real OpenSSH server", function () {
     try {
       const c = connectionSchema.parse(conn);
       const results = await Promise.all(Array.from({ length: 20 }, (_, i) => pool.get(c).then((s) => s.run(["echo", String(i)]))));
-      assert.deepEqual(results.map((r) => r.stdout.toString()), Array.from({ length: 20 }, (_, i) => `${i}\n`));
+      assert.deepEqual(
+        results.map((r) => r.stdout.toString()),
+        Array.from({ length: 20 }, (_, i) => `${i}\n`),
+      );
     } finally {
       pool.closeAll();
     }

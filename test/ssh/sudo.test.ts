@@ -88,10 +88,10 @@ describe("ssh: sudo for a non-root user", function () {
       assert.equal((await s.run(["id", "-u"], { privileged: true })).stdout.toString(), "0\n");
       assert.ok(log.lines.filter((l) => l.includes("sudo asked for the password")).length > asked, "sudo asked, and got, the password");
       // While the command runs, sudo is its parent: list every process's argv on the host.
-      const r = await s.run(
-        ["sh", "-c", 'cat; for f in /proc/[0-9]*/cmdline; do tr "\\0" " " < "$f" 2>/dev/null; echo; done'],
-        { privileged: true, stdin: "stdin for the command\n" },
-      );
+      const r = await s.run(["sh", "-c", 'cat; for f in /proc/[0-9]*/cmdline; do tr "\\0" " " < "$f" 2>/dev/null; echo; done'], {
+        privileged: true,
+        stdin: "stdin for the command\n",
+      });
       const out = r.stdout.toString();
       assert.ok(out.startsWith("stdin for the command\n"), "the command's stdin arrives without the password in front of it");
       assert.match(out, /^sudo -S -p \S+ -- sh -c /m, "sudo is running while the command runs");

@@ -52,12 +52,30 @@ export function withChanges(base: Record<string, unknown>, set: Record<string, u
   return out;
 }
 
-const pair = (group: FieldGroup, set: Record<string, unknown>, property: string, reason: RegExp, proves: string): BadInput =>
-  ({ resource: "NetkitPair", group, set, property, reason, proves });
-const single = (group: FieldGroup, set: Record<string, unknown>, property: string, reason: RegExp, proves: string): BadInput =>
-  ({ resource: "NetkitSingle", group, set, property, reason, proves });
-const binding = (group: FieldGroup, set: Record<string, unknown>, property: string, reason: RegExp, proves: string): BadInput =>
-  ({ resource: "RxqBinding", group, set, property, reason, proves });
+const pair = (group: FieldGroup, set: Record<string, unknown>, property: string, reason: RegExp, proves: string): BadInput => ({
+  resource: "NetkitPair",
+  group,
+  set,
+  property,
+  reason,
+  proves,
+});
+const single = (group: FieldGroup, set: Record<string, unknown>, property: string, reason: RegExp, proves: string): BadInput => ({
+  resource: "NetkitSingle",
+  group,
+  set,
+  property,
+  reason,
+  proves,
+});
+const binding = (group: FieldGroup, set: Record<string, unknown>, property: string, reason: RegExp, proves: string): BadInput => ({
+  resource: "RxqBinding",
+  group,
+  set,
+  property,
+  reason,
+  proves,
+});
 
 const MAC = "02:00:00:00:00:01";
 
@@ -127,21 +145,51 @@ export const badInputs: BadInput[] = [
   pair("connection", { "connection.port": 0 }, "connection.port", />=1/, "port 0 is refused"),
   binding("connection", { "connection.port": 70000 }, "connection.port", /<=65535/, "a port beyond 65535 is refused"),
   pair("connection", { "connection.host": "" }, "connection.host", />=1 characters/, "an empty host is refused"),
-  pair("connection", { "connection.user": "", "connection.password": SECRET }, "connection.user", />=1 characters/, "an empty user is refused; the password next to it is not printed"),
+  pair(
+    "connection",
+    { "connection.user": "", "connection.password": SECRET },
+    "connection.user",
+    />=1 characters/,
+    "an empty user is refused; the password next to it is not printed",
+  ),
   single("connection", { "connection.hostKey": "" }, "connection.hostKey", />=1 characters/, "an empty host key pin is refused rather than treated as no pin"),
-  pair("connection", { "connection.insecureSkipHostKeyCheck": true }, "connection.insecureSkipHostKeyCheck", /contradicts hostKey/, "a pinned key and skipping the check contradict each other"),
+  pair(
+    "connection",
+    { "connection.insecureSkipHostKeyCheck": true },
+    "connection.insecureSkipHostKeyCheck",
+    /contradicts hostKey/,
+    "a pinned key and skipping the check contradict each other",
+  ),
   single("connection", { "connection.sudo": { pass: SECRET } }, "connection.sudo", /Invalid input/, "a misspelt sudo password key is refused and its value not printed"),
   single("connection", { "connection.sudo": { password: "" } }, "connection.sudo.password", />=1 characters/, "an empty sudo password is refused"),
-  single("connection", { "connection.sudo": { password: SECRET, askpass: true } }, "connection.sudo.askpass", /not a field/, "an extra key in the sudo object is refused; the password is not printed"),
+  single(
+    "connection",
+    { "connection.sudo": { password: SECRET, askpass: true } },
+    "connection.sudo.askpass",
+    /not a field/,
+    "an extra key in the sudo object is refused; the password is not printed",
+  ),
   single("connection", { "connection.connectTimeoutMs": 99 }, "connection.connectTimeoutMs", />=100/, "a connect timeout below 100 ms is refused"),
   binding("connection", { "connection.operationTimeoutMs": 999 }, "connection.operationTimeoutMs", />=1000/, "an operation timeout below 1 s is refused"),
   binding("connection", { "connection.dialAttempts": 0 }, "connection.dialAttempts", />=1/, "zero dial attempts is refused"),
   binding("connection", { "connection.passwd": SECRET }, "connection.passwd", /passwd: not a field/, "a misspelt connection field is refused by name, its value not printed"),
   binding("connection", { "connection.jumpHost": { host: "127.0.0.1", port: 0, password: SECRET } }, "connection.jumpHost.port", />=1/, "the jump host's port has the same range"),
   binding("connection", { "connection.jumpHost": { host: "127.0.0.1", sudo: true } }, "connection.jumpHost.sudo", /sudo: not a field/, "sudo is the target's, not the jump host's"),
-  pair("connection", { connection: `user:${SECRET}@host` }, "connection", /expected object/, "a connection that is not an object (a secret string from config, say) is refused without printing it"),
+  pair(
+    "connection",
+    { connection: `user:${SECRET}@host` },
+    "connection",
+    /expected object/,
+    "a connection that is not an object (a secret string from config, say) is refused without printing it",
+  ),
   single("connection", { "connection.hostKey": "not-a-key" }, "connection.hostKey", /known_hosts line/, "a malformed host key pin is refused before any connection"),
-  binding("connection", { "connection.jumpHost": { host: "127.0.0.1", hostKey: "SHA256:" } }, "connection.jumpHost.hostKey", /known_hosts line/, "the jump host's pin follows the same rules"),
+  binding(
+    "connection",
+    { "connection.jumpHost": { host: "127.0.0.1", hostKey: "SHA256:" } },
+    "connection.jumpHost.hostKey",
+    /known_hosts line/,
+    "the jump host's pin follows the same rules",
+  ),
   pair("connection", { "connection.host": "bad host" }, "connection.host", /whitespace/, "a host name with a space is refused (never sent to DNS)"),
   single("connection", { "connection.user": "a b" }, "connection.user", /whitespace/, "a user name with a space is refused (never sent to sshd)"),
 

@@ -22,7 +22,10 @@ export async function ipLinks(host: TestHost, netns?: string): Promise<IpLink[]>
 
 /** Sorted names of the netkit devices on the host (or in a netns). */
 export async function netkitNames(host: TestHost, netns?: string): Promise<string[]> {
-  return (await ipLinks(host, netns)).filter((l) => l.kind === "netkit").map((l) => l.ifname).sort();
+  return (await ipLinks(host, netns))
+    .filter((l) => l.kind === "netkit")
+    .map((l) => l.ifname)
+    .sort();
 }
 
 /**

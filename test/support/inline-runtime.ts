@@ -70,8 +70,6 @@ export class RunClients {
 
   /** Clients of any tracked run that are not shut down. */
   open(): number {
-    return this.runs
-      .flatMap((s) => [s.monitor, s.engine])
-      .filter((c) => c !== undefined && c.getChannel().getConnectivityState(false) !== connectivityState.SHUTDOWN).length;
+    return this.runs.flatMap((s) => [s.monitor, s.engine]).filter((c) => c !== undefined && c.getChannel().getConnectivityState(false) !== connectivityState.SHUTDOWN).length;
   }
 }

@@ -22,9 +22,7 @@ async function write(inputs: MarkerInputs): Promise<void> {
 
 export const markerProvider: pulumi.dynamic.ResourceProvider = {
   async check(_olds, news: MarkerInputs) {
-    const failures = /^\/tmp\/[A-Za-z0-9._-]+$/.test(news.path ?? "")
-      ? []
-      : [{ property: "path", reason: "path must be a plain file name under /tmp" }];
+    const failures = /^\/tmp\/[A-Za-z0-9._-]+$/.test(news.path ?? "") ? [] : [{ property: "path", reason: "path must be a plain file name under /tmp" }];
     return { inputs: news, failures };
   },
   async diff(_id, olds: MarkerInputs, news: MarkerInputs) {

@@ -10,8 +10,8 @@ import { onHost } from "./shared-host";
 export async function addNetdevsim(host: TestHost, id: number, queues: number, name: string): Promise<number> {
   const script = [
     'echo "$1 1 $2" > /sys/bus/netdevsim/new_device || exit 1',
-    'd=/sys/bus/netdevsim/devices/netdevsim$1/net',
-    "i=0; while [ -z \"$(ls $d 2>/dev/null)\" ]; do i=$((i+1)); [ $i -gt 100 ] && exit 2; sleep 0.05; done",
+    "d=/sys/bus/netdevsim/devices/netdevsim$1/net",
+    'i=0; while [ -z "$(ls $d 2>/dev/null)" ]; do i=$((i+1)); [ $i -gt 100 ] && exit 2; sleep 0.05; done',
     'old=$(ls $d); ip link set "$old" name "$3" && ip link set "$3" up && cat /sys/class/net/$3/ifindex',
   ].join("\n");
   const r = await onHost(host, ["sh", "-c", script, "sh", String(id), String(queues), name]);

@@ -78,16 +78,16 @@ export const scenarios: Scenario[] = [
       try {
         const base = { connection: conn, name: "nkc0", peerName: "nkc0p", peerNetns: ns, mode: "l2", macAddress: "02:00:00:00:cc:01" };
         const i = checked(netkitPairDefinition, { ...base, mtu: 9000, headroom: 64 });
-        const created = (await pairs.create(i as never)) as { id: string; outs: Props };
+        const created = await pairs.create(i);
         assert.deepEqual([created.outs.mtu, created.outs.headroom, created.outs.peerNetns], [9000, 64, ns]);
-        const read = (await pairs.read(created.id as never, created.outs as never)) as { props: Props };
+        const read = (await pairs.read(created.id, created.outs)) as { props: Props };
         assert.deepEqual(read.props, created.outs, "a read right after create sees what create reported");
         const news = checked(netkitPairDefinition, { ...base, mtu: 1500, headroom: 64, policy: "blackhole", peerUp: false });
         const diff = await step(() => pairs.diff(created.id as never, created.outs as never, news as never));
-        const updated = (await pairs.update(created.id as never, created.outs as never, news as never)) as { outs: Props };
+        const updated = await pairs.update(created.id, created.outs, news);
         assert.deepEqual([updated.outs.mtu, updated.outs.policy, updated.outs.peerUp, updated.outs.ifindex], [1500, "blackhole", false, created.outs.ifindex]);
         await outOfBand(["ip", "link", "set", "nkc0", "mtu", "1400"]);
-        const drift = (await pairs.read(created.id as never, updated.outs as never)) as { props: Props; inputs: Props };
+        const drift = (await pairs.read(created.id, updated.outs)) as { props: Props; inputs: Props };
         assert.equal(drift.props.mtu, 1400, "refresh reports the kernel's value");
         const deleted = await step(() => pairs.delete(created.id as never, updated.outs as never));
         const gone = await step(() => pairs.read(created.id as never, updated.outs as never));
@@ -106,13 +106,13 @@ export const scenarios: Scenario[] = [
       setConnectionDefaults(conn);
       try {
         const i = checked(netkitSingleDefinition, { connection: conn, name: "nkc1", netns: ns, mode: "l2", numRxQueues: 3, mtu: 4000 });
-        const created = (await singles.create(i as never)) as { id: string; outs: Props };
+        const created = await singles.create(i);
         assert.equal(created.outs.numRxQueues, 3);
         const news = checked(netkitSingleDefinition, { connection: conn, name: "nkc1", netns: ns, mode: "l2", numRxQueues: 3, mtu: 2000, up: false });
-        const updated = (await singles.update(created.id as never, created.outs as never, news as never)) as { outs: Props };
+        const updated = await singles.update(created.id, created.outs, news);
         assert.deepEqual([updated.outs.mtu, updated.outs.up], [2000, false]);
         // `pulumi import` reads with no properties: the device as the kernel has it.
-        const imported = (await singles.read(created.id as never, undefined as never)) as { id: string; props: Props; inputs: Props };
+        const imported = (await singles.read(created.id, undefined)) as { id: string; props: Props; inputs: Props };
         assert.equal(imported.props.ifindex, created.outs.ifindex);
         const deleted = await step(() => singles.delete(created.id as never, updated.outs as never));
         return { created: seen(created), updated: seen(updated), imported: seen(imported), deleted };
@@ -128,11 +128,11 @@ export const scenarios: Scenario[] = [
       await outOfBand(["ip", "link", "add", "nkc-dummy", "type", "dummy"]);
       try {
         const pair = checked(netkitPairDefinition, { connection: conn, name: "nkc2", peerName: "nkc2p" });
-        const created = (await pairs.create(pair as never)) as { id: string; outs: Props };
+        const created = await pairs.create(pair);
         const exists = await step(() => pairs.create(pair as never));
         const noNetns = await step(() => pairs.create(checked(netkitPairDefinition, { connection: conn, name: "nkc3", peerName: "nkc3p", peerNetns: "nkc-missing" }) as never));
         // A name taken by a device that is not a netkit primary is never deleted.
-        const notOurs = await step(() => pairs.delete("id" as never, checked(netkitPairDefinition, { connection: conn, name: "nkc-dummy", peerName: "x" }) as never));
+        const notOurs = await step(() => pairs.delete("id", checked(netkitPairDefinition, { connection: conn, name: "nkc-dummy", peerName: "x" }) as never));
         const deleted = await step(() => pairs.delete(created.id as never, created.outs as never));
         for (const r of [exists, noNetns, notOurs]) assert.ok(r && typeof r === "object" && "error" in r, JSON.stringify(r));
         return { exists, noNetns, notOurs, deleted };
@@ -149,15 +149,15 @@ export const scenarios: Scenario[] = [
       await nic(7611, 4, "nkc-nic0");
       await outOfBand(["ip", "netns", "add", ns]);
       try {
-        const dev = (await singles.create(checked(netkitSingleDefinition, { connection: conn, name: "nkc4", netns: ns, numRxQueues: 3 }) as never)) as { id: string; outs: Props };
+        const dev = await singles.create(checked(netkitSingleDefinition, { connection: conn, name: "nkc4", netns: ns, numRxQueues: 3 }));
         const b = checked(rxqBindingDefinition, { connection: conn, deviceName: "nkc4", netns: ns, nic: "nkc-nic0", nicQueue: 2, deviceIfindex: dev.outs.ifindex });
-        const leased = (await bindings.create(b as never)) as { id: string; outs: Props };
+        const leased = await bindings.create(b);
         assert.equal(leased.outs.queueId, 1, "the first lease is the device's queue 1");
-        const read = (await bindings.read(leased.id as never, leased.outs as never)) as { props: Props };
+        const read = (await bindings.read(leased.id, leased.outs)) as { props: Props };
         assert.deepEqual(read.props, leased.outs);
         const sameQueue = await step(() => bindings.create(b as never));
         const release = await step(() => bindings.delete(leased.id as never, leased.outs as never));
-        await singles.delete(dev.id as never, dev.outs as never);
+        await singles.delete(dev.id, dev.outs);
         const gone = await step(() => bindings.read(leased.id as never, leased.outs as never));
         const deletedAfter = await step(() => bindings.delete(leased.id as never, leased.outs as never));
         return { leased: seen(leased), read: seen(read), sameQueue, release, gone, deletedAfter };

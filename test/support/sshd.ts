@@ -99,7 +99,7 @@ function descendants(pid: number): number[] {
     }
   }
   const out: number[] = [];
-  for (let frontier = [pid]; frontier.length; ) {
+  for (let frontier = [pid]; frontier.length;) {
     const next = [...parent].filter(([, pp]) => frontier.includes(pp)).map(([p]) => p);
     out.push(...next);
     frontier = next;

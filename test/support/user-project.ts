@@ -57,7 +57,11 @@ export function packedTarball(): Promise<string> {
     symlinkSync(join(repoRoot, "node_modules"), join(src, "node_modules"));
     const out = join(work, "out");
     mkdirSync(out);
-    const { stdout } = await run("npm", ["pack", "--silent", "--pack-destination", out], { cwd: src, env: { ...process.env, npm_config_loglevel: "error" }, maxBuffer: 16 << 20 }).catch((e: { stdout?: string; stderr?: string; message: string }) => {
+    const { stdout } = await run("npm", ["pack", "--silent", "--pack-destination", out], {
+      cwd: src,
+      env: { ...process.env, npm_config_loglevel: "error" },
+      maxBuffer: 16 << 20,
+    }).catch((e: { stdout?: string; stderr?: string; message: string }) => {
       throw new Error(`npm pack in a copy of the checkout failed: ${e.message}\n${e.stdout ?? ""}\n${e.stderr ?? ""}`);
     });
     const name = stdout.trim().split("\n").pop() ?? "";
@@ -91,16 +95,18 @@ export async function userProject(example: string, extra: string[] = []): Promis
   cpSync(join(repoRoot, "examples", example), dir, { recursive: true, filter: (p) => !/\/(node_modules|bin)$/.test(p) && !/Pulumi\.[^/]+\.yaml$/.test(p) });
   mkdirSync(join(dir, "state"));
   const env = userEnv(dir);
-  const exec = (cmd: string) => async (...args: string[]) => {
-    try {
-      const r = await run(cmd, args, { cwd: dir, env, maxBuffer: 32 << 20 });
-      return r.stdout + r.stderr;
-    } catch (e) {
-      const x = e as { stdout?: string; stderr?: string; code?: number };
-      // Arguments may hold the test host's key: name the command only.
-      throw new Error(`\`${cmd} ${args.slice(0, 2).join(" ")}\` in ${dir} failed (exit ${x.code}):\n${x.stdout ?? ""}\n${x.stderr ?? ""}`);
-    }
-  };
+  const exec =
+    (cmd: string) =>
+    async (...args: string[]) => {
+      try {
+        const r = await run(cmd, args, { cwd: dir, env, maxBuffer: 32 << 20 });
+        return r.stdout + r.stderr;
+      } catch (e) {
+        const x = e as { stdout?: string; stderr?: string; code?: number };
+        // Arguments may hold the test host's key: name the command only.
+        throw new Error(`\`${cmd} ${args.slice(0, 2).join(" ")}\` in ${dir} failed (exit ${x.code}):\n${x.stdout ?? ""}\n${x.stderr ?? ""}`);
+      }
+    };
   const npm = exec("npm");
   await npm("install", "--no-audit", "--no-fund", "--loglevel=error", await packedTarball(), ...extra);
   const pulumi = exec("pulumi");

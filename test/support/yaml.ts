@@ -33,8 +33,12 @@ export async function yamlProject(name: string, host: TestHost, resources: strin
   const project = `name: ${name}\nruntime: yaml\nplugins:\n  providers:\n    - name: netkit\n      path: ${join(repoRoot, "bin")}\n`;
   writeFileSync(join(dir, "Pulumi.yaml"), project + resources);
   await pulumi("stack", "init", "test");
-  for (const [k, v] of [["netkit:host", host.host], ["netkit:port", String(host.port)], ["netkit:hostKey", host.knownHostsLine]]) await pulumi("config", "set", k!, v!);
+  for (const [k, v] of [
+    ["netkit:host", host.host],
+    ["netkit:port", String(host.port)],
+    ["netkit:hostKey", host.knownHostsLine],
+  ])
+    await pulumi("config", "set", k!, v!);
   await pulumi("config", "set", "--secret", "netkit:privateKey", "--", host.privateKey);
   return { dir, pulumi, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
-

@@ -1,8 +1,8 @@
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import { ensureDebianKernel, KernelInfo, sshExec, startTestHosts, TestHost, TestHostSet } from "../../testhost";
-import { DEBIAN_KERNELS, DebianKernel } from "../../testhost/kernel";
+import { ensureDebianKernel, type KernelInfo, sshExec, startTestHosts, type TestHost, type TestHostSet } from "../../testhost";
+import { DEBIAN_KERNELS, type DebianKernel } from "../../testhost/kernel";
 import { scripts } from "../../testhost/paths";
 
 // Debian's own kernels (testhost/kernel/debian.sh): one VM per flavour, all booting at
@@ -61,8 +61,14 @@ describe("testhost: Debian kernels", function () {
   it("kernel/debian.sh --list names the flavours kernel.ts lists, with the same netkit flag", () => {
     const r = spawnSync("bash", [scripts.debianKernel(), "--list"], { encoding: "utf8" });
     assert.equal(r.status, 0, r.stderr);
-    const listed = r.stdout.trim().split("\n").map((l) => l.split(" "));
-    assert.deepEqual(listed, flavours.map((f) => [f, DEBIAN_KERNELS[f].netkit ? "yes" : "no"]));
+    const listed = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => l.split(" "));
+    assert.deepEqual(
+      listed,
+      flavours.map((f) => [f, DEBIAN_KERNELS[f].netkit ? "yes" : "no"]),
+    );
   });
 
   describe("one VM per flavour, booted at once", function () {
@@ -79,7 +85,7 @@ describe("testhost: Debian kernels", function () {
         flavours.map(async (f) => {
           const set = await startTestHosts(1, { kernel: { debian: f }, name: `dk${process.pid}-${f.replace(/[^a-z0-9]/g, "")}`, bootTimeoutMs, log });
           sets.set(f, set);
-          log(`${f}: SSH ready after ${(set.hosts[0].bootMs / 1000).toFixed(1)} s (${flavours.length} booting at once)`);
+          log(`${f}: SSH ready after ${(set.hosts[0]!.bootMs / 1000).toFixed(1)} s (${flavours.length} booting at once)`);
         }),
       );
       const failed = results.flatMap((r, i) => (r.status === "rejected" ? [`${flavours[i]}: ${(r.reason as Error).message}`] : []));
@@ -106,7 +112,7 @@ describe("testhost: Debian kernels", function () {
       const host = () => {
         const set = sets.get(f);
         assert.ok(set, `${f} did not boot`);
-        return set.hosts[0];
+        return set.hosts[0]!;
       };
 
       it(`${f}: runs the cached kernel (uname -r = its release file)`, async () => {
@@ -139,7 +145,8 @@ describe("testhost: Debian kernels", function () {
         const r = await run(host(), `python3 - <<'EOF'\n${SINGLE_MODE_PY}\nEOF`, "the single-mode probe (python3)");
         assert.equal(r.code, 0, r.all);
         const out = r.stdout.trim();
-        if (!netkit) assert.match(out, /^error 95$/, r.all); // EOPNOTSUPP: "Unknown device type"
+        if (!netkit)
+          assert.match(out, /^error 95$/, r.all); // EOPNOTSUPP: "Unknown device type"
         else if (singleMode) assert.equal(out, "single nkt1 left:", r.all);
         else assert.match(out, /^pair nk\d+ nkt1 left:$/, r.all);
       });

@@ -3,7 +3,7 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ensureKernel, fingerprint, KernelInfo, sshExec, startTestHosts, TestHost, TestHostSet } from "../../testhost";
+import { ensureKernel, fingerprint, type KernelInfo, sshExec, startTestHosts, type TestHost, type TestHostSet } from "../../testhost";
 import { portIsOpen } from "../../testhost/ports";
 import { requestedAccel } from "../../testhost/accel";
 import { qemuArgs } from "../../testhost/qemu";
@@ -75,8 +75,14 @@ print("ok")
 
 describe("testhost: qemu command line", () => {
   const spec = {
-    name: "t-0", kernel: "/k/bzImage", initrd: "/k/initrd", memoryMiB: 256, sshPort: 2222,
-    configDir: "/tmp/run,1/share", consoleLog: "/tmp/c.log", qmpSocket: "/tmp/q.sock",
+    name: "t-0",
+    kernel: "/k/bzImage",
+    initrd: "/k/initrd",
+    memoryMiB: 256,
+    sshPort: 2222,
+    configDir: "/tmp/run,1/share",
+    consoleLog: "/tmp/c.log",
+    qmpSocket: "/tmp/q.sock",
   };
 
   it("lists TCG as the fallback for KVM, and TCG alone when KVM is not used", () => {
@@ -125,7 +131,7 @@ describe("testhost: a booted VM", function () {
     kernel = await ensureKernel({ log });
     const started = Date.now();
     set = await startTestHosts(1, { log, name: `tht${process.pid}` });
-    host = set.hosts[0];
+    host = set.hosts[0]!;
     log(`booted in ${((Date.now() - started) / 1000).toFixed(1)} s (${requestedAccel()})`);
   });
 
@@ -199,12 +205,28 @@ describe("testhost: a booted VM", function () {
       const sshTo = (knownHosts: string) => {
         const file = path.join(tmp, "known_hosts");
         fs.writeFileSync(file, `${knownHosts}\n`);
-        return spawnSync("ssh", [
-          "-i", host.privateKeyPath, "-p", String(host.port),
-          "-o", `UserKnownHostsFile=${file}`, "-o", "GlobalKnownHostsFile=/dev/null",
-          "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", "ConnectTimeout=30",
-          `root@${host.host}`, "echo pinned-ok",
-        ], { encoding: "utf8", timeout: 60_000 });
+        return spawnSync(
+          "ssh",
+          [
+            "-i",
+            host.privateKeyPath,
+            "-p",
+            String(host.port),
+            "-o",
+            `UserKnownHostsFile=${file}`,
+            "-o",
+            "GlobalKnownHostsFile=/dev/null",
+            "-o",
+            "StrictHostKeyChecking=yes",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "ConnectTimeout=30",
+            `root@${host.host}`,
+            "echo pinned-ok",
+          ],
+          { encoding: "utf8", timeout: 60_000 },
+        );
       };
       const good = sshTo(host.knownHostsLine);
       assert.equal(good.status, 0, good.stderr);
@@ -246,7 +268,7 @@ describe("testhost: several VMs", function () {
   it("boots hosts in parallel, each with its own port, host key and name", async () => {
     const set = await startTestHosts(2, { log, name: `thp${process.pid}` });
     try {
-      const [a, b] = set.hosts;
+      const [a, b] = [set.hosts[0]!, set.hosts[1]!];
       assert.notEqual(a.port, b.port);
       assert.notEqual(a.hostKey, b.hostKey);
       assert.notEqual(a.privateKey, b.privateKey);
@@ -275,7 +297,7 @@ describe("testhost: no orphans", function () {
       const qemuPids = pidsWith(`${name}-0`).filter(isQemu);
       // The killed child cannot clean up its temp dir (with keys): we do.
       const share = /path=([^\0]*?)\/share,/.exec(fs.readFileSync(`/proc/${qemuPids[0]}/cmdline`, "utf8"));
-      runDir = share ? path.dirname(share[1]) : undefined; // RUNDIR/NAME/share
+      runDir = share ? path.dirname(share[1]!) : undefined; // RUNDIR/NAME/share
       child.kill("SIGKILL");
       await until("qemu to die with its parent", 10_000, () => qemuPids.every((p) => !fs.existsSync(`/proc/${p}`)));
     } finally {

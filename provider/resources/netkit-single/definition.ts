@@ -9,8 +9,7 @@ const replace = { replaceOnChange: true } as const;
 
 export const netkitSingleDefinition = defineResource({
   name: "NetkitSingle",
-  description:
-    "A single netkit device (no peer; Linux 7.1+), typically created in or moved to a pod's network namespace to receive leased NIC RX queues.",
+  description: "A single netkit device (no peer; Linux 7.1+), typically created in or moved to a pod's network namespace to receive leased NIC RX queues.",
   inputs: z
     .object({
       connection: f.connection(),
@@ -20,10 +19,10 @@ export const netkitSingleDefinition = defineResource({
         ...replace,
       }),
       mode: field(f.mode.default("l3"), { description: "l3 (default) or l2.", enumName: "NetkitMode", ...replace }),
-      policy: field(
-        z.literal("forward", { error: "single devices support only forward: the kernel refuses blackhole without a peer" }).default("forward"),
-        { description: "Default action; single devices support only forward.", enumName: "NetkitPolicy" },
-      ),
+      policy: field(z.literal("forward", { error: "single devices support only forward: the kernel refuses blackhole without a peer" }).default("forward"), {
+        description: "Default action; single devices support only forward.",
+        enumName: "NetkitPolicy",
+      }),
       headroom: field(f.roomBytes.optional(), {
         description: "Extra headroom in bytes reserved in packets.",
         kernelDefault: "0",
@@ -48,8 +47,7 @@ export const netkitSingleDefinition = defineResource({
     })
     .strict()
     .superRefine((v, ctx) => {
-      if (v.mode === "l3" && v.macAddress !== undefined)
-        ctx.addIssue({ code: "custom", path: ["macAddress"], message: "needs mode l2: netkit in l3 mode has no MAC address" });
+      if (v.mode === "l3" && v.macAddress !== undefined) ctx.addIssue({ code: "custom", path: ["macAddress"], message: "needs mode l2: netkit in l3 mode has no MAC address" });
     }),
   needs: ["single"],
   outputs: z.object({

@@ -49,8 +49,7 @@ async function leasing(host: HostClient): Promise<{ familyId: number } | { missi
   return { familyId: f.netdevFamilyId };
 }
 
-const hasUnknown = (v: unknown): boolean =>
-  v === UNKNOWN || (Array.isArray(v) ? v.some(hasUnknown) : !!v && typeof v === "object" && Object.values(v).some(hasUnknown));
+const hasUnknown = (v: unknown): boolean => v === UNKNOWN || (Array.isArray(v) ? v.some(hasUnknown) : !!v && typeof v === "object" && Object.values(v).some(hasUnknown));
 
 /** Why the lease cannot be deleted on its own, and what releases it. */
 function cannotRelease(host: HostClient, t: LeaseTarget, l: Lease): NetkitError {
@@ -75,8 +74,10 @@ export const rxqBindingProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
    * lease ended with the old device. A preview therefore shows such a binding as an update.
    */
   async diff(_id, olds, news) {
-    const d = diffState(spec, olds as unknown as Record<string, unknown>, news as unknown as Record<string, unknown>);
-    const unknown = Object.entries(news).filter(([, v]) => hasUnknown(v)).map(([k]) => k);
+    const d = diffState(spec, olds, news);
+    const unknown = Object.entries(news)
+      .filter(([, v]) => hasUnknown(v))
+      .map(([k]) => k);
     return { ...d, replaces: (d.replaces ?? []).filter((k) => !unknown.includes(k)) };
   },
 

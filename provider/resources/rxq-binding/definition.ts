@@ -15,7 +15,7 @@ export const rxqBindingDefinition = defineResource({
   name: "RxqBinding",
   description:
     "A physical NIC RX queue leased to a netkit device (a NetkitSingle, or a NetkitPair's peer), usually inside a pod's network namespace, " +
-    "for AF_XDP or io_uring zero-copy (Linux 7.1+). The lease ends only when the netkit device is deleted: see README, \"Queue leasing\".",
+    'for AF_XDP or io_uring zero-copy (Linux 7.1+). The lease ends only when the netkit device is deleted: see README, "Queue leasing".',
   inputs: z
     .object({
       connection: f.connection(),
@@ -30,8 +30,7 @@ export const rxqBindingDefinition = defineResource({
       nic: field(f.interfaceName, { description: "Name of the physical NIC lending the queue, in the host's network namespace.", ...replace }),
       nicQueue: field(queueIndex, { description: "Index of the NIC's RX queue to lease (0 … its RX queue count - 1).", ...replace }),
       deviceIfindex: field(z.number().int().min(1).max(2147483647).optional(), {
-        description:
-          "The interface index the netkit device must have. The SDK sets it from the device resource, so that a re-created device re-creates its bindings.",
+        description: "The interface index the netkit device must have. The SDK sets it from the device resource, so that a re-created device re-creates its bindings.",
         kernelDefault: "the device's current ifindex",
         ...replace,
       }),

@@ -101,7 +101,10 @@ async function survey(host: HostClient, familyId: number, t: LeaseTarget, forCre
   if (d !== undefined) s.deviceNetnsId = d;
   const h = nsidOf(res.at(hostNs));
   if (h !== undefined) s.hostNetnsId = h;
-  const usedNsids = messages(res.at(used)).filter(isNsidMessage).map(parseNsid).filter((x): x is number => x !== undefined);
+  const usedNsids = messages(res.at(used))
+    .filter(isNsidMessage)
+    .map(parseNsid)
+    .filter((x): x is number => x !== undefined);
   return { survey: s, usedNsids, release: res.release };
 }
 
@@ -119,7 +122,12 @@ export async function createLease(host: HostClient, familyId: number, t: LeaseTa
   const hostNetnsId = t.netns ? (s.hostNetnsId ?? lowestFreeNsid(usedNsids)) : undefined;
   if (t.netns && s.hostNetnsId === undefined)
     b.add(`give the host's netns the nsid ${hostNetnsId} in netns ${t.netns} (ip netns set)`, inDevice(t, newNsidRequest(HOST_NS_FD, hostNetnsId!)));
-  const req = queueCreateRequest(familyId, { ifindex: device.ifindex, leaseIfindex: nic.ifindex, leaseQueue: t.nicQueue, ...(hostNetnsId !== undefined ? { netnsId: hostNetnsId } : {}) });
+  const req = queueCreateRequest(familyId, {
+    ifindex: device.ifindex,
+    leaseIfindex: nic.ifindex,
+    leaseQueue: t.nicQueue,
+    ...(hostNetnsId !== undefined ? { netnsId: hostNetnsId } : {}),
+  });
   const create = b.add(`create ${describe(t)} (queue-create)`, inDevice(t, req, NETLINK_GENERIC));
   const dump = b.add("read the lease back (queue-get)", queueDump(familyId, nic.ifindex));
   const devNs = t.netns ? b.add(`read the nsid of netns ${t.netns} in the host's netns`, { netlink: getNsidRequest(DEVICE_NS_FD) }) : -1;
@@ -149,7 +157,10 @@ async function afterAmbiguousCreate(host: HostClient, familyId: number, t: Lease
   const { survey: s } = await survey(host, familyId, t, false);
   const q = s.nic?.up ? s.queues.find((x) => x.ifindex === ids.nicIfindex && x.type === "rx" && x.id === t.nicQueue) : undefined;
   if (s.nic && !s.nic.up)
-    throw new NetkitError(`${host.host}: the connection dropped while creating ${describe(t)}, and with ${t.nic} down queue-get cannot show whether the lease was made: bring ${t.nic} up and re-run (a lease made meanwhile is then reported as already leased to this device: only deleting the device releases it)`, { cause });
+    throw new NetkitError(
+      `${host.host}: the connection dropped while creating ${describe(t)}, and with ${t.nic} down queue-get cannot show whether the lease was made: bring ${t.nic} up and re-run (a lease made meanwhile is then reported as already leased to this device: only deleting the device releases it)`,
+      { cause },
+    );
   if (q?.lease && q.lease.ifindex === ids.deviceIfindex && q.lease.netnsId === s.deviceNetnsId) {
     const st = leaseState(t, s, { ...ids, queueId: q.lease.queueId });
     if (st.present) return st.lease;

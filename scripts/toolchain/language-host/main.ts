@@ -19,7 +19,7 @@ import { languageRuntime } from "./service";
 function parseArgs(argv: string[]): EngineArgs {
   const out: EngineArgs = { engineAddress: "" };
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
+    const a = argv[i]!;
     const tracing = /^--?tracing(?:=(.*))?$/.exec(a);
     if (tracing) out.tracing = tracing[1] ?? argv[++i];
     else if (!a.startsWith("-")) out.engineAddress = a;

@@ -19,6 +19,6 @@ export function programOf(info: ProgramInfo | undefined, fallback: { pwd?: strin
     root: info?.getRootDirectory() || dir,
     dir,
     entry: info?.getEntryPoint() || fallback.program || ".",
-    options: (info?.getOptions()?.toJavaScript() ?? {}) as Record<string, unknown>,
+    options: info?.getOptions()?.toJavaScript() ?? {},
   };
 }

@@ -29,7 +29,8 @@ function run(sizes: number[], f: (n: number) => { up: number; upMs: number; refr
   const ms: Measurement[] = [];
   for (const n of sizes) {
     const nk = f(n);
-    const row = (workload: string, phase: Measurement["phase"], msv: number, handshakes: number, commands: number) => ms.push({ n, workload, phase, ms: msv, localCpu: msv / 2000, guestCpu: msv / 2000, handshakes, commands, load: 0 });
+    const row = (workload: string, phase: Measurement["phase"], msv: number, handshakes: number, commands: number) =>
+      ms.push({ n, workload, phase, ms: msv, localCpu: msv / 2000, guestCpu: msv / 2000, handshakes, commands, load: 0 });
     row("netkit", "up", nk.upMs, nk.handshakes ?? 1, nk.up);
     row("netkit", "refresh", 1000, 1, nk.refresh);
     row("netkit", "destroy", 1000, 1, 2 * n);
@@ -50,29 +51,47 @@ function verdict(report: string, target: string): string {
 
 describe("bench report: verdicts on the targets", () => {
   it("refresh that grows with N is O(resources): missed, with the reason", () => {
-    const r = renderReport(run([10, 100], (n) => ({ up: n + 1, upMs: 1000 * n, refresh: n })), info([10, 100]));
+    const r = renderReport(
+      run([10, 100], (n) => ({ up: n + 1, upMs: 1000 * n, refresh: n })),
+      info([10, 100]),
+    );
     assert.equal(verdict(r, "refresh costs"), "**missed**");
     assert.match(r, /### Missed: refresh costs O\(hosts\)/);
     assert.match(r, /10 round trips for 10 pairs, 100 round trips for 100 pairs/);
   });
 
   it("refresh in a constant number of round trips is met; at N ≤ 2 it cannot be told", () => {
-    const r = renderReport(run([10, 100], (n) => ({ up: 2, upMs: 1000 * n, refresh: 1 })), info([10, 100]));
+    const r = renderReport(
+      run([10, 100], (n) => ({ up: 2, upMs: 1000 * n, refresh: 1 })),
+      info([10, 100]),
+    );
     assert.equal(verdict(r, "refresh costs"), "**met**");
-    const small = renderReport(run([2], (n) => ({ up: 2, upMs: 1000 * n, refresh: 2 })), info([2]));
+    const small = renderReport(
+      run([2], (n) => ({ up: 2, upMs: 1000 * n, refresh: 2 })),
+      info([2]),
+    );
     assert.equal(verdict(small, "refresh costs"), "not measured");
   });
 
   it("up is judged at N=100 against (a): 0.3× met, above it missed with the engine floor named", () => {
-    const fast = renderReport(run([100], (n) => ({ up: 2, upMs: 0.25 * 10_000 * n, refresh: 1 })), info([100]));
+    const fast = renderReport(
+      run([100], (n) => ({ up: 2, upMs: 0.25 * 10_000 * n, refresh: 1 })),
+      info([100]),
+    );
     assert.equal(verdict(fast, "`up` of 100 pairs"), "**met**");
-    const slow = renderReport(run([100], (n) => ({ up: n + 1, upMs: 0.5 * 10_000 * n, refresh: 1 })), info([100]));
+    const slow = renderReport(
+      run([100], (n) => ({ up: n + 1, upMs: 0.5 * 10_000 * n, refresh: 1 })),
+      info([100]),
+    );
     assert.equal(verdict(slow, "`up` of 100 pairs"), "**missed**");
     assert.match(slow, /At N=100, up took 500\.0 s against 1000\.0 s for \(a'\): 0\.50×/);
   });
 
   it("a second handshake in any operation misses the handshake target", () => {
-    const r = renderReport(run([10], (n) => ({ up: n, upMs: 1000, refresh: 1, handshakes: 2 })), info([10]));
+    const r = renderReport(
+      run([10], (n) => ({ up: n, upMs: 1000, refresh: 1, handshakes: 2 })),
+      info([10]),
+    );
     assert.equal(verdict(r, "SSH handshakes"), "**missed**");
     assert.match(r, /N=10 up: 2/);
   });

@@ -1,19 +1,18 @@
 // The generic diff: update vs replace per field, driven by the spec's metadata.
 import assert from "node:assert/strict";
 import { diffState } from "../../../provider/definition/diff";
-import { checkInputs } from "../../../provider/definition/check";
+import { checkInputs, UNKNOWN } from "../../../provider/definition/check";
 import { netkitPairDefinition } from "../../../provider/resources/netkit-pair/definition";
 import { netkitSingleDefinition } from "../../../provider/resources/netkit-single/definition";
 import { rxqBindingDefinition } from "../../../provider/resources/rxq-binding/definition";
 import { rxqBindingProvider } from "../../../provider/resources/rxq-binding/controller";
-import { UNKNOWN } from "../../../provider/definition/check";
 import type { ResourceDefinition } from "../../../provider/definition/resource";
 
 const connection = { host: "10.0.0.1", privateKey: "k", hostKey: "SHA256:" + "a".repeat(43) };
 const norm = (spec: ResourceDefinition, i: Record<string, unknown>) => {
   const r = checkInputs(spec, i);
   assert.deepEqual(r.failures, []);
-  return r.inputs as Record<string, unknown>;
+  return r.inputs;
 };
 
 const pairBase = { connection, name: "nk0", peerName: "nk0p", mode: "l2", peerNetns: "pod" };
@@ -85,7 +84,13 @@ describe("unit: diff (update vs replace)", () => {
 
   it("NetkitSingle: netns and queues replace, mtu and up update", () => {
     const base = norm(netkitSingleDefinition, { connection, name: "s0", netns: "pod" });
-    for (const [f, v, rep] of [["netns", "pod2", true], ["numRxQueues", 3, true], ["mode", "l2", true], ["mtu", 1400, false], ["up", false, false]] as const) {
+    for (const [f, v, rep] of [
+      ["netns", "pod2", true],
+      ["numRxQueues", 3, true],
+      ["mode", "l2", true],
+      ["mtu", 1400, false],
+      ["up", false, false],
+    ] as const) {
       const d = diffState(netkitSingleDefinition, base, norm(netkitSingleDefinition, { connection, name: "s0", netns: "pod", [f]: v }));
       assert.deepEqual(d.replaces, rep ? [f] : [], f);
     }
@@ -94,7 +99,13 @@ describe("unit: diff (update vs replace)", () => {
   describe("RxqBinding: the kernel cannot change a lease, so every field replaces", () => {
     const base = { connection, deviceName: "nk0", netns: "pod", nic: "eth1", nicQueue: 1, deviceIfindex: 5 };
     const olds = { ...norm(rxqBindingDefinition, base), queueId: 1, nicIfindex: 3, deviceNetnsId: 0, hostNetnsId: 0 };
-    for (const [f, v] of [["deviceName", "nk1"], ["netns", "pod2"], ["nic", "eth2"], ["nicQueue", 2], ["deviceIfindex", 6]] as const) {
+    for (const [f, v] of [
+      ["deviceName", "nk1"],
+      ["netns", "pod2"],
+      ["nic", "eth2"],
+      ["nicQueue", 2],
+      ["deviceIfindex", 6],
+    ] as const) {
       it(`RxqBinding.${f} → replace (delete first)`, async () => {
         const d = await rxqBindingProvider.diff!("id", olds as never, norm(rxqBindingDefinition, { ...base, [f]: v }) as never);
         assert.deepEqual([d.changes, d.replaces, d.deleteBeforeReplace], [true, [f], true]);

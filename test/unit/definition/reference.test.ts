@@ -4,7 +4,6 @@
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, normalize } from "node:path";
-import type { z } from "zod";
 import { FEATURES } from "../../../provider/host/features";
 import { fieldMeta } from "../../../provider/definition/field";
 import { CONNECTION_PAGE, REFERENCE_DIR } from "../../../provider/definition/docs";
@@ -119,7 +118,7 @@ describe("unit: reference pages (docs/reference)", () => {
     for (const d of allDefinitions) {
       const page = pages[`${REFERENCE_DIR}/${d.name}.md`]!;
       for (const f of ["netkit", ...(d.needs ?? [])] as const) assert.ok(page.includes(FEATURES[f].what), `${d.name} needs ${f}`);
-      for (const [k, s] of Object.entries(d.inputs.shape as Record<string, z.ZodType>)) {
+      for (const [k, s] of Object.entries(d.inputs.shape)) {
         const need = fieldMeta.get(s)?.needs;
         const line = row(page, k);
         if (!need) {

@@ -42,7 +42,15 @@ describe(`unit: netlink codec on replies captured from Linux ${fixture.kernel}`,
     assert.equal(typeof l.linkNetnsId, "number", "the peer lives in another netns");
     assert.equal(typeof l.linkIfindex, "number");
     assert.deepEqual(decodeNetkitInfo(l.data!), {
-      primary: true, mode: "l2", policy: "blackhole", scrub: "none", peerPolicy: "forward", peerScrub: "default", headroom: 64, tailroom: 32, pairing: "pair",
+      primary: true,
+      mode: "l2",
+      policy: "blackhole",
+      scrub: "none",
+      peerPolicy: "forward",
+      peerScrub: "default",
+      headroom: 64,
+      tailroom: 32,
+      pairing: "pair",
     });
   });
 
@@ -125,7 +133,10 @@ describe(`unit: netlink codec on replies captured from Linux ${fixture.kernel}`,
 
 describe(`unit: generic netlink and queue leasing codec on replies captured from Linux ${fixture.kernel}`, () => {
   const familyId = () => parseFamily(replies("getFamilyNetdev")[0]!).id;
-  const queues = () => replies("queueGetDump").filter((m) => m.type === familyId()).map(parseQueue);
+  const queues = () =>
+    replies("queueGetDump")
+      .filter((m) => m.type === familyId())
+      .map(parseQueue);
   const nicIfindex = () => queues()[0]!.ifindex;
   const nsidReply = (name: string) => parseNsid(replies(name).find(isNsidMessage)!);
 
@@ -156,7 +167,10 @@ describe(`unit: generic netlink and queue leasing codec on replies captured from
 
   it("queue-get dumped on the NIC names each lessee; NETNS_ID only when it lives in another netns", () => {
     const rx = queues().filter((q) => q.type === "rx");
-    assert.deepEqual(rx.map((q) => q.id), [0, 1, 2, 3]);
+    assert.deepEqual(
+      rx.map((q) => q.id),
+      [0, 1, 2, 3],
+    );
     const single = linkOf("getSingle").ifindex;
     const inNetns = linkOf("getSingleNetns").ifindex;
     assert.deepEqual(rx[1]!.lease, { ifindex: single, queueId: 1 });

@@ -33,8 +33,11 @@ describe("unit: provider configuration (default connection)", () => {
   it("check: no connection and none configured fails on `connection`; configured passes", async () => {
     const inputs = { name: "nk0", peerName: "nk1" };
     const r = await netkitPairProvider.check!({} as never, inputs as never);
-    assert.deepEqual(r.failures?.map((f) => f.property), ["connection"]);
-    assert.match(r.failures![0]!.reason, /netkit:host/);
+    assert.deepEqual(
+      r.failures?.map((f) => f.property),
+      ["connection"],
+    );
+    assert.match(r.failures[0]!.reason, /netkit:host/);
     setConnectionDefaults({ host: "10.0.0.5" });
     assert.deepEqual((await netkitPairProvider.check!({} as never, inputs as never)).failures, []);
   });

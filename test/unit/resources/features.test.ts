@@ -18,7 +18,7 @@ function facts(...missing: KernelFeature[]): HostFacts {
 const inputs = (spec: ResourceDefinition, v: object) => {
   const r = checkInputs(spec, { connection, ...v });
   assert.deepEqual(r.failures, []);
-  return r.inputs as Record<string, unknown>;
+  return r.inputs;
 };
 const pair = (v: object = {}) => inputs(netkitPairDefinition, { name: "nk0", peerName: "nk1", ...v });
 
@@ -28,8 +28,14 @@ describe("unit: kernel features the inputs need", () => {
   });
 
   it("without netkit, every resource is refused, naming the kernel and CONFIG_NETKIT", () => {
-    for (const [spec, v] of [[netkitPairDefinition, pair()], [netkitSingleDefinition, inputs(netkitSingleDefinition, { name: "s0" })]] as const)
-      assert.match(missingFeatureFor(spec, v, facts("netkit"))?.message ?? "", /^root@h:22: kernel 6\.12\.117\+deb13-amd64 has no netkit driver \(CONFIG_NETKIT, Linux 6\.7 or later\); Netkit(Pair|Single) needs it$/);
+    for (const [spec, v] of [
+      [netkitPairDefinition, pair()],
+      [netkitSingleDefinition, inputs(netkitSingleDefinition, { name: "s0" })],
+    ] as const)
+      assert.match(
+        missingFeatureFor(spec, v, facts("netkit"))?.message ?? "",
+        /^root@h:22: kernel 6\.12\.117\+deb13-amd64 has no netkit driver \(CONFIG_NETKIT, Linux 6\.7 or later\); Netkit(Pair|Single) needs it$/,
+      );
   });
 
   it("unset or at the kernel's own behaviour, scrub, headroom and tailroom need nothing", () => {
@@ -56,8 +62,14 @@ describe("unit: kernel features the inputs need", () => {
   }
 
   it("NetkitSingle needs single mode and RxqBinding needs queue leasing, whatever their fields", () => {
-    assert.match(missingFeatureFor(netkitSingleDefinition, inputs(netkitSingleDefinition, { name: "s0" }), facts("single"))?.message ?? "", /has no netkit single mode \(IFLA_NETKIT_PAIRING, Linux 7\.1 or later\); NetkitSingle needs it$/);
-    assert.match(missingFeatureFor(rxqBindingDefinition, {}, facts("queueLease"))?.message ?? "", /has no RX queue leasing \(queue-create in the netdev generic netlink family, Linux 7\.1 or later\); RxqBinding needs it$/);
+    assert.match(
+      missingFeatureFor(netkitSingleDefinition, inputs(netkitSingleDefinition, { name: "s0" }), facts("single"))?.message ?? "",
+      /has no netkit single mode \(IFLA_NETKIT_PAIRING, Linux 7\.1 or later\); NetkitSingle needs it$/,
+    );
+    assert.match(
+      missingFeatureFor(rxqBindingDefinition, {}, facts("queueLease"))?.message ?? "",
+      /has no RX queue leasing \(queue-create in the netdev generic netlink family, Linux 7\.1 or later\); RxqBinding needs it$/,
+    );
     assert.equal(missingFeatureFor(netkitSingleDefinition, inputs(netkitSingleDefinition, { name: "s0", headroom: 8 }), facts()), undefined);
   });
 });

@@ -9,7 +9,14 @@ const rx = (ifindex: number, id: number, more: Partial<QueueInfo> = {}): QueueIn
 const nicQueues = (n: number) => Array.from({ length: n }, (_, i) => rx(3, i));
 const survey = (over: Partial<Survey> = {}): Survey => ({
   netnsMissing: false,
-  device: { ifindex: 7, name: "nk0", up: true, kind: "netkit", numRxQueues: 3, netkit: { primary: true, pairing: "single", mode: "l3", policy: "forward", headroom: 0, tailroom: 0 } },
+  device: {
+    ifindex: 7,
+    name: "nk0",
+    up: true,
+    kind: "netkit",
+    numRxQueues: 3,
+    netkit: { primary: true, pairing: "single", mode: "l3", policy: "forward", headroom: 0, tailroom: 0 },
+  },
   nic: { ifindex: 3, name: "eth1", up: true, parentDevice: "0000:01:00.0" },
   queues: nicQueues(4),
   deviceNetnsId: 2,
@@ -37,8 +44,18 @@ describe("unit: RX queue lease rules", () => {
     ["queue leased to this device", { queues: [rx(3, 0), leased(1, 7, 1, 2)] }, {}, /already leased to this very device as its queue 1/],
     ["queue bound by AF_XDP", { queues: [rx(3, 0), rx(3, 1, { xsk: true })] }, {}, /AF_XDP/],
     ["queue held by a memory provider", { queues: [rx(3, 0), rx(3, 1, { memoryProvider: true })] }, {}, /memory provider/],
-    ["leases from another NIC", { queues: [...nicQueues(4), rx(8, 0, { lease: { ifindex: 7, queueId: 1, netnsId: 2 } })] }, {}, /already holds a lease from another NIC \(ifindex 8\)/],
-    ["no spare queue", { queues: [rx(3, 0), rx(3, 1), leased(2, 7, 1, 2), leased(3, 7, 2, 2)] }, {}, /capacity \(numRxQueues\) 3 = its own queue 0 \+ 2 leased; create it with numRxQueues ≥ 4/],
+    [
+      "leases from another NIC",
+      { queues: [...nicQueues(4), rx(8, 0, { lease: { ifindex: 7, queueId: 1, netnsId: 2 } })] },
+      {},
+      /already holds a lease from another NIC \(ifindex 8\)/,
+    ],
+    [
+      "no spare queue",
+      { queues: [rx(3, 0), rx(3, 1), leased(2, 7, 1, 2), leased(3, 7, 2, 2)] },
+      {},
+      /capacity \(numRxQueues\) 3 = its own queue 0 \+ 2 leased; create it with numRxQueues ≥ 4/,
+    ],
     ["another device's ifindex", {}, { deviceIfindex: 8 }, /has ifindex 7, not 8/],
   ];
   for (const [title, over, tOver, re] of refusals)

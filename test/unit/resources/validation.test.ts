@@ -81,7 +81,11 @@ const bindingCases: Case[] = [
 ];
 
 describe("unit: input validation (check)", () => {
-  for (const [spec, cases] of [[netkitPairDefinition, pairCases], [netkitSingleDefinition, singleCases], [rxqBindingDefinition, bindingCases]] as const) {
+  for (const [spec, cases] of [
+    [netkitPairDefinition, pairCases],
+    [netkitSingleDefinition, singleCases],
+    [rxqBindingDefinition, bindingCases],
+  ] as const) {
     for (const [title, inputs, property, reason] of cases) {
       it(`${spec.name}: ${title} → ${property}`, () => {
         const r = checkInputs(spec, inputs);
@@ -113,6 +117,9 @@ describe("unit: input validation (check)", () => {
 
   it("values unknown during preview are left for later; the rest is still checked", () => {
     const r = checkInputs(netkitPairDefinition, { ...pair, connection: { host: UNKNOWN }, name: UNKNOWN, mtu: 1 });
-    assert.deepEqual(r.failures.map((f) => f.property), ["mtu"]);
+    assert.deepEqual(
+      r.failures.map((f) => f.property),
+      ["mtu"],
+    );
   });
 });

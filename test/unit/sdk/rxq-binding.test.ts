@@ -25,7 +25,7 @@ describe("unit: SDK RxqBinding", () => {
   });
 
   const inputsOf = async (r: pulumi.Resource, name: string) => {
-    await new Promise<void>((done) => (r.urn as pulumi.Output<string>).apply(() => done()));
+    await new Promise<void>((done) => r.urn.apply(() => done()));
     return registered.get(name)!;
   };
 

@@ -13,7 +13,13 @@ describe("unit: ssh/argv", () => {
   it("a real shell gets back exactly the argv, whatever it contains", () => {
     const argv = ["printf", "%s\\n", "$(touch /tmp/pwned)", "`id`", "a;b|c&d", "it's", "new\nline", "*", "~", ""];
     const out = execFileSync("sh", ["-c", toCommandLine(argv)]).toString();
-    assert.equal(out, argv.slice(2).map((w) => `${w}\n`).join(""));
+    assert.equal(
+      out,
+      argv
+        .slice(2)
+        .map((w) => `${w}\n`)
+        .join(""),
+    );
   });
 
   it("refuses NUL bytes and empty commands", () => {

@@ -17,7 +17,9 @@ describe("unit: ssh/hostkey", () => {
     execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "test", "-f", join(dir, "k")]);
     pub = readFileSync(join(dir, "k.pub"), "utf8").trim();
     blob = Buffer.from(pub.split(" ")[1]!, "base64");
-    sshKeygenFingerprint = execFileSync("ssh-keygen", ["-l", "-f", join(dir, "k.pub")]).toString().split(" ")[1]!;
+    sshKeygenFingerprint = execFileSync("ssh-keygen", ["-l", "-f", join(dir, "k.pub")])
+      .toString()
+      .split(" ")[1]!;
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 

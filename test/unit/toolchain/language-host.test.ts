@@ -18,8 +18,7 @@ import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 const hostMain = join(__dirname, "../../../scripts/toolchain/language-host/main.js");
 const sdkVersion: string = require("@pulumi/pulumi/package.json").version;
 
-const rpc = <R>(start: (cb: (e: grpc.ServiceError | null, r: R) => void) => unknown) =>
-  new Promise<R>((resolve, reject) => start((e, r) => (e ? reject(e) : resolve(r))));
+const rpc = <R>(start: (cb: (e: grpc.ServiceError | null, r: R) => void) => unknown) => new Promise<R>((resolve, reject) => start((e, r) => (e ? reject(e) : resolve(r))));
 
 // Every call gets a deadline: a host stuck in a loop fails its test in seconds, not at mocha's timeout.
 const deadline5s: grpc.Interceptor = (options, next) => new grpc.InterceptingCall(next({ ...options, deadline: options.deadline ?? Date.now() + 5000 }));
@@ -151,9 +150,7 @@ describe("unit: toolchain/language-host (pulumi-language-nodejs)", function () {
   });
 
   it("GetRequiredPackages of a missing directory is empty, not an error (an error would fail `pulumi up`)", async () => {
-    const r = await rpc<lang.GetRequiredPackagesResponse>((cb) =>
-      client.getRequiredPackages(new lang.GetRequiredPackagesRequest().setInfo(info(join(tmp, "nowhere"))), cb),
-    );
+    const r = await rpc<lang.GetRequiredPackagesResponse>((cb) => client.getRequiredPackages(new lang.GetRequiredPackagesRequest().setInfo(info(join(tmp, "nowhere"))), cb));
     assert.deepEqual(r.getPackagesList(), []);
   });
 
@@ -165,9 +162,7 @@ describe("unit: toolchain/language-host (pulumi-language-nodejs)", function () {
   });
 
   it("GetProgramDependencies lists package.json's dependencies, installed version first", async () => {
-    const r = await rpc<lang.GetProgramDependenciesResponse>((cb) =>
-      client.getProgramDependencies(new lang.GetProgramDependenciesRequest().setInfo(info(program)), cb),
-    );
+    const r = await rpc<lang.GetProgramDependenciesResponse>((cb) => client.getProgramDependencies(new lang.GetProgramDependenciesRequest().setInfo(info(program)), cb));
     assert.deepEqual(
       r.getDependenciesList().map((d) => [d.getName(), d.getVersion()]),
       [
