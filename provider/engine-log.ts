@@ -16,10 +16,12 @@ function connect(addr: string): EngineLink | undefined {
     // Loaded lazily: only inside a provider process that has an engine to talk to. grpc-js is
     // @pulumi/pulumi's, taken from its tree: the generated client must use that very copy.
     const pulumiDir = dirname(require.resolve("@pulumi/pulumi/package.json"));
-    const grpc = require(require.resolve("@grpc/grpc-js", { paths: [pulumiDir] }));
-    const { EngineClient } = require("@pulumi/pulumi/proto/engine_grpc_pb");
-    const { LogRequest, LogSeverity } = require("@pulumi/pulumi/proto/engine_pb");
-    const client = new EngineClient(addr, grpc.credentials.createInsecure());
+    /* eslint-disable @typescript-eslint/no-require-imports -- lazy, and grpc-js from @pulumi/pulumi's own tree */
+    const grpc = require(require.resolve("@grpc/grpc-js", { paths: [pulumiDir] })) as { credentials: { createInsecure(): unknown } };
+    const { EngineClient } = require("@pulumi/pulumi/proto/engine_grpc_pb") as typeof import("@pulumi/pulumi/proto/engine_grpc_pb");
+    const { LogRequest, LogSeverity } = require("@pulumi/pulumi/proto/engine_pb") as typeof import("@pulumi/pulumi/proto/engine_pb");
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    const client = new EngineClient(addr, grpc.credentials.createInsecure() as never);
     return {
       send(severity, message) {
         const req = new LogRequest();

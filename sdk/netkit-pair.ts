@@ -5,7 +5,10 @@ import { dynamicResource, withSecrets, type ArgsOf, type OutputPropsOf } from ".
 export type NetkitPairArgs = ArgsOf<typeof netkitPairDefinition>;
 
 /** A netkit device pair; see README's field table. `ip link add NAME type netkit … peer name PEER netns NS`. */
+// The interface declares the outputs the engine sets on the class (a dynamic resource has no typed properties of its own).
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export interface NetkitPair extends OutputPropsOf<typeof netkitPairDefinition> {}
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class NetkitPair extends pulumi.dynamic.Resource {
   constructor(name: string, args: NetkitPairArgs, opts?: pulumi.CustomResourceOptions) {
     const r = dynamicResource("NetkitPair", args);

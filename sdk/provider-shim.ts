@@ -7,7 +7,8 @@ import type * as pulumi from "@pulumi/pulumi";
 
 export function providerShim(modulePath: string, exportName: string): pulumi.dynamic.ResourceProvider {
   // `require` is resolved by the provider process from the program's node_modules.
-  const impl = (): pulumi.dynamic.ResourceProvider => require(modulePath)[exportName];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- by package name, at run time, in the provider process
+  const impl = (): pulumi.dynamic.ResourceProvider => (require(modulePath) as Record<string, pulumi.dynamic.ResourceProvider>)[exportName]!;
   return {
     configure: async (req) => impl().configure?.(req),
     check: (olds, news) => impl().check!(olds, news),

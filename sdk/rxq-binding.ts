@@ -30,7 +30,10 @@ function fromDevice(name: string, device: NetkitSingle | NetkitPair, args: Omit<
 }
 
 /** A NIC RX queue leased to a netkit device (Linux 7.1+); see README, "Queue leasing". */
+// The interface declares the outputs the engine sets on the class (a dynamic resource has no typed properties of its own).
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export interface RxqBinding extends OutputPropsOf<typeof rxqBindingDefinition> {}
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class RxqBinding extends pulumi.dynamic.Resource {
   constructor(name: string, args: RxqBindingArgs, opts?: pulumi.CustomResourceOptions) {
     const { device, ...rest } = args;

@@ -5,7 +5,7 @@
 import { isDeepStrictEqual } from "node:util";
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { fieldMeta, metaOf } from "./field";
+import { fieldMeta, fieldsOf, metaOf } from "./field";
 import type { ResourceDefinition } from "./resource";
 
 /** The schema under optional/default wrappers. */
@@ -32,7 +32,7 @@ function diffField(schema: z.ZodType, o: unknown, n: unknown): FieldDiff {
   // members changed: a new password is an update, another host is another device.
   if (inner instanceof z.ZodObject && o && n && typeof o === "object" && typeof n === "object") {
     let replace = false;
-    for (const [k, sub] of Object.entries(inner.shape)) {
+    for (const [k, sub] of fieldsOf(inner)) {
       const d = diffField(sub, (o as Record<string, unknown>)[k], (n as Record<string, unknown>)[k]);
       replace ||= d.changed && d.replace;
     }
@@ -50,7 +50,7 @@ export interface StateDiff extends pulumi.dynamic.DiffResult {
 export function diffState(spec: ResourceDefinition, olds: Record<string, unknown>, news: Record<string, unknown>): StateDiff {
   const changed: string[] = [];
   const replaces: string[] = [];
-  for (const [key, schema] of Object.entries(spec.inputs.shape)) {
+  for (const [key, schema] of fieldsOf(spec.inputs)) {
     metaOf(schema); // every top-level field must be declared with metadata
     const d = diffField(schema, olds[key], news[key]);
     if (!d.changed) continue;

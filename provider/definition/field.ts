@@ -40,3 +40,9 @@ export function metaOf(schema: z.ZodType): FieldMeta {
   if (!m) throw new Error("field without metadata: declare it with field()");
   return m;
 }
+
+/** A zod object's fields by key, typed (zod's shape of a generic object is `any`-valued). */
+export function fieldsOf(o: z.ZodObject): Array<[string, z.ZodType]> {
+  const shape: Record<string, z.ZodType> = o.shape;
+  return Object.entries(shape);
+}

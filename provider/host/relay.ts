@@ -130,7 +130,7 @@ function decodeResult(x: WireResult): RelayResult {
     const status = (last && parseStatus(last)) ?? { errno: Number(x.errno ?? 0) };
     return { kind: "netlink", messages: messages.filter((m) => !parseStatus(m)), status, raw };
   }
-  const res: RelayResult = { kind: "oserror", errno: Number(x.oserror ?? 0), message: String(x.message ?? "") };
+  const res: RelayResult = { kind: "oserror", errno: Number(x.oserror ?? 0), message: typeof x.message === "string" ? x.message : "" };
   if (typeof x.path === "string") res.path = x.path;
   return res;
 }

@@ -6,7 +6,7 @@ import { adaptProviderServer } from "./server-adapter";
 import { configure, netkitPlugin } from "./provider";
 
 adaptProviderServer(configure);
-main(netkitPlugin(packageVersion(), renderSchema()), process.argv.slice(2)).catch((err: Error) => {
-  console.error(`pulumi-resource-netkit: ${err.message}`);
+main(netkitPlugin(packageVersion(), renderSchema()), process.argv.slice(2)).catch((err: unknown) => {
+  console.error(`pulumi-resource-netkit: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 });

@@ -4,7 +4,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type * as plugin from "@pulumi/pulumi/provider";
 import { connectionDefaultsFrom } from "../config";
-import { NetkitError } from "../errors";
+import { FailedToInitializeError, NetkitError } from "../errors";
 import * as controllers from "../index";
 import { resources } from "../resources/registry";
 import { setConnectionDefaults } from "../runtime";
@@ -63,8 +63,7 @@ export function netkitPlugin(version: string, schema: string): plugin.Provider {
         return { id: r.id, outs: conceal(r.outs, keys) };
       } catch (err) {
         // A resource kept as failed-to-initialize goes to state with these properties.
-        const partial = err as { properties?: object };
-        if (partial && typeof partial === "object" && partial.properties) partial.properties = conceal(partial.properties, keys);
+        if (err instanceof FailedToInitializeError) err.properties = conceal(err.properties, keys);
         throw err;
       }
     },

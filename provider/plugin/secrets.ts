@@ -30,8 +30,8 @@ export interface Revealed {
 }
 
 /** A property bag from the engine, without secret wrappers. */
-export function revealAll(props: Record<string, unknown> | undefined): Revealed {
-  const bag = props ?? {};
+export function revealAll(props: unknown): Revealed {
+  const bag = props && typeof props === "object" ? (props as Record<string, unknown>) : {};
   return { plain: reveal(bag) as Record<string, unknown>, secretKeys: Object.keys(bag).filter((k) => containsSecret(bag[k])) };
 }
 

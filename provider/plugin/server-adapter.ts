@@ -15,6 +15,7 @@ type Service = Record<string, Handler | undefined>;
 
 export function adaptProviderServer(onConfigure: (args: Record<string, unknown>) => void): void {
   const pulumiDir = dirname(require.resolve("@pulumi/pulumi/package.json"));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the copies @pulumi/pulumi itself loads, from its tree
   const load = <T>(m: string) => require(require.resolve(m, { paths: [pulumiDir] })) as T;
   const grpc = load<{ Server: { prototype: { addService: (this: unknown, service: unknown, impl: Service) => unknown } } }>("@grpc/grpc-js");
   const { Struct } = load<{ Struct: { fromJavaScript(o: object): Struct } }>("google-protobuf/google/protobuf/struct_pb");

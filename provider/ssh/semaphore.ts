@@ -21,7 +21,7 @@ export class Semaphore {
 
   /** Resolves with a release function once a slot is free; an abort while queued rejects with the signal's reason. */
   acquire(signal?: AbortSignal): Promise<Release> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (signal?.aborted) return Promise.reject(abortError(signal));
     if (this.inUse < this.limit) {
       this.inUse++;
       return Promise.resolve(this.releaser());
@@ -36,7 +36,7 @@ export class Semaphore {
       const onAbort = () => {
         const i = this.waiting.indexOf(entry);
         if (i >= 0) this.waiting.splice(i, 1);
-        reject(signal!.reason);
+        reject(abortError(signal!));
       };
       signal?.addEventListener("abort", onAbort, { once: true });
       this.waiting.push(entry);
@@ -53,4 +53,10 @@ export class Semaphore {
       else this.inUse--;
     };
   }
+}
+
+/** The signal's reason as an Error (AbortSignal.timeout gives a DOMException, which is one). */
+function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new Error(String(reason));
 }
