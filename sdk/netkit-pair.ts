@@ -4,7 +4,7 @@ import { dynamicResource, withSecrets, type ArgsOf, type OutputPropsOf } from ".
 
 export type NetkitPairArgs = ArgsOf<typeof netkitPairDefinition>;
 
-/** A netkit device pair; see README's field table. `ip link add NAME type netkit … peer name PEER netns NS`. */
+/** A netkit device pair; see docs/reference/NetkitPair.md. `ip link add NAME type netkit … peer name PEER netns NS`. */
 // The interface declares the outputs the engine sets on the class (a dynamic resource has no typed properties of its own).
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export interface NetkitPair extends OutputPropsOf<typeof netkitPairDefinition> {}

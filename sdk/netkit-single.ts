@@ -4,7 +4,7 @@ import { dynamicResource, withSecrets, type ArgsOf, type OutputPropsOf } from ".
 
 export type NetkitSingleArgs = ArgsOf<typeof netkitSingleDefinition>;
 
-/** A single netkit device (no peer; Linux 7.1+); see README's field table. */
+/** A single netkit device (no peer; Linux 7.1+); see docs/reference/NetkitSingle.md. */
 // The interface declares the outputs the engine sets on the class (a dynamic resource has no typed properties of its own).
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export interface NetkitSingle extends OutputPropsOf<typeof netkitSingleDefinition> {}

@@ -29,7 +29,7 @@ function fromDevice(name: string, device: NetkitSingle | NetkitPair, args: Omit<
   return { ...args, ...side, connection: args.connection ?? device.connection } as SpecArgs;
 }
 
-/** A NIC RX queue leased to a netkit device (Linux 7.1+); see README, "Queue leasing". */
+/** A NIC RX queue leased to a netkit device (Linux 7.1+); see docs/reference/RxqBinding.md and README, "Queue leasing". */
 // The interface declares the outputs the engine sets on the class (a dynamic resource has no typed properties of its own).
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export interface RxqBinding extends OutputPropsOf<typeof rxqBindingDefinition> {}

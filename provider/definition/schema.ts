@@ -35,7 +35,9 @@ function scalarType(js: JsonSchema): string {
 
 function limits(js: JsonSchema): string {
   const parts: string[] = [];
-  if (js.minimum !== undefined && js.maximum !== undefined) parts.push(`${js.minimum}-${js.maximum}`);
+  // zod gives every .int() the safe-integer range: that says nothing a reader needs.
+  const declared = js.minimum !== Number.MIN_SAFE_INTEGER || js.maximum !== Number.MAX_SAFE_INTEGER;
+  if (js.minimum !== undefined && js.maximum !== undefined && declared) parts.push(`${js.minimum}-${js.maximum}`);
   return parts.length ? ` Range: ${parts.join(", ")}.` : "";
 }
 

@@ -55,6 +55,8 @@ describe("lifecycle: the package as users install it, pulumi typed in their proj
     for (const f of [
       "package/package.json",
       "package/README.md",
+      "package/LICENSE",
+      "package/docs/reference/NetkitPair.md",
       "package/schema.json",
       "package/bin/pulumi-resource-netkit",
       "package/bin/pulumi-resource-pulumi-nodejs",
@@ -66,7 +68,13 @@ describe("lifecycle: the package as users install it, pulumi typed in their proj
       "package/dist/provider/host/relay.py",
     ])
       assert.ok(files.includes(f), `${f} is in the package (${files.length} files)`);
-    const strays = files.filter((f) => /^package\/(test|testhost|scripts|bench|examples|docs)\//.test(f) || f.endsWith(".map") || (f.endsWith(".ts") && !f.endsWith(".d.ts")));
+    const strays = files.filter(
+      (f) =>
+        /^package\/(test|testhost|scripts|bench|examples)\//.test(f) ||
+        (f.startsWith("package/docs/") && !f.startsWith("package/docs/reference/")) ||
+        f.endsWith(".map") ||
+        (f.endsWith(".ts") && !f.endsWith(".d.ts")),
+    );
     assert.deepEqual(strays, [], "no tests, test toolchain, source maps or sources");
     const modes = execFileSync("tar", ["-tvzf", tgz]).toString();
     for (const b of ["pulumi-resource-netkit", "pulumi-resource-pulumi-nodejs"]) assert.match(modes, new RegExp(`^-rwx.* package/bin/${b}$`, "m"), `${b} is executable`);

@@ -21,7 +21,7 @@ export const netkitSingleDefinition = defineResource({
       mode: field(f.mode.default("l3"), { description: "l3 (default) or l2.", enumName: "NetkitMode", ...replace }),
       policy: field(z.literal("forward", { error: "single devices support only forward: the kernel refuses blackhole without a peer" }).default("forward"), {
         description: "Default action; single devices support only forward.",
-        enumName: "NetkitPolicy",
+        enumName: "NetkitSinglePolicy",
       }),
       headroom: field(f.roomBytes.optional(), {
         description: "Extra headroom in bytes reserved in packets.",
