@@ -168,7 +168,7 @@ function fail(msg: string): never {
   throw new Error(msg);
 }
 
-main().catch((e: Error) => {
-  log(`failed: ${e.stack ?? e.message}`);
+main().catch((e: unknown) => {
+  log(`failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   process.exit(1);
 });

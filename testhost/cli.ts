@@ -55,8 +55,8 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
-  (err: Error) => {
-    process.stderr.write(`testhost: ${err.message}\n`);
+  (err: unknown) => {
+    process.stderr.write(`testhost: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
   },
 );

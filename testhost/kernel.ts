@@ -38,7 +38,7 @@ const debianPromises = new Map<DebianKernel, Promise<KernelInfo>>();
 
 /** Builds the test-host kernel with testhost/kernel/build.sh (cached: instant when built). */
 export function ensureKernel(opts: { log?: Log } = {}): Promise<KernelInfo> {
-  kernelPromise ??= buildKernel(opts.log).catch((err) => {
+  kernelPromise ??= buildKernel(opts.log).catch((err: unknown) => {
     kernelPromise = undefined; // let a later call retry
     throw err;
   });
@@ -62,7 +62,7 @@ export function ensureDebianKernel(name: DebianKernel, opts: { log?: Log } = {})
 
 /** Builds the busybox initramfs with testhost/guest/mkinitramfs.sh (cached). */
 export function ensureInitramfs(opts: { log?: Log } = {}): Promise<string> {
-  initramfsPromise ??= runScript(scripts.mkInitramfs(), "initramfs", opts.log).catch((err) => {
+  initramfsPromise ??= runScript(scripts.mkInitramfs(), "initramfs", opts.log).catch((err: unknown) => {
     initramfsPromise = undefined;
     throw err;
   });

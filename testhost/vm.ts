@@ -158,8 +158,8 @@ function unameOverSsh(name: string, target: Parameters<typeof sshExec>[0], vm: L
     const r = await sshExec(target, "uname -r", { timeoutMs: 30_000 });
     if (r.code !== 0) throw new TestHostError(`'uname -r' exited ${r.code}: ${r.stderr.trim()}`);
     return r.stdout.trim();
-  }).catch((err) => {
-    throw bootError(name, `SSH answered but running a command failed: ${(err as Error).message}`, logPath, err);
+  }).catch((err: unknown) => {
+    throw bootError(name, `SSH answered but running a command failed: ${err instanceof Error ? err.message : String(err)}`, logPath, err);
   });
 }
 

@@ -9,6 +9,7 @@ import type { TestHost } from "../../testhost";
 import { hostPool } from "../../provider/runtime";
 import { connectionOf, hostFor } from "../../provider/resources/context";
 import { silentLogger } from "../../provider/log";
+import { asError } from "../support/errors";
 
 describe("kernel: connection dropped mid-create", function () {
   let host: TestHost;
@@ -28,7 +29,7 @@ describe("kernel: connection dropped mid-create", function () {
     // python start alone takes longer than this under emulation).
     const pending = provider.create(inputs as never).then(
       () => "created" as const,
-      (e: Error) => e,
+      (e: unknown) => asError(e),
     );
     await new Promise((r) => setTimeout(r, 150));
     (await hostPool(silentLogger).session(connectionOf(connectionTo(host)))).close();

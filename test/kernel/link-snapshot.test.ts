@@ -16,6 +16,7 @@ import type { SshSession } from "../../provider/ssh/session";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";
 import { checked } from "../support/netkit";
 import type { TestHost } from "../../testhost";
+import { asError } from "../support/errors";
 
 describe("kernel: refresh reads from one link snapshot per host", function () {
   let host: TestHost;
@@ -107,11 +108,11 @@ describe("kernel: refresh reads from one link snapshot per host", function () {
     // … a device in the broken one gets the direct read's error …
     const direct = await client.readNetkit({ name: "x", netns: `/run/netns/${stale}` }).then(
       () => "no error",
-      (e: Error) => e.message,
+      (e: unknown) => asError(e).message,
     );
     const viaSnapshot = await client.readNetkitForRefresh({ name: "x", netns: `/run/netns/${stale}` }).then(
       () => "no error",
-      (e: Error) => e.message,
+      (e: unknown) => asError(e).message,
     );
     assert.match(direct, /EINVAL/);
     assert.equal(viaSnapshot, direct);

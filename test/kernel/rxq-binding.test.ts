@@ -109,7 +109,7 @@ describe("kernel: RxqBinding (queue leasing) on netdevsim", function () {
     const b = await single("b", "nkq-b", pod, 3);
     await refusal(
       { deviceName: "nkq-b", netns: pod, nic: "nkq-nic0", nicQueue: 1 },
-      new RegExp(`queue 1 is already leased to the device with ifindex ${devices.a!.ifindex} in the netns with nsid \\d+ \\(its queue 1\\)`),
+      new RegExp(`queue 1 is already leased to the device with ifindex ${String(devices.a!.ifindex)} in the netns with nsid \\d+ \\(its queue 1\\)`),
     );
     await refusal({ deviceName: "nkq-a", netns: pod, nic: "nkq-nic0", nicQueue: 1 }, /already leased to this very device as its queue 1/);
     await setNic("nkq-nic0", "down");

@@ -24,6 +24,7 @@ import { addNetdevsim, removeNetdevsim } from "../support/netdevsim";
 import { connectionsLogged, hostState, type HostState } from "../support/host-state";
 import { badInputs, baseInputs, withChanges, NIC, POD_NETNS, SECRET, type BadInput, type ResourceName } from "../support/bad-inputs";
 import type { TestHost } from "../../testhost";
+import { asError } from "../support/errors";
 
 const NSIM_ID = 7342;
 const classes = { NetkitPair, NetkitSingle, RxqBinding } as unknown as Record<ResourceName, new (name: string, args: unknown) => unknown>;
@@ -82,7 +83,7 @@ describe("lifecycle: invalid inputs fail check by field name before any host is 
     const run = op === "up" ? t.stack.up({ onOutput: (s) => (out += s) }) : t.stack.preview({ onOutput: (s) => (out += s) });
     const failed = await run.then(
       () => undefined,
-      (e: Error) => e,
+      (e: unknown) => asError(e),
     );
     const text = `${out}\n${failed?.message ?? ""}`;
     assert.ok(failed, `${op} succeeded:\n${out}`);
@@ -141,7 +142,8 @@ describe("lifecycle: invalid inputs fail check by field name before any host is 
     const now = await hostState(host);
     assert.equal(now.devices, baseline.devices, "the host's links or netns changed");
     assert.equal(now.connections - baseline.connections, 1, "something besides this probe connected to the host's sshd");
-    const types = (await t.stack.exportStack()).deployment.resources.map((r: { type: string }) => r.type);
+    const { resources } = (await t.stack.exportStack()).deployment as { resources: Array<{ type: string }> };
+    const types = resources.map((r) => r.type);
     assert.deepEqual(
       types.filter((x: string) => x.includes("netkit")),
       [],

@@ -17,6 +17,7 @@ import { netkitPairProvider } from "../../provider/resources/netkit-pair/control
 import { netkitPairDefinition } from "../../provider/resources/netkit-pair/definition";
 import { netkitSingleProvider } from "../../provider/resources/netkit-single/controller";
 import { netkitSingleDefinition } from "../../provider/resources/netkit-single/definition";
+import { asError } from "../support/errors";
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 /** How the provider names a host in its errors: "root@127.0.0.1:PORT". */
@@ -61,7 +62,7 @@ function bootFaultHosts(): Promise<unknown> {
     timed("faults", () => startTestHosts(1, { name: "faulty" })).then((s) => (faulty = s)),
   ]).then((results) => {
     const failed = results.flatMap((r) => (r.status === "rejected" ? [r.reason as Error] : []));
-    if (failed.length) throw failed[0];
+    if (failed.length) throw failed[0]!;
   });
   return booting;
 }
@@ -99,7 +100,7 @@ describe("lifecycle faults: under the real engine", function () {
         });
         const err = await t.stack.up().then(
           () => assert.fail("up must fail on a kernel without netkit"),
-          (e: Error) => e,
+          (e: unknown) => asError(e),
         );
         const expected = new RegExp(`${hostRe(host)}: kernel ${escape(host.kernelRelease)} has no netkit driver \\(CONFIG_NETKIT, Linux 6\\.7 or later\\)`);
         assert.match(err.message, expected);
@@ -130,7 +131,7 @@ describe("lifecycle faults: under the real engine", function () {
       });
       const err = await t.stack.up().then(
         () => assert.fail("up must fail without python3 on the host"),
-        (e: Error) => e,
+        (e: unknown) => asError(e),
       );
       assert.match(err.message, new RegExp(`${hostRe(host)}: python3 is not installed; the provider needs python3 \\(standard library only\\) on managed hosts`));
       assert.deepEqual(await ipLinks(host), before, "the host's links are unchanged");
@@ -174,10 +175,13 @@ describe("lifecycle faults: under the real engine", function () {
       // host but not in the state) nor leave the state claiming devices that do not exist.
       t = await inlineStack("netkit-faults-sshd", pairs("nks"));
       let outage: Promise<void> | undefined;
-      const seen = afterCreates(3, () => (outage = sshdOutage(host, 25)));
+      const seen = afterCreates(3, () => {
+        outage = sshdOutage(host, 25);
+        outage.catch(() => undefined); // awaited (and so reported) after the up; not unhandled meanwhile
+      });
       const err = await t.stack.up({ onEvent: seen.onEvent }).then(
         () => undefined,
-        (e: Error) => e,
+        (e: unknown) => asError(e),
       );
       await outage;
       const created = seen.created();
@@ -201,10 +205,13 @@ describe("lifecycle faults: under the real engine", function () {
       // and up recreates them, whatever state the interrupted up left behind.
       t = await inlineStack("netkit-faults-reset", pairs("nkr"));
       let reset: Promise<number> | undefined;
-      const seen = afterCreates(3, () => (reset = host.reset()));
+      const seen = afterCreates(3, () => {
+        reset = host.reset();
+        reset.catch(() => undefined); // awaited (and so reported) after the up; not unhandled meanwhile
+      });
       const outcome = await t.stack.up({ onEvent: seen.onEvent }).then(
         () => "succeeded",
-        (e: Error) => e,
+        (e: unknown) => asError(e),
       );
       const resetMs = await reset;
       console.log(
@@ -282,7 +289,7 @@ describe("lifecycle faults: under the real engine", function () {
 
         const err = await t!.stack.up().then(
           () => assert.fail("up must fail while the netns is missing"),
-          (e: Error) => e,
+          (e: unknown) => asError(e),
         );
         assert.match(err.message, new RegExp(`open netns /run/netns/${ns} failed: .*ENOENT`));
         assert.deepEqual(await netkitNames(host), ["nkoa", "nkoap"], "the failed create left nothing behind");

@@ -38,6 +38,7 @@ import { connectionTo, onHost, sharedHost } from "../support/shared-host";
 import { debianHost } from "../support/kernel-hosts";
 import { checked, linkNames, sysfs } from "../support/netkit";
 import { addNetdevsim, removeNetdevsim } from "../support/netdevsim";
+import { asError } from "../support/errors";
 
 interface Column {
   id: string;
@@ -178,7 +179,7 @@ describe("lifecycle: the kernel matrix (Debian's kernels and our own)", function
         if (!m.probed.netkit) {
           const err = await t.stack.up().then(
             () => assert.fail("up must fail without netkit"),
-            (e: Error) => e,
+            (e: unknown) => asError(e),
           );
           assert.match(err.message, /has no netkit driver \(CONFIG_NETKIT, Linux 6\.7 or later\); NetkitPair needs it/);
           assert.deepEqual(await links(host, ns), before);
@@ -231,8 +232,8 @@ describe("lifecycle: the kernel matrix (Debian's kernels and our own)", function
               rxqBindingProvider,
               { deviceName: device.name, netns: ns, nic, nicQueue: own ? 1 : 0, deviceIfindex: device.ifindex },
               { keep: true },
-            ).catch((e: Error) => {
-              assert.ok(!own && e instanceof NetlinkError && e.extack === "Lease device does not support queue management operations", e.message);
+            ).catch((e: unknown) => {
+              assert.ok(!own && e instanceof NetlinkError && e.extack === "Lease device does not support queue management operations", e instanceof Error ? e.message : String(e));
               return "no-nic" as const;
             });
           m.outcomes.NetkitSingle = await attempt(

@@ -25,7 +25,7 @@ describe("lifecycle: smoke (real pulumi CLI → dynamic provider → SSH → tes
       const m = new Marker("marker", { connection: connectionTo(host), path, content });
       return { content: m.content };
     });
-    const v = await t.stack.workspace.pulumiVersion;
+    const v = t.stack.workspace.pulumiVersion;
     console.log(`      [pulumi] CLI ${v}`);
   });
 

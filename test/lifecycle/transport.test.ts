@@ -89,8 +89,9 @@ describe("lifecycle: SSH transport under the real engine", function () {
     let output = "";
     await t.stack.up({ debug: true, onOutput: (s) => (output += s) });
     assert.ok((await linkNames(host)).includes("nkcfg"));
-    const pair = (await t.stack.exportStack()).deployment.resources.find((x: { type: string }) => x.type.endsWith("NetkitPair"));
-    assert.equal(pair.inputs.connection.plaintext?.includes("privateKey") ?? false, false, "no key in the resource's inputs");
+    const { resources } = (await t.stack.exportStack()).deployment as { resources: Array<{ type: string; inputs: { connection: { plaintext?: string } } }> };
+    const pair = resources.find((x) => x.type.endsWith("NetkitPair"));
+    assert.equal(pair!.inputs.connection.plaintext?.includes("privateKey") ?? false, false, "no key in the resource's inputs");
     const atRest = stateAtRest(t);
     const exported = await exportedState(t);
     for (const line of keyLines(host.privateKey)) {

@@ -30,7 +30,7 @@ describe("ssh: dial retries", function () {
     const keys = { client: generateKey(dir, "client"), hostKey: generateKey(dir, "host") };
     secrets.push(keys.client.privateKey);
     const port = await freePort();
-    const late = new Promise<LoopbackSshd>((resolve, reject) => setTimeout(() => startSshd({ port, keys }).then(resolve, reject), 1500));
+    const late = new Promise<LoopbackSshd>((resolve, reject) => setTimeout(() => void startSshd({ port, keys }).then(resolve, reject), 1500));
     late.then(
       (s) => started.push(s),
       () => undefined,

@@ -20,7 +20,7 @@ export class Capture implements Logger {
   /** Records an error's text, its cause chain's included; returns it for assert.rejects. */
   record(e: unknown): unknown {
     for (let cur: unknown = e, depth = 0; cur && depth < 10; cur = (cur as { cause?: unknown }).cause, depth++) {
-      this.errors.push(cur instanceof Error ? `${cur.name}: ${cur.message}\n${cur.stack ?? ""}` : String(cur));
+      this.errors.push(errorText(cur));
     }
     return e;
   }
@@ -39,6 +39,11 @@ export class Capture implements Logger {
   text(): string {
     return [...this.lines, ...this.errors].join("\n");
   }
+}
+
+/** An error's text as recorded: its name, message and stack; anything else thrown as String() renders it. */
+function errorText(e: unknown): string {
+  return e instanceof Error ? `${e.name}: ${e.message}\n${e.stack ?? ""}` : String(e);
 }
 
 /** The strings that must never appear: each secret, and each body line of each private key. */

@@ -11,20 +11,26 @@
 //    ends "successfully" with resources missing, and `up` deletes them.
 // So every channel gets its own subchannel pool, and each run's clients are closed when its
 // operation returns. Both reach into @pulumi/pulumi internals (pinned in package.json).
+import type { ChannelInterface } from "@grpc/grpc-js";
 import type { PulumiFn } from "@pulumi/pulumi/automation";
+import { fromPulumiTree } from "./pulumi-tree";
 
 interface Closable {
   close(): void;
-  getChannel(): { getConnectivityState(tryToConnect: boolean): number };
+  getChannel(): Pick<ChannelInterface, "getConnectivityState">;
 }
 interface RunSettings {
   monitor?: Closable;
   engine?: Closable;
 }
 
+// Internals the package's .d.ts files leave out (@internal): typed here by what is used of them.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- undeclared in @pulumi/pulumi's types, so no static import can name it
 const sdkSettings = require("@pulumi/pulumi/runtime/settings") as { grpcClientOptions: Record<string, unknown> };
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- undeclared in @pulumi/pulumi's types, so no static import can name it
 const sdkState = require("@pulumi/pulumi/runtime/state") as { getLocalStore(): { settings: RunSettings } | undefined };
-const { connectivityState } = require("@grpc/grpc-js") as typeof import("@grpc/grpc-js");
+// The grpc-js whose channels the SDK's clients are: @pulumi/pulumi's dependency, not ours.
+const { connectivityState } = fromPulumiTree<typeof import("@grpc/grpc-js")>("@grpc/grpc-js");
 
 /** The options every client of @pulumi/pulumi's runtime is created with (for tests). */
 export const sdkClientOptions = sdkSettings.grpcClientOptions;

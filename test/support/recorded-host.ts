@@ -56,7 +56,7 @@ function describeBatch(b: WireBatch): string {
       const op = o as Record<string, unknown>;
       if (typeof op.nl === "string") {
         const type = Buffer.from(op.nl, "base64").readUInt16LE(4);
-        return `netlink type ${type}${op.ns ? ` in ${String(op.ns)}` : ""}${op.each ? ` in each netns of ${String(op.each)}` : ""}`;
+        return `netlink type ${type}${typeof op.ns === "string" && op.ns ? ` in ${op.ns}` : ""}${typeof op.each === "string" && op.each ? ` in each netns of ${op.each}` : ""}`;
       }
       return Object.keys(op).join("/");
     })

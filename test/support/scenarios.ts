@@ -18,10 +18,10 @@ import { checked } from "./netkit";
 export interface ScenarioContext {
   conn: ConnectionInput;
   /** A change on the host made by hand (`argv` as root there); a replay skips it. */
-  outOfBand(argv: string[]): Promise<void>;
+  outOfBand: (argv: string[]) => Promise<void>;
   /** A netdevsim NIC with `queues` queues, named `name`, for leases; a replay skips it. */
-  nic(id: number, queues: number, name: string): Promise<void>;
-  removeNic(id: number): Promise<void>;
+  nic: (id: number, queues: number, name: string) => Promise<void>;
+  removeNic: (id: number) => Promise<void>;
 }
 
 export interface Scenario {

@@ -61,8 +61,10 @@ export function packedTarball(): Promise<string> {
       cwd: src,
       env: { ...process.env, npm_config_loglevel: "error" },
       maxBuffer: 16 << 20,
-    }).catch((e: { stdout?: string; stderr?: string; message: string }) => {
-      throw new Error(`npm pack in a copy of the checkout failed: ${e.message}\n${e.stdout ?? ""}\n${e.stderr ?? ""}`);
+    }).catch((e: unknown) => {
+      // execFile's rejection: an Error that carries the command's output.
+      const failure: { message: string; stdout?: string; stderr?: string } = e instanceof Error ? e : { message: String(e) };
+      throw new Error(`npm pack in a copy of the checkout failed: ${failure.message}\n${failure.stdout ?? ""}\n${failure.stderr ?? ""}`);
     });
     const name = stdout.trim().split("\n").pop() ?? "";
     const tgz = join(out, name);

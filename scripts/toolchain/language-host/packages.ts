@@ -15,27 +15,31 @@ export interface PulumiPackage {
 
 const SEMVER = /^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 
-const readJson = (file: string): Record<string, any> | undefined => {
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null;
+
+const readJson = (file: string): Json | undefined => {
   try {
-    const v = JSON.parse(readFileSync(file, "utf8"));
-    return v && typeof v === "object" ? v : undefined;
+    const v: unknown = JSON.parse(readFileSync(file, "utf8"));
+    return isObject(v) ? v : undefined;
   } catch {
     return undefined;
   }
 };
 
 /** The plugin a package.json declares, if any. `@pulumi/x` packages default to plugin `x`. */
-export function pulumiPackageOf(pkg: Record<string, any>): PulumiPackage | undefined {
+export function pulumiPackageOf(pkg: Json): PulumiPackage | undefined {
   const p = pkg.pulumi;
-  if (!p || p.resource !== true) return undefined;
+  if (!isObject(p) || p.resource !== true) return undefined;
   const name = typeof p.name === "string" && p.name ? p.name : typeof pkg.name === "string" && pkg.name.startsWith("@pulumi/") ? pkg.name.slice("@pulumi/".length) : "";
   if (!name) return undefined;
   const out: PulumiPackage = { name };
-  const version = String(p.version ?? pkg.version ?? "");
+  const declared = p.version ?? pkg.version;
+  const version = typeof declared === "string" ? declared : ""; // a version that is no string is no semver
   if (SEMVER.test(version)) out.version = version.startsWith("v") ? version : `v${version}`;
   if (typeof p.server === "string" && p.server) out.server = p.server;
   const pz = p.parameterization;
-  if (pz && typeof pz.name === "string" && typeof pz.version === "string" && typeof pz.value === "string") {
+  if (isObject(pz) && typeof pz.name === "string" && typeof pz.version === "string" && typeof pz.value === "string") {
     out.parameterization = { name: pz.name, version: pz.version, value: pz.value };
   }
   return out;
@@ -90,7 +94,7 @@ function isDirectory(path: string): boolean {
 export function programDependencies(dir: string): { name: string; version: string }[] {
   const pkg = readJson(join(dir, "package.json"));
   if (!pkg) return [];
-  const declared: Record<string, unknown> = { ...pkg.devDependencies, ...pkg.dependencies };
+  const declared: Record<string, unknown> = { ...(isObject(pkg.devDependencies) ? pkg.devDependencies : {}), ...(isObject(pkg.dependencies) ? pkg.dependencies : {}) };
   return Object.entries(declared)
     .map(([name, range]) => ({ name, version: installedVersion(dir, name) ?? String(range) }))
     .sort((a, b) => a.name.localeCompare(b.name));

@@ -21,9 +21,11 @@ const pkgJson = locate();
 export const pulumiDir = dirname(pkgJson);
 
 /** Its version: always semver, which is what GetPluginInfo must answer. */
-export const sdkVersion: string = JSON.parse(readFileSync(pkgJson, "utf8")).version;
+export const sdkVersion = (JSON.parse(readFileSync(pkgJson, "utf8")) as { version: string }).version;
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- resolved from the @pulumi/pulumi in use (found at run time), not from this file's tree
 const fromTree = <T>(m: string): T => require(require.resolve(m, { paths: [pulumiDir] })) as T;
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the generated code of the @pulumi/pulumi in use (found at run time)
 const proto = <T>(file: string): T => require(join(pulumiDir, "proto", file)) as T;
 
 export const grpc = fromTree<typeof import("@grpc/grpc-js")>("@grpc/grpc-js");

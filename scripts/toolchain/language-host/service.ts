@@ -9,6 +9,8 @@ import { programOf } from "./program";
 import { runProgram, type EngineArgs, type RunOutcome } from "./runner";
 import { emptypb, grpc, lang, pluginpb, sdkVersion } from "./sdk";
 
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
 export function languageRuntime(engine: EngineArgs): Partial<ILanguageRuntimeServer> {
   return {
     handshake(call, cb) {
@@ -46,14 +48,13 @@ export function languageRuntime(engine: EngineArgs): Partial<ILanguageRuntimeSer
     run(call, cb) {
       const abort = new AbortController();
       call.on("cancelled", () => abort.abort());
-      runProgram(call.request, engine, abort.signal)
-        .catch((e: Error): RunOutcome => ({ error: `language host: ${e.message}` }))
-        .then((o) => {
-          const res = new lang.RunResponse();
-          if (o.bail) res.setBail(true);
-          if (o.error) res.setError(o.error);
-          cb(null, res);
-        });
+      const respond = (o: RunOutcome) => {
+        const res = new lang.RunResponse();
+        if (o.bail) res.setBail(true);
+        if (o.error) res.setError(o.error);
+        cb(null, res);
+      };
+      runProgram(call.request, engine, abort.signal).then(respond, (e: unknown) => respond({ error: `language host: ${messageOf(e)}` }));
     },
 
     installDependencies(call) {
@@ -71,7 +72,7 @@ export function languageRuntime(engine: EngineArgs): Partial<ILanguageRuntimeSer
         abort.signal,
       ).then(
         () => call.end(),
-        (e: Error) => call.emit("error", { code: grpc.status.UNKNOWN, details: e.message }),
+        (e: unknown) => call.emit("error", { code: grpc.status.UNKNOWN, details: messageOf(e) }),
       );
     },
 

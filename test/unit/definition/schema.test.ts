@@ -13,17 +13,18 @@ describe("unit: schema.json", () => {
   });
 
   it("marks the connection secret and every create-only field replace-on-change", () => {
-    const s = JSON.parse(renderSchema());
-    const pair = s.resources["netkit:index:NetkitPair"].inputProperties;
-    assert.equal(pair.connection.secret, true);
+    type Properties = Record<string, { secret?: boolean; replaceOnChanges?: boolean }>;
+    const s = JSON.parse(renderSchema()) as { resources: Record<string, { inputProperties: Properties }>; types: Record<string, { properties: Properties }> };
+    const pair = s.resources["netkit:index:NetkitPair"]!.inputProperties;
+    assert.equal(pair.connection!.secret, true);
     for (const k of ["name", "peerName", "peerNetns", "mode", "scrub", "peerScrub", "headroom", "tailroom", "numRxQueues", "peerNumRxQueues"])
-      assert.equal(pair[k].replaceOnChanges, true, k);
-    for (const k of ["policy", "peerPolicy", "mtu", "peerMtu", "up", "peerUp", "macAddress"]) assert.equal(pair[k].replaceOnChanges, undefined, k);
-    assert.equal(s.types["netkit:index:Connection"].properties.privateKey.secret, true);
+      assert.equal(pair[k]!.replaceOnChanges, true, k);
+    for (const k of ["policy", "peerPolicy", "mtu", "peerMtu", "up", "peerUp", "macAddress"]) assert.equal(pair[k]!.replaceOnChanges, undefined, k);
+    assert.equal(s.types["netkit:index:Connection"]!.properties.privateKey!.secret, true);
     // A lease cannot be changed or released on its own: every RxqBinding input replaces.
-    const binding = s.resources["netkit:index:RxqBinding"].inputProperties;
-    for (const k of ["deviceName", "netns", "nic", "nicQueue", "deviceIfindex"]) assert.equal(binding[k].replaceOnChanges, true, k);
-    assert.equal(binding.connection.secret, true);
+    const binding = s.resources["netkit:index:RxqBinding"]!.inputProperties;
+    for (const k of ["deviceName", "netns", "nic", "nicQueue", "deviceIfindex"]) assert.equal(binding[k]!.replaceOnChanges, true, k);
+    assert.equal(binding.connection!.secret, true);
   });
 });
 

@@ -12,9 +12,10 @@ describe("unit: SDK RxqBinding", () => {
     await pulumi.runtime.setMocks(
       {
         newResource: (a) => {
-          registered.set(a.name, a.inputs as Record<string, unknown>);
+          const inputs = a.inputs as Record<string, unknown>;
+          registered.set(a.name, inputs);
           // What the provider would report for the devices.
-          return { id: `${a.name}-id`, state: { ...a.inputs, ifindex: 11, peerIfindex: 12 } };
+          return { id: `${a.name}-id`, state: { ...inputs, ifindex: 11, peerIfindex: 12 } };
         },
         call: () => ({}),
       },

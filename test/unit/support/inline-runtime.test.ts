@@ -3,13 +3,16 @@
 // listens on the same port. Reproduced with @pulumi/pulumi's own client class and options.
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
-import * as grpc from "@grpc/grpc-js";
+import type { Server } from "@grpc/grpc-js";
+import { ResourceMonitorClient, ResourceMonitorService } from "@pulumi/pulumi/proto/resource_grpc_pb";
+import { SupportsFeatureRequest, SupportsFeatureResponse } from "@pulumi/pulumi/proto/resource_pb";
 import { sdkClientOptions } from "../../support/inline-runtime";
+import { fromPulumiTree } from "../../support/pulumi-tree";
 
-const { ResourceMonitorClient, ResourceMonitorService } = require("@pulumi/pulumi/proto/resource_grpc_pb");
-const { SupportsFeatureRequest, SupportsFeatureResponse } = require("@pulumi/pulumi/proto/resource_pb");
+// The grpc-js of @pulumi/pulumi's generated client (its credentials are checked with instanceof).
+const grpc = fromPulumiTree<typeof import("@grpc/grpc-js")>("@grpc/grpc-js");
 
-type Client = { supportsFeature(req: unknown, cb: (e: Error | null) => void): void; close(): void };
+type Client = ResourceMonitorClient;
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -24,9 +27,9 @@ const call = (c: Client) => new Promise<string>((resolve) => c.supportsFeature(n
 
 describe("unit: inline runs in one process (test harness)", function () {
   const opened: Client[] = [];
-  const servers: grpc.Server[] = [];
+  const servers: Server[] = [];
   const client = (addr: string, options: object): Client => {
-    const c = new ResourceMonitorClient(addr, grpc.credentials.createInsecure(), options) as Client;
+    const c = new ResourceMonitorClient(addr, grpc.credentials.createInsecure(), options);
     opened.push(c);
     return c;
   };

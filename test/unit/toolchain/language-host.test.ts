@@ -9,19 +9,24 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import * as grpc from "@grpc/grpc-js";
+import type { Interceptor, ServiceError } from "@grpc/grpc-js";
 import { LanguageRuntimeClient } from "@pulumi/pulumi/proto/language_grpc_pb";
 import * as lang from "@pulumi/pulumi/proto/language_pb";
-import { Empty } from "google-protobuf/google/protobuf/empty_pb";
-import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { fromPulumiTree, pulumiDir } from "../../support/pulumi-tree";
+
+// grpc-js and google-protobuf as @pulumi/pulumi's generated client and messages load them.
+const grpc = fromPulumiTree<typeof import("@grpc/grpc-js")>("@grpc/grpc-js");
+const { Empty } = fromPulumiTree<typeof import("google-protobuf/google/protobuf/empty_pb")>("google-protobuf/google/protobuf/empty_pb");
+type Empty = import("google-protobuf/google/protobuf/empty_pb").Empty;
+const { Struct } = fromPulumiTree<typeof import("google-protobuf/google/protobuf/struct_pb")>("google-protobuf/google/protobuf/struct_pb");
 
 const hostMain = join(__dirname, "../../../scripts/toolchain/language-host/main.js");
-const sdkVersion: string = require("@pulumi/pulumi/package.json").version;
+const sdkVersion = (JSON.parse(readFileSync(join(pulumiDir, "package.json"), "utf8")) as { version: string }).version;
 
-const rpc = <R>(start: (cb: (e: grpc.ServiceError | null, r: R) => void) => unknown) => new Promise<R>((resolve, reject) => start((e, r) => (e ? reject(e) : resolve(r))));
+const rpc = <R>(start: (cb: (e: ServiceError | null, r: R) => void) => unknown) => new Promise<R>((resolve, reject) => start((e, r) => (e ? reject(e) : resolve(r))));
 
 // Every call gets a deadline: a host stuck in a loop fails its test in seconds, not at mocha's timeout.
-const deadline5s: grpc.Interceptor = (options, next) => new grpc.InterceptingCall(next({ ...options, deadline: options.deadline ?? Date.now() + 5000 }));
+const deadline5s: Interceptor = (options, next) => new grpc.InterceptingCall(next({ ...options, deadline: options.deadline ?? Date.now() + 5000 }));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -76,6 +81,16 @@ function makeFixture(root: string): void {
   symlinkSync("cycle-a", join(nm, "cycle-b"));
 }
 
+/** What the fake runner records of how it was started (FAKE_RUNNER). */
+interface RunnerRecord {
+  pid: number;
+  execArgv: string[];
+  argv: string[];
+  config: string;
+  secretKeys: string;
+  typescript: string | null;
+}
+
 /** Stands in for @pulumi/pulumi/cmd/run: records how it was started, then exits with the code it was given or waits. */
 const FAKE_RUNNER = `
 const fs = require("fs"), path = require("path");
@@ -118,11 +133,11 @@ describe("unit: toolchain/language-host (pulumi-language-nodejs)", function () {
       env: { ...process.env, PULUMI_LANGUAGE_NODEJS_RUN_PATH: join(tmp, "fake-runner.js"), FAKE_RUNNER_OUT: records },
       stdio: ["pipe", "pipe", "pipe"],
     });
-    host.stdout.on("data", (b: Buffer) => (stdout += b));
-    host.stderr.on("data", (b: Buffer) => (stderr += b));
+    host.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
+    host.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
     exited = new Promise((resolve) => host.once("exit", resolve));
-    const port = await waitFor("the port line", () => /^(\d+)\n/.exec(stdout)?.[1], 10000).catch((e: Error) => {
-      throw new Error(`${e.message}; stderr: ${stderr}`);
+    const port = await waitFor("the port line", () => /^(\d+)\n/.exec(stdout)?.[1], 10000).catch((e: unknown) => {
+      throw new Error(`${e instanceof Error ? e.message : String(e)}; stderr: ${stderr}`);
     });
     client = new LanguageRuntimeClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { interceptors: [deadline5s] });
   });
@@ -199,7 +214,7 @@ describe("unit: toolchain/language-host (pulumi-language-nodejs)", function () {
     req.getConfigMap().set("proj:greeting", "hi").set("proj:token", "s3cr3t");
     return rpc<lang.RunResponse>((cb) => client.run(req, cb));
   };
-  const record = (tag: string) => JSON.parse(readFileSync(join(records, `${tag}.json`), "utf8"));
+  const record = (tag: string) => JSON.parse(readFileSync(join(records, `${tag}.json`), "utf8")) as RunnerRecord;
 
   it("Run starts the runner with the engine's flags, config and TypeScript on; exit 0 is success", async () => {
     const r = await run("ok", "0");
@@ -236,7 +251,7 @@ describe("unit: toolchain/language-host (pulumi-language-nodejs)", function () {
   });
 
   it("exits within seconds once stdin closes (the engine is gone), and the program it ran goes with it", async () => {
-    const pending = run("orphan", "wait").catch((e: Error) => e);
+    const pending = run("orphan", "wait").catch((e: unknown) => e);
     const pid: number = await waitFor("the waiting runner", () => (existsSync(join(records, "orphan.json")) ? record("orphan").pid : undefined));
     host.stdin.end();
     const code = await within(5000, exited, "still running after 5 s");
