@@ -39,6 +39,7 @@ export const IFLA = {
   IFNAME: 3,
   MTU: 4,
   LINK: 5,
+  TXQLEN: 13,
   OPERSTATE: 16,
   LINKINFO: 18,
   NET_NS_PID: 19,

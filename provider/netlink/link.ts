@@ -26,6 +26,8 @@ export interface LinkSide {
   address?: string;
   numRxQueues?: number;
   numTxQueues?: number;
+  /** IFLA_TXQLEN: the qdisc queue length. */
+  txQueueLen?: number;
   /** An fd, open in the relay, of the netns to create the device in. */
   netnsFd?: number;
 }
@@ -38,6 +40,7 @@ export interface Link {
   address?: string;
   numRxQueues?: number;
   numTxQueues?: number;
+  txQueueLen?: number;
   carrier?: boolean;
   /** IFLA_LINK: for a netkit device, its peer's ifindex (in the peer's netns). */
   linkIfindex?: number;
@@ -65,6 +68,7 @@ export function sideAttrs(s: LinkSide): Attr[] {
   if (s.address !== undefined) a.push(bytes(IFLA.ADDRESS, macToBuffer(s.address)));
   if (s.numTxQueues !== undefined) a.push(u32(IFLA.NUM_TX_QUEUES, s.numTxQueues));
   if (s.numRxQueues !== undefined) a.push(u32(IFLA.NUM_RX_QUEUES, s.numRxQueues));
+  if (s.txQueueLen !== undefined) a.push(u32(IFLA.TXQLEN, s.txQueueLen));
   if (s.netnsFd !== undefined) a.push(u32(IFLA.NET_NS_FD, s.netnsFd));
   return a;
 }
@@ -104,6 +108,7 @@ export interface LinkChange {
   up?: boolean;
   mtu?: number;
   address?: string;
+  txQueueLen?: number;
   /** Kind-specific changes (`ip link set NAME type KIND …`). */
   kind?: { kind: string; data: Attr[] };
 }
@@ -113,6 +118,7 @@ export function changeLinkRequest(name: string, c: LinkChange): Buffer {
   const attrs: Attr[] = [str(IFLA.IFNAME, name)];
   if (c.mtu !== undefined) attrs.push(u32(IFLA.MTU, c.mtu));
   if (c.address !== undefined) attrs.push(bytes(IFLA.ADDRESS, macToBuffer(c.address)));
+  if (c.txQueueLen !== undefined) attrs.push(u32(IFLA.TXQLEN, c.txQueueLen));
   if (c.kind) attrs.push(nest(IFLA.LINKINFO, [str(IFLA_INFO.KIND, c.kind.kind), nest(IFLA_INFO.DATA, c.kind.data)]));
   const info = c.up === undefined ? {} : { flags: c.up ? IFF_UP : 0, change: IFF_UP };
   return encodeMessage(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, Buffer.concat([encodeIfInfo(info), encodeAttrs(attrs)]));
@@ -134,6 +140,7 @@ export function parseLink(m: NlMessage): Link {
   if (addr && addr.length === 6) link.address = bufferToMac(addr);
   set("numRxQueues", readU32(a, IFLA.NUM_RX_QUEUES));
   set("numTxQueues", readU32(a, IFLA.NUM_TX_QUEUES));
+  set("txQueueLen", readU32(a, IFLA.TXQLEN));
   const carrier = readU8(a, IFLA.CARRIER);
   if (carrier !== undefined) link.carrier = carrier === 1;
   set("linkIfindex", readU32(a, IFLA.LINK));

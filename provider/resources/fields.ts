@@ -53,6 +53,8 @@ export const mtu = z.number().int().min(68).max(65535);
 export const roomBytes = z.number().int().min(0).max(65535);
 /** netkit accepts at most 1024 RX queues; only queue 0 is real, the rest are capacity for leases. */
 export const numRxQueues = z.number().int().min(1).max(1024);
+/** IFLA_TXQLEN is a u32. */
+export const txQueueLen = z.number().int().min(0).max(4294967295);
 /** netkit supports exactly one TX queue. */
 export const numTxQueues = z.number().int().min(1).max(1);
 

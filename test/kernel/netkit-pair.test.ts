@@ -38,6 +38,8 @@ describe("kernel: NetkitPair on a real netkit kernel", function () {
       numTxQueues: 1,
       mtu: 9000,
       peerMtu: 8000,
+      txQueueLen: 500,
+      peerTxQueueLen: 700,
       macAddress: "02:00:00:00:aa:01",
       peerMacAddress: "02:00:00:00:aa:02",
       up: true,
@@ -66,6 +68,8 @@ describe("kernel: NetkitPair on a real netkit kernel", function () {
       peerNumTxQueues: 1,
       mtu: 9000,
       peerMtu: 8000,
+      txQueueLen: 500,
+      peerTxQueueLen: 700,
       macAddress: "02:00:00:00:aa:01",
       peerMacAddress: "02:00:00:00:aa:02",
       up: true,
@@ -81,8 +85,8 @@ describe("kernel: NetkitPair on a real netkit kernel", function () {
     const p = await sysfs(host, "nkt0");
     const q = await sysfs(host, "nkt0p", ns);
     assert.ok(p && q);
-    assert.deepEqual([p.ifindex, p.mtu, p.address, isUp(p.flags)], [String(outs.ifindex), "9000", "02:00:00:00:aa:01", true]);
-    assert.deepEqual([q.ifindex, q.mtu, q.address, isUp(q.flags)], [String(outs.peerIfindex), "8000", "02:00:00:00:aa:02", false]);
+    assert.deepEqual([p.ifindex, p.mtu, p.address, isUp(p.flags), p.tx_queue_len], [String(outs.ifindex), "9000", "02:00:00:00:aa:01", true, "500"]);
+    assert.deepEqual([q.ifindex, q.mtu, q.address, isUp(q.flags), q.tx_queue_len], [String(outs.peerIfindex), "8000", "02:00:00:00:aa:02", false, "700"]);
     assert.ok(!(await linkNames(host)).includes("nkt0p"), "the peer is not in the host netns");
   });
 
@@ -91,13 +95,15 @@ describe("kernel: NetkitPair on a real netkit kernel", function () {
     assert.deepEqual(r.props, outs);
   });
 
-  it("changes policies, MTUs, MACs and admin state in place", async function () {
+  it("changes policies, MTUs, transmit queue lengths, MACs and admin state in place", async function () {
     const news = {
       ...full(),
       policy: "forward",
       peerPolicy: "blackhole",
       mtu: 1400,
       peerMtu: 1300,
+      txQueueLen: 2000,
+      peerTxQueueLen: 0,
       macAddress: "02:00:00:00:bb:01",
       peerMacAddress: "02:00:00:00:bb:02",
       up: false,
@@ -107,12 +113,13 @@ describe("kernel: NetkitPair on a real netkit kernel", function () {
     assert.deepEqual(d.replaces, []);
     const r = await provider.update!("id", outs as never, news as never);
     const o = r.outs as Record<string, unknown>;
-    for (const k of ["policy", "peerPolicy", "mtu", "peerMtu", "macAddress", "peerMacAddress", "up", "peerUp"]) assert.deepEqual(o[k], news[k as keyof typeof news], k);
+    for (const k of ["policy", "peerPolicy", "mtu", "peerMtu", "txQueueLen", "peerTxQueueLen", "macAddress", "peerMacAddress", "up", "peerUp"])
+      assert.deepEqual(o[k], news[k as keyof typeof news], k);
     assert.equal(o.ifindex, outs.ifindex, "same device, changed in place");
     const p = await sysfs(host, "nkt0");
     const q = await sysfs(host, "nkt0p", ns);
-    assert.deepEqual([p!.mtu, p!.address, isUp(p!.flags)], ["1400", "02:00:00:00:bb:01", false]);
-    assert.deepEqual([q!.mtu, q!.address, isUp(q!.flags)], ["1300", "02:00:00:00:bb:02", true]);
+    assert.deepEqual([p!.mtu, p!.address, isUp(p!.flags), p!.tx_queue_len], ["1400", "02:00:00:00:bb:01", false, "2000"]);
+    assert.deepEqual([q!.mtu, q!.address, isUp(q!.flags), q!.tx_queue_len], ["1300", "02:00:00:00:bb:02", true, "0"]);
     outs = o;
   });
 

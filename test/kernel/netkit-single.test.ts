@@ -28,6 +28,7 @@ describe("kernel: NetkitSingle on a real netkit kernel", function () {
       numRxQueues: 3,
       numTxQueues: 1,
       mtu: 4000,
+      txQueueLen: 800,
       macAddress: "02:00:00:00:cc:01",
     });
   });
@@ -48,13 +49,14 @@ describe("kernel: NetkitSingle on a real netkit kernel", function () {
       numRxQueues: 3,
       numTxQueues: 1,
       mtu: 4000,
+      txQueueLen: 800,
       macAddress: "02:00:00:00:cc:01",
       up: true,
       carrier: true,
     };
     for (const [k, v] of Object.entries(expect)) assert.deepEqual(outs[k], v, k);
     const s = await sysfs(host, "nks0", ns);
-    assert.deepEqual([s?.ifindex, s?.mtu, s?.address, isUp(s?.flags), s?.carrier], [String(outs.ifindex), "4000", "02:00:00:00:cc:01", true, "1"]);
+    assert.deepEqual([s?.ifindex, s?.mtu, s?.address, isUp(s?.flags), s?.carrier, s?.tx_queue_len], [String(outs.ifindex), "4000", "02:00:00:00:cc:01", true, "1", "800"]);
     assert.ok(!(await linkNames(host)).includes("nks0"), "created in the pod netns, not the host's");
     assert.deepEqual(await linkNames(host, ns), [...nsBefore, "nks0"].sort(), "single mode: no peer anywhere");
   });

@@ -14,8 +14,14 @@ export function checked<S extends ResourceDefinition>(spec: S, inputs: Record<st
 
 /** sysfs attributes of a device, read with plain `cat` (not our codec), optionally in a netns. */
 export async function sysfs(host: TestHost, name: string, netns?: string): Promise<Record<string, string> | undefined> {
-  const files = ["ifindex", "mtu", "address", "flags", "carrier"];
-  const read = ["sh", "-c", 'cd "/sys/class/net/$1" 2>/dev/null || exit 3; for f in ifindex mtu address flags; do cat "$f"; done; cat carrier 2>/dev/null || echo -', "sh", name];
+  const files = ["ifindex", "mtu", "address", "flags", "tx_queue_len", "carrier"];
+  const read = [
+    "sh",
+    "-c",
+    'cd "/sys/class/net/$1" 2>/dev/null || exit 3; for f in ifindex mtu address flags tx_queue_len; do cat "$f"; done; cat carrier 2>/dev/null || echo -',
+    "sh",
+    name,
+  ];
   const argv = netns ? ["ip", "netns", "exec", netns, ...read] : read;
   const r = await onHost(host, argv);
   if (r.exitCode === 3) return undefined;

@@ -82,10 +82,13 @@ export const scenarios: Scenario[] = [
         assert.deepEqual([created.outs.mtu, created.outs.headroom, created.outs.peerNetns], [9000, 64, ns]);
         const read = (await pairs.read(created.id, created.outs)) as { props: Props };
         assert.deepEqual(read.props, created.outs, "a read right after create sees what create reported");
-        const news = checked(netkitPairDefinition, { ...base, mtu: 1500, headroom: 64, policy: "blackhole", peerUp: false });
+        const news = checked(netkitPairDefinition, { ...base, mtu: 1500, headroom: 64, policy: "blackhole", peerUp: false, txQueueLen: 300 });
         const diff = await step(() => pairs.diff(created.id as never, created.outs as never, news as never));
         const updated = await pairs.update(created.id, created.outs, news);
-        assert.deepEqual([updated.outs.mtu, updated.outs.policy, updated.outs.peerUp, updated.outs.ifindex], [1500, "blackhole", false, created.outs.ifindex]);
+        assert.deepEqual(
+          [updated.outs.mtu, updated.outs.policy, updated.outs.peerUp, updated.outs.txQueueLen, updated.outs.ifindex],
+          [1500, "blackhole", false, 300, created.outs.ifindex],
+        );
         await outOfBand(["ip", "link", "set", "nkc0", "mtu", "1400"]);
         const drift = (await pairs.read(created.id, updated.outs)) as { props: Props; inputs: Props };
         assert.equal(drift.props.mtu, 1400, "refresh reports the kernel's value");

@@ -65,6 +65,8 @@ export const netkitPairDefinition = defineResource({
       peerNumTxQueues: field(f.numTxQueues.optional(), { description: "TX queues of the peer (netkit supports 1).", kernelDefault: "1", ...replace }),
       mtu: field(f.mtu.optional(), { description: "MTU of the primary.", kernelDefault: "1500" }),
       peerMtu: field(f.mtu.optional(), { description: "MTU of the peer.", kernelDefault: "1500" }),
+      txQueueLen: field(f.txQueueLen.optional(), { description: "Transmit queue length of the primary (used by a qdisc attached to it).", kernelDefault: "1000" }),
+      peerTxQueueLen: field(f.txQueueLen.optional(), { description: "Transmit queue length of the peer.", kernelDefault: "1000" }),
       macAddress: field(f.macAddress.optional(), { description: "MAC address of the primary (mode l2 only).", kernelDefault: "random in l2" }),
       peerMacAddress: field(f.macAddress.optional(), { description: "MAC address of the peer (mode l2 only).", kernelDefault: "random in l2" }),
       up: field(z.boolean().default(true), { description: "Administrative state of the primary (default up)." }),

@@ -32,8 +32,15 @@ export function createRequest(i: Inputs): CreateNetkit {
       peerScrub: i.peerScrub,
       ...(i.headroom !== undefined ? { headroom: i.headroom } : {}),
       ...(i.tailroom !== undefined ? { tailroom: i.tailroom } : {}),
-      primary: defined({ name: i.name, mtu: i.mtu, address: i.macAddress, numRxQueues: i.numRxQueues, numTxQueues: i.numTxQueues }),
-      peer: defined({ name: i.peerName, mtu: i.peerMtu, address: i.peerMacAddress, numRxQueues: i.peerNumRxQueues, numTxQueues: i.peerNumTxQueues }),
+      primary: defined({ name: i.name, mtu: i.mtu, address: i.macAddress, numRxQueues: i.numRxQueues, numTxQueues: i.numTxQueues, txQueueLen: i.txQueueLen }),
+      peer: defined({
+        name: i.peerName,
+        mtu: i.peerMtu,
+        address: i.peerMacAddress,
+        numRxQueues: i.peerNumRxQueues,
+        numTxQueues: i.peerNumTxQueues,
+        txQueueLen: i.peerTxQueueLen,
+      }),
     },
     primaryUp: i.up,
     peerUp: i.peerUp,
@@ -71,6 +78,8 @@ export function changeRequest(olds: Outputs, news: Inputs, changed: string[]): C
   if (has("peerMtu")) peer.mtu = news.peerMtu!;
   if (has("macAddress")) primary.address = news.macAddress!;
   if (has("peerMacAddress")) peer.address = news.peerMacAddress!;
+  if (has("txQueueLen")) primary.txQueueLen = news.txQueueLen!;
+  if (has("peerTxQueueLen")) peer.txQueueLen = news.peerTxQueueLen!;
   if (has("up") || olds.up !== news.up) primary.up = news.up;
   if (has("peerUp") || olds.peerUp !== news.peerUp) peer.up = news.peerUp;
   const r = refs(news);
@@ -104,6 +113,8 @@ export function outputs(i: Inputs, p: NetkitLink, q: NetkitLink | undefined): Ou
     peerNumTxQueues: q?.numTxQueues,
     mtu: p.mtu,
     peerMtu: q?.mtu,
+    txQueueLen: p.txQueueLen,
+    peerTxQueueLen: q?.txQueueLen,
     // l3 devices report an all-zero address: a MAC means something only in l2.
     macAddress: nk?.mode === "l2" ? p.address : undefined,
     peerMacAddress: nk?.mode === "l2" ? q?.address : undefined,

@@ -42,6 +42,7 @@ export const netkitSingleDefinition = defineResource({
       }),
       numTxQueues: field(f.numTxQueues.optional(), { description: "TX queues (netkit supports 1).", kernelDefault: "1", ...replace }),
       mtu: field(f.mtu.optional(), { description: "MTU.", kernelDefault: "1500" }),
+      txQueueLen: field(f.txQueueLen.optional(), { description: "Transmit queue length (used by a qdisc attached to the device).", kernelDefault: "1000" }),
       macAddress: field(f.macAddress.optional(), { description: "MAC address (mode l2 only).", kernelDefault: "random in l2" }),
       up: field(z.boolean().default(true), { description: "Administrative state (default up)." }),
     })

@@ -25,7 +25,7 @@ export function createRequest(i: Inputs): CreateNetkit {
       pairing: "single",
       ...(i.headroom !== undefined ? { headroom: i.headroom } : {}),
       ...(i.tailroom !== undefined ? { tailroom: i.tailroom } : {}),
-      primary: defined({ name: i.name, mtu: i.mtu, address: i.macAddress, numRxQueues: i.numRxQueues, numTxQueues: i.numTxQueues }),
+      primary: defined({ name: i.name, mtu: i.mtu, address: i.macAddress, numRxQueues: i.numRxQueues, numTxQueues: i.numTxQueues, txQueueLen: i.txQueueLen }),
     },
     primaryUp: i.up,
     verify: (p, _q, on) => verify(i, p, on),
@@ -56,6 +56,7 @@ export function changeRequest(olds: Outputs, news: Inputs, changed: string[]): C
     primaryChange: defined({
       mtu: has("mtu") ? news.mtu : undefined,
       address: has("macAddress") ? news.macAddress : undefined,
+      txQueueLen: has("txQueueLen") ? news.txQueueLen : undefined,
       up: olds.up !== news.up ? news.up : undefined,
     }),
   };
@@ -72,6 +73,7 @@ export function outputs(i: Inputs, d: NetkitLink): Outputs {
     numRxQueues: d.numRxQueues,
     numTxQueues: d.numTxQueues,
     mtu: d.mtu,
+    txQueueLen: d.txQueueLen,
     // l3 devices report an all-zero address: a MAC means something only in l2.
     macAddress: d.netkit?.mode === "l2" ? d.address : undefined,
     up: d.up,
