@@ -4,7 +4,7 @@
 // (one round trip, shared with others), and every failed op becomes an error in one place
 // (failure.ts). create is transactional: if anything after the kernel made the device fails,
 // the device is deleted again before the error is reported.
-import { NetkitError } from "../errors";
+import { NetkitError, ProviderBugError } from "../errors";
 import type { Logger } from "../log";
 import { getLinkByIndexRequest } from "../netlink/link";
 import { netkitNewLinkRequest, netkitPolicyChangeRequest, type NetkitCreate } from "../netlink/netkit";
@@ -126,7 +126,9 @@ export class HostClient {
       if (made) await this.rollback(c.primary, problem);
       throw problem;
     }
-    return { primary: primary!, ...(peer ? { peer } : {}), release: res.release };
+    // No failure and no device: every op ran (stop-on-error), so the read-back must have found it.
+    if (!primary) throw new ProviderBugError(`${this.host}: create of ${where(c.primary)} reported no failure and no device`);
+    return { primary, ...(peer ? { peer } : {}), release: res.release };
   }
 
   /** Deletes what a failed create made; the original error says whether that worked. */

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { constants as osConstants } from "node:os";
-import { NetkitError } from "../errors";
+import { NetkitError, ProviderBugError } from "../errors";
 import { decodeMessages, parseStatus, type NlMessage, type NlStatus } from "../netlink/message";
 import type { SshSession } from "../ssh/session";
 
@@ -113,7 +113,13 @@ async function execRelay(session: SshSession, batches: WireBatch[]): Promise<Wir
         : `${session.host}: netlink relay failed (exit ${r.exitCode}): ${err.split("\n").slice(-3).join(" ")}`,
     );
   }
-  const parsed = JSON.parse(r.stdout.toString()) as { batches: Array<{ results: WireResult[] }> };
+  let parsed: { batches: Array<{ results: WireResult[] }> };
+  try {
+    parsed = JSON.parse(r.stdout.toString()) as typeof parsed;
+  } catch (e) {
+    throw new ProviderBugError(`${session.host}: the netlink relay exited 0 but its output is not JSON (${r.stdout.length} bytes)`, { cause: e });
+  }
+  if (parsed.batches?.length !== batches.length) throw new ProviderBugError(`${session.host}: the relay answered ${parsed.batches?.length} of ${batches.length} batches`);
   return parsed.batches.map((b) => b.results);
 }
 
