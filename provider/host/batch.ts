@@ -1,6 +1,7 @@
 // A batch of labelled relay ops: one SSH round trip. The kernel release is read first in
 // every batch so that errors can name it; each op keeps a label that says, in an error,
 // which step failed ("create the lease of eth1 queue 3 on nk0 (netns pod1)").
+import { randomUUID } from "node:crypto";
 import { errnoName, type RelayOp, type RelayRequest, type RelayResult } from "./relay";
 
 /** Where a batch runs: a host's relay queue (HostClient). */
@@ -8,12 +9,19 @@ export interface RelayTarget {
   request(req: RelayRequest): Promise<RelayResult[]>;
 }
 
-/** Whether an op failed (an OS error, or a netlink reply with an errno). */
+/** Whether an op failed: an OS error, a relay exception, a netlink errno or a reply not as expected, or time ran out. */
 export function failed(r: RelayResult | undefined): boolean {
-  return r?.kind === "oserror" || (r?.kind === "netlink" && r.status.errno !== 0);
+  return (
+    r?.kind === "oserror" ||
+    r?.kind === "exception" ||
+    (r?.kind === "netlink" && (r.status.errno !== 0 || r.mismatch !== undefined)) ||
+    (r?.kind === "skipped" && r.reason !== undefined)
+  );
 }
 
 export class RelayBatch {
+  /** Names the batch in the host's journal: after a dropped connection, what it did can be read back. */
+  readonly id = randomUUID();
   readonly ops: RelayOp[] = [{ read: "/proc/sys/kernel/osrelease" }];
   readonly labels: string[] = ["read kernel release"];
 
@@ -28,7 +36,7 @@ export class RelayBatch {
   }
 
   async run(target: RelayTarget, stopOnError = true): Promise<BatchResults> {
-    const results = await target.request({ ops: this.ops, stopOnError, readOnly: this.opts.readOnly ?? false });
+    const results = await target.request({ id: this.id, ops: this.ops, stopOnError, readOnly: this.opts.readOnly ?? false });
     const first = results[0];
     return new BatchResults(this.labels, results, first?.kind === "data" ? first.data.toString().trim() : "unknown");
   }

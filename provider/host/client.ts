@@ -6,7 +6,9 @@
 // the device is deleted again before the error is reported.
 import { NetkitError, ProviderBugError } from "../errors";
 import type { Logger } from "../log";
-import { getLinkByIndexRequest } from "../netlink/link";
+import { delLinkByIndexRequest, getLinkByIndexRequest } from "../netlink/link";
+import { isAmbiguous } from "../ssh/ambiguous";
+import { CreateInDoubt } from "./in-doubt";
 import { netkitNewLinkRequest, netkitPolicyChangeRequest, type NetkitCreate } from "../netlink/netkit";
 import { getNsidRequest, isNsidMessage, parseNsid } from "../netlink/nsid";
 import { failed, RelayBatch, type BatchResults } from "./batch";
@@ -16,21 +18,26 @@ import {
   absent,
   changeOp,
   delOp,
+  describeLink,
   ENODEV,
+  ENOENT,
   getOp,
   linkOf,
   netkitHint,
   NETNS_DIR,
+  ownedExpect,
   where,
   type ChangeNetkit,
   type CreateNetkit,
+  type DeleteOutcome,
   type DeviceRef,
   type NetkitDevices,
   type NetkitLink,
+  type OwnedDevice,
   type ReadDevices,
 } from "./netkit";
 import { probeHost, type HostFacts } from "./preflight";
-import { FIRST_NS_FD, sshTransport, type RelayRequest, type RelayResult, type RelayTransport } from "./relay";
+import { decodeResult, FIRST_NS_FD, sshTransport, type RelayRequest, type RelayResult, type RelayTransport } from "./relay";
 import type { SshSession } from "../ssh/session";
 import { RelayQueue } from "./relay-queue";
 
@@ -115,7 +122,13 @@ export class HostClient {
     const readPrimary = b.add(`read ${where(c.primary)}`, getOp(c.primary));
     const readPeer = c.peer ? b.add(`read ${where(c.peer)}`, getOp(c.peer)) : -1;
 
-    const res = await this.run(b);
+    let res: BatchResults;
+    try {
+      res = await this.run(b);
+    } catch (e) {
+      if (isAmbiguous(e)) throw new CreateInDoubt(e, b.id, created, readPrimary);
+      throw e;
+    }
     const made = res.errno(created) === 0;
     const primary = linkOf(res.at(readPrimary));
     const peer = c.peer ? linkOf(res.at(readPeer)) : undefined;
@@ -163,9 +176,15 @@ export class HostClient {
     return this.snapshot.read(primary, peer);
   }
 
-  /** In-place changes, then a read-back; the first refusal stops the batch. */
+  /**
+   * In-place changes, then a read-back; the first refusal stops the batch. The batch first
+   * checks both devices are the ones the state recorded: a device that took the name since
+   * is never changed.
+   */
   async changeNetkit(c: ChangeNetkit): Promise<NetkitDevices> {
     const b = new RelayBatch();
+    const guards = [b.add(`check that ${where(c.primary)} is the netkit primary this stack manages`, { ...getOp(c.primary), expect: ownedExpect(c.primary, "primary") })];
+    if (c.peer) guards.push(b.add(`check that ${where(c.peer)} is its peer`, { ...getOp(c.peer), expect: ownedExpect(c.peer, "peer") }));
     // Going down before other changes and up after them avoids traffic on half-set devices.
     const order = (ref: DeviceRef, ch: ChangeNetkit["primaryChange"] | undefined, phase: "pre" | "post") => {
       if (!ch) return;
@@ -185,6 +204,16 @@ export class HostClient {
     const i = b.add(`read ${where(c.primary)}`, getOp(c.primary));
     const j = c.peer ? b.add(`read ${where(c.peer)}`, getOp(c.peer)) : -1;
     const res = await this.run(b);
+    for (const g of guards) {
+      const r = res.at(g);
+      if (absent(r) || (r?.kind === "netlink" && r.mismatch !== undefined)) {
+        const dev = g === guards[0] ? c.primary : c.peer!;
+        throw new NetkitError(
+          `${this.host}: refusing to change ${where(dev)}: it is not the device this stack manages (found ${describeLink(linkOf(r, true))}, ` +
+            `recorded ifindex ${dev.ifindex ?? "unknown"}); \`pulumi refresh\` drops the stale record, then \`pulumi up\` creates it anew`,
+        );
+      }
+    }
     const err = this.firstFailure(res);
     if (err) throw err;
     const primary = linkOf(res.at(i));
@@ -194,21 +223,46 @@ export class HostClient {
   }
 
   /**
-   * Deletes a netkit device by name after checking it is the netkit primary we manage
-   * (never someone else's device that took the name). Deleting the primary removes its peer.
+   * Deletes the netkit primary the state recorded, and only it: one batch reads the device by
+   * name, checks it is that netkit primary (the recorded ifindex, when there is one), and then
+   * deletes it by ifindex. A device that took the name since is left alone ("foreign").
+   * Deleting the primary removes its peer.
    */
-  async deleteNetkit(d: DeviceRef): Promise<"deleted" | "gone"> {
-    const now = await this.readNetkit(d);
-    if (!now.primary) return "gone";
-    if (now.primary.kind !== "netkit" || !now.primary.netkit?.primary)
-      throw new NetkitError(`${this.host}: ${where(d)} is not a netkit primary device (kind ${now.primary.kind ?? "none"}); refusing to delete it`);
+  async deleteNetkit(d: OwnedDevice): Promise<DeleteOutcome> {
     const b = new RelayBatch();
-    const del = b.add(`delete ${where(d)}`, delOp(d));
+    const check = b.add(`check that ${where(d)} is the netkit primary this stack manages`, { ...getOp(d), expect: ownedExpect(d, "primary") });
+    const del = b.add(`delete ${where(d)}`, d.ifindex !== undefined ? { netlink: delLinkByIndexRequest(d.ifindex), netns: d.netns } : delOp(d));
     const res = await this.run(b);
-    if (res.errno(del) === ENODEV) return "gone";
+    const found = res.at(check);
+    if (absent(found) || res.errno(del) === ENODEV) return { outcome: "gone" };
+    if (found?.kind === "netlink" && found.mismatch !== undefined) return { outcome: "foreign", found: describeLink(linkOf(found, true)) };
     const err = this.firstFailure(res);
     if (err) throw err;
-    return "deleted";
+    return { outcome: "deleted" };
+  }
+
+  /**
+   * After a create whose connection dropped: what the create's batch did, from the host's
+   * journal (read under the host's writer lock, so a relay still running finishes first), and
+   * a delete of the device only if the journal proves that batch made it.
+   */
+  async settleCreate(d: DeviceRef, doubt: CreateInDoubt): Promise<DeleteOutcome> {
+    const b = new RelayBatch();
+    const j = b.add(`read the host's journal of the interrupted create of ${where(d)}`, { journal: doubt.batchId });
+    const res = await this.run(b, false);
+    const r = res.at(j);
+    // No journal: the relay never started that batch.
+    if (r?.kind === "oserror" && r.errno === ENOENT) return { outcome: "gone" };
+    if (r?.kind !== "data") throw this.failure(res, j, netkitHint);
+    const ops = new Map<number, RelayResult>();
+    for (const line of r.data.toString().split("\n").filter(Boolean)) {
+      const entry = JSON.parse(line) as { op?: number } & Record<string, unknown>;
+      if (entry.op !== undefined) ops.set(entry.op, decodeResult(entry));
+    }
+    const created = ops.get(doubt.createOp);
+    if (created?.kind !== "netlink" || created.status.errno !== 0) return { outcome: "gone" };
+    const made = linkOf(ops.get(doubt.readOp));
+    return this.deleteNetkit({ ...d, ...(made ? { ifindex: made.ifindex } : {}) });
   }
 
   /**

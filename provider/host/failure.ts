@@ -14,7 +14,11 @@ export function opFailure(host: string, label: string, r: RelayResult | undefine
     const h = hint(name, undefined);
     return new NetkitError(`${host}: ${label} failed: ${r.path ? `${r.path}: ` : ""}${name} (${r.message})${h ? ` — ${h}` : ""}`);
   }
+  if (r?.kind === "exception") return new NetkitError(`${host}: ${label} failed in the relay: ${r.message}`);
+  if (r?.kind === "skipped" && r.reason === "deadline")
+    return new NetkitError(`${host}: ${label} did not run: the operation's time limit (operationTimeoutMs) ran out on the host`);
   if (r?.kind !== "netlink") return new NetkitError(`${host}: ${label} failed: no result`);
+  if (r.mismatch) return new NetkitError(`${host}: ${label}: the device there is not the one expected (${r.mismatch})`);
   const { errno, message } = r.status;
   if (message === "Unknown device type") return missingFeature(host, release, "netkit");
   const name = errnoName(errno);

@@ -1,6 +1,8 @@
 // Netkit devices as the host client reads and writes them: references, decoded links, the
 // relay ops that address a device in its netns, and what to say about the kernel's refusals.
-import type { RelayOp, RelayResult } from "./relay";
+import type { Expect, RelayOp, RelayResult } from "./relay";
+import { u8 } from "../netlink/attributes";
+import { IFLA, IFLA_INFO, IFLA_NETKIT } from "../netlink/constants";
 import { changeLinkRequest, delLinkRequest, getLinkRequest, parseLink, type Link, type LinkChange } from "../netlink/link";
 import { decodeNetkitInfo, type NetkitCreate, type NetkitInfo, type NetkitPolicy } from "../netlink/netkit";
 import type { NlMessage } from "../netlink/message";
@@ -37,9 +39,12 @@ const HINTS: Record<string, string> = {
 };
 export const netkitHint: Hint = (errnoName) => HINTS[errnoName];
 
-/** The link a successful RTM_GETLINK op returned, with its netkit info decoded. */
-export function linkOf(r: RelayResult | undefined): NetkitLink | undefined {
-  if (r?.kind !== "netlink" || r.status.errno !== 0) return undefined;
+/**
+ * The link a successful RTM_GETLINK op returned, with its netkit info decoded; a reply that
+ * failed its Expect counts only when `evenIfUnexpected` (to say what was found instead).
+ */
+export function linkOf(r: RelayResult | undefined, evenIfUnexpected = false): NetkitLink | undefined {
+  if (r?.kind !== "netlink" || r.status.errno !== 0 || (r.mismatch !== undefined && !evenIfUnexpected)) return undefined;
   const msg = r.messages[0];
   return msg && parseNetkitLink(msg);
 }
@@ -69,6 +74,40 @@ export function delOp(d: DeviceRef): RelayOp {
   return { netlink: delLinkRequest(d.name), netns: d.netns };
 }
 
+/** A device as the state recorded it: its name (and netns) and the ifindex the kernel gave it. */
+export interface OwnedDevice extends DeviceRef {
+  /** Absent only for state written before ifindexes were recorded, or a create in doubt. */
+  ifindex?: number;
+}
+
+const cstring = (s: string) => Buffer.from(`${s}\0`);
+
+/**
+ * What a read of an owned device must show before the batch acts on it: the recorded ifindex,
+ * the name, and the kind (a netkit primary, or the peer of a pair). Checked in the same relay
+ * run as the action, so no other change can come in between.
+ */
+export function ownedExpect(d: OwnedDevice, role: "primary" | "peer"): Expect {
+  return {
+    ...(d.ifindex !== undefined ? { index: d.ifindex } : {}),
+    attrs: [
+      [[IFLA.IFNAME], cstring(d.name)],
+      [[IFLA.LINKINFO, IFLA_INFO.KIND], cstring("netkit")],
+      [[IFLA.LINKINFO, IFLA_INFO.DATA, IFLA_NETKIT.PRIMARY], u8(IFLA_NETKIT.PRIMARY, role === "primary" ? 1 : 0).value as Buffer],
+    ],
+  };
+}
+
+/** What a device that took an owned device's name is, for a message: "a veth device (ifindex 12)". */
+export function describeLink(l: NetkitLink | undefined): string {
+  if (!l) return "no device";
+  const kind = l.netkit ? `a netkit ${l.netkit.primary ? "primary" : "peer"}` : l.kind ? `a ${l.kind} device` : "a device";
+  return `${kind} (ifindex ${l.ifindex})`;
+}
+
+/** What delete found. "foreign": a device has the name, but not the one recorded: left alone. */
+export type DeleteOutcome = { outcome: "deleted" } | { outcome: "gone" } | { outcome: "foreign"; found: string };
+
 export interface NetkitDevices {
   primary: NetkitLink;
   peer?: NetkitLink;
@@ -88,8 +127,9 @@ export interface CreateNetkit {
 }
 
 export interface ChangeNetkit {
-  primary: DeviceRef;
-  peer?: DeviceRef;
+  /** The devices as the state recorded them: nothing is changed unless both are still those. */
+  primary: OwnedDevice;
+  peer?: OwnedDevice;
   primaryChange: LinkChange;
   peerChange?: LinkChange;
   policy?: NetkitPolicy;

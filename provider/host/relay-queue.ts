@@ -2,6 +2,7 @@
 // cost, and the engine runs many operations at once (one per resource): requests that arrive
 // while a run is under way, or within GATHER_MS of each other, go together in the next run.
 // Each request stays its own batch with its own stop-on-error.
+import { randomUUID } from "node:crypto";
 import type { RelayRequest, RelayResult, RelayTransport, WireBatch } from "./relay";
 import { toWire } from "./relay";
 
@@ -18,6 +19,8 @@ export const GATHER_MS = 100;
 
 interface Waiting {
   batch: WireBatch;
+  /** The request may change the host: the run takes the host's writer lock and journals it. */
+  writes: boolean;
   resolve: (r: RelayResult[]) => void;
   reject: (e: unknown) => void;
 }
@@ -42,7 +45,7 @@ export class RelayQueue {
   request(req: RelayRequest): Promise<RelayResult[]> {
     if (!req.readOnly) this.writes++;
     return new Promise((resolve, reject) => {
-      this.waiting.push({ batch: toWire(req), resolve, reject });
+      this.waiting.push({ batch: toWire({ ...req, id: req.id ?? randomUUID() }), writes: !req.readOnly, resolve, reject });
       this.schedule();
     });
   }
@@ -62,7 +65,10 @@ export class RelayQueue {
     this.running = true;
     const group = this.waiting.splice(0, MAX_BATCHES_PER_RUN);
     try {
-      const results = await this.transport(group.map((g) => g.batch));
+      const results = await this.transport(
+        group.map((g) => g.batch),
+        { lock: group.some((g) => g.writes) },
+      );
       group.forEach((g, i) => g.resolve(results[i] ?? []));
     } catch (e) {
       // A failed run (or a dropped connection) fails every request in it, each with the cause.

@@ -2,21 +2,55 @@
 # kernel's raw replies. Generic and dependency-free (python3 standard library only): it
 # knows netlink framing, not netkit. Request (JSON on stdin): independent batches, run one
 # after another, so that several operations share one python3 start:
-#   {"batches": [{"ops": [{"nsfd": 100, "path": "/run/netns/x"}   # open, dup2 onto fd 100
-#                       | {"nl": "<b64 message>", "proto": 0, "ns": null | "/path", "dump": false}
+#   {"deadline_ms": 90000, "lock": true,
+#    "batches": [{"id": "<uuid>", "stop_on_error": true,
+#                 "ops": [{"nsfd": 100, "path": "/run/netns/x"}   # open a netns file, dup2 onto fd 100
+#                       | {"nl": "<b64 message>", "proto": 0, "ns": null | "/path", "dump": false,
+#                          "expect": {"index": 7, "attrs": [[[3], "<b64 payload>"], ...]}}
 #                       | {"read": "/proc/sys/kernel/osrelease"} | {"listdir": "/run/netns"}
-#                       | {"nl": "<b64 dump request>", "proto": 0, "each": "/run/netns"}],
-#                 "stop_on_error": true}, ...]}
+#                       | {"nl": "<b64 dump request>", "proto": 0, "each": "/run/netns"}
+#                       | {"journal": "<batch id>"}]}, ...]}
 # Reply (JSON on stdout), a result per op of each batch:
-#   {"batches": [{"results": [{"reply": "<b64>", "errno": 0} | {"data": "<b64>"} | {"ok": true}
-#                            | {"names": [...]} | {"oserror": errno, "message": "...", "path": "..."}
+#   {"batches": [{"results": [{"reply": "<b64>", "errno": 0[, "mismatch": "..."]} | {"data": "<b64>"}
+#                            | {"ok": true} | {"names": [...]} | {"oserror": errno, "message": "...", "path": "..."}
 #                            | {"each": [{"name": "x", "reply": ..., "errno": 0} | {"name": "y", "oserror": ...}]}
-#                            | {"skipped": true}]}, ...]}
-import base64, ctypes, json, os, socket, struct, sys
+#                            | {"exception": "Type: message"} | {"skipped": true[, "reason": "deadline"]}]}, ...]}
+#
+# Failures are per op: any exception becomes that op's result, and the batches before it keep
+# what they applied. The run ends by its deadline whatever the kernel or a file does (socket
+# timeouts; netns references are checked to be network namespaces before they are opened for
+# use). A run that may change the host ("lock") holds the host's lock, so writers from several
+# processes and stacks take turns, and journals each op of each batch to a file as it completes:
+# after a dropped connection the provider reads there what a batch did.
+import base64, errno, fcntl, json, os, signal, socket, stat, struct, sys, time, ctypes
 
 SOL_NETLINK, NETLINK_CAP_ACK, NETLINK_EXT_ACK = 270, 10, 11
 NLMSG_ERROR, NLMSG_DONE, CLONE_NEWNET = 2, 3, 0x40000000
+NS_GET_NSTYPE = 0xB703  # _IO(0xb7, 0x3): which kind of namespace an nsfs file is
+NLA_TYPE_MASK = 0x3FFF
 libc = ctypes.CDLL(None, use_errno=True)
+
+STATE_DIR = "/run/pulumi-netkit" if os.geteuid() == 0 else "/tmp/pulumi-netkit-%d" % os.geteuid()
+JOURNAL_DIR = os.path.join(STATE_DIR, "journal")
+JOURNAL_MAX_AGE_S = 3600
+
+# The provider may drop the connection: finish what was started (the journal keeps it) rather
+# than die half way on the hangup.
+signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+
+class Deadline(Exception):
+    pass
+
+
+deadline = time.monotonic() + 600
+
+
+def remaining():
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise Deadline("the run's deadline passed")
+    return left
 
 
 def setns(fd):
@@ -25,13 +59,36 @@ def setns(fd):
         raise OSError(e, os.strerror(e))
 
 
-home = os.open("/proc/self/ns/net", os.O_RDONLY)
+def open_netns(path):
+    """An fd of the network namespace at `path`; anything else (a FIFO, a device, another
+    kind of namespace) is refused before it is opened for use."""
+    st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode):
+        raise OSError(errno.EINVAL, "not a network namespace (not an nsfs file)", path)
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        now = os.fstat(fd)
+        if (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino):
+            raise OSError(errno.EAGAIN, "the file changed while it was opened", path)
+        try:
+            kind = fcntl.ioctl(fd, NS_GET_NSTYPE)
+        except OSError:
+            raise OSError(errno.EINVAL, "not a network namespace (not an nsfs file)", path)
+        if kind != CLONE_NEWNET:
+            raise OSError(errno.EINVAL, "a namespace, but not a network namespace", path)
+        return fd
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+home = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
 sockets = {}
 
 
 def open_sock(ns, proto):
     # A netlink socket acts in the netns it was created in: enter, create, return.
-    fd = os.open(ns, os.O_RDONLY) if ns else None
+    fd = open_netns(ns) if ns else None
     try:
         if fd is not None:
             setns(fd)
@@ -57,6 +114,59 @@ def os_error(e, path):
     return {"oserror": e.errno or 0, "message": e.strerror or str(e), "path": path}
 
 
+def exchange(s, msg, seq, dump):
+    msg = bytearray(msg)
+    struct.pack_into("=I", msg, 8, seq)
+    s.settimeout(remaining())
+    s.send(bytes(msg))
+    out, err = bytearray(), 0
+    while True:
+        s.settimeout(remaining())
+        data = s.recv(1 << 20)
+        off = 0
+        while off + 16 <= len(data):
+            ln, typ, _flags, mseq = struct.unpack_from("=IHHI", data, off)
+            if ln < 16:
+                raise OSError(errno.EPROTO, "malformed netlink reply")
+            if mseq == seq:
+                out += data[off:off + ln] + b"\0" * (-ln % 4)
+                if typ == NLMSG_ERROR or (dump and typ == NLMSG_DONE):
+                    if ln >= 20:
+                        err = -struct.unpack_from("=i", data, off + 16)[0]
+                    return bytes(out), err
+            off += (ln + 3) & ~3
+
+
+def attrs_of(buf):
+    """Attribute payloads by type (flags masked off)."""
+    out, off = {}, 0
+    while off + 4 <= len(buf):
+        ln, typ = struct.unpack_from("=HH", buf, off)
+        if ln < 4 or off + ln > len(buf):
+            break
+        out[typ & NLA_TYPE_MASK] = buf[off + 4:off + ln]
+        off += (ln + 3) & ~3
+    return out
+
+
+def mismatch(reply, expect):
+    """What of an RTM_NEWLINK reply differs from `expect` (the ifinfomsg index and attribute
+    payloads by path), or None. Lets one run check a device is the one meant, then act."""
+    if len(reply) < 32:
+        return "no link in the reply"
+    index = struct.unpack_from("=i", reply, 20)[0]
+    if "index" in expect and index != expect["index"]:
+        return "ifindex %d, not %d" % (index, expect["index"])
+    for path, want in expect.get("attrs", []):
+        cur = attrs_of(reply[32:struct.unpack_from("=I", reply, 0)[0]])
+        for k in path[:-1]:
+            cur = attrs_of(cur.get(k, b""))
+        got = cur.get(path[-1])
+        if got != base64.b64decode(want):
+            return "attribute %s is %s" % ("/".join(map(str, path)), "absent" if got is None else "different")
+    return None
+
+
 def each_netns(op, seq):
     # One dump in every netns named in a directory: a host's pods in one op. Each socket is
     # closed at once (a host may have more netns than the relay may hold descriptors).
@@ -70,81 +180,149 @@ def each_netns(op, seq):
         try:
             s = open_sock(path, op.get("proto", 0))
             try:
-                reply, errno = exchange(s, base64.b64decode(op["nl"]), seq, True)
+                reply, err = exchange(s, base64.b64decode(op["nl"]), seq, True)
             finally:
                 s.close()
-            entries.append({"name": n, "reply": base64.b64encode(reply).decode(), "errno": errno})
+            entries.append({"name": n, "reply": base64.b64encode(reply).decode(), "errno": err})
         except OSError as e:
             entries.append({"name": n, **os_error(e, path)})
     return {"each": entries}
 
 
-def exchange(s, msg, seq, dump):
-    msg = bytearray(msg)
-    struct.pack_into("=I", msg, 8, seq)
-    s.send(bytes(msg))
-    out, errno = bytearray(), 0
-    while True:
-        data = s.recv(1 << 20)
-        off = 0
-        while off + 16 <= len(data):
-            ln, typ, _flags, mseq = struct.unpack_from("=IHHI", data, off)
-            if ln < 16:
-                raise OSError(71, "malformed netlink reply")
-            if mseq == seq:
-                out += data[off:off + ln] + b"\0" * (-ln % 4)
-                if typ == NLMSG_ERROR or (dump and typ == NLMSG_DONE):
-                    if ln >= 20:
-                        errno = -struct.unpack_from("=i", data, off + 16)[0]
-                    return bytes(out), errno
-            off += (ln + 3) & ~3
+def read_journal(batch_id):
+    with open(os.path.join(JOURNAL_DIR, os.path.basename(batch_id) + ".jsonl"), "rb") as f:
+        return {"data": base64.b64encode(f.read()).decode()}
+
+
+def run_op(op, seq):
+    if "nsfd" in op:
+        fd = open_netns(op["path"])
+        os.dup2(fd, op["nsfd"])
+        os.close(fd)
+        return {"ok": True}
+    if "listdir" in op:
+        return {"names": sorted(os.listdir(op["listdir"]))}
+    if "each" in op:
+        return each_netns(op, seq)
+    if "read" in op:
+        with open(op["read"], "rb") as f:
+            return {"data": base64.b64encode(f.read(1 << 20)).decode()}
+    if "journal" in op:
+        return read_journal(op["journal"])
+    reply, err = exchange(sock_for(op.get("ns"), op.get("proto", 0)), base64.b64decode(op["nl"]), seq, op.get("dump", False))
+    result = {"reply": base64.b64encode(reply).decode(), "errno": err}
+    if err == 0 and "expect" in op:
+        why = mismatch(reply, op["expect"])
+        if why:
+            result["mismatch"] = why
+    return result
+
+
+def op_failed(r):
+    return "oserror" in r or "exception" in r or r.get("errno", 0) != 0 or "mismatch" in r
+
+
+class Journal:
+    """Each op's result, appended as it completes, so a batch whose connection dropped can
+    still be read back. Only runs that may write keep one."""
+
+    def __init__(self, batch_id):
+        self.f = None
+        if batch_id:
+            self.f = open(os.path.join(JOURNAL_DIR, os.path.basename(batch_id) + ".jsonl"), "w")
+
+    def add(self, i, result):
+        if self.f:
+            self.f.write(json.dumps({"op": i, **result}) + "\n")
+            self.f.flush()
+
+    def close(self):
+        if self.f:
+            self.f.write(json.dumps({"done": True}) + "\n")
+            self.f.close()
 
 
 seq = 0
 
 
-def run_batch(batch):
+def run_batch(batch, journaled):
     global seq
     # Batches are independent operations: none may act through a netns opened for another
     # (a netns file can be replaced in between).
     for s in sockets.values():
         s.close()
     sockets.clear()
+    journal = Journal(batch.get("id") if journaled else None)
     results, failed = [], False
-    for op in batch["ops"]:
+    for i, op in enumerate(batch["ops"]):
         seq += 1
         if failed:
             results.append({"skipped": True})
             continue
         try:
-            if "nsfd" in op:
-                fd = os.open(op["path"], os.O_RDONLY)
-                os.dup2(fd, op["nsfd"])
-                os.close(fd)
-                results.append({"ok": True})
-                continue
-            if "listdir" in op:
-                results.append({"names": sorted(os.listdir(op["listdir"]))})
-                continue
-            if "each" in op:
-                results.append(each_netns(op, seq))
-                continue
-            if "read" in op:
-                with open(op["read"], "rb") as f:
-                    results.append({"data": base64.b64encode(f.read(1 << 20)).decode()})
-                continue
-            reply, errno = exchange(sock_for(op.get("ns"), op.get("proto", 0)), base64.b64decode(op["nl"]), seq, op.get("dump", False))
-            results.append({"reply": base64.b64encode(reply).decode(), "errno": errno})
-            failed = errno != 0 and batch.get("stop_on_error", True)
+            remaining()
+            result = run_op(op, seq)
+        except Deadline as e:
+            result = {"skipped": True, "reason": "deadline", "message": str(e)}
         except OSError as e:
-            results.append(os_error(e, e.filename or op.get("path") or op.get("ns") or op.get("read") or op.get("listdir") or op.get("each")))
-            failed = batch.get("stop_on_error", True)
+            result = os_error(e, e.filename or op.get("path") or op.get("ns") or op.get("read") or op.get("listdir") or op.get("each"))
+        except Exception as e:  # a bug, or a reply we did not expect: this op's error, not the run's
+            result = {"exception": "%s: %s" % (type(e).__name__, e)}
+        results.append(result)
+        journal.add(i, result)
+        failed = op_failed(result) and (batch.get("stop_on_error", True) or "reason" in result)
+    journal.close()
     return {"results": results}
 
 
+def take_lock():
+    """The host's writer lock: one writing relay at a time, waiting at most until the deadline."""
+    os.makedirs(JOURNAL_DIR, mode=0o700, exist_ok=True)
+    fd = os.open(os.path.join(STATE_DIR, "lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            if time.monotonic() + 0.05 >= deadline:
+                raise Deadline("another pulumi-netkit relay held the host's lock until the deadline")
+            time.sleep(0.05)
+
+
+def prune_journal():
+    cutoff = time.time() - JOURNAL_MAX_AGE_S
+    for n in os.listdir(JOURNAL_DIR):
+        p = os.path.join(JOURNAL_DIR, n)
+        try:
+            if os.stat(p).st_mtime < cutoff:
+                os.unlink(p)
+        except OSError:
+            pass
+
+
 def main():
+    global deadline
     req = json.load(sys.stdin)
-    json.dump({"batches": [run_batch(b) for b in req["batches"]]}, sys.stdout)
+    deadline = time.monotonic() + req.get("deadline_ms", 600000) / 1000.0
+    lock = None
+    try:
+        if req.get("lock"):
+            lock = take_lock()
+            prune_journal()
+    except (Deadline, OSError) as e:
+        # Nothing ran: every op says why.
+        why = {"exception": "lock: %s" % e}
+        out = {"batches": [{"results": [why] + [{"skipped": True}] * (len(b["ops"]) - 1)} for b in req["batches"]]}
+    else:
+        out = {"batches": [run_batch(b, lock is not None) for b in req["batches"]]}
+    finally:
+        if lock is not None:
+            os.close(lock)
+    try:
+        json.dump(out, sys.stdout)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        pass  # the provider went away; the journal has what the writing batches did
 
 
 main()

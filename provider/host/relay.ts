@@ -9,17 +9,31 @@ import { NetkitError, ProviderBugError } from "../errors";
 import { decodeMessages, parseStatus, type NlMessage, type NlStatus } from "../netlink/message";
 import type { SshSession } from "../ssh/session";
 
+/**
+ * What a reply must show for the batch to go on (relay.py checks it in the same run, so a
+ * device is checked and acted on without another process's change in between): the link's
+ * ifindex, and attribute payloads by path (e.g. [IFLA_LINKINFO, IFLA_INFO_KIND]).
+ */
+export interface Expect {
+  index?: number;
+  attrs?: Array<[path: number[], payload: Buffer]>;
+}
+
 export type RelayOp =
-  | { netlink: Buffer; netns?: string; proto?: number; dump?: boolean }
+  | { netlink: Buffer; netns?: string; proto?: number; dump?: boolean; expect?: Expect }
   /** A dump request sent in every netns whose file is in the directory `eachNetnsIn`. */
   | { netlink: Buffer; eachNetnsIn: string; proto?: number }
   | { read: string }
   /** The entries of a directory (named netns in /run/netns). */
   | { listdir: string }
   /** Opens a netns file in the relay as fd `fd`, for messages that refer to it (IFLA_NET_NS_FD). */
-  | { openNetns: string; fd: number };
+  | { openNetns: string; fd: number }
+  /** What an earlier batch (by its id) did, as the relay journaled it op by op. */
+  | { journal: string };
 
 export interface RelayRequest {
+  /** Names the batch in the host's journal (writers only); one is assigned when absent. */
+  id?: string;
   ops: RelayOp[];
   /** Skip the remaining ops after the first failure (default true). */
   stopOnError?: boolean;
@@ -28,15 +42,21 @@ export interface RelayRequest {
 }
 
 export type RelayResult =
-  /** messages: the replies other than the final status; raw: every reply byte, as the kernel sent it. */
-  | { kind: "netlink"; messages: NlMessage[]; status: NlStatus; raw: Buffer }
+  /**
+   * messages: the replies other than the final status; raw: every reply byte, as the kernel
+   * sent it; mismatch: how the reply differs from the op's Expect (the batch stopped there).
+   */
+  | { kind: "netlink"; messages: NlMessage[]; status: NlStatus; raw: Buffer; mismatch?: string }
   | { kind: "data"; data: Buffer }
   | { kind: "ok" }
   | { kind: "names"; names: string[] }
   /** Per netns of an eachNetnsIn op (by file name); a missing directory has none. */
   | { kind: "each"; entries: Array<{ name: string; result: RelayResult }> }
   | { kind: "oserror"; errno: number; message: string; path?: string }
-  | { kind: "skipped" };
+  /** The relay failed on this op in a way that is no OS or kernel error (a bug, a reply it did not expect). */
+  | { kind: "exception"; message: string }
+  /** Not run: an earlier op of the batch failed, or (reason "deadline") time ran out. */
+  | { kind: "skipped"; reason?: string };
 
 /** fd numbers for openNetns: high enough never to clash with the relay's own descriptors. */
 export const FIRST_NS_FD = 100;
@@ -59,19 +79,25 @@ export function errnoName(n: number): string {
 }
 
 /** A request as relay.py reads it. */
-export type WireBatch = { stop_on_error: boolean; ops: unknown[] };
+export type WireBatch = { id: string; stop_on_error: boolean; ops: unknown[] };
+/** A run's settings: its deadline is the transport's; `lock`: a batch may write. */
+export interface WireRun {
+  lock: boolean;
+}
 
 function opToWire(op: RelayOp): unknown {
   if ("read" in op) return { read: op.read };
   if ("listdir" in op) return { listdir: op.listdir };
   if ("openNetns" in op) return { nsfd: op.fd, path: op.openNetns };
+  if ("journal" in op) return { journal: op.journal };
   const nl = { nl: op.netlink.toString("base64"), proto: op.proto ?? 0 };
   if ("eachNetnsIn" in op) return { ...nl, each: op.eachNetnsIn };
-  return { ...nl, ns: op.netns ?? null, dump: op.dump ?? false };
+  const expect = op.expect && { ...(op.expect.index !== undefined ? { index: op.expect.index } : {}), attrs: (op.expect.attrs ?? []).map(([p, b]) => [p, b.toString("base64")]) };
+  return { ...nl, ns: op.netns ?? null, dump: op.dump ?? false, ...(expect ? { expect } : {}) };
 }
 
-export function toWire(req: RelayRequest): WireBatch {
-  return { stop_on_error: req.stopOnError ?? true, ops: req.ops.map(opToWire) };
+export function toWire(req: RelayRequest & { id: string }): WireBatch {
+  return { id: req.id, stop_on_error: req.stopOnError ?? true, ops: req.ops.map(opToWire) };
 }
 
 /** One op's result as relay.py writes it (JSON). */
@@ -82,28 +108,38 @@ export type WireResult = Record<string, unknown>;
  * one runs relay.py over SSH (sshTransport); the controller tier replays recorded kernel
  * replies through the same decoding instead.
  */
-export type RelayTransport = (batches: WireBatch[]) => Promise<RelayResult[][]>;
+export type RelayTransport = (batches: WireBatch[], run: WireRun) => Promise<RelayResult[][]>;
 /** The same on the wire: what relay.py reads and writes, before decoding. */
-export type WireTransport = (batches: WireBatch[]) => Promise<WireResult[][]>;
+export type WireTransport = (batches: WireBatch[], run: WireRun) => Promise<WireResult[][]>;
 
 /** Runs relay.py over one SSH exec of `session`, the batches on its stdin. */
 export function sshWireTransport(session: SshSession): WireTransport {
-  return (batches) => execRelay(session, batches);
+  return (batches, run) => execRelay(session, batches, run);
 }
 
 /** A transport that decodes what a wire transport returns. */
 export function decoding(wire: WireTransport): RelayTransport {
-  return async (batches) => (await wire(batches)).map((results) => results.map(decodeResult));
+  return async (batches, run) => (await wire(batches, run)).map((results) => results.map(decodeResult));
+}
+
+/**
+ * The relay's own deadline for a run: the operation's time limit less a margin, so that it
+ * stops and answers before the provider gives up on it (and never runs on after that).
+ */
+export function relayDeadlineMs(operationTimeoutMs: number): number {
+  // The margin covers the channel and python3's start (a second or two on a loaded, emulated host).
+  return Math.max(1000, operationTimeoutMs - Math.min(10_000, Math.max(3000, operationTimeoutMs / 5)));
 }
 
 export function sshTransport(session: SshSession): RelayTransport {
   return decoding(sshWireTransport(session));
 }
 
-async function execRelay(session: SshSession, batches: WireBatch[]): Promise<WireResult[][]> {
+async function execRelay(session: SshSession, batches: WireBatch[], run: WireRun): Promise<WireResult[][]> {
   // -I: ignore the host's PYTHON* environment and user site; -S: skip site (faster start).
   // Netlink changes need CAP_NET_ADMIN: privileged runs through sudo when the connection says so.
-  const r = await session.exec(["python3", "-I", "-S", "-c", relaySource()], { stdin: JSON.stringify({ batches }), privileged: true });
+  const stdin = JSON.stringify({ deadline_ms: relayDeadlineMs(session.operationTimeoutMs), lock: run.lock, batches });
+  const r = await session.exec(["python3", "-I", "-S", "-c", relaySource()], { stdin, privileged: true });
   if (r.exitCode !== 0) {
     const err = r.stderr.toString().trim();
     const missing = r.exitCode === 127 || /python3: (command )?not found/.test(err);
@@ -123,8 +159,10 @@ async function execRelay(session: SshSession, batches: WireBatch[]): Promise<Wir
   return parsed.batches.map((b) => b.results);
 }
 
-function decodeResult(x: WireResult): RelayResult {
-  if (x.skipped) return { kind: "skipped" };
+/** A result as relay.py wrote it (on stdout, or in its journal), decoded. */
+export function decodeResult(x: WireResult): RelayResult {
+  if (x.skipped) return typeof x.reason === "string" ? { kind: "skipped", reason: x.reason } : { kind: "skipped" };
+  if (typeof x.exception === "string") return { kind: "exception", message: x.exception };
   if (x.ok) return { kind: "ok" };
   if (Array.isArray(x.names)) return { kind: "names", names: x.names.map(String) };
   if (Array.isArray(x.each)) return { kind: "each", entries: (x.each as Array<Record<string, unknown>>).map((e) => ({ name: String(e.name), result: decodeResult(e) })) };
@@ -134,7 +172,9 @@ function decodeResult(x: WireResult): RelayResult {
     const messages = decodeMessages(raw);
     const last = messages[messages.length - 1];
     const status = (last && parseStatus(last)) ?? { errno: Number(x.errno ?? 0) };
-    return { kind: "netlink", messages: messages.filter((m) => !parseStatus(m)), status, raw };
+    const r: RelayResult = { kind: "netlink", messages: messages.filter((m) => !parseStatus(m)), status, raw };
+    if (typeof x.mismatch === "string") r.mismatch = x.mismatch;
+    return r;
   }
   const res: RelayResult = { kind: "oserror", errno: Number(x.oserror ?? 0), message: typeof x.message === "string" ? x.message : "" };
   if (typeof x.path === "string") res.path = x.path;

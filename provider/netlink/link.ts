@@ -99,6 +99,11 @@ export function getLinkByIndexRequest(ifindex: number): Buffer {
   return encodeMessage(RTM_GETLINK, NLM_F_REQUEST | NLM_F_ACK, encodeIfInfo({ index: ifindex }));
 }
 
+/** RTM_DELLINK by ifindex: the kernel looks the device up by index alone. */
+export function delLinkByIndexRequest(ifindex: number): Buffer {
+  return encodeMessage(RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK, encodeIfInfo({ index: ifindex }));
+}
+
 /** RTM_DELLINK by name (`ip link del NAME`). */
 export function delLinkRequest(name: string): Buffer {
   return encodeMessage(RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK, Buffer.concat([encodeIfInfo({}), encodeAttrs([str(IFLA.IFNAME, name)])]));

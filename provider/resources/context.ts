@@ -8,7 +8,8 @@ import { type CapabilityError, FailedToInitializeError, NetkitError } from "../e
 import type { HostClient } from "../host/client";
 import { missingFeature, type KernelFeature } from "../host/features";
 import type { HostFacts } from "../host/preflight";
-import type { DeviceRef } from "../host/netkit";
+import { where, type DeleteOutcome, type DeviceRef } from "../host/netkit";
+import { CreateInDoubt } from "../host/in-doubt";
 import { fieldMeta } from "../definition/field";
 import type { ResourceDefinition } from "../definition/resource";
 import { isAmbiguous } from "../ssh/ambiguous";
@@ -102,8 +103,9 @@ export async function requireFeatures(host: HostClient, spec: ResourceDefinition
 
 /**
  * Runs a create; if the connection dropped after the request was sent (the kernel may or may
- * not have made the device), reconnects, re-reads the host and deletes what the create may
- * have left, so that a re-run starts clean. Nothing is retried blindly. If the host cannot be
+ * not have made the device), reconnects, reads the host's journal of the create's batch and
+ * deletes the device only if that batch made it, so that a re-run starts clean and a device
+ * of the same name that is not ours is never touched. Nothing is retried blindly. If the host cannot be
  * reached again, the device may exist: the error then carries the resource's id and inputs,
  * which Pulumi records as a resource that failed to initialize, so that `pulumi refresh`
  * settles it from the host (dropped if absent) instead of leaving an unmanaged device that
@@ -121,10 +123,10 @@ export async function createOrClean<T>(
   } catch (err) {
     if (!isAmbiguous(err)) throw err;
     let host: HostClient;
-    let left: "deleted" | "gone";
+    let left: DeleteOutcome;
     try {
       host = await hostFor(conn);
-      left = await host.deleteNetkit(ref);
+      left = err instanceof CreateInDoubt ? await host.settleCreate(ref, err) : await host.deleteNetkit(ref);
     } catch (cleanup) {
       throw new FailedToInitializeError(
         `${connectionOf(conn).host}: the connection dropped while creating ${what}, and checking the host afterwards failed too ` +
@@ -134,11 +136,35 @@ export async function createOrClean<T>(
         { cause: err },
       );
     }
-    throw new NetkitError(
-      `${host.host}: the connection dropped while creating ${what}; ` +
-        (left === "deleted" ? "the device it had made was deleted again" : "no device was left behind") +
-        "; nothing changed on the host, re-run to create it",
-      { cause: err },
-    );
+    const outcome =
+      left.outcome === "deleted"
+        ? "the device it had made was deleted again; nothing changed on the host"
+        : left.outcome === "foreign"
+          ? `the create had not made a device; ${where(ref)} there now is ${left.found}, which is not this stack's and was left alone`
+          : "no device was left behind; nothing changed on the host";
+    throw new NetkitError(`${host.host}: the connection dropped while creating ${what}; ${outcome}; re-run to create it`, { cause: err });
   }
+}
+
+/**
+ * What `pulumi destroy` (and a replacement) says about a delete: a device already gone is fine
+ * (a warning), and one that took the name since is not ours: left alone, with a warning that
+ * names it; the resource leaves the state either way.
+ */
+export function reportDelete(id: string, host: string, name: string, d: DeleteOutcome): void {
+  if (d.outcome === "gone") providerLog.warn(`${id} was already gone`);
+  if (d.outcome === "foreign") providerLog.warn(`${id}: ${host}: ${name} is now ${d.found}, not the device this stack created; left it alone`);
+}
+
+/**
+ * Whether a device read by name is the one the state recorded (its ifindex); a device that
+ * took the name since is not ours: refresh drops the record, saying so.
+ */
+export function isRecorded(id: string, host: string, name: string, recordedIfindex: number | undefined, found: { ifindex: number; kind?: string }): boolean {
+  if (recordedIfindex === undefined || found.ifindex === recordedIfindex) return true;
+  providerLog.warn(
+    `${id}: ${host}: ${name} is now ${found.kind ? `a ${found.kind} device` : "a device"} with ifindex ${found.ifindex}, not the one this stack created ` +
+      `(ifindex ${recordedIfindex}); dropping it from the state and leaving it alone`,
+  );
+  return false;
 }

@@ -100,6 +100,11 @@ export class SshSession {
     return !this.closed;
   }
 
+  /** The connection's time limit of one operation (exec's default). */
+  get operationTimeoutMs(): number {
+    return this.conn.operationTimeoutMs;
+  }
+
   /** Dials (with retries for network failures), verifies host keys, authenticates. */
   static async open(c: Connection, log: Logger, opts: OpenOptions = {}): Promise<SshSession> {
     const redact = redactor(connectionSecrets(c));

@@ -5,7 +5,7 @@ import { diffState } from "../../definition/diff";
 import { inputKeys, type InputsOf, type OutputsOf } from "../../definition/resource";
 import { NetkitError } from "../../errors";
 import { definitionDriven } from "../definition-driven";
-import { createOrClean, deviceId, hostFor, importHost, observedInputs, parseDeviceId, providerLog, requireFeatures } from "../context";
+import { createOrClean, deviceId, hostFor, importHost, isRecorded, observedInputs, parseDeviceId, reportDelete, requireFeatures } from "../context";
 import { netkitPairDefinition as definition } from "./definition";
 import { changeRequest, createRequest, outputs, refs } from "./host";
 
@@ -46,9 +46,10 @@ export const netkitPairProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
   async read(id, props) {
     if (!props?.name) return adopt(id);
     const r = refs(props);
-    const d = await (await hostFor(props.connection)).readNetkitForRefresh(r.primary, r.peer);
-    // An empty id tells the engine the device is gone (deleted out of band).
-    if (!d.primary) return { id: "", props: {} as Outputs };
+    const host = await hostFor(props.connection);
+    const d = await host.readNetkitForRefresh(r.primary, r.peer);
+    // An empty id tells the engine the device is gone (deleted out of band, or replaced by another).
+    if (!d.primary || !isRecorded(id, host.host, props.name, props.ifindex, d.primary)) return { id: "", props: {} as Outputs };
     const outs = outputs(props, d.primary, d.peer);
     return { id, props: outs, inputs: observedInputs(inputKeys(definition), outs) };
   },
@@ -60,6 +61,7 @@ export const netkitPairProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
   },
 
   async delete(id, props) {
-    if ((await (await hostFor(props.connection)).deleteNetkit(refs(props).primary)) === "gone") providerLog.warn(`${id} was already gone`);
+    const host = await hostFor(props.connection);
+    reportDelete(id, host.host, props.name, await host.deleteNetkit({ ...refs(props).primary, ifindex: props.ifindex }));
   },
 };

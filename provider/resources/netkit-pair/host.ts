@@ -84,8 +84,8 @@ export function changeRequest(olds: Outputs, news: Inputs, changed: string[]): C
   if (has("peerUp") || olds.peerUp !== news.peerUp) peer.up = news.peerUp;
   const r = refs(news);
   return {
-    primary: r.primary,
-    peer: r.peer,
+    primary: { ...r.primary, ifindex: olds.ifindex },
+    peer: { ...r.peer, ifindex: olds.peerIfindex },
     primaryChange: primary,
     peerChange: peer,
     ...(changed.includes("policy") || olds.policy !== news.policy ? { policy: news.policy } : {}),

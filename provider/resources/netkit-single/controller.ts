@@ -5,7 +5,7 @@ import { diffState } from "../../definition/diff";
 import { inputKeys, type InputsOf, type OutputsOf } from "../../definition/resource";
 import { NetkitError } from "../../errors";
 import { definitionDriven } from "../definition-driven";
-import { createOrClean, deviceId, hostFor, importHost, observedInputs, parseDeviceId, providerLog, requireFeatures } from "../context";
+import { createOrClean, deviceId, hostFor, importHost, isRecorded, observedInputs, parseDeviceId, reportDelete, requireFeatures } from "../context";
 import { netkitSingleDefinition as definition } from "./definition";
 import { changeRequest, createRequest, outputs, ref } from "./host";
 
@@ -37,8 +37,9 @@ export const netkitSingleProvider: pulumi.dynamic.ResourceProvider<Inputs, Outpu
 
   async read(id, props) {
     if (!props?.name) return adopt(id);
-    const d = await (await hostFor(props.connection)).readNetkitForRefresh(ref(props));
-    if (!d.primary) return { id: "", props: {} as Outputs };
+    const host = await hostFor(props.connection);
+    const d = await host.readNetkitForRefresh(ref(props));
+    if (!d.primary || !isRecorded(id, host.host, props.name, props.ifindex, d.primary)) return { id: "", props: {} as Outputs };
     const outs = outputs(props, d.primary);
     return { id, props: outs, inputs: observedInputs(inputKeys(definition), outs) };
   },
@@ -50,6 +51,7 @@ export const netkitSingleProvider: pulumi.dynamic.ResourceProvider<Inputs, Outpu
   },
 
   async delete(id, props) {
-    if ((await (await hostFor(props.connection)).deleteNetkit(ref(props))) === "gone") providerLog.warn(`${id} was already gone`);
+    const host = await hostFor(props.connection);
+    reportDelete(id, host.host, props.name, await host.deleteNetkit({ ...ref(props), ifindex: props.ifindex }));
   },
 };

@@ -52,7 +52,7 @@ function verify(i: Inputs, d: NetkitLink, on: { host: string; release: string })
 export function changeRequest(olds: Outputs, news: Inputs, changed: string[]): ChangeNetkit {
   const has = (k: keyof Inputs) => changed.includes(k) && news[k] !== undefined;
   return {
-    primary: ref(news),
+    primary: { ...ref(news), ifindex: olds.ifindex },
     primaryChange: defined({
       mtu: has("mtu") ? news.mtu : undefined,
       address: has("macAddress") ? news.macAddress : undefined,

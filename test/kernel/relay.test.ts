@@ -1,0 +1,108 @@
+// The relay's failure modes on the real test host: a failure is one op's (earlier ops and the
+// other batches of the run keep what they did), a run ends by its own deadline, writers take
+// turns under the host's lock, a netns reference must be a network namespace before anything
+// opens it for use, and every writing batch leaves a journal a dropped connection can read.
+import assert from "node:assert/strict";
+import { HostClient } from "../../provider/host/client";
+import { RelayBatch } from "../../provider/host/batch";
+import { silentLogger } from "../../provider/log";
+import { netkitSingleProvider } from "../../provider/resources/netkit-single/controller";
+import { netkitSingleDefinition } from "../../provider/resources/netkit-single/definition";
+import { connectionSchema } from "../../provider/ssh/connection";
+import { SshSession } from "../../provider/ssh/session";
+import { getLinkRequest } from "../../provider/netlink/link";
+import type { TestHost } from "../../testhost";
+import { asError } from "../support/errors";
+import { checked, linkNames } from "../support/netkit";
+import { connectionTo, onHost, sharedHost } from "../support/shared-host";
+
+describe("kernel: the relay's failure modes", function () {
+  let host: TestHost;
+  const sessions: SshSession[] = [];
+  /** A host client over a session of its own, with the given time limit per operation. */
+  const client = async (operationTimeoutMs = 120_000) => {
+    const s = await SshSession.open(connectionSchema.parse({ ...connectionTo(host), operationTimeoutMs }), silentLogger);
+    sessions.push(s);
+    return HostClient.overSsh(s, silentLogger);
+  };
+
+  before(async function () {
+    host = await sharedHost();
+  });
+  after(function () {
+    for (const s of sessions) s.close();
+  });
+
+  it("an op the relay cannot handle (a message too short to frame: struct.error) fails alone: earlier ops keep their results, the run's other batches run", async function () {
+    const c = await client();
+    const [broken, fine] = await Promise.all([
+      c.request({ ops: [{ read: "/proc/sys/kernel/osrelease" }, { netlink: Buffer.from("short") }, { read: "/proc/sys/kernel/hostname" }] }),
+      c.request({ ops: [{ netlink: getLinkRequest("lo") }], readOnly: true }),
+    ]);
+    assert.equal(broken[0]?.kind, "data", "the op before the failure ran");
+    assert.ok(broken[1]?.kind === "exception" || broken[1]?.kind === "oserror", JSON.stringify(broken[1]));
+    assert.equal(broken[2]?.kind, "skipped", "the batch stops at its failure");
+    assert.equal(fine[0]?.kind, "netlink", "the other batch of the same run ran");
+  });
+
+  it("a netns reference that is no network namespace is refused before it is used: a FIFO does not hang the relay, a device is not opened", async function () {
+    await onHost(host, ["sh", "-c", "rm -f /tmp/nkr-fifo && mkfifo /tmp/nkr-fifo"]);
+    const before = await linkNames(host);
+    for (const [netns, why] of [
+      ["/tmp/nkr-fifo", /not a network namespace/],
+      ["/dev/null", /not a network namespace/],
+      ["/proc/self/ns/uts", /a namespace, but not a network namespace/],
+    ] as const) {
+      const t0 = Date.now();
+      const err = await netkitSingleProvider.create(checked(netkitSingleDefinition, { connection: connectionTo(host), name: "nkr-x", netns }) as never).then(
+        () => assert.fail(`${netns} was accepted`),
+        (e: unknown) => asError(e),
+      );
+      assert.match(err.message, why, netns);
+      assert.ok(Date.now() - t0 < 30_000, `${netns} answered at once (${Date.now() - t0} ms)`);
+    }
+    assert.deepEqual(await linkNames(host), before);
+    await onHost(host, ["rm", "-f", "/tmp/nkr-fifo"]);
+  });
+
+  it("writers take turns under the host's lock, and a run waits for it no longer than its deadline", async function () {
+    // Another process (another stack's relay) holds the lock for 10 s.
+    await onHost(host, ["sh", "-c", "mkdir -p /run/pulumi-netkit && (flock /run/pulumi-netkit/lock sleep 10 >/dev/null 2>&1 &) ; sleep 0.3"]);
+    const t0 = Date.now();
+    const impatient = await client(8000); // its relay gives up by its own deadline (5 s)
+    const b = new RelayBatch();
+    b.add("a write", { netlink: getLinkRequest("lo") });
+    const refused = await impatient.run(b).then(
+      (r) => r,
+      (e: unknown) => asError(e),
+    );
+    const waited = Date.now() - t0;
+    const err = refused instanceof Error ? refused : impatient.firstFailure(refused);
+    assert.match(err?.message ?? "", /another pulumi-netkit relay held the host's lock until the deadline/);
+    assert.ok(waited >= 4500 && waited < 8500, `gave up by its deadline, before the operation's time limit (${waited} ms)`);
+    const patient = await client();
+    const ok = await patient.run(b);
+    assert.equal(patient.firstFailure(ok), undefined);
+    assert.ok(Date.now() - t0 >= 9500, "the next writer ran once the lock was free");
+    const left = await onHost(host, ["sh", "-c", "pgrep -f '^python3 -I -S -c' || true"]);
+    assert.equal(left.stdout.toString().trim(), "", "no relay is left running on the host");
+  });
+
+  it("every writing batch is journaled op by op; reads are not", async function () {
+    const c = await client();
+    const w = new RelayBatch();
+    w.add("read lo", { netlink: getLinkRequest("lo") });
+    await c.run(w);
+    const r = new RelayBatch({ readOnly: true });
+    r.add("read lo", { netlink: getLinkRequest("lo") });
+    await c.run(r);
+    const journal = await onHost(host, ["sh", "-c", `cat /run/pulumi-netkit/journal/${w.id}.jsonl; ls /run/pulumi-netkit/journal/${r.id}.jsonl 2>&1 || true`]);
+    const lines = journal.stdout.toString().trim().split("\n");
+    assert.deepEqual(
+      lines.slice(0, 3).map((l) => Object.keys(JSON.parse(l) as object).sort()),
+      [["data", "op"], ["errno", "op", "reply"], ["done"]],
+      "the release read, the netlink op, and the end",
+    );
+    assert.match(lines[3] ?? "", /No such file/, "a read-only batch leaves no journal");
+  });
+});
