@@ -11,6 +11,7 @@ import type { HostFacts } from "../host/preflight";
 import { where, type DeleteOutcome, type DeviceRef } from "../host/netkit";
 import { CreateInDoubt } from "../host/in-doubt";
 import { fieldMeta } from "../definition/field";
+import { interfaceName, netnsRef } from "./fields";
 import type { ResourceDefinition } from "../definition/resource";
 import { isAmbiguous } from "../ssh/ambiguous";
 import type { Logger } from "../log";
@@ -47,6 +48,14 @@ export function parseDeviceId(id: string): { host: string; port: number; netns?:
   const netns = path.slice(0, Math.max(0, path.lastIndexOf("/")));
   if (slash < 0 || colon <= 0 || !Number.isInteger(port) || !name)
     throw new NetkitError(`import id "${id}": expected HOST:PORT/NAME or HOST:PORT/NETNS/NAME, e.g. 10.0.0.5:22/nk0`);
+  // The same rules as a declared name and netns: an id reaches the host only as they would.
+  for (const [what, schema, v] of [
+    ["the device name", interfaceName, name],
+    ["the netns", netnsRef, netns],
+  ] as const) {
+    const r = v ? schema.safeParse(v) : undefined;
+    if (r && !r.success) throw new NetkitError(`import id "${id}": ${what} ${JSON.stringify(v)} ${r.error.issues[0]?.message ?? "is invalid"}`);
+  }
   return { host: id.slice(0, colon), port, name, ...(netns ? { netns } : {}) };
 }
 

@@ -48,4 +48,14 @@ describe("unit: provider configuration (default connection)", () => {
     assert.deepEqual(parseDeviceId("h:22//proc/1/ns/net/nk0"), { host: "h", port: 22, name: "nk0", netns: "/proc/1/ns/net" });
     for (const bad of ["nk0", "host/nk0", "host:x/nk0", "host:22/"]) assert.throws(() => parseDeviceId(bad), /import id .*HOST:PORT\/NAME/, bad);
   });
+
+  it("import ids go through the rules a declared name and netns do", () => {
+    for (const [bad, why] of [
+      ["h:22/a-name-far-too-long-for-linux", /the device name .* must be at most 15 bytes/],
+      ["h:22/nk%d", /the device name .* must not contain "%"/],
+      ["h:22/../etc/nk0", /the netns "\.\.\/etc" must be a netns name/],
+      ["h:22//tmp/../etc/nk0", /the netns .* without \. or \.\. components/],
+    ] as const)
+      assert.throws(() => parseDeviceId(bad), why, bad);
+  });
 });
