@@ -20,7 +20,7 @@ function propertyOf(path: PropertyKey[]): string {
 /** The engine's placeholder for a value not known until apply (computed by another resource). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
-function containsUnknown(v: unknown): boolean {
+export function containsUnknown(v: unknown): boolean {
   if (v === UNKNOWN) return true;
   if (Array.isArray(v)) return v.some(containsUnknown);
   if (v && typeof v === "object") return Object.values(v).some(containsUnknown);

@@ -3,7 +3,10 @@
 import { fromStackConfig, NO_CONNECTION } from "../config";
 import { connectionDefaults, setConnectionDefaults } from "../runtime";
 import { checkInputs, type CheckResult } from "../definition/check";
-import { diffState } from "../definition/diff";
+import { diffState, type StateDiff } from "../definition/diff";
+import { containsUnknown } from "../definition/check";
+import type { ConnectionInput } from "../ssh/connection";
+import { endpointFor, endpointOfId, requireSameHost } from "./context";
 import type { InputsOf, ResourceDefinition } from "../definition/resource";
 
 export function definitionDriven<S extends ResourceDefinition>(spec: S) {
@@ -16,7 +19,22 @@ export function definitionDriven<S extends ResourceDefinition>(spec: S) {
         r.failures.push({ property: "connection", reason: NO_CONNECTION });
       return r;
     },
-    diff: async (_id: string, olds: object, news: object) => diffState(spec, olds as Record<string, unknown>, news as Record<string, unknown>),
+    /**
+     * The definition's diff, and the host: a device lives on the endpoint its id names, so an
+     * own connection that now reaches another host replaces it, and a configured one that does
+     * refuses (hostMoved): never a silent re-target.
+     */
+    diff: async (id: string, olds: object, news: object): Promise<StateDiff> => {
+      const d = diffState(spec, olds as Record<string, unknown>, news as Record<string, unknown>);
+      const conn = (news as { connection?: ConnectionInput }).connection;
+      if (!id || containsUnknown(conn)) return d;
+      requireSameHost(spec.name, id, conn);
+      const was = endpointOfId(id);
+      const now = endpointFor(conn);
+      if (was && now && now !== was && !d.replaces?.includes("connection"))
+        return { ...d, changes: true, changed: [...new Set([...d.changed, "connection"])], replaces: [...(d.replaces ?? []), "connection"] };
+      return d;
+    },
   };
 }
 

@@ -5,7 +5,7 @@ import { diffState } from "../../definition/diff";
 import { inputKeys, type InputsOf, type OutputsOf } from "../../definition/resource";
 import { NetkitError } from "../../errors";
 import { definitionDriven } from "../definition-driven";
-import { createOrClean, deviceId, hostFor, importHost, isRecorded, observedInputs, parseDeviceId, reportDelete, requireFeatures } from "../context";
+import { createOrClean, deviceId, hostFor, importHost, isRecorded, observedInputs, parseDeviceId, reportDelete, requireFeatures, requireSameHost } from "../context";
 import { netkitPairDefinition as definition } from "./definition";
 import { changeRequest, createRequest, outputs, refs } from "./host";
 
@@ -45,6 +45,7 @@ export const netkitPairProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
 
   async read(id, props) {
     if (!props?.name) return adopt(id);
+    requireSameHost(definition.name, id, props.connection);
     const r = refs(props);
     const host = await hostFor(props.connection);
     const d = await host.readNetkitForRefresh(r.primary, r.peer);
@@ -54,13 +55,15 @@ export const netkitPairProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
     return { id, props: outs, inputs: observedInputs(inputKeys(definition), outs) };
   },
 
-  async update(_id, olds, news) {
+  async update(id, olds, news) {
+    requireSameHost(definition.name, id, news.connection);
     const { changed } = diffState(definition, olds, news);
     const d = await (await hostFor(news.connection)).changeNetkit(changeRequest(olds, news, changed));
     return { outs: outputs(news, d.primary, d.peer) };
   },
 
   async delete(id, props) {
+    requireSameHost(definition.name, id, props.connection);
     const host = await hostFor(props.connection);
     reportDelete(id, host.host, props.name, await host.deleteNetkit({ ...refs(props).primary, ifindex: props.ifindex }));
   },

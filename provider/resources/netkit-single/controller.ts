@@ -5,7 +5,7 @@ import { diffState } from "../../definition/diff";
 import { inputKeys, type InputsOf, type OutputsOf } from "../../definition/resource";
 import { NetkitError } from "../../errors";
 import { definitionDriven } from "../definition-driven";
-import { createOrClean, deviceId, hostFor, importHost, isRecorded, observedInputs, parseDeviceId, reportDelete, requireFeatures } from "../context";
+import { createOrClean, deviceId, hostFor, importHost, isRecorded, observedInputs, parseDeviceId, reportDelete, requireFeatures, requireSameHost } from "../context";
 import { netkitSingleDefinition as definition } from "./definition";
 import { changeRequest, createRequest, outputs, ref } from "./host";
 
@@ -37,6 +37,7 @@ export const netkitSingleProvider: pulumi.dynamic.ResourceProvider<Inputs, Outpu
 
   async read(id, props) {
     if (!props?.name) return adopt(id);
+    requireSameHost(definition.name, id, props.connection);
     const host = await hostFor(props.connection);
     const d = await host.readNetkitForRefresh(ref(props));
     if (!d.primary || !isRecorded(id, host.host, props.name, props.ifindex, d.primary)) return { id: "", props: {} as Outputs };
@@ -44,13 +45,15 @@ export const netkitSingleProvider: pulumi.dynamic.ResourceProvider<Inputs, Outpu
     return { id, props: outs, inputs: observedInputs(inputKeys(definition), outs) };
   },
 
-  async update(_id, olds, news) {
+  async update(id, olds, news) {
+    requireSameHost(definition.name, id, news.connection);
     const { changed } = diffState(definition, olds, news);
     const d = await (await hostFor(news.connection)).changeNetkit(changeRequest(olds, news, changed));
     return { outs: outputs(news, d.primary) };
   },
 
   async delete(id, props) {
+    requireSameHost(definition.name, id, props.connection);
     const host = await hostFor(props.connection);
     reportDelete(id, host.host, props.name, await host.deleteNetkit({ ...ref(props), ifindex: props.ifindex }));
   },

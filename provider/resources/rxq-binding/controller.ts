@@ -9,10 +9,9 @@ import type * as pulumi from "@pulumi/pulumi";
 import { NetkitError, type CapabilityError } from "../../errors";
 import { missingFeature } from "../../host/features";
 import { UNKNOWN } from "../../definition/check";
-import { diffState } from "../../definition/diff";
 import { inputKeys, type InputsOf, type OutputsOf } from "../../definition/resource";
 import type { HostClient } from "../../host/client";
-import { defined, deviceId, hostFor, missingFeatureFor, observedInputs, providerLog } from "../context";
+import { defined, deviceId, hostFor, missingFeatureFor, observedInputs, providerLog, requireSameHost } from "../context";
 import { netnsPath } from "../fields";
 import { createLease, readLease } from "./host";
 import { describe, where, type Lease, type LeaseTarget } from "./lease";
@@ -62,8 +61,10 @@ function cannotRelease(host: HostClient, t: LeaseTarget, l: Lease): NetkitError 
   );
 }
 
+const base = definitionDriven(spec);
+
 export const rxqBindingProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs> = {
-  ...definitionDriven(spec),
+  ...base,
 
   /**
    * The spec's diff, except that a value still unknown does not by itself replace. The engine
@@ -73,8 +74,8 @@ export const rxqBindingProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
    * binding sees the new device's ifindex once it is known and is replaced then: its old
    * lease ended with the old device. A preview therefore shows such a binding as an update.
    */
-  async diff(_id, olds, news) {
-    const d = diffState(spec, olds, news);
+  async diff(id, olds, news) {
+    const d = await base.diff(id, olds, news);
     const unknown = Object.entries(news)
       .filter(([, v]) => hasUnknown(v))
       .map(([k]) => k);
@@ -93,6 +94,7 @@ export const rxqBindingProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
     // A lease has no name of its own on the host to find it by; declare it instead (create
     // fails with EBUSY naming the holder if the queue is already leased).
     if (!props?.deviceName) throw new NetkitError(`${spec.name} ${id}: import is not supported; declare the binding and run pulumi up`);
+    requireSameHost(spec.name, id, props.connection);
     const host = await hostFor(props.connection);
     const l = await leasing(host);
     // Without the op no lease can exist on this kernel.
@@ -107,7 +109,8 @@ export const rxqBindingProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
   },
 
   /** Only the connection's credentials can change in place: re-read with them. */
-  async update(_id, olds, news) {
+  async update(id, olds, news) {
+    requireSameHost(spec.name, id, news.connection);
     const host = await hostFor(news.connection);
     const l = await leasing(host);
     if ("missing" in l) throw l.missing;
@@ -117,6 +120,7 @@ export const rxqBindingProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
   },
 
   async delete(id, props) {
+    requireSameHost(spec.name, id, props.connection);
     const host = await hostFor(props.connection);
     const l = await leasing(host);
     const t = target(props);

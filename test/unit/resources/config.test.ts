@@ -58,4 +58,15 @@ describe("unit: provider configuration (default connection)", () => {
     ] as const)
       assert.throws(() => parseDeviceId(bad), why, bad);
   });
+
+  it("the host a device lives on (its id) decides: another own host replaces, a moved configured host refuses", async () => {
+    setConnectionDefaults({ host: "a", privateKey: "KEY" });
+    const base = { name: "nk0", peerName: "nk0p", mode: "l3", policy: "forward", peerPolicy: "forward", scrub: "default", peerScrub: "default", up: true, peerUp: true };
+    const diff = (news: object) => netkitPairProvider.diff!("a:22/nk0", base as never, { ...base, ...news } as never);
+    assert.equal((await diff({})).replaces?.length, 0, "the configured host still is the device's: no change");
+    assert.deepEqual((await diff({ connection: { host: "b" } })).replaces, ["connection"], "an own connection to another host: replace");
+    assert.deepEqual((await diff({ connection: { host: "a" } })).replaces, [], "an own connection to the same host: not a move");
+    setConnectionDefaults({ host: "b", privateKey: "KEY" });
+    await assert.rejects(diff({}), /NetkitPair a:22\/nk0 lives on a:22, but the configured connection \(netkit:host, netkit:port\) now points at b:22/);
+  });
 });
