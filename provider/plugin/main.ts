@@ -5,8 +5,9 @@ import { packageVersion, renderSchema } from "../definition/render";
 import { adaptProviderServer } from "./server-adapter";
 import { configure, netkitPlugin } from "./provider";
 
-adaptProviderServer(configure);
-main(netkitPlugin(packageVersion(), renderSchema()), process.argv.slice(2)).catch((err: unknown) => {
+const plugin = netkitPlugin(packageVersion(), renderSchema());
+adaptProviderServer({ onConfigure: configure, onDiff: plugin.detailedDiff });
+main(plugin, process.argv.slice(2)).catch((err: unknown) => {
   console.error(`pulumi-resource-netkit: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 });

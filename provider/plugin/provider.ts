@@ -11,6 +11,8 @@ import { setConnectionDefaults } from "../runtime";
 import { PACKAGE } from "../definition/schema";
 import type { ResourceDefinition } from "../definition/resource";
 import { conceal, revealAll, secretFields } from "./secrets";
+import type { DetailedDiff } from "./server-adapter";
+import type { StateDiff } from "../definition/diff";
 
 type Controller = pulumi.dynamic.ResourceProvider<Record<string, unknown>, Record<string, unknown>>;
 interface Entry {
@@ -40,7 +42,20 @@ export function configure(args: Record<string, unknown>): void {
   setConnectionDefaults(connectionDefaultsFrom((k) => plain[k]));
 }
 
-export function netkitPlugin(version: string, schema: string): plugin.Provider {
+/** The controller's diff, with the fields it found changed (server-adapter.ts sends them as the detailed diff). */
+async function detailedDiff(id: string, urn: string, olds: unknown, news: unknown): Promise<DetailedDiff> {
+  const o = revealAll(olds).plain;
+  const n = revealAll(news).plain;
+  const r = (await entryOf(urn).controller.diff!(id, o, n)) as StateDiff;
+  return {
+    changes: r.changes,
+    replaces: r.replaces ?? [],
+    deleteBeforeReplace: r.deleteBeforeReplace ?? false,
+    changed: r.changed.map((key) => ({ key, before: o[key] !== undefined, after: n[key] !== undefined })),
+  };
+}
+
+export function netkitPlugin(version: string, schema: string): plugin.Provider & { detailedDiff: typeof detailedDiff } {
   return {
     version,
     schema,
@@ -51,9 +66,10 @@ export function netkitPlugin(version: string, schema: string): plugin.Provider {
       return { inputs: conceal(r.inputs, [...e.secrets, ...n.secretKeys]), failures: r.failures ?? [] };
     },
     async diff(id, urn, olds, news) {
-      const r = await entryOf(urn).controller.diff!(id, revealAll(olds).plain, revealAll(news).plain);
-      return { changes: r.changes ?? false, replaces: r.replaces ?? [], deleteBeforeReplace: r.deleteBeforeReplace ?? false };
+      const { changed: _changed, ...r } = await detailedDiff(id, urn, olds, news);
+      return r;
     },
+    detailedDiff,
     async create(urn, inputs) {
       const e = entryOf(urn);
       const i = revealAll(inputs);

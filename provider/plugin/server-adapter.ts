@@ -1,24 +1,71 @@
-// Two gaps of @pulumi/pulumi/provider's gRPC server (3.259) that the plugin needs closed:
+// Three gaps of @pulumi/pulumi/provider's gRPC server (3.259) that the plugin needs closed:
 //   - Configure is answered by the server itself; the provider never sees its configuration
 //     (the default connection). The request's args are handed to `onConfigure` first.
 //   - Read of an import carries no properties, and the server dereferences them; an empty
 //     property bag is filled in.
-// Both are applied to the service implementation as main() registers it with gRPC, on the
+//   - Diff answers without a detailed diff, so the engine shows every input that differs,
+//     not what changes; `onDiff`'s answer is sent whole, detailed diff included.
+// All are applied to the service implementation as main() registers it with gRPC, on the
 // grpc-js copy @pulumi/pulumi itself loads.
 import { dirname } from "node:path";
+import type * as providerPb from "@pulumi/pulumi/proto/provider_pb";
+
+/** A diff with the fields that changed: what the engine shows (detailed diff) and decides on. */
+export interface DetailedDiff {
+  changes: boolean;
+  replaces: string[];
+  deleteBeforeReplace: boolean;
+  /** Changed top-level fields, each with its old and new presence. */
+  changed: Array<{ key: string; before: boolean; after: boolean }>;
+}
+
+export interface ServerHooks {
+  onConfigure: (args: Record<string, unknown>) => void;
+  onDiff: (id: string, urn: string, olds: Record<string, unknown>, news: Record<string, unknown>) => Promise<DetailedDiff>;
+}
 
 type Struct = { toJavaScript(): Record<string, unknown> };
-type Call = { request: { getArgs?(): Struct | undefined; getProperties?(): Struct | undefined; setProperties?(s: Struct): void } };
+type Call = {
+  request: {
+    getArgs?(): Struct | undefined;
+    getProperties?(): Struct | undefined;
+    setProperties?(s: Struct): void;
+    getId?(): string;
+    getUrn?(): string;
+    getOlds?(): Struct | undefined;
+    getNews?(): Struct | undefined;
+  };
+};
 type Callback = (err: Error | null, value?: unknown) => void;
 type Handler = (call: Call, cb: Callback) => unknown;
 type Service = Record<string, Handler | undefined>;
 
-export function adaptProviderServer(onConfigure: (args: Record<string, unknown>) => void): void {
+export function adaptProviderServer({ onConfigure, onDiff }: ServerHooks): void {
   const pulumiDir = dirname(require.resolve("@pulumi/pulumi/package.json"));
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the copies @pulumi/pulumi itself loads, from its tree
   const load = <T>(m: string) => require(require.resolve(m, { paths: [pulumiDir] })) as T;
   const grpc = load<{ Server: { prototype: { addService: (this: unknown, service: unknown, impl: Service) => unknown } } }>("@grpc/grpc-js");
   const { Struct } = load<{ Struct: { fromJavaScript(o: object): Struct } }>("google-protobuf/google/protobuf/struct_pb");
+  const pb = load<typeof providerPb>("@pulumi/pulumi/proto/provider_pb");
+  const Kind = pb.PropertyDiff.Kind;
+  const kindOf = (c: DetailedDiff["changed"][number], replace: boolean) =>
+    !c.before ? (replace ? Kind.ADD_REPLACE : Kind.ADD) : !c.after ? (replace ? Kind.DELETE_REPLACE : Kind.DELETE) : replace ? Kind.UPDATE_REPLACE : Kind.UPDATE;
+  const diff: Handler = (call, cb) => {
+    const r = call.request;
+    onDiff(r.getId?.() ?? "", r.getUrn?.() ?? "", r.getOlds?.()?.toJavaScript() ?? {}, r.getNews?.()?.toJavaScript() ?? {}).then(
+      (d) => {
+        const resp = new pb.DiffResponse();
+        resp.setChanges(d.changes ? pb.DiffResponse.DiffChanges.DIFF_SOME : pb.DiffResponse.DiffChanges.DIFF_NONE);
+        resp.setReplacesList(d.replaces);
+        resp.setDeletebeforereplace(d.deleteBeforeReplace);
+        resp.setDiffsList(d.changed.map((c) => c.key));
+        resp.setHasdetaileddiff(true);
+        for (const c of d.changed) resp.getDetaileddiffMap().set(c.key, new pb.PropertyDiff().setKind(kindOf(c, d.replaces.includes(c.key))).setInputdiff(true));
+        cb(null, resp);
+      },
+      (e: unknown) => cb(e instanceof Error ? e : new Error(String(e))),
+    );
+  };
   const addService = grpc.Server.prototype.addService;
   grpc.Server.prototype.addService = function (service, impl) {
     const wrap = (name: string, before: (call: Call) => void) => {
@@ -39,6 +86,7 @@ export function adaptProviderServer(onConfigure: (args: Record<string, unknown>)
       wrap("read", (call) => {
         if (!call.request.getProperties?.()) call.request.setProperties?.(Struct.fromJavaScript({}));
       });
+      impl.diff = diff;
     }
     return addService.call(this, service, impl);
   };

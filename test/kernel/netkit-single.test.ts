@@ -52,7 +52,6 @@ describe("kernel: NetkitSingle on a real netkit kernel", function () {
       txQueueLen: 800,
       macAddress: "02:00:00:00:cc:01",
       up: true,
-      carrier: true,
     };
     for (const [k, v] of Object.entries(expect)) assert.deepEqual(outs[k], v, k);
     const s = await sysfs(host, "nks0", ns);

@@ -5,7 +5,7 @@ import { diffState } from "../../definition/diff";
 import { inputKeys, type InputsOf, type OutputsOf } from "../../definition/resource";
 import { NetkitError } from "../../errors";
 import { definitionDriven } from "../definition-driven";
-import { createOrClean, deviceId, hostFor, importHost, isRecorded, observedInputs, parseDeviceId, reportDelete, requireFeatures, requireSameHost } from "../context";
+import { createOrClean, deviceId, hostFor, importHost, isRecorded, observedInputs, parseDeviceId, reportDelete, requireFeatures, requireSameHost, withDeclared } from "../context";
 import { netkitPairDefinition as definition } from "./definition";
 import { changeRequest, createRequest, outputs, refs } from "./host";
 
@@ -28,7 +28,9 @@ async function adopt(id: string): Promise<pulumi.dynamic.ReadResult<Outputs>> {
   if (!p.netkit.primary) throw new NetkitError(`${what} is the peer of a netkit pair: import the pair by its primary`);
   const peer = await host.findPeer(p);
   const seed = { name, peerName: peer.link.name, ...(peer.ref.netns ? { peerNetns: peer.netnsName ?? peer.ref.netns } : {}) } as Inputs;
-  const outs = outputs(seed, p, peer.link);
+  const seen = outputs(seed, p, peer.link);
+  // An import declares what it found: the program that adopts the device sets these fields.
+  const outs = withDeclared(inputKeys(definition), seen, seen);
   return { id, props: outs, inputs: observedInputs(inputKeys(definition), outs) };
 }
 
@@ -40,7 +42,7 @@ export const netkitPairProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
     await requireFeatures(host, definition, i);
     const id = deviceId(i.connection, i.name);
     const d = await createOrClean(i.connection, refs(i).primary, `netkit pair ${i.name}`, { id, inputs: i }, () => host.createNetkit(createRequest(i)));
-    return { id, outs: outputs(i, d.primary, d.peer) };
+    return { id, outs: withDeclared(inputKeys(definition), i, outputs(i, d.primary, d.peer)) };
   },
 
   async read(id, props) {
@@ -51,7 +53,7 @@ export const netkitPairProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
     const d = await host.readNetkitForRefresh(r.primary, r.peer);
     // An empty id tells the engine the device is gone (deleted out of band, or replaced by another).
     if (!d.primary || !isRecorded(id, host.host, props.name, props.ifindex, d.primary)) return { id: "", props: {} as Outputs };
-    const outs = outputs(props, d.primary, d.peer);
+    const outs = withDeclared(inputKeys(definition), props, outputs(props, d.primary, d.peer));
     return { id, props: outs, inputs: observedInputs(inputKeys(definition), outs) };
   },
 
@@ -59,7 +61,7 @@ export const netkitPairProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
     requireSameHost(definition.name, id, news.connection);
     const { changed } = diffState(definition, olds, news);
     const d = await (await hostFor(news.connection)).changeNetkit(changeRequest(olds, news, changed));
-    return { outs: outputs(news, d.primary, d.peer) };
+    return { outs: withDeclared(inputKeys(definition), news, outputs(news, d.primary, d.peer)) };
   },
 
   async delete(id, props) {

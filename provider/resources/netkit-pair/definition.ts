@@ -84,6 +84,5 @@ export const netkitPairDefinition = defineResource({
     ifindex: field(z.number().int(), { description: "Interface index of the primary." }),
     peerIfindex: field(z.number().int(), { description: "Interface index of the peer, in its netns." }),
     peerNetnsId: field(z.number().int().optional(), { description: "The peer's netns as an nsid of the host's netns (IFLA_LINK_NETNSID), when it is elsewhere." }),
-    carrier: field(z.boolean(), { description: "Carrier of the primary (on when both sides are up)." }),
   }),
 });

@@ -123,6 +123,5 @@ export function outputs(i: Inputs, p: NetkitLink, q: NetkitLink | undefined): Ou
     ifindex: p.ifindex,
     peerIfindex: q?.ifindex as number,
     peerNetnsId: p.linkNetnsId,
-    carrier: p.carrier ?? false,
   });
 }

@@ -5,7 +5,7 @@ import { diffState } from "../../definition/diff";
 import { inputKeys, type InputsOf, type OutputsOf } from "../../definition/resource";
 import { NetkitError } from "../../errors";
 import { definitionDriven } from "../definition-driven";
-import { createOrClean, deviceId, hostFor, importHost, isRecorded, observedInputs, parseDeviceId, reportDelete, requireFeatures, requireSameHost } from "../context";
+import { createOrClean, deviceId, hostFor, importHost, isRecorded, observedInputs, parseDeviceId, reportDelete, requireFeatures, requireSameHost, withDeclared } from "../context";
 import { netkitSingleDefinition as definition } from "./definition";
 import { changeRequest, createRequest, outputs, ref } from "./host";
 
@@ -20,7 +20,9 @@ async function adopt(id: string): Promise<pulumi.dynamic.ReadResult<Outputs>> {
   const { primary: p } = await host.readNetkit(ref(seed));
   if (!p) return { id: "", props: {} as Outputs };
   if (p.netkit?.pairing !== "single") throw new NetkitError(`${host.host}: ${name} is not a single-mode netkit device (kind ${p.kind ?? "none"}${p.netkit ? ", paired" : ""})`);
-  const outs = outputs(seed, p);
+  const seen = outputs(seed, p);
+  // An import declares what it found: the program that adopts the device sets these fields.
+  const outs = withDeclared(inputKeys(definition), seen, seen);
   return { id, props: outs, inputs: observedInputs(inputKeys(definition), outs) };
 }
 
@@ -32,7 +34,7 @@ export const netkitSingleProvider: pulumi.dynamic.ResourceProvider<Inputs, Outpu
     await requireFeatures(host, definition, i);
     const id = deviceId(i.connection, i.name, i.netns);
     const d = await createOrClean(i.connection, ref(i), `netkit device ${i.name}`, { id, inputs: i }, () => host.createNetkit(createRequest(i)));
-    return { id, outs: outputs(i, d.primary) };
+    return { id, outs: withDeclared(inputKeys(definition), i, outputs(i, d.primary)) };
   },
 
   async read(id, props) {
@@ -41,7 +43,7 @@ export const netkitSingleProvider: pulumi.dynamic.ResourceProvider<Inputs, Outpu
     const host = await hostFor(props.connection);
     const d = await host.readNetkitForRefresh(ref(props));
     if (!d.primary || !isRecorded(id, host.host, props.name, props.ifindex, d.primary)) return { id: "", props: {} as Outputs };
-    const outs = outputs(props, d.primary);
+    const outs = withDeclared(inputKeys(definition), props, outputs(props, d.primary));
     return { id, props: outs, inputs: observedInputs(inputKeys(definition), outs) };
   },
 
@@ -49,7 +51,7 @@ export const netkitSingleProvider: pulumi.dynamic.ResourceProvider<Inputs, Outpu
     requireSameHost(definition.name, id, news.connection);
     const { changed } = diffState(definition, olds, news);
     const d = await (await hostFor(news.connection)).changeNetkit(changeRequest(olds, news, changed));
-    return { outs: outputs(news, d.primary) };
+    return { outs: withDeclared(inputKeys(definition), news, outputs(news, d.primary)) };
   },
 
   async delete(id, props) {

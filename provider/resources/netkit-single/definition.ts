@@ -53,6 +53,5 @@ export const netkitSingleDefinition = defineResource({
   needs: ["single"],
   outputs: z.object({
     ifindex: field(z.number().int(), { description: "Interface index of the device, in its netns." }),
-    carrier: field(z.boolean(), { description: "Carrier (on as soon as the device is up)." }),
   }),
 });

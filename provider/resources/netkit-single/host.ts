@@ -78,6 +78,5 @@ export function outputs(i: Inputs, d: NetkitLink): Outputs {
     macAddress: d.netkit?.mode === "l2" ? d.address : undefined,
     up: d.up,
     ifindex: d.ifindex,
-    carrier: d.carrier ?? false,
   });
 }

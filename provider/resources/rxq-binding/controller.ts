@@ -11,7 +11,7 @@ import { missingFeature } from "../../host/features";
 import { UNKNOWN } from "../../definition/check";
 import { inputKeys, type InputsOf, type OutputsOf } from "../../definition/resource";
 import type { HostClient } from "../../host/client";
-import { defined, deviceId, hostFor, missingFeatureFor, observedInputs, providerLog, requireSameHost } from "../context";
+import { defined, deviceId, hostFor, missingFeatureFor, observedInputs, providerLog, requireSameHost, withDeclared } from "../context";
 import { netnsPath } from "../fields";
 import { createLease, readLease } from "./host";
 import { describe, where, type Lease, type LeaseTarget } from "./lease";
@@ -87,7 +87,7 @@ export const rxqBindingProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
     const l = await leasing(host);
     if ("missing" in l) throw l.missing;
     const lease = await createLease(host, l.familyId, target(i));
-    return { id: `${deviceId(i.connection, i.deviceName, i.netns)}/rxq-${i.nic}-${i.nicQueue}`, outs: outputs(i, lease) };
+    return { id: `${deviceId(i.connection, i.deviceName, i.netns)}/rxq-${i.nic}-${i.nicQueue}`, outs: withDeclared(inputKeys(spec), i, outputs(i, lease)) };
   },
 
   async read(id, props) {
@@ -104,7 +104,7 @@ export const rxqBindingProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
       return { id: "", props: {} as Outputs };
     }
     if (st.note) providerLog.debug(`${id}: ${st.note}`);
-    const outs = outputs(props, st.lease);
+    const outs = withDeclared(inputKeys(spec), props, outputs(props, st.lease));
     return { id, props: outs, inputs: observedInputs(inputKeys(spec), outs) };
   },
 
@@ -116,7 +116,7 @@ export const rxqBindingProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
     if ("missing" in l) throw l.missing;
     const st = await readLease(host, l.familyId, target(news), leaseOf(olds));
     if (!st.present) throw new NetkitError(`${host.host}: ${describe(target(news))} is gone (${st.why}): run \`pulumi refresh\`, then \`pulumi up\` re-creates it`);
-    return { outs: outputs(news, st.lease) };
+    return { outs: withDeclared(inputKeys(spec), news, outputs(news, st.lease)) };
   },
 
   async delete(id, props) {
