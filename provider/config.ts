@@ -36,6 +36,11 @@ function coerce(key: string, v: unknown): unknown {
   return v;
 }
 
+/** An issue's rule, after the field inside a JSON value it is about (jumpHost's hostKey, sudo's password). */
+function issueText(i: z.core.$ZodIssue): string {
+  return i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message;
+}
+
 /** The configured connection fields; throws naming the `netkit:` key of a bad value. */
 export function connectionDefaultsFrom(get: (key: string) => unknown): Partial<ConnectionInput> {
   const out: Record<string, unknown> = {};
@@ -45,7 +50,7 @@ export function connectionDefaultsFrom(get: (key: string) => unknown): Partial<C
     const v = coerce(key, raw);
     const r = shape[key]!.safeParse(v);
     // The value may be a secret: the error names the key and the rule, never the value.
-    if (!r.success) throw new NetkitError(`config ${CONFIG_NAMESPACE}:${key}: ${r.error.issues.map((i) => i.message).join("; ")}`);
+    if (!r.success) throw new NetkitError(`config ${CONFIG_NAMESPACE}:${key}: ${r.error.issues.map(issueText).join("; ")}`);
     out[key] = v;
   }
   return out;

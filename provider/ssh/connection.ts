@@ -4,16 +4,16 @@
 // that touches nothing on the host.
 import { z } from "zod";
 import { field } from "../definition/field";
-import { parseHostKeyPin } from "./hostkey";
+import { hostKeyPinProblem } from "./hostkey";
 
-const isHostKeyPin = (s: string) => {
-  try {
-    parseHostKeyPin(s);
-    return true;
-  } catch {
-    return false;
-  }
-};
+/** A pin check can refuse for several reasons (malformed, a @revoked line …): report the one that applies. */
+const hostKeyPin = z
+  .string()
+  .min(1)
+  .superRefine((s, ctx) => {
+    const problem = hostKeyPinProblem(s);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
 
 /** Host and user names go to DNS and sshd as they are: no whitespace or control characters. */
 const plainName = z
@@ -45,19 +45,12 @@ function endpointShape(role: "target" | "jump") {
         "Path of an ssh-agent socket whose keys are offered. Default: none; SSH_AUTH_SOCK is never read implicitly, " +
         "so what the provider offers does not depend on the environment `pulumi` runs in (pass it explicitly to use it).",
     }),
-    hostKey: field(
-      z
-        .string()
-        .min(1)
-        .refine(
-          isHostKeyPin,
-          'must be a known_hosts line ("[host]:22 ssh-ed25519 AAAA…"), a public key line ("ssh-ed25519 AAAA…") or a fingerprint ("SHA256:…" as ssh-keygen -lf prints it)',
-        )
-        .optional(),
-      {
-        description: `Pinned host key${of}: a known_hosts line, a public key line or a SHA256 fingerprint. Without it the key must be in ~/.ssh/known_hosts.`,
-      },
-    ),
+    hostKey: field(hostKeyPin.optional(), {
+      description:
+        `Pinned host key${of}: a known_hosts line, a public key line or a SHA256 fingerprint. A key line makes a server with several host keys ` +
+        "present that one; a fingerprint matches only the key it presents by default (ed25519 before ECDSA before RSA). Lines marked @revoked or " +
+        "@cert-authority are refused. Without it the key must be in ~/.ssh/known_hosts.",
+    }),
   };
 }
 
@@ -72,6 +65,8 @@ export const connectionSchema = z
       description:
         "Reach the host through this SSH server (like `ssh -J`): the target's address is resolved and dialed by the jump host, " +
         "which must allow TCP forwarding. The jump host's own key is verified like the target's. Default: connect directly.",
+      // It carries the jump host's credentials: secret as a whole, like sudo.
+      secret: true,
     }),
     sudo: field(z.union([z.boolean(), sudoPassword]).default(false), {
       description:

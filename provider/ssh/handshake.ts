@@ -24,6 +24,9 @@ export interface Hop {
 
 type Ssh2Error = Error & { level?: string; code?: string };
 
+/** ssh2's wording when the server offers none of the host key algorithms asked for. */
+const NO_COMMON_HOST_KEY = /no matching host key format/;
+
 function classify(err: Ssh2Error): SshFailureKind {
   if (err.level === "client-authentication" || err.level === "agent") return "authentication";
   if (err.level === "client-timeout" || /timed out/i.test(err.message)) return "timeout";
@@ -61,12 +64,16 @@ export function handshake(hop: Hop, log: Logger): Promise<Client> {
       return false;
     },
   };
+  // A pinned key line asks for its own type, so a server with several host keys presents it.
+  if (policy.algorithms) config.algorithms = { serverHostKey: policy.algorithms };
   if (hop.sock) config.sock = hop.sock;
   if (e.privateKey) config.privateKey = e.privateKey;
   if (e.privateKeyPassphrase !== undefined) config.passphrase = e.privateKeyPassphrase;
   if (e.password !== undefined) config.password = e.password;
   if (e.agent) config.agent = e.agent;
 
+  // Nothing to dial for: no server could satisfy this pin.
+  if (policy.unusable) return Promise.reject(new SshError(id, "host-key", policy.unusable));
   return new Promise((resolve, reject) => {
     const client = new Client();
     const started = Date.now();
@@ -93,6 +100,8 @@ export function handshake(hop: Hop, log: Logger): Promise<Client> {
       }
       // ssh2 reports a refused host key as a handshake failure; say what really happened.
       if (refused) return fail(new SshError(id, "host-key", refused));
+      // Asked for the pinned key's type only, and the server has no key of that type.
+      if (policy.noCommonAlgorithm && NO_COMMON_HOST_KEY.test(raw.message)) return fail(new SshError(id, "host-key", policy.noCommonAlgorithm, { cause: raw }));
       const kind = classify(raw);
       if (kind === "authentication") {
         const tried = methods.length ? methods.join(", ") : "none configured (set privateKey, agent or password)";

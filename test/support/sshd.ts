@@ -15,9 +15,14 @@ export interface Keypair {
   path: string;
 }
 
-export function generateKey(dir: string, name: string, passphrase = ""): Keypair {
+/** Key types a test can ask for; RSA and ECDSA for servers that hold several host keys. */
+export type KeyType = "ed25519" | "rsa" | "ecdsa";
+
+export function generateKey(dir: string, name: string, passphrase = "", type: KeyType = "ed25519"): Keypair {
   const path = join(dir, name);
-  execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", passphrase, "-C", name, "-f", path]);
+  // 2048-bit RSA: enough for a test, and quick to generate.
+  const size = type === "rsa" ? ["-b", "2048"] : [];
+  execFileSync("ssh-keygen", ["-q", "-t", type, ...size, "-N", passphrase, "-C", name, "-f", path]);
   return { path, privateKey: readFileSync(path, "utf8"), publicKey: readFileSync(`${path}.pub`, "utf8").trim() };
 }
 
@@ -42,6 +47,11 @@ export interface SshdOptions {
   passwordAuth?: boolean;
   /** AllowTcpForwarding yes, for a jump host (default no). */
   allowTcpForwarding?: boolean;
+  /**
+   * Host keys of these types besides the ed25519 one: the server then offers every one of
+   * them and the client's preference decides which it presents (ssh2 prefers ed25519).
+   */
+  extraHostKeys?: Array<Exclude<KeyType, "ed25519">>;
   /** MaxSessions (default 64). */
   maxSessions?: number;
   /** Further sshd_config lines. */
@@ -54,6 +64,8 @@ export interface LoopbackSshd {
   user: string;
   client: Keypair;
   hostKey: Keypair;
+  /** The further host keys extraHostKeys asked for, by type. */
+  extraHostKeys: Partial<Record<KeyType, Keypair>>;
   knownHostsLine: string;
   logPath: string;
   /** The sshd process (the listener; each connection is served by its descendants). */
@@ -115,6 +127,7 @@ export async function startSshd(opts: SshdOptions | string[] = {}): Promise<Loop
   chmodSync(dir, 0o755);
   const client = o.keys?.client ?? generateKey(dir, "client");
   const hostKey = o.keys?.hostKey ?? generateKey(dir, "host");
+  const extraHostKeys = Object.fromEntries((o.extraHostKeys ?? []).map((t) => [t, generateKey(dir, `host-${t}`, "", t)]));
   writeFileSync(join(dir, "authorized_keys"), client.publicKey + "\n", { mode: 0o644 });
   const port = o.port ?? (await freePort(host));
   const logPath = join(dir, "sshd.log");
@@ -122,6 +135,7 @@ export async function startSshd(opts: SshdOptions | string[] = {}): Promise<Loop
     `Port ${port}`,
     `ListenAddress ${host}`,
     `HostKey ${hostKey.path}`,
+    ...Object.values(extraHostKeys).map((k) => `HostKey ${k.path}`),
     `AuthorizedKeysFile ${join(dir, "authorized_keys")}`,
     `PidFile ${join(dir, "sshd.pid")}`,
     "StrictModes no",
@@ -161,6 +175,7 @@ export async function startSshd(opts: SshdOptions | string[] = {}): Promise<Loop
     user: "root",
     client,
     hostKey,
+    extraHostKeys,
     knownHostsLine: `[${host}]:${port} ${hostKey.publicKey}`,
     logPath,
     pid: child.pid!,
