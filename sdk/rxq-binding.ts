@@ -9,9 +9,10 @@ type DeviceKeys = "connection" | "deviceName" | "netns" | "deviceIfindex";
 
 /**
  * Either `device` (recommended) or `deviceName` (+ `netns`). With `device` the binding takes
- * the device's name, netns, ifindex and connection from it (a pair's *peer*) and is
- * `deletedWith` it: removing the device and its bindings together deletes the device only,
- * which ends its leases. A re-created device re-creates its bindings.
+ * the device's name, netns and connection from it (a pair's *peer*), is `deletedWith` it
+ * (removing both deletes the device only, which ends its leases) and `replaceWith` it (a
+ * re-created device re-creates its bindings). Leases that should simply live and die with the
+ * device are simpler declared on it: NetkitSingle.leases, NetkitPair.peerLeases.
  */
 export type RxqBindingArgs = Omit<SpecArgs, DeviceKeys> &
   Partial<Pick<SpecArgs, DeviceKeys>> & {
@@ -22,10 +23,10 @@ export type RxqBindingArgs = Omit<SpecArgs, DeviceKeys> &
 function fromDevice(name: string, device: NetkitSingle | NetkitPair, args: Omit<RxqBindingArgs, "device">): SpecArgs {
   for (const k of ["deviceName", "netns", "deviceIfindex"] as const)
     if (args[k] !== undefined) throw new Error(`RxqBinding ${name}: ${k} comes from \`device\`; give one or the other`);
-  const side =
-    device instanceof NetkitPair
-      ? { deviceName: device.peerName, netns: device.peerNetns, deviceIfindex: device.peerIfindex }
-      : { deviceName: device.name, netns: device.netns, deviceIfindex: device.ifindex };
+  // The device's name and netns (known at preview), not its ifindex (unknown while the device
+  // changes): a binding follows its device by replaceWith, so that an update in place of the
+  // device previews as nothing for the binding, and a replacement as a replacement.
+  const side = device instanceof NetkitPair ? { deviceName: device.peerName, netns: device.peerNetns } : { deviceName: device.name, netns: device.netns };
   return { ...args, ...side, connection: args.connection ?? device.connection } as SpecArgs;
 }
 
@@ -39,7 +40,7 @@ export class RxqBinding extends pulumi.dynamic.Resource {
     const { device, ...rest } = args;
     const resolved = device ? fromDevice(name, device, rest) : (rest as SpecArgs);
     if (resolved.deviceName === undefined) throw new Error(`RxqBinding ${name}: give \`device\` (a NetkitSingle or NetkitPair) or \`deviceName\``);
-    const options = device ? { deletedWith: device, ...opts } : opts;
+    const options = device ? { deletedWith: device, ...opts, replaceWith: [device, ...(opts?.replaceWith ?? [])] } : opts;
     const r = dynamicResource("RxqBinding", resolved);
     super(r.provider, name, r.props, withSecrets(options), "netkit", "RxqBinding");
   }

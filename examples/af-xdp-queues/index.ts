@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { afXdpQueues } from "./program";
 
 const config = new pulumi.Config();
-export const { podIfindex, xskIfindex, xskQueues, hostNetnsId } = afXdpQueues({
+export const { podIfindex, xskIfindex, xskQueues } = afXdpQueues({
   connection: {
     host: config.require("host"),
     port: config.getNumber("port") ?? 22,

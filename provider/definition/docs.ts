@@ -53,7 +53,7 @@ export function resourceFolder(name: string): string {
 
 /** Object types a property refers to, directly or through a union. */
 function refsOf(p: PulumiProperty): string[] {
-  return [...(p.$ref ? [refName(p.$ref)] : []), ...(p.oneOf ?? []).flatMap((o) => (o.$ref ? [refName(o.$ref)] : []))];
+  return [...(p.$ref ? [refName(p.$ref)] : []), ...(p.items?.$ref ? [refName(p.items.$ref)] : []), ...(p.oneOf ?? []).flatMap((o) => (o.$ref ? [refName(o.$ref)] : []))];
 }
 
 /** `tok` and every object type reachable from it, in the order they are met. */
@@ -66,6 +66,7 @@ function reachable(tok: string, types: Record<string, ObjectType>, seen: string[
 
 /** Renders a property's type; object types link to the section that documents them. */
 function typeOf(p: PulumiProperty, types: Record<string, ObjectType>, home: Map<string, string>, page: string): string {
+  if (p.type === "array" && p.items) return `list of ${typeOf({ ...p.items, description: "" }, types, home, page)}`;
   if (p.oneOf) return p.oneOf.map((o) => typeOf({ ...o, description: "" }, types, home, page)).join(" \\| ");
   if (p.$ref) {
     const tok = refName(p.$ref);
@@ -131,9 +132,10 @@ const PAGE_NOTES: Record<string, string[]> = {
   NetkitSingle: [`ID: \`HOST:PORT/NAME\`, or \`HOST:PORT/NETNS/NAME\` for a device in a netns. Import by that id: see README, [Import](${README}#import).`],
   RxqBinding: [
     "ID: `HOST:PORT/DEVICE/rxq-NIC-QUEUE`, or `HOST:PORT/NETNS/DEVICE/rxq-NIC-QUEUE` for a device in a netns.",
-    "TypeScript: pass `device` (a `NetkitSingle`, or a `NetkitPair` for its peer) instead of `deviceName`, `netns` and `deviceIfindex`: " +
-      "the binding then takes them and the connection from the device, and is `deletedWith` it.",
-    `A binding cannot be imported, and removing one while its device stays fails: see README, [Queue leasing](${README}#queue-leasing-rxqbinding).`,
+    "TypeScript: pass `device` (a `NetkitSingle`, or a `NetkitPair` for its peer) instead of `deviceName` and `netns`: " +
+      "the binding then takes them and the connection from the device, is replaced with it (`replaceWith`) and `deletedWith` it.",
+    "Create adopts the identical lease the device holds already; import a lease by the ID above. " +
+      `Delete never fails: a lease the device still holds stays with it (the kernel cannot release one lease), said in a warning; see README, [Queue leasing](${README}#queue-leasing).`,
   ],
 };
 

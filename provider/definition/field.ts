@@ -12,6 +12,8 @@ export interface FieldMeta {
   secret?: boolean;
   /** Pulumi schema name for an enum field's type, e.g. "NetkitMode". */
   enumName?: string;
+  /** Pulumi schema name for the object type of a field (or of its list's items), e.g. "Lease". */
+  typeName?: string;
   /** When unset, the kernel chooses; its value is reported but never diffed. */
   kernelDefault?: string;
   /**

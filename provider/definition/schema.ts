@@ -13,6 +13,8 @@ type JsonSchema = { type?: string; enum?: unknown[]; const?: unknown; default?: 
 export interface PulumiProperty {
   type?: string;
   $ref?: string;
+  /** Of a list ("type": "array"). */
+  items?: { type?: string; $ref?: string };
   oneOf?: Array<{ type?: string; $ref?: string }>;
   description: string;
   default?: unknown;
@@ -48,8 +50,16 @@ function property(name: string, s: z.ZodType, acc: Collected): PulumiProperty {
   const p: PulumiProperty = { description: meta.description };
   const typeName = name.charAt(0).toUpperCase() + name.slice(1);
   if (inner instanceof z.ZodObject) {
-    acc.types[token(typeName)] = objectType(inner, meta.description, acc);
-    p.$ref = `#/types/${token(typeName)}`;
+    acc.types[token(meta.typeName ?? typeName)] = objectType(inner, meta.description, acc);
+    p.$ref = `#/types/${token(meta.typeName ?? typeName)}`;
+  } else if (inner instanceof z.ZodArray) {
+    const item = unwrap(inner.element as z.ZodType);
+    p.type = "array";
+    if (item instanceof z.ZodObject) {
+      const name = meta.typeName ?? typeName;
+      acc.types[token(name)] = objectType(item, meta.description, acc);
+      p.items = { $ref: `#/types/${token(name)}` };
+    } else p.items = { type: scalarType(jsonOf(item)) };
   } else if (inner instanceof z.ZodUnion) {
     // e.g. sudo: true | { password }: a scalar or a named object type.
     p.oneOf = (inner.options as z.ZodType[]).map((o) => {

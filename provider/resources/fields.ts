@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { connectionSchema } from "../ssh/connection";
 import { field } from "../definition/field";
+import { containsUnknown } from "../definition/check";
 
 /** Every resource's connection; without one, the configured default (provider/config.ts). */
 export const connection = () =>
@@ -57,6 +58,54 @@ export const numRxQueues = z.number().int().min(1).max(1024);
 export const txQueueLen = z.number().int().min(0).max(4294967295);
 /** netkit supports exactly one TX queue. */
 export const numTxQueues = z.number().int().min(1).max(1);
+
+/** A queue index on a NIC; drivers have at most a few thousand RX queues. */
+export const queueIndex = z.number().int().min(0).max(65535);
+
+/** One NIC RX queue a netkit device takes (queue-create). */
+export const lease = z
+  .object({
+    nic: field(interfaceName, { description: "Name of the physical NIC lending the queue, in the host's network namespace." }),
+    queue: field(queueIndex, { description: "Index of the NIC's RX queue (0 … its RX queue count - 1)." }),
+  })
+  .strict();
+/** A lease as a device declares it: which NIC queue. */
+export type DeclaredLease = z.output<typeof lease>;
+/** A device has at most 1024 RX queues, queue 0 its own. */
+export const leases = z.array(lease).max(1023);
+
+/**
+ * The kernel's rules for the leases one device declares, as check failures: one NIC for all
+ * (a device takes leases from one NIC), each NIC queue once, and room for them: the RX queue
+ * capacity is 1 (the device's own) + the leases; left unset it is made so.
+ */
+export function checkLeases(
+  ctx: z.core.$RefinementCtx,
+  v: { leases?: DeclaredLease[] | undefined; capacity?: number | undefined; deviceName: string; deviceNetns?: string | undefined },
+  paths: { leases: string; capacity: string },
+): void {
+  // During preview a list may hold values not known yet: the count still is.
+  const ls = Array.isArray(v.leases) ? v.leases : [];
+  if (!containsUnknown(ls))
+    ls.forEach((l, i) => {
+      if (l.nic !== ls[0]!.nic)
+        ctx.addIssue({
+          code: "custom",
+          path: [paths.leases, i, "nic"],
+          message: `must be ${ls[0]!.nic}, as the first lease's: the kernel takes all leases of one device from one NIC`,
+        });
+      if (ls.findIndex((x) => x.nic === l.nic && x.queue === l.queue) !== i)
+        ctx.addIssue({ code: "custom", path: [paths.leases, i, "queue"], message: `${l.nic} queue ${l.queue} is declared twice` });
+      if (v.deviceNetns === undefined && l.nic === v.deviceName)
+        ctx.addIssue({ code: "custom", path: [paths.leases, i, "nic"], message: "must differ from the device's name: a device cannot lease its own queue" });
+    });
+  if (typeof v.capacity === "number" && v.capacity < 1 + ls.length)
+    ctx.addIssue({
+      code: "custom",
+      path: [paths.capacity],
+      message: `${v.capacity} leaves room for ${v.capacity - 1} lease${v.capacity === 2 ? "" : "s"} (queue 0 is the device's own), but ${paths.leases} declares ${ls.length}: set it to at least ${1 + ls.length}, or leave it unset`,
+    });
+}
 
 export const mode = z.enum(["l2", "l3"]);
 export const policy = z.enum(["forward", "blackhole"]);

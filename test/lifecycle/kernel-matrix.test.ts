@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { NetkitPair } from "../../sdk";
-import { CapabilityError, NetlinkError } from "../../provider/errors";
+import { CapabilityError, NetkitError, NetlinkError } from "../../provider/errors";
 import { ATTRIBUTE_PROBES, attributeProbe } from "../../provider/host/preflight";
 import type { RelayOp } from "../../provider/host/relay";
 import { NETDEV_FAMILY_NAME, NETLINK_GENERIC } from "../../provider/netlink/constants";
@@ -211,31 +211,43 @@ describe("lifecycle: the kernel matrix (Debian's kernels and our own)", function
       });
 
       it("measures every feature row: set where the kernel has it, refused up front where not", async function () {
-        const pair = { name: "nkm1", peerName: "eth1", peerNetns: ns };
-        const values: Record<string, Record<string, unknown>> = { scrub: { scrub: "none", peerScrub: "none" }, headroom: { headroom: 64 }, tailroom: { tailroom: 32 } };
-        for (const row of matrixRows(allDefinitions).filter((r) => !(r.id in { NetkitPair: 1, NetkitSingle: 1, RxqBinding: 1 }))) {
-          assert.ok(values[row.id], `a value that needs ${row.id}`);
-          m.outcomes[row.id] = await attempt(host, ns, netkitPairDefinition, netkitPairProvider, { ...pair, ...values[row.id] });
-          assert.equal(m.outcomes[row.id] === "works", m.probed[row.needs], `${row.id}: works exactly where the probe found it`);
-        }
         // A lease needs a NIC with queue management ops: a netdevsim one on our kernel; Debian's
         // kernels have no netdevsim, so there the VM's virtio NIC, which the kernel must refuse.
         const own = col.id === "own-7.2";
         const nic = own ? "nkm-nic0" : "eth0";
+        const nicQueue = own ? 1 : 0;
+        /** Where the kernel refuses the NIC, the new device must be gone again with nothing left. */
+        const noNic = (before: string[][]) => async (e: unknown) => {
+          assert.ok(!own && e instanceof NetkitError && /Lease device does not support queue management operations/.test(e.message), e instanceof Error ? e.message : String(e));
+          assert.match(e.message, /the device was deleted again/);
+          assert.deepEqual(await links(host, ns), before, "a failed lease leaves no device behind");
+          return "no-nic" as const;
+        };
         if (own) await addNetdevsim(host, 7511, 2, nic);
         try {
+          const pair = { name: "nkm1", peerName: "eth1", peerNetns: ns };
+          const values: Record<string, Record<string, unknown>> = {
+            scrub: { scrub: "none", peerScrub: "none" },
+            headroom: { headroom: 64 },
+            tailroom: { tailroom: 32 },
+            queueLease: { peerLeases: [{ nic, queue: nicQueue }] },
+          };
+          for (const row of matrixRows(allDefinitions).filter((r) => !(r.id in { NetkitPair: 1, NetkitSingle: 1, RxqBinding: 1 }))) {
+            assert.ok(values[row.id], `a value that needs ${row.id}`);
+            const before = await links(host, ns);
+            m.outcomes[row.id] = await attempt(host, ns, netkitPairDefinition, netkitPairProvider, { ...pair, ...values[row.id] }).catch(noNic(before));
+            assert.equal(m.outcomes[row.id] !== "refused", m.probed[row.needs], `${row.id}: works exactly where the probe found it`);
+          }
           const lease = (device: Record<string, unknown>) =>
-            attempt(
-              host,
-              ns,
-              rxqBindingDefinition,
-              rxqBindingProvider,
-              { deviceName: device.name, netns: ns, nic, nicQueue: own ? 1 : 0, deviceIfindex: device.ifindex },
-              { keep: true },
-            ).catch((e: unknown) => {
-              assert.ok(!own && e instanceof NetlinkError && e.extack === "Lease device does not support queue management operations", e instanceof Error ? e.message : String(e));
-              return "no-nic" as const;
-            });
+            attempt(host, ns, rxqBindingDefinition, rxqBindingProvider, { deviceName: device.name, netns: ns, nic, nicQueue, deviceIfindex: device.ifindex }, { keep: true }).catch(
+              (e: unknown) => {
+                assert.ok(
+                  !own && e instanceof NetlinkError && e.extack === "Lease device does not support queue management operations",
+                  e instanceof Error ? e.message : String(e),
+                );
+                return "no-nic" as const;
+              },
+            );
           m.outcomes.NetkitSingle = await attempt(
             host,
             ns,

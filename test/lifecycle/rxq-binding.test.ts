@@ -1,9 +1,17 @@
-// The AF_XDP example through the real Pulumi engine against the test-host VM with a
-// netdevsim NIC: up → no-op preview → replacing the device re-leases its queues → removing
-// one binding alone is refused → refresh after the device vanished → destroy. The host is
-// checked after every step (sysfs RX queue counts, links), independently of our codec.
+// Leases through the real Pulumi engine against the test-host VM with a netdevsim NIC; the
+// host is checked after every step (sysfs RX queue counts, links), independently of our codec.
+//  - Leases declared on the device (the AF_XDP example): up → no-op preview → changing the
+//    list previews as the device's replacement and up does exactly that → refresh after the
+//    device vanished → destroy leaves nothing.
+//  - RxqBinding, the per-lease resource: it follows its device (an update in place of the
+//    device previews as nothing for it, a replacement as its replacement), removing one
+//    previews as a delete and up does that (the lease stays with its device, said in a
+//    warning), declaring it again adopts the lease, and destroy succeeds also for a binding
+//    written without `device` (no deletedWith).
 import assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
 import { afXdpQueues } from "../../examples/af-xdp-queues/program";
+import { NetkitSingle, RxqBinding } from "../../sdk";
 import { inlineStack, type TestStack } from "../support/pulumi";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";
 import { linkNames, sysfs } from "../support/netkit";
@@ -12,26 +20,109 @@ import { hostFor } from "../../provider/resources/context";
 import { skipBecause } from "../support/skip";
 import type { TestHost } from "../../testhost";
 
-describe("lifecycle: RxqBinding (AF_XDP example) with the real pulumi engine", function () {
+async function leasingHost(ctx: Mocha.Context): Promise<TestHost> {
+  const host = await sharedHost();
+  const f = await (await hostFor(connectionTo(host))).facts();
+  if (!f.has.queueLease) skipBecause(ctx, `kernel ${f.kernelRelease} has no queue-create in the netdev genl family`);
+  return host;
+}
+
+describe("lifecycle: leases declared on the device (AF_XDP example) with the real pulumi engine", function () {
   let host: TestHost;
   let t: TestStack;
   const ns = "nkl-xdp";
   const NSIM = 7311;
-  const cfg: { queues: number[]; headroom?: number } = { queues: [1, 2] };
+  const cfg: { queues: number[]; headroom?: number } = { queues: [2, 1] };
   let hostLinksBefore: string[];
   let nsLinksBefore: string[];
 
   before(async function () {
-    host = await sharedHost();
-    const f = await (await hostFor(connectionTo(host))).facts();
-    if (!f.has.queueLease) skipBecause(this, `kernel ${f.kernelRelease} has no queue-create in the netdev genl family`);
+    host = await leasingHost(this);
     await addNetdevsim(host, NSIM, 4, "nkl-nic0");
     await onHost(host, ["ip", "netns", "add", ns]);
     hostLinksBefore = await linkNames(host);
     nsLinksBefore = await linkNames(host, ns);
-    t = await inlineStack("rxq-lifecycle", async () => {
-      const o = afXdpQueues({ connection: connectionTo(host), netns: ns, nic: "nkl-nic0", ...cfg });
-      return { ...o };
+    t = await inlineStack("rxq-lifecycle", async () => ({ ...afXdpQueues({ connection: connectionTo(host), netns: ns, nic: "nkl-nic0", ...cfg }) }));
+  });
+
+  after(async function () {
+    await t?.stack.destroy().catch(() => undefined);
+    t?.cleanup();
+    await onHost(host, ["ip", "netns", "del", ns]);
+    await removeNetdevsim(host, NSIM);
+  });
+
+  it("up creates the pod pair and the XDP device with room for its two leases, in the declared order", async function () {
+    const r = await t.stack.up();
+    assert.equal(r.summary.resourceChanges?.create, 3, JSON.stringify(r.summary.resourceChanges)); // stack + 2
+    assert.deepEqual(r.outputs.xskQueues!.value, [1, 2], "NIC queue 2 is the device's queue 1, NIC queue 1 its queue 2");
+    assert.equal((await sysfs(host, "nk-xsk", ns))?.ifindex, String(r.outputs.xskIfindex!.value));
+    assert.equal(await rxQueueCount(host, "nk-xsk", ns), 3, "queue 0 + two leases");
+    await t.stack.preview({ expectNoChanges: true });
+    const refreshed = await t.stack.refresh();
+    assert.deepEqual(Object.keys(refreshed.summary.resourceChanges ?? {}), ["same"], "refresh finds both leases");
+  });
+
+  it("changing a lease previews as the device's replacement, and up does exactly that", async function () {
+    const before = await sysfs(host, "nk-xsk", ns);
+    cfg.queues = [1, 3];
+    const p = await t.stack.preview({ diff: true });
+    assert.deepEqual(
+      [p.changeSummary.replace, p.changeSummary.update, p.changeSummary.create, p.changeSummary.delete],
+      [1, undefined, undefined, undefined],
+      JSON.stringify(p.changeSummary),
+    );
+    assert.match(p.stdout, /leases/);
+    const r = await t.stack.up();
+    assert.deepEqual(r.summary.resourceChanges, { replace: 1, same: 2 }, JSON.stringify(r.summary.resourceChanges));
+    const after = await sysfs(host, "nk-xsk", ns);
+    assert.ok(after && after.ifindex !== before?.ifindex, "a new device");
+    assert.deepEqual(r.outputs.xskQueues!.value, [1, 2]);
+    assert.equal(await rxQueueCount(host, "nk-xsk", ns), 3, "the new device holds the two new leases; the old ones ended with the old device");
+    await t.stack.preview({ expectNoChanges: true });
+  });
+
+  it("refresh drops a device deleted out of band; the next up restores it with its leases", async function () {
+    await onHost(host, ["ip", "netns", "exec", ns, "ip", "link", "del", "nk-xsk"]);
+    const r = await t.stack.refresh();
+    assert.equal(r.summary.resourceChanges?.delete, 1, JSON.stringify(r.summary.resourceChanges));
+    const up = await t.stack.up();
+    assert.equal(up.summary.resourceChanges?.create, 1, JSON.stringify(up.summary.resourceChanges));
+    assert.equal(await rxQueueCount(host, "nk-xsk", ns), 3);
+  });
+
+  it("destroy leaves the host as it was, and the NIC's queues free for the next stack", async function () {
+    assert.equal((await t.stack.destroy()).summary.result, "succeeded");
+    assert.deepEqual(await linkNames(host), hostLinksBefore);
+    assert.deepEqual(await linkNames(host, ns), nsLinksBefore);
+    const again = await t.stack.up();
+    assert.deepEqual(again.outputs.xskQueues!.value, [1, 2]);
+    assert.equal((await t.stack.destroy()).summary.result, "succeeded");
+  });
+});
+
+describe("lifecycle: RxqBinding follows its device, with the real pulumi engine", function () {
+  let host: TestHost;
+  let t: TestStack;
+  const ns = "nkl-xdp2";
+  const NSIM = 7312;
+  const cfg = { mtu: 1500, headroom: 0, second: true };
+  let hostLinksBefore: string[];
+  let nsLinksBefore: string[];
+
+  before(async function () {
+    host = await leasingHost(this);
+    await addNetdevsim(host, NSIM, 4, "nkl-nic1");
+    await onHost(host, ["ip", "netns", "add", ns]);
+    hostLinksBefore = await linkNames(host);
+    nsLinksBefore = await linkNames(host, ns);
+    t = await inlineStack("rxq-binding", async () => {
+      const connection = connectionTo(host);
+      const xsk = new NetkitSingle("xsk", { connection, name: "nk-xsk2", netns: ns, numRxQueues: 3, mtu: cfg.mtu, headroom: cfg.headroom });
+      const first = new RxqBinding("first", { device: xsk, nic: "nkl-nic1", nicQueue: 0 });
+      // Written as in YAML, without `device`: no deletedWith, no replaceWith.
+      const second = cfg.second ? new RxqBinding("second", { connection, deviceName: xsk.name, netns: ns, nic: "nkl-nic1", nicQueue: 3 }, { dependsOn: [first] }) : undefined;
+      return { ifindex: xsk.ifindex, first: first.queueId, second: second?.queueId ?? pulumi.output(-1) };
     });
   });
 
@@ -42,61 +133,50 @@ describe("lifecycle: RxqBinding (AF_XDP example) with the real pulumi engine", f
     await removeNetdevsim(host, NSIM);
   });
 
-  it("up creates the pod pair, the XDP device and leases two NIC queues to it", async function () {
+  it("up leases two queues; an update in place of the device previews as nothing for its bindings", async function () {
     const r = await t.stack.up();
-    assert.equal(r.summary.result, "succeeded");
-    assert.equal(r.summary.resourceChanges?.create, 5, JSON.stringify(r.summary.resourceChanges)); // stack + 4
-    // The two bindings are created in parallel: which gets queue 1 is the kernel's call.
-    assert.deepEqual([...(r.outputs.xskQueues!.value as number[])].sort(), [1, 2]);
-    assert.equal(typeof r.outputs.hostNetnsId!.value, "number", "the pod netns knows the host's by an nsid");
-    assert.equal((await sysfs(host, "nk-xsk", ns))?.ifindex, String(r.outputs.xskIfindex!.value));
-    assert.equal(await rxQueueCount(host, "nk-xsk", ns), 3, "queue 0 + two leases");
-    assert.equal((await t.stack.preview({ expectNoChanges: true })).changeSummary.same, 5);
-    const refreshed = await t.stack.refresh();
-    assert.equal(refreshed.summary.resourceChanges?.delete, undefined, "refresh finds both leases");
+    assert.deepEqual([r.outputs.first!.value, r.outputs.second!.value], [1, 2]);
+    cfg.mtu = 4000;
+    const p = await t.stack.preview({ diff: true });
+    assert.deepEqual([p.changeSummary.update, p.changeSummary.replace, p.changeSummary.same], [1, undefined, 3], JSON.stringify(p.changeSummary));
+    const up = await t.stack.up();
+    assert.deepEqual(up.summary.resourceChanges, { update: 1, same: 3 }, JSON.stringify(up.summary.resourceChanges));
+    await t.stack.preview({ expectNoChanges: true });
   });
 
-  it("replacing the device (new headroom) re-creates its bindings on the new device", async function () {
-    const before = await sysfs(host, "nk-xsk", ns);
+  it("a replacement of the device replaces the binding made with `device` (replaceWith)", async function () {
     cfg.headroom = 64;
     const p = await t.stack.preview({ diff: true });
-    assert.equal(p.changeSummary.replace, 1, JSON.stringify(p.changeSummary));
-    const r = await t.stack.up();
-    assert.equal(r.summary.result, "succeeded");
-    assert.equal(r.summary.resourceChanges?.replace, 3, JSON.stringify(r.summary.resourceChanges));
-    const after = await sysfs(host, "nk-xsk", ns);
-    assert.ok(after && after.ifindex !== before?.ifindex, "a new device");
-    assert.equal(after.ifindex, String(r.outputs.xskIfindex!.value));
-    assert.deepEqual([...(r.outputs.xskQueues!.value as number[])].sort(), [1, 2]);
-    assert.equal(await rxQueueCount(host, "nk-xsk", ns), 3, "both queues leased to the new device");
-    assert.equal((await t.stack.preview({ expectNoChanges: true })).changeSummary.same, 5);
-  });
-
-  it("removing one binding while its device stays is refused, and nothing changes", async function () {
-    cfg.queues = [1];
-    await assert.rejects(t.stack.up(), (e: Error) => (assert.match(e.message, /the kernel has no operation that releases one lease/), true));
-    assert.equal(await rxQueueCount(host, "nk-xsk", ns), 3, "the lease is still there");
-    cfg.queues = [1, 2];
-    assert.equal((await t.stack.preview({ expectNoChanges: true })).changeSummary.same, 5, "the binding stayed in state");
-  });
-
-  it("refresh drops the bindings of a device deleted out of band; the next up restores all three", async function () {
-    await onHost(host, ["ip", "netns", "exec", ns, "ip", "link", "del", "nk-xsk"]);
-    const r = await t.stack.refresh();
-    assert.equal(r.summary.resourceChanges?.delete, 3, JSON.stringify(r.summary.resourceChanges));
+    assert.equal(p.changeSummary.replace, 2, JSON.stringify(p.changeSummary));
     const up = await t.stack.up();
-    assert.equal(up.summary.resourceChanges?.create, 3, JSON.stringify(up.summary.resourceChanges));
-    assert.equal(await rxQueueCount(host, "nk-xsk", ns), 3);
+    assert.equal(up.summary.resourceChanges?.replace, 2, JSON.stringify(up.summary.resourceChanges));
+    assert.equal(up.outputs.first!.value, 1);
+    // The binding without `device` knew nothing of it: its lease ended with the old device,
+    // and refresh says so; the next up makes it again.
+    const r = await t.stack.refresh();
+    assert.equal(r.summary.resourceChanges?.delete, 1, JSON.stringify(r.summary.resourceChanges));
+    const again = await t.stack.up();
+    assert.deepEqual([again.summary.resourceChanges?.create, again.outputs.second!.value], [1, 2]);
+    assert.equal(await rxQueueCount(host, "nk-xsk2", ns), 3);
   });
 
-  it("destroy removes devices and bindings together and leaves the host as it was", async function () {
-    const r = await t.stack.destroy();
-    assert.equal(r.summary.result, "succeeded");
+  it("removing a binding previews as its delete and up does that: the lease stays with its device; declared again, it is adopted", async function () {
+    cfg.second = false;
+    const p = await t.stack.preview({ diff: true });
+    assert.deepEqual([p.changeSummary.delete, p.changeSummary.same], [1, 3], JSON.stringify(p.changeSummary));
+    const up = await t.stack.up();
+    assert.equal(up.summary.resourceChanges?.delete, 1);
+    assert.match(up.stdout, /stays until nk-xsk2 .* is deleted or replaced: the kernel has no operation that releases one lease/);
+    assert.equal(await rxQueueCount(host, "nk-xsk2", ns), 3, "the lease is still the device's");
+    cfg.second = true;
+    const back = await t.stack.up();
+    assert.deepEqual([back.summary.resourceChanges?.create, back.outputs.second!.value], [1, 2], "the lease the device holds is adopted, not refused");
+    assert.equal(await rxQueueCount(host, "nk-xsk2", ns), 3, "no new lease was made");
+  });
+
+  it("destroy succeeds with both bindings and leaves the host as it was", async function () {
+    assert.equal((await t.stack.destroy()).summary.result, "succeeded");
     assert.deepEqual(await linkNames(host), hostLinksBefore);
     assert.deepEqual(await linkNames(host, ns), nsLinksBefore);
-    // The NIC's queues are free again: a fresh stack leases the same ones.
-    const again = await t.stack.up();
-    assert.deepEqual([...(again.outputs.xskQueues!.value as number[])].sort(), [1, 2]);
-    assert.equal((await t.stack.destroy()).summary.result, "succeeded");
   });
 });

@@ -7,7 +7,7 @@
 // oldest and the newest version the package claims.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { packedTarball, tarballFiles, userProject, type UserProject } from "../support/user-project";
 import { onHost, sharedHost } from "../support/shared-host";
@@ -211,10 +211,10 @@ describe("lifecycle: the package as users install it, pulumi typed in their proj
 
     it("preview → up (two leases) → no-change preview → refresh → destroy", async function () {
       const before = [await linkNames(host), await linkNames(host, ns)];
-      assert.match(await p.pulumi("preview"), /\+ 5 to create/);
+      assert.match(await p.pulumi("preview"), /\+ 3 to create/);
       await p.pulumi("up", "--yes");
       const outputs = JSON.parse(await p.pulumi("stack", "output", "--json")) as { xskQueues: number[] };
-      assert.deepEqual([...outputs.xskQueues].sort(), [1, 2]);
+      assert.deepEqual(outputs.xskQueues, [1, 2]);
       assert.equal(await rxQueueCount(host, "nk-xsk", ns), 3, "queue 0 + two leases");
       await p.pulumi("preview", "--expect-no-changes");
       await p.pulumi("refresh", "--yes", "--expect-no-changes");
@@ -250,19 +250,58 @@ describe("lifecycle: the package as users install it, pulumi typed in their proj
       await removeNetdevsim(host, NSIM);
     });
 
-    it("preview → up (a lease) → no-change preview → refresh → destroy, nothing left", async function () {
+    it("preview → up (a lease) → no-change preview → refresh → change the lease (a replacement) → destroy, nothing left", async function () {
       const before = [await linkNames(host), await linkNames(host, ns)];
-      assert.match(await p.pulumi("preview"), /\+ 3 to create/);
+      assert.match(await p.pulumi("preview"), /\+ 2 to create/);
       assert.deepEqual([await linkNames(host), await linkNames(host, ns)], before, "preview touches nothing");
       await p.pulumi("up", "--yes");
-      const outputs = JSON.parse(await p.pulumi("stack", "output", "--json")) as { xskIfindex: number; queueId: number };
-      assert.equal(outputs.queueId, 1);
+      const outputs = JSON.parse(await p.pulumi("stack", "output", "--json")) as { xskIfindex: number; queueIds: number[] };
+      assert.deepEqual(outputs.queueIds, [1]);
       assert.equal((await sysfs(host, "nk-xsk", ns))?.ifindex, String(outputs.xskIfindex));
       assert.equal(await rxQueueCount(host, "nk-xsk", ns), 2, "queue 0 + the lease");
       await p.pulumi("preview", "--expect-no-changes");
       await p.pulumi("refresh", "--yes", "--expect-no-changes");
       await assertNoPlaintextKey(p, host);
+      // Another NIC queue: the device is replaced (the kernel cannot release one lease), and
+      // the preview says so before up does exactly that.
+      await p.pulumi("config", "set", "nicQueue", "2");
+      const preview = await p.pulumi("preview", "--diff");
+      assert.match(preview, /1 to replace/);
+      assert.match(preview, /queue\s*:\s*3 => 2/);
+      const up = await p.pulumi("up", "--yes");
+      assert.match(up, /1 replaced/);
+      const changed = JSON.parse(await p.pulumi("stack", "output", "--json")) as { xskIfindex: number; queueIds: number[] };
+      assert.notEqual(changed.xskIfindex, outputs.xskIfindex, "a new device");
+      assert.deepEqual(changed.queueIds, [1]);
+      assert.equal(await rxQueueCount(host, "nk-xsk", ns), 2, "the new lease only: the old one ended with the old device");
+      await p.pulumi("preview", "--expect-no-changes");
       await p.pulumi("destroy", "--yes");
+      assert.deepEqual([await linkNames(host), await linkNames(host, ns)], before);
+    });
+
+    it("an RxqBinding written the obvious way (no deletedWith) goes up and destroys cleanly too", async function () {
+      const file = join(p.dir, "Pulumi.yaml");
+      const yaml = readFileSync(file, "utf8");
+      const binding = [
+        "      numRxQueues: 3",
+        "  rxq:",
+        "    type: netkit:index:RxqBinding",
+        "    properties:",
+        "      deviceName: ${xsk.name}",
+        "      netns: ${xsk.netns}",
+        "      nic: ${nic}",
+        "      nicQueue: 0",
+        "outputs:",
+        "  bindingQueue: ${rxq.queueId}",
+      ].join("\n");
+      writeFileSync(file, yaml.replace(/^outputs:$/m, binding));
+      const before = [await linkNames(host), await linkNames(host, ns)];
+      assert.match(await p.pulumi("preview"), /\+ 3 to create/);
+      await p.pulumi("up", "--yes");
+      const outputs = JSON.parse(await p.pulumi("stack", "output", "--json")) as { queueIds: number[]; bindingQueue: number };
+      assert.deepEqual([outputs.queueIds, outputs.bindingQueue], [[1], 2]);
+      await p.pulumi("preview", "--expect-no-changes");
+      assert.match(await p.pulumi("destroy", "--yes"), /- 3 deleted/);
       assert.deepEqual([await linkNames(host), await linkNames(host, ns)], before);
     });
   });

@@ -159,15 +159,74 @@ export const scenarios: Scenario[] = [
         assert.equal(leased.outs.queueId, 1, "the first lease is the device's queue 1");
         const read = (await bindings.read(leased.id, leased.outs)) as { props: Props };
         assert.deepEqual(read.props, leased.outs);
+        // The lease the device holds already is that lease: adopted (a lost state recovers).
         const sameQueue = await step(() => bindings.create(b as never));
+        // Never fails: the lease stays with its device (a warning says so), the binding goes.
         const release = await step(() => bindings.delete(leased.id as never, leased.outs as never));
+        assert.equal(release, "done");
+        // `pulumi import` by the id create gave (on the configured host): the lease as the kernel holds it.
+        setConnectionDefaults(conn);
+        const imported = (await bindings.read(leased.id, undefined).finally(() => setConnectionDefaults({}))) as { id: string; props: Props };
+        assert.equal(imported.props.queueId, 1);
         await singles.delete(dev.id, dev.outs);
         const gone = await step(() => bindings.read(leased.id as never, leased.outs as never));
         const deletedAfter = await step(() => bindings.delete(leased.id as never, leased.outs as never));
-        return { leased: seen(leased), read: seen(read), sameQueue, release, gone, deletedAfter };
+        return { leased: seen(leased), read: seen(read), sameQueue, release, imported: seen(imported), gone, deletedAfter };
       } finally {
         await outOfBand(["ip", "netns", "del", ns]);
         await removeNic(7611);
+      }
+    },
+  },
+  {
+    name: "device-leases",
+    leases: true,
+    async run({ conn, outOfBand, nic, removeNic }) {
+      const ns = "nkc-xdp2";
+      await nic(7612, 4, "nkc-nic1");
+      await outOfBand(["ip", "netns", "add", ns]);
+      try {
+        const base = {
+          connection: conn,
+          name: "nkc5",
+          netns: ns,
+          leases: [
+            { nic: "nkc-nic1", queue: 3 },
+            { nic: "nkc-nic1", queue: 1 },
+          ],
+        };
+        // No numRxQueues: the device is made with room for its leases (1 + 2).
+        const dev = await singles.create(checked(netkitSingleDefinition, base));
+        assert.deepEqual([dev.outs.numRxQueues, dev.outs.leaseQueueIds], [3, [1, 2]], "queues 1, 2 in the declared order");
+        const read = (await singles.read(dev.id, dev.outs)) as { props: Props };
+        assert.deepEqual(read.props, dev.outs, "a read sees the leases create made");
+        const news = checked(netkitSingleDefinition, { ...base, mtu: 4000 });
+        const diff = await step(() => singles.diff(dev.id as never, dev.outs as never, news as never));
+        const updated = await singles.update(dev.id, dev.outs, news);
+        assert.deepEqual(updated.outs.leaseQueueIds, [1, 2], "an update keeps the leases");
+        const changed = await step(() =>
+          singles.diff(dev.id as never, updated.outs as never, checked(netkitSingleDefinition, { ...base, leases: [{ nic: "nkc-nic1", queue: 2 }] }) as never),
+        );
+        const deleted = await step(() => singles.delete(dev.id as never, updated.outs as never));
+        // A lease the kernel refuses (no queue 9 on a 4-queue NIC): the new device goes again.
+        const refused = await step(() =>
+          singles.create(
+            checked(netkitSingleDefinition, {
+              ...base,
+              leases: [
+                { nic: "nkc-nic1", queue: 0 },
+                { nic: "nkc-nic1", queue: 9 },
+              ],
+            }) as never,
+          ),
+        );
+        assert.ok(refused && typeof refused === "object" && "error" in refused, JSON.stringify(refused));
+        const afterRefusal = await step(() => singles.read(dev.id as never, dev.outs as never));
+        assert.deepEqual(afterRefusal, { id: "", props: {} }, "nothing left of the refused create");
+        return { created: seen(dev), read: seen(read), diff, updated: seen(updated), changed, deleted, refused, afterRefusal };
+      } finally {
+        await outOfBand(["ip", "netns", "del", ns]);
+        await removeNic(7612);
       }
     },
   },

@@ -8,6 +8,7 @@ import { definitionDriven } from "../definition-driven";
 import { createOrClean, deviceId, hostFor, importHost, isRecorded, observedInputs, parseDeviceId, reportDelete, requireFeatures, requireSameHost, withDeclared } from "../context";
 import { netkitPairDefinition as definition } from "./definition";
 import { changeRequest, createRequest, outputs, refs } from "./host";
+import { leaseNewDevice, leasesNow } from "../rxq-binding/host";
 
 type Inputs = InputsOf<typeof definition>;
 type Outputs = OutputsOf<typeof definition>;
@@ -28,7 +29,7 @@ async function adopt(id: string): Promise<pulumi.dynamic.ReadResult<Outputs>> {
   if (!p.netkit.primary) throw new NetkitError(`${what} is the peer of a netkit pair: import the pair by its primary`);
   const peer = await host.findPeer(p);
   const seed = { name, peerName: peer.link.name, ...(peer.ref.netns ? { peerNetns: peer.netnsName ?? peer.ref.netns } : {}) } as Inputs;
-  const seen = outputs(seed, p, peer.link);
+  const seen = outputs(seed, p, peer.link, { leases: [], queueIds: [] });
   // An import declares what it found: the program that adopts the device sets these fields.
   const outs = withDeclared(inputKeys(definition), seen, seen);
   return { id, props: outs, inputs: observedInputs(inputKeys(definition), outs) };
@@ -39,10 +40,13 @@ export const netkitPairProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
 
   async create(i) {
     const host = await hostFor(i.connection);
-    await requireFeatures(host, definition, i);
+    const facts = await requireFeatures(host, definition, i);
     const id = deviceId(i.connection, i.name);
-    const d = await createOrClean(i.connection, refs(i).primary, `netkit pair ${i.name}`, { id, inputs: i }, () => host.createNetkit(createRequest(i)));
-    return { id, outs: withDeclared(inputKeys(definition), i, outputs(i, d.primary, d.peer)) };
+    const r = refs(i);
+    const d = await createOrClean(i.connection, r.primary, `netkit pair ${i.name}`, { id, inputs: i }, () => host.createNetkit(createRequest(i)));
+    // The kernel leases only to the peer; deleting the primary removes both.
+    const queueIds = await leaseNewDevice(host, facts, { ...r.peer, ifindex: d.peer!.ifindex }, { ...r.primary, ifindex: d.primary.ifindex }, i.peerLeases ?? []);
+    return { id, outs: withDeclared(inputKeys(definition), i, outputs(i, d.primary, d.peer, { leases: i.peerLeases ?? [], queueIds })) };
   },
 
   async read(id, props) {
@@ -53,7 +57,8 @@ export const netkitPairProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
     const d = await host.readNetkitForRefresh(r.primary, r.peer);
     // An empty id tells the engine the device is gone (deleted out of band, or replaced by another).
     if (!d.primary || !isRecorded(id, host.host, props.name, props.ifindex, d.primary)) return { id: "", props: {} as Outputs };
-    const outs = withDeclared(inputKeys(definition), props, outputs(props, d.primary, d.peer));
+    const leased = d.peer ? await leasesNow(host, { ...r.peer, ifindex: d.peer.ifindex }, props.peerLeases, props.peerLeaseQueueIds) : { leases: [], queueIds: [] };
+    const outs = withDeclared(inputKeys(definition), props, outputs(props, d.primary, d.peer, leased));
     return { id, props: outs, inputs: observedInputs(inputKeys(definition), outs) };
   },
 
@@ -61,7 +66,8 @@ export const netkitPairProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
     requireSameHost(definition.name, id, news.connection);
     const { changed } = diffState(definition, olds, news);
     const d = await (await hostFor(news.connection)).changeNetkit(changeRequest(olds, news, changed));
-    return { outs: withDeclared(inputKeys(definition), news, outputs(news, d.primary, d.peer)) };
+    // Leases replace the pair when they change: an update keeps what the peer holds.
+    return { outs: withDeclared(inputKeys(definition), news, outputs(news, d.primary, d.peer, { leases: olds.peerLeases ?? [], queueIds: olds.peerLeaseQueueIds ?? [] })) };
   },
 
   async delete(id, props) {

@@ -58,8 +58,15 @@ export const netkitPairDefinition = defineResource({
       numRxQueues: field(f.numRxQueues.optional(), { description: "RX queue capacity of the primary.", kernelDefault: "1", ...replace }),
       numTxQueues: field(f.numTxQueues.optional(), { description: "TX queues of the primary (netkit supports 1).", kernelDefault: "1", ...replace }),
       peerNumRxQueues: field(f.numRxQueues.optional(), {
-        description: "RX queue capacity of the peer: 1 + the number of NIC queues to lease to it (RxqBinding).",
-        kernelDefault: "1",
+        description: "RX queue capacity of the peer: 1 (its own queue) + the NIC queues leased to it (peerLeases, or RxqBinding).",
+        kernelDefault: "1 + the peer's leases",
+        ...replace,
+      }),
+      peerLeases: field(f.leases.optional(), {
+        description:
+          "NIC RX queues leased to the peer (the pod side: the kernel leases only to a pair's peer) for AF_XDP or io_uring zero-copy (Linux 7.1+), all from one NIC; they become its queues 1, 2, … in this order (peerLeaseQueueIds). The kernel cannot release one lease, so a change replaces the pair, which ends the old leases. Default: none.",
+        typeName: "Lease",
+        needs: { feature: "queueLease", except: [] },
         ...replace,
       }),
       peerNumTxQueues: field(f.numTxQueues.optional(), { description: "TX queues of the peer (netkit supports 1).", kernelDefault: "1", ...replace }),
@@ -74,6 +81,11 @@ export const netkitPairDefinition = defineResource({
     })
     .strict()
     .superRefine((v, ctx) => {
+      f.checkLeases(
+        ctx,
+        { leases: v.peerLeases, capacity: v.peerNumRxQueues, deviceName: v.peerName, deviceNetns: v.peerNetns },
+        { leases: "peerLeases", capacity: "peerNumRxQueues" },
+      );
       if (v.peerName === v.name && v.peerNetns === undefined)
         ctx.addIssue({ code: "custom", path: ["peerName"], message: "must differ from name while both devices are in the host's netns" });
       if (v.mode === "l3")
@@ -83,6 +95,7 @@ export const netkitPairDefinition = defineResource({
   outputs: z.object({
     ifindex: field(z.number().int(), { description: "Interface index of the primary." }),
     peerIfindex: field(z.number().int(), { description: "Interface index of the peer, in its netns." }),
+    peerLeaseQueueIds: field(z.array(z.number().int()), { description: "The peer's queue of each lease in peerLeases, in order." }),
     peerNetnsId: field(z.number().int().optional(), { description: "The peer's netns as an nsid of the host's netns (IFLA_LINK_NETNSID), when it is elsewhere." }),
   }),
 });

@@ -10,6 +10,7 @@ import { defined } from "../context";
 import { mismatch } from "../definition-driven";
 import { netnsPath } from "../fields";
 import type { netkitPairDefinition } from "./definition";
+import type { DeclaredLeases } from "../rxq-binding/host";
 
 type Inputs = InputsOf<typeof netkitPairDefinition>;
 type Outputs = OutputsOf<typeof netkitPairDefinition>;
@@ -37,7 +38,8 @@ export function createRequest(i: Inputs): CreateNetkit {
         name: i.peerName,
         mtu: i.peerMtu,
         address: i.peerMacAddress,
-        numRxQueues: i.peerNumRxQueues,
+        // Room for the declared leases unless the program sized it (check made sure it fits).
+        numRxQueues: i.peerNumRxQueues ?? (i.peerLeases?.length ? 1 + i.peerLeases.length : undefined),
         numTxQueues: i.peerNumTxQueues,
         txQueueLen: i.peerTxQueueLen,
       }),
@@ -93,11 +95,17 @@ export function changeRequest(olds: Outputs, news: Inputs, changed: string[]): C
   };
 }
 
-/** Outputs: the inputs' keys with the values the kernel reports, plus read-only facts. */
-export function outputs(i: Inputs, p: NetkitLink, q: NetkitLink | undefined): Outputs {
+/**
+ * Outputs: the inputs' keys with the values the kernel reports, plus read-only facts;
+ * `leased`: the peer's declared leases that it holds (rxq-binding/host.ts).
+ */
+export function outputs(i: Inputs, p: NetkitLink, q: NetkitLink | undefined, leased: DeclaredLeases): Outputs {
   const nk = p.netkit;
   return defined({
     ...i,
+    // Only what was declared: a program without leases has none to compare.
+    peerLeases: i.peerLeases !== undefined ? leased.leases : undefined,
+    peerLeaseQueueIds: leased.queueIds,
     name: p.name,
     peerName: q?.name as string,
     mode: nk?.mode as Inputs["mode"],

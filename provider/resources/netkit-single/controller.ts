@@ -8,6 +8,7 @@ import { definitionDriven } from "../definition-driven";
 import { createOrClean, deviceId, hostFor, importHost, isRecorded, observedInputs, parseDeviceId, reportDelete, requireFeatures, requireSameHost, withDeclared } from "../context";
 import { netkitSingleDefinition as definition } from "./definition";
 import { changeRequest, createRequest, outputs, ref } from "./host";
+import { leaseNewDevice, leasesNow } from "../rxq-binding/host";
 
 type Inputs = InputsOf<typeof definition>;
 type Outputs = OutputsOf<typeof definition>;
@@ -20,7 +21,7 @@ async function adopt(id: string): Promise<pulumi.dynamic.ReadResult<Outputs>> {
   const { primary: p } = await host.readNetkit(ref(seed));
   if (!p) return { id: "", props: {} as Outputs };
   if (p.netkit?.pairing !== "single") throw new NetkitError(`${host.host}: ${name} is not a single-mode netkit device (kind ${p.kind ?? "none"}${p.netkit ? ", paired" : ""})`);
-  const seen = outputs(seed, p);
+  const seen = outputs(seed, p, { leases: [], queueIds: [] });
   // An import declares what it found: the program that adopts the device sets these fields.
   const outs = withDeclared(inputKeys(definition), seen, seen);
   return { id, props: outs, inputs: observedInputs(inputKeys(definition), outs) };
@@ -31,10 +32,12 @@ export const netkitSingleProvider: pulumi.dynamic.ResourceProvider<Inputs, Outpu
 
   async create(i) {
     const host = await hostFor(i.connection);
-    await requireFeatures(host, definition, i);
+    const facts = await requireFeatures(host, definition, i);
     const id = deviceId(i.connection, i.name, i.netns);
     const d = await createOrClean(i.connection, ref(i), `netkit device ${i.name}`, { id, inputs: i }, () => host.createNetkit(createRequest(i)));
-    return { id, outs: withDeclared(inputKeys(definition), i, outputs(i, d.primary)) };
+    const me = { ...ref(i), ifindex: d.primary.ifindex };
+    const queueIds = await leaseNewDevice(host, facts, me, me, i.leases ?? []);
+    return { id, outs: withDeclared(inputKeys(definition), i, outputs(i, d.primary, { leases: i.leases ?? [], queueIds })) };
   },
 
   async read(id, props) {
@@ -43,7 +46,8 @@ export const netkitSingleProvider: pulumi.dynamic.ResourceProvider<Inputs, Outpu
     const host = await hostFor(props.connection);
     const d = await host.readNetkitForRefresh(ref(props));
     if (!d.primary || !isRecorded(id, host.host, props.name, props.ifindex, d.primary)) return { id: "", props: {} as Outputs };
-    const outs = withDeclared(inputKeys(definition), props, outputs(props, d.primary));
+    const leased = await leasesNow(host, { ...ref(props), ifindex: d.primary.ifindex }, props.leases, props.leaseQueueIds);
+    const outs = withDeclared(inputKeys(definition), props, outputs(props, d.primary, leased));
     return { id, props: outs, inputs: observedInputs(inputKeys(definition), outs) };
   },
 
@@ -51,7 +55,8 @@ export const netkitSingleProvider: pulumi.dynamic.ResourceProvider<Inputs, Outpu
     requireSameHost(definition.name, id, news.connection);
     const { changed } = diffState(definition, olds, news);
     const d = await (await hostFor(news.connection)).changeNetkit(changeRequest(olds, news, changed));
-    return { outs: withDeclared(inputKeys(definition), news, outputs(news, d.primary)) };
+    // Leases replace the device when they change: an update keeps what it holds.
+    return { outs: withDeclared(inputKeys(definition), news, outputs(news, d.primary, { leases: olds.leases ?? [], queueIds: olds.leaseQueueIds ?? [] })) };
   },
 
   async delete(id, props) {

@@ -36,8 +36,15 @@ export const netkitSingleDefinition = defineResource({
         ...replace,
       }),
       numRxQueues: field(f.numRxQueues.optional(), {
-        description: "RX queue capacity: 1 + the number of NIC queues to lease to this device (RxqBinding).",
-        kernelDefault: "1",
+        description: "RX queue capacity: 1 (the device's own queue) + the NIC queues leased to it (leases, or RxqBinding).",
+        kernelDefault: "1 + the leases",
+        ...replace,
+      }),
+      leases: field(f.leases.optional(), {
+        description:
+          "NIC RX queues leased to the device for AF_XDP or io_uring zero-copy (Linux 7.1+), all from one NIC; they become its queues 1, 2, … in this order (leaseQueueIds). The kernel cannot release one lease, so a change replaces the device, which ends the old leases. Default: none.",
+        typeName: "Lease",
+        needs: { feature: "queueLease", except: [] },
         ...replace,
       }),
       numTxQueues: field(f.numTxQueues.optional(), { description: "TX queues (netkit supports 1).", kernelDefault: "1", ...replace }),
@@ -49,9 +56,11 @@ export const netkitSingleDefinition = defineResource({
     .strict()
     .superRefine((v, ctx) => {
       if (v.mode === "l3" && v.macAddress !== undefined) ctx.addIssue({ code: "custom", path: ["macAddress"], message: "needs mode l2: netkit in l3 mode has no MAC address" });
+      f.checkLeases(ctx, { leases: v.leases, capacity: v.numRxQueues, deviceName: v.name, deviceNetns: v.netns }, { leases: "leases", capacity: "numRxQueues" });
     }),
   needs: ["single"],
   outputs: z.object({
     ifindex: field(z.number().int(), { description: "Interface index of the device, in its netns." }),
+    leaseQueueIds: field(z.array(z.number().int()), { description: "The device's queue of each lease in leases, in order." }),
   }),
 });

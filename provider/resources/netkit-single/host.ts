@@ -9,6 +9,7 @@ import { defined } from "../context";
 import { mismatch } from "../definition-driven";
 import { netnsPath } from "../fields";
 import type { netkitSingleDefinition } from "./definition";
+import type { DeclaredLeases } from "../rxq-binding/host";
 
 type Inputs = InputsOf<typeof netkitSingleDefinition>;
 type Outputs = OutputsOf<typeof netkitSingleDefinition>;
@@ -25,7 +26,15 @@ export function createRequest(i: Inputs): CreateNetkit {
       pairing: "single",
       ...(i.headroom !== undefined ? { headroom: i.headroom } : {}),
       ...(i.tailroom !== undefined ? { tailroom: i.tailroom } : {}),
-      primary: defined({ name: i.name, mtu: i.mtu, address: i.macAddress, numRxQueues: i.numRxQueues, numTxQueues: i.numTxQueues, txQueueLen: i.txQueueLen }),
+      primary: defined({
+        name: i.name,
+        mtu: i.mtu,
+        address: i.macAddress,
+        // Room for the declared leases unless the program sized it (check made sure it fits).
+        numRxQueues: i.numRxQueues ?? (i.leases?.length ? 1 + i.leases.length : undefined),
+        numTxQueues: i.numTxQueues,
+        txQueueLen: i.txQueueLen,
+      }),
     },
     primaryUp: i.up,
     verify: (p, _q, on) => verify(i, p, on),
@@ -62,9 +71,13 @@ export function changeRequest(olds: Outputs, news: Inputs, changed: string[]): C
   };
 }
 
-export function outputs(i: Inputs, d: NetkitLink): Outputs {
+/** The device as the kernel reports it; `leased`: its declared leases that it holds (rxq-binding/host.ts). */
+export function outputs(i: Inputs, d: NetkitLink, leased: DeclaredLeases): Outputs {
   return defined({
     ...i,
+    // Only what was declared: a program without leases has none to compare.
+    leases: i.leases !== undefined ? leased.leases : undefined,
+    leaseQueueIds: leased.queueIds,
     name: d.name,
     mode: d.netkit?.mode as Inputs["mode"],
     policy: d.netkit?.policy as Inputs["policy"],

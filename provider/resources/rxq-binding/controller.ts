@@ -1,19 +1,21 @@
-// CRUD of RxqBinding. Leasing is probed (the netdev family's op list), never assumed.
+// CRUD of RxqBinding: one lease as a resource of its own, whose lifecycle follows its device's.
+// Leasing is probed (the netdev family's op list), never assumed.
 //
-// Deletion is honest: the kernel has no op that releases one lease; a lease ends when its
-// netkit device is unregistered. So delete succeeds when the lease is already gone (the
-// device, its netns or the NIC went away, or the device was re-created) and otherwise fails,
-// saying how to release it. Bindings made with the SDK's `device` option are `deletedWith`
-// their device: when both go in one update the engine skips this delete altogether.
+// The kernel has no op that releases one lease: a lease ends when its netkit device is
+// unregistered. So what a preview shows is what up does: create makes the lease or adopts
+// the identical one the device holds already; delete never fails: a lease already gone is
+// nothing to do, and one still held stays with its device (said in a warning) while the
+// binding leaves the stack. Leases that must end with a change are declared on the device
+// (NetkitSingle.leases, NetkitPair.peerLeases), where a change replaces the device.
 import type * as pulumi from "@pulumi/pulumi";
 import { NetkitError, type CapabilityError } from "../../errors";
 import { missingFeature } from "../../host/features";
 import { UNKNOWN } from "../../definition/check";
 import { inputKeys, type InputsOf, type OutputsOf } from "../../definition/resource";
 import type { HostClient } from "../../host/client";
-import { defined, deviceId, hostFor, missingFeatureFor, observedInputs, providerLog, requireSameHost, withDeclared } from "../context";
+import { defined, deviceId, hostFor, importHost, missingFeatureFor, observedInputs, parseDeviceId, providerLog, requireSameHost, withDeclared } from "../context";
 import { netnsPath } from "../fields";
-import { createLease, readLease } from "./host";
+import { createLease, findLease, readLease } from "./host";
 import { describe, where, type Lease, type LeaseTarget } from "./lease";
 import { rxqBindingDefinition as spec } from "./definition";
 import { definitionDriven } from "../definition-driven";
@@ -50,15 +52,37 @@ async function leasing(host: HostClient): Promise<{ familyId: number } | { missi
 
 const hasUnknown = (v: unknown): boolean => v === UNKNOWN || (Array.isArray(v) ? v.some(hasUnknown) : !!v && typeof v === "object" && Object.values(v).some(hasUnknown));
 
-/** Why the lease cannot be deleted on its own, and what releases it. */
-function cannotRelease(host: HostClient, t: LeaseTarget, l: Lease): NetkitError {
-  return new NetkitError(
-    `${host.host}: cannot delete ${describe(t)} (its queue ${l.queueId} there): the kernel has no operation that releases one lease; ` +
-      `it ends only when ${where(t)} is deleted (or its netns, or the NIC, goes away). To release it, delete the netkit device in the same update ` +
-      "(a binding created with the SDK's `device` option, or with `deletedWith: <device>`, is then left to the device's deletion), " +
-      "or replace the device (`pulumi up --replace <device URN>`), which re-creates its remaining bindings on the new device. " +
-      "To stop managing the lease but keep it, `pulumi state delete <binding URN>`.",
+/**
+ * What deleting a binding whose lease is still held means: the binding leaves the stack, the
+ * lease stays with its device (the kernel has no operation that releases one lease).
+ */
+function keptLease(t: LeaseTarget, l: Lease): string {
+  return (
+    `${describe(t)} (its queue ${l.queueId} there) stays until ${where(t)} is deleted or replaced: the kernel has no operation that releases ` +
+    "one lease. The binding no longer manages it; declare leases on the device (leases, peerLeases) to have them end with it"
   );
+}
+
+/** "HOST:PORT/[NETNS/]DEVICE/rxq-NIC-QUEUE", the id create gives: what an import names. */
+function parseBindingId(id: string): { device: string; nic: string; nicQueue: number } {
+  const m = /^(.*)\/rxq-(.+)-(\d+)$/.exec(id);
+  if (!m) throw new NetkitError(`import id "${id}": expected HOST:PORT/[NETNS/]DEVICE/rxq-NIC-QUEUE, e.g. 10.0.0.5:22/pod1/nk-xsk/rxq-eth1-3`);
+  return { device: m[1]!, nic: m[2]!, nicQueue: Number(m[3]) };
+}
+
+/** `pulumi import` of a lease the kernel holds: the binding a program must declare for it. */
+async function adopt(id: string): Promise<pulumi.dynamic.ReadResult<Outputs>> {
+  const { device, nic, nicQueue } = parseBindingId(id);
+  const { name, netns } = parseDeviceId(device);
+  const host = await importHost(device);
+  const l = await leasing(host);
+  if ("missing" in l) throw l.missing;
+  const seed = { deviceName: name, ...(netns ? { netns } : {}), nic, nicQueue } as Inputs;
+  const lease = await findLease(host, l.familyId, target(seed));
+  if (!lease) return { id: "", props: {} as Outputs };
+  const seen = outputs(seed, lease);
+  const outs = withDeclared(inputKeys(spec), seen, seen);
+  return { id, props: outs, inputs: observedInputs(inputKeys(spec), outs) };
 }
 
 const base = definitionDriven(spec);
@@ -91,9 +115,7 @@ export const rxqBindingProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
   },
 
   async read(id, props) {
-    // A lease has no name of its own on the host to find it by; declare it instead (create
-    // fails with EBUSY naming the holder if the queue is already leased).
-    if (!props?.deviceName) throw new NetkitError(`${spec.name} ${id}: import is not supported; declare the binding and run pulumi up`);
+    if (!props?.deviceName) return adopt(id);
     requireSameHost(spec.name, id, props.connection);
     const host = await hostFor(props.connection);
     const l = await leasing(host);
@@ -125,7 +147,7 @@ export const rxqBindingProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
     const l = await leasing(host);
     const t = target(props);
     const st = "missing" in l ? { present: false as const, why: l.missing.message } : await readLease(host, l.familyId, t, leaseOf(props));
-    if (st.present) throw cannotRelease(host, t, st.lease);
-    providerLog.info(`${id}: nothing to release: ${st.why}`);
+    if (st.present) providerLog.warn(`${id}: ${keptLease(t, st.lease)}`);
+    else providerLog.info(`${id}: nothing to release: ${st.why}`);
   },
 };

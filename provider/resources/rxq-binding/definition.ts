@@ -8,14 +8,11 @@ import * as f from "../fields";
 
 const replace = { replaceOnChange: true } as const;
 
-/** A queue index on the NIC; drivers have at most a few thousand RX queues. */
-const queueIndex = z.number().int().min(0).max(65535);
-
 export const rxqBindingDefinition = defineResource({
   name: "RxqBinding",
   description:
     "A physical NIC RX queue leased to a netkit device (a NetkitSingle, or a NetkitPair's peer), usually inside a pod's network namespace, " +
-    'for AF_XDP or io_uring zero-copy (Linux 7.1+). The lease ends only when the netkit device is deleted: see README, "Queue leasing".',
+    'for AF_XDP or io_uring zero-copy (Linux 7.1+), as a resource of its own; leases can also be declared on the device (NetkitSingle.leases, NetkitPair.peerLeases). The lease ends only when the netkit device is deleted: see README, "Queue leasing".',
   inputs: z
     .object({
       connection: f.connection(),
@@ -28,9 +25,10 @@ export const rxqBindingDefinition = defineResource({
         ...replace,
       }),
       nic: field(f.interfaceName, { description: "Name of the physical NIC lending the queue, in the host's network namespace.", ...replace }),
-      nicQueue: field(queueIndex, { description: "Index of the NIC's RX queue to lease (0 … its RX queue count - 1).", ...replace }),
+      nicQueue: field(f.queueIndex, { description: "Index of the NIC's RX queue to lease (0 … its RX queue count - 1).", ...replace }),
       deviceIfindex: field(z.number().int().min(1).max(2147483647).optional(), {
-        description: "The interface index the netkit device must have. The SDK sets it from the device resource, so that a re-created device re-creates its bindings.",
+        description:
+          "The interface index the netkit device must have: a binding for another device of the same name is then refused. Setting it from the device's ifindex output (as YAML can) shows the binding as replaced while the device changes in any way; the SDK's `device` option uses replaceWith instead.",
         kernelDefault: "the device's current ifindex",
         ...replace,
       }),

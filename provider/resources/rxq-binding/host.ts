@@ -9,7 +9,9 @@
 // Two round trips per create: a survey (links, netns ids, a queue-get dump) that finds
 // refusals early, then [assign nsid,] queue-create and a queue-get read-back.
 import { isAmbiguous } from "../../ssh/ambiguous";
-import { NetkitError } from "../../errors";
+import { NetkitError, ProviderBugError } from "../../errors";
+import type { HostFacts } from "../../host/preflight";
+import type { OwnedDevice } from "../../host/netkit";
 import { RelayBatch, type BatchResults } from "../../host/batch";
 import type { HostClient } from "../../host/client";
 import { FIRST_NS_FD, type RelayOp, type RelayResult } from "../../host/relay";
@@ -19,6 +21,7 @@ import { linkOf } from "../../host/netkit";
 import { parseQueue, parseQueueCreateReply, queueCreateRequest, queueGetDumpRequest, type QueueInfo } from "../../netlink/netdev";
 import { dumpNsidsRequest, getNsidRequest, isNsidMessage, lowestFreeNsid, newNsidRequest, parseNsid } from "../../netlink/nsid";
 import { describe, leaseHint, leaseState, precheck, where, type Lease, type LeaseState, type LeaseTarget, type Survey } from "./lease";
+import type { DeclaredLease } from "../fields";
 
 const ENOENT = 2;
 const ENODEV = 19;
@@ -76,7 +79,8 @@ interface Surveyed {
  * The nsids are read after the dump because filling LEASE.NETNS_ID may assign one.
  */
 async function survey(host: HostClient, familyId: number, t: LeaseTarget, forCreate: boolean): Promise<Surveyed> {
-  const b = new RelayBatch();
+  // Only a create's survey leads to a change; a read's is no writer (no lock, no journal).
+  const b = new RelayBatch({ readOnly: !forCreate });
   const ns = openNamespaces(b, t);
   const nic = b.add(`read NIC ${t.nic}`, { netlink: getLinkRequest(t.nic) });
   const dev = b.add(`read ${where(t)}`, inDevice(t, getLinkRequest(t.deviceName)));
@@ -108,9 +112,14 @@ async function survey(host: HostClient, familyId: number, t: LeaseTarget, forCre
   return { survey: s, usedNsids, release: res.release };
 }
 
-/** Leases one NIC RX queue to the netkit device; the kernel's refusals become errors with hints. */
+/**
+ * Leases one NIC RX queue to the netkit device; the kernel's refusals become errors with
+ * hints. A lease the device already holds is that lease: it is adopted, not refused.
+ */
 export async function createLease(host: HostClient, familyId: number, t: LeaseTarget): Promise<Lease> {
   const { survey: s, usedNsids } = await survey(host, familyId, t, true);
+  const held = heldAlready(t, s);
+  if (held) return held;
   const refused = precheck(t, s);
   if (refused) throw new NetkitError(`${host.host}: cannot create ${describe(t)}: ${refused}`);
   const device = s.device!;
@@ -152,6 +161,16 @@ export async function createLease(host: HostClient, familyId: number, t: LeaseTa
   return { ...st.lease, queueId: made.queueId };
 }
 
+/** The lease the device holds on the NIC queue, when queue-get shows it (the NIC is up). */
+function heldAlready(t: LeaseTarget, s: Survey): Lease | undefined {
+  if (!s.device || !s.nic?.up) return undefined;
+  if (t.deviceIfindex !== undefined && s.device.ifindex !== t.deviceIfindex) return undefined;
+  const q = s.queues.find((x) => x.ifindex === s.nic!.ifindex && x.type === "rx" && x.id === t.nicQueue);
+  if (!q?.lease || q.lease.ifindex !== s.device.ifindex || q.lease.netnsId !== s.deviceNetnsId) return undefined;
+  const st = leaseState(t, s, { queueId: q.lease.queueId, deviceIfindex: s.device.ifindex, nicIfindex: s.nic.ifindex });
+  return st.present ? st.lease : undefined;
+}
+
 /** The connection dropped after queue-create was sent: look whether the lease exists now. */
 async function afterAmbiguousCreate(host: HostClient, familyId: number, t: LeaseTarget, ids: { deviceIfindex: number; nicIfindex: number }, cause: unknown): Promise<Lease> {
   const { survey: s } = await survey(host, familyId, t, false);
@@ -168,8 +187,92 @@ async function afterAmbiguousCreate(host: HostClient, familyId: number, t: Lease
   throw new NetkitError(`${host.host}: the connection dropped while creating ${describe(t)}; no lease was made, re-run to create it`, { cause });
 }
 
+/** The lease the device holds on the NIC queue now, if queue-get shows it (for an import). */
+export async function findLease(host: HostClient, familyId: number, t: LeaseTarget): Promise<Lease | undefined> {
+  return heldAlready(t, (await survey(host, familyId, t, false)).survey);
+}
+
 /** The recorded lease as the kernel has it now (or why it is gone). */
 export async function readLease(host: HostClient, familyId: number, t: LeaseTarget, was: Lease): Promise<LeaseState> {
   const { survey: s } = await survey(host, familyId, t, false);
   return leaseState(t, s, was);
+}
+
+/** A netkit device that takes leases, as the state recorded it. */
+export interface LeasingDevice {
+  name: string;
+  netns?: string;
+  ifindex: number;
+}
+
+/** A device's declared leases as the kernel reports them: those still held, and their queues on the device. */
+export interface DeclaredLeases {
+  leases: DeclaredLease[];
+  queueIds: number[];
+}
+
+const targetOf = (d: LeasingDevice, l: DeclaredLease): LeaseTarget => ({
+  deviceName: d.name,
+  ...(d.netns ? { netns: d.netns } : {}),
+  deviceIfindex: d.ifindex,
+  nic: l.nic,
+  nicQueue: l.queue,
+});
+
+/**
+ * The leases a device declares, made in their order, each as a binding makes one (so the
+ * device gets queues 1, 2, …). One at a time: they share the device and its netns's nsid.
+ */
+export async function leaseAll(host: HostClient, familyId: number, d: LeasingDevice, leases: DeclaredLease[]): Promise<number[]> {
+  const ids: number[] = [];
+  for (const l of leases) ids.push((await createLease(host, familyId, targetOf(d, l))).queueId);
+  return ids;
+}
+
+/**
+ * Which of a device's declared leases the kernel still reports (one survey: they all come
+ * from one NIC), with their queues on the device. A lease gone while its device remains can
+ * come back only with a new device: the diff then replaces it.
+ */
+export async function readDeclaredLeases(host: HostClient, familyId: number, d: LeasingDevice, leases: DeclaredLease[], queueIds: number[]): Promise<DeclaredLeases> {
+  if (!leases.length) return { leases: [], queueIds: [] };
+  const { survey: s } = await survey(host, familyId, targetOf(d, leases[0]!), false);
+  const out: DeclaredLeases = { leases: [], queueIds: [] };
+  leases.forEach((l, i) => {
+    const st = leaseState(targetOf(d, l), s, { queueId: queueIds[i] ?? 0, deviceIfindex: d.ifindex, nicIfindex: s.nic?.ifindex ?? -1 });
+    if (!st.present) return;
+    out.leases.push(l);
+    out.queueIds.push(st.lease.queueId);
+  });
+  return out;
+}
+
+/**
+ * A new device's declared leases. Part of its create: if one fails, the device is deleted
+ * again (which ends the leases already made) before the error is reported.
+ */
+export async function leaseNewDevice(host: HostClient, facts: HostFacts, leaser: LeasingDevice, owner: OwnedDevice, leases: DeclaredLease[]): Promise<number[]> {
+  if (!leases.length) return [];
+  if (facts.netdevFamilyId === undefined) throw new ProviderBugError(`${host.host}: leases to make, but the preflight found no netdev family`);
+  try {
+    return await leaseAll(host, facts.netdevFamilyId, leaser, leases);
+  } catch (e) {
+    const err = e instanceof NetkitError ? e : new NetkitError(String(e), { cause: e });
+    try {
+      const r = await host.deleteNetkit(owner);
+      err.message += r.outcome === "deleted" ? "; the device was deleted again, and the leases it had taken with it" : "; the device was gone already";
+    } catch (x) {
+      err.message += `; deleting the device failed too, delete ${owner.name} by hand: ${x instanceof Error ? x.message : String(x)}`;
+    }
+    throw err;
+  }
+}
+
+/** A device's declared leases as the kernel holds them now (none declared: none to read). */
+export async function leasesNow(host: HostClient, leaser: LeasingDevice, leases: DeclaredLease[] | undefined, queueIds: number[] | undefined): Promise<DeclaredLeases> {
+  if (!leases?.length) return { leases: [], queueIds: [] };
+  const f = await host.facts();
+  // Without leasing no lease can exist on this kernel.
+  if (f.netdevFamilyId === undefined || !f.has.queueLease) return { leases: [], queueIds: [] };
+  return readDeclaredLeases(host, f.netdevFamilyId, leaser, leases, queueIds ?? []);
 }

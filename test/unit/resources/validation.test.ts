@@ -42,6 +42,13 @@ const pairCases: Case[] = [
   ["0 RX queues", { ...pair, numRxQueues: 0 }, "numRxQueues", />=1/],
   ["1025 RX queues", { ...pair, peerNumRxQueues: 1025 }, "peerNumRxQueues", /<=1024/],
   ["2 TX queues", { ...pair, numTxQueues: 2 }, "numTxQueues", /<=1/],
+  [
+    "no room for the peer's leases",
+    { ...pair, peerNumRxQueues: 1, peerLeases: [{ nic: "eth1", queue: 0 }] },
+    "peerNumRxQueues",
+    /1 leaves room for 0 leases .* peerLeases declares 1: set it to at least 2/,
+  ],
+  ["leases on the primary", { ...pair, leases: [{ nic: "eth1", queue: 0 }] }, "leases", /not a field of NetkitPair/],
   ["netns with ..", { ...pair, peerNetns: "/proc/1/../1/ns/net" }, "peerNetns", /absolute path/],
   ["relative netns path", { ...pair, peerNetns: "pods/x" }, "peerNetns", /netns name/],
   ["netns with control characters", { ...pair, peerNetns: "a\nb" }, "peerNetns", /control/],
@@ -62,6 +69,49 @@ const singleCases: Case[] = [
   ["single name too long", { ...single, name: "x".repeat(20) }, "name", /15 bytes/],
   ["single netns .. ", { ...single, netns: ".." }, "netns", /netns name/],
   ["2 TX queues on a single device", { ...single, numTxQueues: 2 }, "numTxQueues", /<=1/],
+  // Leases: capacity and the kernel's rules, known before any host is asked.
+  [
+    "no room for the leases",
+    {
+      ...single,
+      numRxQueues: 2,
+      leases: [
+        { nic: "eth1", queue: 0 },
+        { nic: "eth1", queue: 1 },
+      ],
+    },
+    "numRxQueues",
+    /2 leaves room for 1 lease .* leases declares 2: set it to at least 3, or leave it unset/,
+  ],
+  [
+    "leases from two NICs",
+    {
+      ...single,
+      leases: [
+        { nic: "eth1", queue: 0 },
+        { nic: "eth2", queue: 1 },
+      ],
+    },
+    "leases[1].nic",
+    /must be eth1, as the first lease's/,
+  ],
+  [
+    "one NIC queue twice",
+    {
+      ...single,
+      leases: [
+        { nic: "eth1", queue: 4 },
+        { nic: "eth1", queue: 4 },
+      ],
+    },
+    "leases[1].queue",
+    /eth1 queue 4 is declared twice/,
+  ],
+  ["a lease of its own queue", { ...single, name: "eth1", leases: [{ nic: "eth1", queue: 0 }] }, "leases[0].nic", /cannot lease its own queue/],
+  ["a lease without a queue", { ...single, leases: [{ nic: "eth1" }] }, "leases[0].queue", /number/],
+  ["a lease with an unknown field", { ...single, leases: [{ nic: "eth1", queue: 1, netns: "x" }] }, "leases[0].netns", /not a field/],
+  ["a lease queue above u16", { ...single, leases: [{ nic: "eth1", queue: 70000 }] }, "leases[0].queue", /<=65535/],
+  ["leases not a list", { ...single, leases: { nic: "eth1", queue: 1 } }, "leases", /array/],
 ];
 
 const bindingCases: Case[] = [
@@ -107,12 +157,36 @@ describe("unit: input validation (check)", () => {
     assert.equal(r.inputs.connection!.user, "root");
     assert.equal((r.inputs as Record<string, unknown>).__provider, "x", "engine keys pass through");
     assert.deepEqual(checkInputs(netkitSingleDefinition, { ...single, netns: "pod-1", mode: "l2", numRxQueues: 3 }).failures, []);
+    const leases = [
+      { nic: "eth1", queue: 5 },
+      { nic: "eth1", queue: 2 },
+    ];
+    assert.deepEqual(checkInputs(netkitSingleDefinition, { ...single, leases }).failures, [], "capacity left unset: made 1 + the leases");
+    assert.deepEqual(checkInputs(netkitSingleDefinition, { ...single, leases, numRxQueues: 8 }).failures, [], "room for more (RxqBinding)");
+    assert.deepEqual(
+      checkInputs(netkitSingleDefinition, { ...single, netns: "pod-1", name: "eth1", leases: [{ nic: "eth1", queue: 0 }] }).failures,
+      [],
+      "the NIC's name in another netns",
+    );
+    assert.deepEqual(checkInputs(netkitPairDefinition, { ...pair, peerNetns: "pod-1", peerLeases: leases }).failures, []);
   });
 
   it("RxqBinding: valid inputs pass; equal names are fine in different namespaces", () => {
     assert.deepEqual(checkInputs(rxqBindingDefinition, binding).failures, []);
     assert.deepEqual(checkInputs(rxqBindingDefinition, { ...binding, deviceName: "eth1", deviceIfindex: 7 }).failures, []);
     assert.deepEqual(checkInputs(rxqBindingDefinition, { connection, deviceName: "nk0", nic: "eth1", nicQueue: 0 }).failures, [], "netns defaults to the host's");
+  });
+
+  it("leases holding values unknown during preview: the count is still checked, the rest later", () => {
+    const leases = [
+      { nic: "eth1", queue: UNKNOWN },
+      { nic: UNKNOWN, queue: UNKNOWN },
+    ];
+    assert.deepEqual(checkInputs(netkitSingleDefinition, { ...single, leases }).failures, []);
+    assert.deepEqual(
+      checkInputs(netkitSingleDefinition, { ...single, leases, numRxQueues: 2 }).failures.map((f) => f.property),
+      ["numRxQueues"],
+    );
   });
 
   it("values unknown during preview are left for later; the rest is still checked", () => {
