@@ -8,6 +8,7 @@ import { z } from "zod";
 import { NetkitError } from "./errors";
 import { unwrap } from "./definition/diff";
 import { connectionSchema, type ConnectionInput } from "./ssh/connection";
+import { field } from "./definition/field";
 
 export const CONFIG_NAMESPACE = "netkit";
 /** Filled into a resource's own connection when it lacks them. */
@@ -20,9 +21,9 @@ export const CONFIG_KEYS = Object.keys(shape);
  * Config values arrive as strings from stack config (`pulumi config set netkit:port 2222`) or
  * typed from a provider resource's inputs; strings are read as the field's type.
  */
-function coerce(key: string, v: unknown): unknown {
+function coerce(schema: z.ZodType, v: unknown): unknown {
   if (typeof v !== "string") return v;
-  const inner = unwrap(shape[key]!);
+  const inner = unwrap(schema);
   if (inner instanceof z.ZodNumber) return v.trim() === "" ? v : Number(v);
   if (inner instanceof z.ZodBoolean) return v === "true" ? true : v === "false" ? false : v;
   if (inner instanceof z.ZodObject || inner instanceof z.ZodUnion) {
@@ -47,7 +48,7 @@ export function connectionDefaultsFrom(get: (key: string) => unknown): Partial<C
   for (const key of CONFIG_KEYS) {
     const raw = get(key);
     if (raw === undefined || raw === null || raw === "") continue;
-    const v = coerce(key, raw);
+    const v = coerce(shape[key]!, raw);
     const r = shape[key]!.safeParse(v);
     // The value may be a secret: the error names the key and the rule, never the value.
     if (!r.success) throw new NetkitError(`config ${CONFIG_NAMESPACE}:${key}: ${r.error.issues.map(issueText).join("; ")}`);
@@ -55,6 +56,36 @@ export function connectionDefaultsFrom(get: (key: string) => unknown): Partial<C
   }
   return out;
 }
+
+/** Settings of the provider itself, beside the default connection (stack config `netkit:<key>`). */
+export const settingsSchema = z.object({
+  previewChecks: field(z.boolean().optional(), {
+    description:
+      "Whether check asks each host, read-only and once per run, what only it knows: the kernel features the inputs need, names already taken, " +
+      "missing network namespaces and NICs, NIC queues out of range. A host that cannot be reached is reported in a warning, never an error. " +
+      "Set false for previews without access to the hosts. Default: true.",
+  }),
+});
+export interface ProviderSettings {
+  previewChecks: boolean;
+}
+export const DEFAULT_SETTINGS: ProviderSettings = { previewChecks: true };
+
+/** The provider's settings; throws naming the `netkit:` key of a bad value. */
+export function settingsFrom(get: (key: string) => unknown): ProviderSettings {
+  const out: ProviderSettings = { ...DEFAULT_SETTINGS };
+  for (const [key, schema] of Object.entries(settingsSchema.shape)) {
+    const raw = get(key);
+    if (raw === undefined || raw === null || raw === "") continue;
+    const r = schema.safeParse(coerce(schema, raw));
+    if (!r.success) throw new NetkitError(`config ${CONFIG_NAMESPACE}:${key}: ${r.error.issues.map(issueText).join("; ")}`);
+    if (r.data !== undefined) (out as unknown as Record<string, unknown>)[key] = r.data;
+  }
+  return out;
+}
+
+/** Everything `netkit:` config can hold: the default connection's fields and the settings (schema.json's config). */
+export const providerConfigSchema = connectionSchema.extend(settingsSchema.shape);
 
 /** Stack config as the dynamic provider's configure sees it (`netkit:host` keys). */
 export function fromStackConfig(config: { get(key: string): string | undefined }): Partial<ConnectionInput> {

@@ -6,8 +6,18 @@ import { SessionPool, type PoolStats } from "./ssh/pool";
 import type { SshSession } from "./ssh/session";
 import type { Connection, ConnectionInput } from "./ssh/connection";
 import { HostClient } from "./host/client";
+import { DEFAULT_SETTINGS, type ProviderSettings } from "./config";
 
 let defaults: Partial<ConnectionInput> = {};
+let settings: ProviderSettings = DEFAULT_SETTINGS;
+
+/** The provider's settings from its configuration (config.ts). */
+export function setProviderSettings(s: ProviderSettings): void {
+  settings = { ...s };
+}
+export function providerSettings(): ProviderSettings {
+  return settings;
+}
 
 /** The configured default connection (set by the providers' configure; see config.ts). */
 export function setConnectionDefaults(c: Partial<ConnectionInput>): void {

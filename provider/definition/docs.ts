@@ -177,15 +177,19 @@ function resourcePage(spec: ResourceDefinition, schema: Schema, home: Map<string
 function connectionPage(schema: Schema, home: Map<string, string>, nested: string[]): string {
   const page = CONNECTION_PAGE;
   const tok = token("Connection");
-  const keys = Object.keys(schema.config.variables);
-  const out = [generatedFrom(CONNECTION_SOURCE), "", "# Connection", ""];
   const c = schema.types[tok]!;
+  const all = Object.keys(schema.config.variables);
+  const keys = all.filter((k) => k in c.properties!);
+  // Config keys that are no connection field: the provider's own settings.
+  const settings = all.filter((k) => !(k in c.properties!));
+  const out = [generatedFrom(CONNECTION_SOURCE), "", "# Connection", ""];
   if (c.description) out.push(c.description, "");
   out.push(
     "Every resource takes a `connection`. Without one it uses the provider's configuration, in which each field below is stack config " +
       `${keys.map((k) => `\`${PACKAGE}:${k}\``).join(", ")} (numbers and booleans as strings, \`jumpHost\` and \`sudo\` as JSON): ` +
       `see README, [Provider configuration](${README}#provider-configuration-the-default-connection).`,
     "",
+    ...settings.flatMap((k) => [`The provider's configuration also holds \`${PACKAGE}:${k}\`: ${(schema.config.variables[k] as { description?: string }).description ?? ""}`, ""]),
     "**on change**: what changing the field in a resource's own `connection` does to that resource: another `host` or `port` is another device (**replace**); " +
       "anything else only changes how the provider reaches it (update).",
     "",

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { allDefinitions } from "../resources/registry";
-import { connectionSchema } from "../ssh/connection";
+import { providerConfigSchema } from "../config";
 import { packageSchema } from "./schema";
 import { renderReferencePages as referencePages } from "./docs";
 import { withKernelTable, type KernelMatrix } from "./kernel-table";
@@ -16,12 +16,12 @@ export function packageVersion(): string {
 }
 
 export function renderSchema(): string {
-  return JSON.stringify(packageSchema(allDefinitions, packageVersion(), connectionSchema), null, 2) + "\n";
+  return JSON.stringify(packageSchema(allDefinitions, packageVersion(), providerConfigSchema), null, 2) + "\n";
 }
 
 /** The reference pages: path relative to the repository root → content. */
 export function renderReferencePages(): Record<string, string> {
-  return referencePages(allDefinitions, connectionSchema);
+  return referencePages(allDefinitions, providerConfigSchema);
 }
 
 /** What the kernel matrix test measured (docs/kernel-matrix.json). */

@@ -40,11 +40,14 @@ import { probeHost, type HostFacts } from "./preflight";
 import { decodeResult, FIRST_NS_FD, sshTransport, type RelayRequest, type RelayResult, type RelayTransport } from "./relay";
 import type { SshSession } from "../ssh/session";
 import { RelayQueue } from "./relay-queue";
+import { lookAround, questionKey, type LinkAnswer, type NicAnswer, type NicQuestion, type Question } from "./look-around";
 
 export class HostClient {
   private readonly queue: RelayQueue;
   private readonly snapshot: LinkSnapshot;
   private probed?: Promise<HostFacts>;
+  /** What previews asked this host (look-around.ts), by question: asked once per run. */
+  private readonly looked = new Map<string, Promise<LinkAnswer | NicAnswer>>();
 
   /** `host` names the host in messages ("user@host:port"); `transport` runs relay batches there. */
   constructor(
@@ -101,6 +104,24 @@ export class HostClient {
       this.probed = p;
     }
     return this.probed;
+  }
+
+  /**
+   * Read-only answers for a preview's host checks, each question asked once per client (one
+   * `pulumi` run); questions asked together go in one batch, and concurrent batches share a
+   * round trip through the relay queue. A failed batch is forgotten, so a later call retries.
+   */
+  async ask<Q extends Question>(questions: Q[]): Promise<Array<Q extends NicQuestion ? NicAnswer : LinkAnswer>> {
+    const fresh = [...new Map(questions.filter((q) => !this.looked.has(questionKey(q))).map((q) => [questionKey(q), q])).values()];
+    if (fresh.length) {
+      const batch = this.facts().then((f) => lookAround(this, fresh, f.has.queueLease ? f.netdevFamilyId : undefined));
+      for (const q of fresh) {
+        const p = batch.then((m) => m.get(questionKey(q))!);
+        p.catch(() => this.looked.get(questionKey(q)) === p && this.looked.delete(questionKey(q)));
+        this.looked.set(questionKey(q), p);
+      }
+    }
+    return Promise.all(questions.map((q) => this.looked.get(questionKey(q))!)) as Promise<Array<Q extends NicQuestion ? NicAnswer : LinkAnswer>>;
   }
 
   async createNetkit(c: CreateNetkit): Promise<NetkitDevices> {

@@ -3,11 +3,11 @@
 // type from the URN, secrets revealed and concealed (secrets.ts), config from Configure.
 import type * as pulumi from "@pulumi/pulumi";
 import type * as plugin from "@pulumi/pulumi/provider";
-import { connectionDefaultsFrom } from "../config";
+import { connectionDefaultsFrom, settingsFrom } from "../config";
 import { FailedToInitializeError, NetkitError } from "../errors";
 import * as controllers from "../index";
 import { resources } from "../resources/registry";
-import { setConnectionDefaults } from "../runtime";
+import { setConnectionDefaults, setProviderSettings } from "../runtime";
 import { PACKAGE } from "../definition/schema";
 import type { ResourceDefinition } from "../definition/resource";
 import { conceal, revealAll, secretFields } from "./secrets";
@@ -40,6 +40,7 @@ function entryOf(urn: string): Entry {
 export function configure(args: Record<string, unknown>): void {
   const { plain } = revealAll(args);
   setConnectionDefaults(connectionDefaultsFrom((k) => plain[k]));
+  setProviderSettings(settingsFrom((k) => plain[k]));
 }
 
 /** The controller's diff, with the fields it found changed (server-adapter.ts sends them as the detailed diff). */

@@ -1,22 +1,30 @@
 // The parts of every controller that the spec alone decides: credentials from stack config,
 // check and diff. Controllers spread this and add create/read/update/delete.
-import { fromStackConfig, NO_CONNECTION } from "../config";
-import { connectionDefaults, setConnectionDefaults } from "../runtime";
+import { CONFIG_NAMESPACE, fromStackConfig, NO_CONNECTION, settingsFrom } from "../config";
+import { connectionDefaults, setConnectionDefaults, setProviderSettings } from "../runtime";
 import { checkInputs, type CheckResult } from "../definition/check";
 import { diffState, type StateDiff } from "../definition/diff";
 import { containsUnknown } from "../definition/check";
 import type { ConnectionInput } from "../ssh/connection";
 import { endpointFor, endpointOfId, requireSameHost } from "./context";
 import type { InputsOf, ResourceDefinition } from "../definition/resource";
+import { hostChecks, type HostCheckPlan } from "./host-checks";
 
-export function definitionDriven<S extends ResourceDefinition>(spec: S) {
+/** `previewPlan`: what check asks the host about the change (host-checks.ts). */
+export function definitionDriven<S extends ResourceDefinition>(spec: S, previewPlan?: HostCheckPlan<InputsOf<S>>) {
   return {
-    configure: async (req: { config: { get(key: string): string | undefined } }) => setConnectionDefaults(fromStackConfig(req.config)),
-    check: async (_olds: unknown, news: unknown): Promise<CheckResult<InputsOf<S>>> => {
+    configure: async (req: { config: { get(key: string): string | undefined } }) => {
+      setConnectionDefaults(fromStackConfig(req.config));
+      setProviderSettings(settingsFrom((k) => req.config.get(`${CONFIG_NAMESPACE}:${k}`)));
+    },
+    check: async (olds: unknown, news: unknown): Promise<CheckResult<InputsOf<S>>> => {
       const r = checkInputs(spec, news as Record<string, unknown>);
       // Without its own connection a resource needs a configured one, known before any host is contacted.
       if (!r.failures.length && (r.inputs as { connection?: unknown }).connection === undefined && connectionDefaults().host === undefined)
         r.failures.push({ property: "connection", reason: NO_CONNECTION });
+      // Only inputs valid on their own are worth a host's time.
+      if (!r.failures.length)
+        r.failures.push(...(await hostChecks(spec, r.inputs as InputsOf<S> & { connection?: ConnectionInput }, olds as Partial<InputsOf<S>> | undefined, previewPlan)));
       return r;
     },
     /**

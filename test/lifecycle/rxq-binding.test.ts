@@ -6,8 +6,9 @@
 //  - RxqBinding, the per-lease resource: it follows its device (an update in place of the
 //    device previews as nothing for it, a replacement as its replacement), removing one
 //    previews as a delete and up does that (the lease stays with its device, said in a
-//    warning), declaring it again adopts the lease, and destroy succeeds also for a binding
-//    written without `device` (no deletedWith).
+//    warning), declaring it again adopts the lease, and a binding written without `device`
+//    (no deletedWith, no replaceWith: as in YAML) is replaced with its device and destroys
+//    cleanly too.
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { afXdpQueues } from "../../examples/af-xdp-queues/program";
@@ -144,20 +145,19 @@ describe("lifecycle: RxqBinding follows its device, with the real pulumi engine"
     await t.stack.preview({ expectNoChanges: true });
   });
 
-  it("a replacement of the device replaces the binding made with `device` (replaceWith)", async function () {
+  it("a replacement of the device replaces both bindings in the same update, and each leases again", async function () {
     cfg.headroom = 64;
     const p = await t.stack.preview({ diff: true });
-    assert.equal(p.changeSummary.replace, 2, JSON.stringify(p.changeSummary));
+    // `first` follows by replaceWith; `second` because its deviceName comes from the device,
+    // whose replacement (delete before create) makes the engine replace what depends on it.
+    assert.equal(p.changeSummary.replace, 3, JSON.stringify(p.changeSummary));
     const up = await t.stack.up();
-    assert.equal(up.summary.resourceChanges?.replace, 2, JSON.stringify(up.summary.resourceChanges));
-    assert.equal(up.outputs.first!.value, 1);
-    // The binding without `device` knew nothing of it: its lease ended with the old device,
-    // and refresh says so; the next up makes it again.
-    const r = await t.stack.refresh();
-    assert.equal(r.summary.resourceChanges?.delete, 1, JSON.stringify(r.summary.resourceChanges));
-    const again = await t.stack.up();
-    assert.deepEqual([again.summary.resourceChanges?.create, again.outputs.second!.value], [1, 2]);
+    assert.equal(up.summary.resourceChanges?.replace, 3, JSON.stringify(up.summary.resourceChanges));
+    assert.deepEqual([up.outputs.first!.value, up.outputs.second!.value], [1, 2]);
     assert.equal(await rxQueueCount(host, "nk-xsk2", ns), 3);
+    await t.stack.preview({ expectNoChanges: true });
+    const r = await t.stack.refresh();
+    assert.deepEqual(Object.keys(r.summary.resourceChanges ?? {}), ["same"], "both leases are the new device's");
   });
 
   it("removing a binding previews as its delete and up does that: the lease stays with its device; declared again, it is adopted", async function () {

@@ -5,6 +5,7 @@ import { diffState } from "../../definition/diff";
 import { inputKeys, type InputsOf, type OutputsOf } from "../../definition/resource";
 import { NetkitError } from "../../errors";
 import { definitionDriven } from "../definition-driven";
+import { previewPlan } from "./preview";
 import { createOrClean, deviceId, hostFor, importHost, isRecorded, observedInputs, parseDeviceId, reportDelete, requireFeatures, requireSameHost, withDeclared } from "../context";
 import { netkitSingleDefinition as definition } from "./definition";
 import { changeRequest, createRequest, outputs, ref } from "./host";
@@ -28,7 +29,7 @@ async function adopt(id: string): Promise<pulumi.dynamic.ReadResult<Outputs>> {
 }
 
 export const netkitSingleProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs> = {
-  ...definitionDriven(definition),
+  ...definitionDriven(definition, previewPlan),
 
   async create(i) {
     const host = await hostFor(i.connection);

@@ -10,7 +10,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { NetkitError, type CapabilityError } from "../../errors";
 import { missingFeature } from "../../host/features";
-import { UNKNOWN } from "../../definition/check";
 import { inputKeys, type InputsOf, type OutputsOf } from "../../definition/resource";
 import type { HostClient } from "../../host/client";
 import { defined, deviceId, hostFor, importHost, missingFeatureFor, observedInputs, parseDeviceId, providerLog, requireSameHost, withDeclared } from "../context";
@@ -19,6 +18,7 @@ import { createLease, findLease, readLease } from "./host";
 import { describe, where, type Lease, type LeaseTarget } from "./lease";
 import { rxqBindingDefinition as spec } from "./definition";
 import { definitionDriven } from "../definition-driven";
+import { previewPlan } from "./preview";
 
 type Inputs = InputsOf<typeof spec>;
 type Outputs = OutputsOf<typeof spec>;
@@ -49,8 +49,6 @@ async function leasing(host: HostClient): Promise<{ familyId: number } | { missi
   if (missing || f.netdevFamilyId === undefined) return { missing: missing ?? missingFeature(f.host, f.kernelRelease, "queueLease", spec.name) };
   return { familyId: f.netdevFamilyId };
 }
-
-const hasUnknown = (v: unknown): boolean => v === UNKNOWN || (Array.isArray(v) ? v.some(hasUnknown) : !!v && typeof v === "object" && Object.values(v).some(hasUnknown));
 
 /**
  * What deleting a binding whose lease is still held means: the binding leaves the stack, the
@@ -85,26 +83,10 @@ async function adopt(id: string): Promise<pulumi.dynamic.ReadResult<Outputs>> {
   return { id, props: outs, inputs: observedInputs(inputKeys(spec), outs) };
 }
 
-const base = definitionDriven(spec);
+const base = definitionDriven(spec, previewPlan);
 
 export const rxqBindingProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs> = {
   ...base,
-
-  /**
-   * The spec's diff, except that a value still unknown does not by itself replace. The engine
-   * asks this (with the dependent inputs unknown) when the netkit device is about to be
-   * replaced delete-before-create; answering "replace" would make it delete the binding
-   * first, while the device and its lease still exist, which must fail. Left alone, the
-   * binding sees the new device's ifindex once it is known and is replaced then: its old
-   * lease ended with the old device. A preview therefore shows such a binding as an update.
-   */
-  async diff(id, olds, news) {
-    const d = await base.diff(id, olds, news);
-    const unknown = Object.entries(news)
-      .filter(([, v]) => hasUnknown(v))
-      .map(([k]) => k);
-    return { ...d, replaces: (d.replaces ?? []).filter((k) => !unknown.includes(k)) };
-  },
 
   async create(i) {
     const host = await hostFor(i.connection);

@@ -1,13 +1,35 @@
 // The configured default connection (provider/config.ts): parsing stack-config strings,
 // naming the key of a bad value without its content, and what check says without one.
 import assert from "node:assert/strict";
-import { connectionDefaultsFrom, effectiveConnection } from "../../../provider/config";
+import { connectionDefaultsFrom, DEFAULT_SETTINGS, effectiveConnection, settingsFrom } from "../../../provider/config";
 import { parseDeviceId } from "../../../provider/resources/context";
 import { netkitPairProvider } from "../../../provider/resources/netkit-pair/controller";
-import { setConnectionDefaults } from "../../../provider/runtime";
+import { setConnectionDefaults, setProviderSettings } from "../../../provider/runtime";
 
 describe("unit: provider configuration (default connection)", () => {
-  afterEach(() => setConnectionDefaults({}));
+  // No host in this tier: check asks none (host checks are proven in test/ssh and test/lifecycle).
+  beforeEach(() => setProviderSettings({ previewChecks: false }));
+  afterEach(() => {
+    setConnectionDefaults({});
+    setProviderSettings(DEFAULT_SETTINGS);
+  });
+
+  it("reads netkit:previewChecks (default on) and names the key of a bad value", () => {
+    assert.deepEqual(
+      settingsFrom(() => undefined),
+      { previewChecks: true },
+    );
+    assert.deepEqual(
+      settingsFrom((k) => (k === "previewChecks" ? "false" : undefined)),
+      { previewChecks: false },
+    );
+    assert.deepEqual(
+      settingsFrom((k) => (k === "previewChecks" ? false : undefined)),
+      { previewChecks: false },
+      "typed, from a provider resource's inputs",
+    );
+    assert.throws(() => settingsFrom((k) => (k === "previewChecks" ? "no" : undefined)), /config netkit:previewChecks: .*boolean/);
+  });
 
   it("reads stack-config strings as the fields' types", () => {
     const c = connectionDefaultsFrom((k) => ({ host: "10.0.0.5", port: "2222", insecureSkipHostKeyCheck: "false", sudo: '{"password":"pw"}', jumpHost: '{"host":"bastion"}' })[k]);

@@ -1,0 +1,151 @@
+// Host checks at preview: after the inputs passed their own rules, check asks the host
+// (read-only, each question once per run, see host/look-around.ts) what only it knows, so
+// that a preview fails where up would: a kernel without the feature a field needs, a name
+// taken by another device, a netns or NIC that does not exist, a NIC queue out of range.
+// Only what a change would create is asked about: a resource whose names stay as the state
+// has them owns those names. A host that cannot be reached within the budget, or that
+// refuses the connection, is a warning: the preview goes on, saying it could not check.
+// `netkit:previewChecks false` turns all of this off (air-gapped previews).
+import { isDeepStrictEqual } from "node:util";
+import type * as pulumi from "@pulumi/pulumi";
+import { CapabilityError } from "../errors";
+import { containsUnknown } from "../definition/check";
+import { fieldMeta } from "../definition/field";
+import type { ResourceDefinition } from "../definition/resource";
+import type { HostClient } from "../host/client";
+import type { HostFacts } from "../host/preflight";
+import { describeLink } from "../host/netkit";
+import type { NicQuestion } from "../host/look-around";
+import type { ConnectionInput } from "../ssh/connection";
+import { providerSettings } from "../runtime";
+import { endpointFor, hostFor, missingFeatureFor, providerLog } from "./context";
+import { netnsPath, type DeclaredLease } from "./fields";
+
+type Failure = pulumi.dynamic.CheckFailure;
+
+/** How long a check may wait for a host before the preview goes on without it. */
+export const HOST_CHECK_BUDGET_MS = 15_000;
+
+/** A resource's questions, given the host, its facts and the old inputs (undefined: a new resource). */
+export type HostCheckPlan<I> = (ctx: { host: HostClient; facts: HostFacts; inputs: I; olds: Partial<I> | undefined }) => Promise<Failure[]>;
+
+/** Hosts found unreachable in this run: said once, then not asked again. */
+const unreachable = new Map<string, string>();
+
+/** The field whose value needs the missing feature; "" for the resource itself. */
+function capabilityField(spec: ResourceDefinition, inputs: Record<string, unknown>, feature: string | undefined): string {
+  for (const [key, schema] of Object.entries(spec.inputs.shape)) {
+    const need = fieldMeta.get(schema)?.needs;
+    if (need && need.feature === feature && inputs[key] !== undefined && !isDeepStrictEqual(inputs[key], need.except)) return key;
+  }
+  return "";
+}
+
+/** Whether the old inputs are of the same resource on the same host (a change, not a new one). */
+function sameHost(inputs: { connection?: ConnectionInput }, olds: { connection?: ConnectionInput } | undefined): boolean {
+  return !!olds && Object.keys(olds).length > 0 && endpointFor(olds.connection) === endpointFor(inputs.connection);
+}
+
+export async function hostChecks<I extends { connection?: ConnectionInput }>(
+  spec: ResourceDefinition,
+  inputs: I,
+  olds: Partial<I> | undefined,
+  plan?: HostCheckPlan<I>,
+): Promise<Failure[]> {
+  if (!providerSettings().previewChecks || containsUnknown(inputs.connection)) return [];
+  const endpoint = endpointFor(inputs.connection);
+  if (!endpoint || unreachable.has(endpoint)) return [];
+  // Values unknown until apply are checked when they are known.
+  const known = Object.fromEntries(Object.entries(inputs).filter(([, v]) => !containsUnknown(v))) as I;
+  let timer: NodeJS.Timeout | undefined;
+  const budget = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${HOST_CHECK_BUDGET_MS / 1000} s`)), HOST_CHECK_BUDGET_MS);
+    timer.unref();
+  });
+  const work = (async (): Promise<Failure[]> => {
+    const host = await hostFor(inputs.connection);
+    const facts = await host.facts();
+    const missing = missingFeatureFor(spec, known, facts);
+    if (missing) return [{ property: capabilityField(spec, known, missing instanceof CapabilityError ? missing.feature : undefined), reason: missing.message }];
+    return plan ? plan({ host, facts, inputs: known, olds: sameHost(inputs, olds) ? olds : undefined }) : [];
+  })();
+  try {
+    return await Promise.race([work, budget]);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    if (!unreachable.has(endpoint)) {
+      unreachable.set(endpoint, why);
+      providerLog.warn(
+        `could not check ${endpoint} before changing it (${why}): this preview shows what the program declares, not what that host would accept. ` +
+          "Set netkit:previewChecks false to skip these checks",
+      );
+    }
+    return [];
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Names the stack's own resources hold on each host, seen in this run. When the engine
+ * replaces a resource it checks the new inputs a second time without the old ones (so that a
+ * provider may pick new defaults); the first check, with them, has recorded the names here,
+ * so that the resource's own device is not mistaken for another's.
+ */
+const heldNames = new Set<string>();
+const heldKey = (host: HostClient, name: string, netns: string | undefined) => `${host.host} ${netns ?? ""} ${name}`;
+
+/** Records the names a resource's old inputs hold on the host: `[name, netns]` pairs. */
+export function holdNames(host: HostClient, names: Array<[string | undefined, string | undefined]>): void {
+  for (const [name, netns] of names) if (name !== undefined) heldNames.add(heldKey(host, name, netns));
+}
+
+/** Whether a field's value differs from the old inputs' (or the resource is new). */
+export function isNew<I>(olds: Partial<I> | undefined, inputs: I, ...keys: Array<keyof I>): boolean {
+  return !olds || keys.some((k) => !isDeepStrictEqual(olds[k], inputs[k]));
+}
+
+/**
+ * A device the change creates, `name` (field `nameField`) in `netns` (field `netnsField`):
+ * the netns must exist and the name be free there.
+ */
+export async function nameIsFree(host: HostClient, name: string, nameField: string, netns?: { ref: string; field: string }): Promise<Failure[]> {
+  if (heldNames.has(heldKey(host, name, netns?.ref))) return [];
+  const [a] = await host.ask([{ link: name, ...(netns ? { netns: netnsPath(netns.ref) } : {}) }]);
+  const where = netns ? ` in netns ${netns.ref}` : "";
+  if (a!.netns === "missing") return [{ property: netns!.field, reason: `${host.host}: netns ${netns!.ref} does not exist: create it first (ip netns add ${netns!.ref})` }];
+  if (a!.netns === "invalid") return [{ property: netns!.field, reason: `${host.host}: ${netns!.ref} cannot be used as a network namespace: ${a!.why}` }];
+  if (a!.link)
+    return [
+      {
+        property: nameField,
+        reason: `${host.host}: ${name} is taken${where} by ${describeLink(a!.link)} that this stack did not create: pick another name, or remove that device (or import it)`,
+      },
+    ];
+  return [];
+}
+
+/** A NIC lending RX queues: it must exist in the host's netns, be physical, and have each queue. */
+export async function nicHasQueues(host: HostClient, nic: string, queues: Array<{ queue: number; field: string }>, nicField: string): Promise<Failure[]> {
+  const [a] = await host.ask<NicQuestion>([{ nic }]);
+  if (!a!.link) return [{ property: nicField, reason: `${host.host}: NIC ${nic} does not exist in the host's network namespace` }];
+  if (a!.link.kind === "netkit" || !a!.link.parentDevice)
+    return [{ property: nicField, reason: `${host.host}: ${nic} is a virtual device${a!.link.kind ? ` (${a!.link.kind})` : ""}: only a physical NIC can lend RX queues` }];
+  // A NIC that is down lists no queues: its range is left to the kernel.
+  const count = a!.rxQueues?.length;
+  if (!count) return [];
+  return queues
+    .filter((q) => q.queue >= count)
+    .map((q) => ({ property: q.field, reason: `${host.host}: ${nic} has ${count} RX queues (0 … ${count - 1}): queue ${q.queue} is out of range` }));
+}
+
+/** A device's declared leases (field `field`): their NIC and its queues. */
+export function leasesFit(host: HostClient, leases: DeclaredLease[] | undefined, field: string): Promise<Failure[]> {
+  if (!leases?.length) return Promise.resolve([]);
+  return nicHasQueues(
+    host,
+    leases[0]!.nic,
+    leases.map((l, i) => ({ queue: l.queue, field: `${field}[${i}].queue` })),
+    `${field}[0].nic`,
+  );
+}

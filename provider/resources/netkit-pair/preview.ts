@@ -1,0 +1,21 @@
+// What a preview asks the host about a pair the change creates (resources/host-checks.ts):
+// its names free, the peer's netns there, the NIC and queues of its peer's leases.
+import type { InputsOf } from "../../definition/resource";
+import { holdNames, isNew, leasesFit, nameIsFree, type HostCheckPlan } from "../host-checks";
+import type { netkitPairDefinition } from "./definition";
+
+type Inputs = InputsOf<typeof netkitPairDefinition>;
+
+export const previewPlan: HostCheckPlan<Inputs> = async ({ host, inputs: i, olds }) => {
+  if (olds)
+    holdNames(host, [
+      [olds.name, undefined],
+      [olds.peerName, olds.peerNetns],
+    ]);
+  const asks = [];
+  if (i.name !== undefined && isNew(olds, i, "name")) asks.push(nameIsFree(host, i.name, "name"));
+  if (i.peerName !== undefined && isNew(olds, i, "peerName", "peerNetns"))
+    asks.push(nameIsFree(host, i.peerName, "peerName", i.peerNetns !== undefined ? { ref: i.peerNetns, field: "peerNetns" } : undefined));
+  if (isNew(olds, i, "peerLeases")) asks.push(leasesFit(host, i.peerLeases, "peerLeases"));
+  return (await Promise.all(asks)).flat();
+};
