@@ -47,6 +47,7 @@ describe("lifecycle: invalid inputs fail check by field name before any host is 
   let t: TestStack;
   let program: () => void = () => {};
   let baseline: HostState;
+  let checkConnections = 0;
 
   before(async function () {
     host = await sharedHost();
@@ -107,8 +108,12 @@ describe("lifecycle: invalid inputs fail check by field name before any host is 
     program = () => {
       for (const r of ["NetkitPair", "NetkitSingle", "RxqBinding"] as const) new classes[r](r, baseInputs(r, connectionTo(host)));
     };
+    const dialed = connectionsLogged(host);
     const p = await t.stack.preview();
     assert.equal(p.changeSummary.create, 4, JSON.stringify(p.changeSummary)); // the stack + 3
+    // A valid preview asks the host read-only questions (netkit:previewChecks); bad input never does.
+    checkConnections = connectionsLogged(host) - dialed;
+    assert.ok(checkConnections >= 1, "the valid preview's host checks reached the host");
   });
 
   for (const row of badInputs) {
@@ -127,9 +132,11 @@ describe("lifecycle: invalid inputs fail check by field name before any host is 
     for (const row of badInputs) if (!groups.has(row.group)) groups.set(row.group, row);
     for (const row of groups.values()) {
       register(row);
+      const dialed = connectionsLogged(host);
       const text = await failing("preview");
       assertNamesField(row, text);
       assertNoSecret(text);
+      assert.equal(connectionsLogged(host), dialed, `${row.resource} ${row.property}: bad input reached the host at preview`);
     }
   });
 
@@ -141,7 +148,7 @@ describe("lifecycle: invalid inputs fail check by field name before any host is 
   it("after all of it the host is exactly as before, and nothing but the test's probes connected to it", async function () {
     const now = await hostState(host);
     assert.equal(now.devices, baseline.devices, "the host's links or netns changed");
-    assert.equal(now.connections - baseline.connections, 1, "something besides this probe connected to the host's sshd");
+    assert.equal(now.connections - baseline.connections, checkConnections + 1, "something besides the control preview's checks and this probe connected to the host's sshd");
     const { resources } = (await t.stack.exportStack()).deployment as { resources: Array<{ type: string }> };
     const types = resources.map((r) => r.type);
     assert.deepEqual(

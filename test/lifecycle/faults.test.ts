@@ -291,7 +291,8 @@ describe("lifecycle faults: under the real engine", function () {
           () => assert.fail("up must fail while the netns is missing"),
           (e: unknown) => asError(e),
         );
-        assert.match(err.message, new RegExp(`open netns /run/netns/${ns} failed: .*ENOENT`));
+        // The check before any change names the field and the netns (netkit:previewChecks).
+        assert.match(err.message, new RegExp(`property peerNetns .*netns ${ns} does not exist: create it first`));
         assert.deepEqual(await netkitNames(host), ["nkoa", "nkoap"], "the failed create left nothing behind");
 
         await onHost(host, ["ip", "netns", "add", ns]);
