@@ -3,11 +3,12 @@
 //   pulumi config set --secret privateKey "$(cat ~/.ssh/id_ed25519)"
 //   pulumi config set hostKey "$(ssh-keyscan -t ed25519 10.0.0.5 2>/dev/null)"
 //   pulumi config set netns pod1        # created beforehand: ip netns add pod1
+//   pulumi config set programPin /sys/fs/bpf/pod1-policy   # optional: a tc program to attach
 import * as pulumi from "@pulumi/pulumi";
 import { pairIntoNetns } from "./program";
 
 const config = new pulumi.Config();
-export const { ifindex, peerIfindex, peerNetnsId, mtu } = pairIntoNetns({
+export const { ifindex, peerIfindex, peerNetnsId, mtu, programIds } = pairIntoNetns({
   connection: {
     host: config.require("host"),
     port: config.getNumber("port") ?? 22,
@@ -16,4 +17,5 @@ export const { ifindex, peerIfindex, peerNetnsId, mtu } = pairIntoNetns({
     hostKey: config.require("hostKey"),
   },
   netns: config.get("netns") ?? "pod1",
+  ...(config.get("programPin") ? { programPin: config.require("programPin") } : {}),
 });

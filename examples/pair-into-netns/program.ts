@@ -7,6 +7,11 @@ export interface PairIntoNetnsArgs {
   netns: string;
   mtu?: number;
   headroom?: number;
+  /**
+   * A BPF program pinned in bpffs for the primary's hook (e.g. loaded with
+   * `bpftool prog load policy.o /sys/fs/bpf/pod1-policy type tc`): the pod's policy.
+   */
+  programPin?: string;
 }
 
 export function pairIntoNetns(args: PairIntoNetnsArgs) {
@@ -21,6 +26,16 @@ export function pairIntoNetns(args: PairIntoNetnsArgs) {
     mtu: args.mtu ?? 1500,
     peerMtu: args.mtu ?? 1500,
     ...(args.headroom !== undefined ? { headroom: args.headroom } : {}),
+    // The provider attaches it through a bpf link it pins, swaps it in place when the pin
+    // changes, and shows a detached link as drift on refresh.
+    ...(args.programPin !== undefined ? { programs: [{ pin: args.programPin }] } : {}),
   });
-  return { ifindex: pair.ifindex, peerIfindex: pair.peerIfindex, peerNetnsId: pair.peerNetnsId, mtu: pair.mtu, macAddress: pair.macAddress };
+  return {
+    ifindex: pair.ifindex,
+    peerIfindex: pair.peerIfindex,
+    peerNetnsId: pair.peerNetnsId,
+    mtu: pair.mtu,
+    macAddress: pair.macAddress,
+    programIds: pair.programIds,
+  };
 }

@@ -14,6 +14,11 @@ export function opFailure(host: string, label: string, r: RelayResult | undefine
     const h = hint(name, undefined);
     return new NetkitError(`${host}: ${label} failed: ${r.path ? `${r.path}: ` : ""}${name} (${r.message})${h ? ` — ${h}` : ""}`);
   }
+  if (r?.kind === "bpf") {
+    const name = errnoName(r.errno);
+    const h = hint(name, undefined);
+    return new NetkitError(`${host}: ${label} failed: ${name}${h ? ` — ${h}` : ""}`);
+  }
   if (r?.kind === "exception") return new NetkitError(`${host}: ${label} failed in the relay: ${r.message}`);
   if (r?.kind === "skipped" && r.reason === "deadline")
     return new NetkitError(`${host}: ${label} did not run: the operation's time limit (operationTimeoutMs) ran out on the host`);

@@ -9,10 +9,14 @@
 #                          "expect": {"index": 7, "attrs": [[[3], "<b64 payload>"], ...]}}
 #                       | {"read": "/proc/sys/kernel/osrelease"} | {"listdir": "/run/netns"}
 #                       | {"nl": "<b64 dump request>", "proto": 0, "each": "/run/netns"}
-#                       | {"journal": "<batch id>"}]}, ...]}
+#                       | {"journal": "<batch id>"}
+#                       | {"bpf": 28, "attr": "<b64>", "fds": [[0, "prog"]], "paths": [[0, "/sys/fs/bpf/x"]],
+#                          "bufs": [[16, 256]], "keep": "link"}     # the bpf() syscall, see run_bpf
+#                       | {"bpffs": "mkdir" | "unlink" | "clear" | "rmdir", "path": BPFFS_ROOT + "/..."}]}, ...]}
 # Reply (JSON on stdout), a result per op of each batch:
 #   {"batches": [{"results": [{"reply": "<b64>", "errno": 0[, "mismatch": "..."]} | {"data": "<b64>"}
 #                            | {"ok": true} | {"names": [...]} | {"oserror": errno, "message": "...", "path": "..."}
+#                            | {"bpf": ret, "errno": 0, "attr": "<b64>", "bufs": ["<b64>", ...]}
 #                            | {"each": [{"name": "x", "reply": ..., "errno": 0} | {"name": "y", "oserror": ...}]}
 #                            | {"exception": "Type: message"} | {"skipped": true[, "reason": "deadline"]}]}, ...]}
 #
@@ -29,6 +33,12 @@ NLMSG_ERROR, NLMSG_DONE, CLONE_NEWNET = 2, 3, 0x40000000
 NS_GET_NSTYPE = 0xB703  # _IO(0xb7, 0x3): which kind of namespace an nsfs file is
 NLA_TYPE_MASK = 0x3FFF
 libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+# bpf(2) by machine: Python has no wrapper, and the number differs per architecture.
+BPF_SYSCALL = {"x86_64": 321, "aarch64": 280, "riscv64": 280, "loongarch64": 280, "armv7l": 386, "armv6l": 386,
+               "i686": 357, "i386": 357, "ppc64le": 361, "ppc64": 361, "s390x": 351}
+# The only bpffs directory the relay creates or removes anything in: links the provider pinned.
+BPFFS_ROOT = "/sys/fs/bpf/pulumi-netkit"
 
 STATE_DIR = "/run/pulumi-netkit" if os.geteuid() == 0 else "/tmp/pulumi-netkit-%d" % os.geteuid()
 JOURNAL_DIR = os.path.join(STATE_DIR, "journal")
@@ -194,7 +204,79 @@ def read_journal(batch_id):
         return {"data": base64.b64encode(f.read()).decode()}
 
 
+fd_slots = {}
+
+
+def run_bpf(op):
+    """One bpf() call. The provider builds the attr bytes; the relay only fills in what it
+    alone knows: fds from earlier ops of the batch ("fds": offset, slot), pointers to path
+    strings ("paths") and to output buffers ("bufs": offset, size, returned after the call).
+    A returned fd is kept under "keep" until the batch ends."""
+    nr = BPF_SYSCALL.get(os.uname().machine)
+    if nr is None:
+        raise OSError(errno.ENOSYS, "no bpf() syscall number known for machine %s" % os.uname().machine)
+    raw = base64.b64decode(op["attr"])
+    attr = ctypes.create_string_buffer(raw, len(raw))
+    alive = []
+    for at, slot in op.get("fds", []):
+        if slot not in fd_slots:
+            raise OSError(errno.EBADF, "no fd %s from an earlier op" % slot)
+        struct.pack_into("=I", attr, at, fd_slots[slot])
+    for at, path in op.get("paths", []):
+        b = ctypes.create_string_buffer(path.encode())
+        alive.append(b)
+        struct.pack_into("=Q", attr, at, ctypes.addressof(b))
+    bufs = []
+    for at, size in op.get("bufs", []):
+        b = ctypes.create_string_buffer(size)
+        bufs.append(b)
+        struct.pack_into("=Q", attr, at, ctypes.addressof(b))
+    ret = libc.syscall(ctypes.c_long(nr), ctypes.c_long(op["bpf"]), attr, ctypes.c_long(len(raw)))
+    err = ctypes.get_errno() if ret < 0 else 0
+    if ret >= 0 and "keep" in op:
+        fd_slots[op["keep"]] = ret
+    return {"bpf": ret, "errno": err, "attr": base64.b64encode(attr.raw).decode(), "bufs": [base64.b64encode(b.raw).decode() for b in bufs]}
+
+
+def bpffs_op(op):
+    path = os.path.normpath(op["path"])
+    if path != BPFFS_ROOT and not path.startswith(BPFFS_ROOT + "/"):
+        raise OSError(errno.EPERM, "outside the provider's bpffs directory " + BPFFS_ROOT, path)
+    kind = op["bpffs"]
+    try:
+        if kind == "mkdir":
+            os.mkdir(path, 0o700)
+        elif kind == "unlink":
+            os.unlink(path)
+        elif kind == "rmdir":
+            os.rmdir(path)
+        elif kind == "clear":
+            for n in os.listdir(path):
+                os.unlink(os.path.join(path, n))
+        else:
+            raise OSError(errno.EINVAL, "unknown bpffs op " + kind, path)
+    except FileExistsError:
+        pass  # mkdir: there already
+    except FileNotFoundError:
+        if kind == "mkdir":
+            raise
+    return {"ok": True}
+
+
+def close_fd_slots():
+    for fd in fd_slots.values():
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    fd_slots.clear()
+
+
 def run_op(op, seq):
+    if "bpf" in op:
+        return run_bpf(op)
+    if "bpffs" in op:
+        return bpffs_op(op)
     if "nsfd" in op:
         fd = open_netns(op["path"])
         os.dup2(fd, op["nsfd"])
@@ -252,6 +334,7 @@ def run_batch(batch, journaled):
     for s in sockets.values():
         s.close()
     sockets.clear()
+    close_fd_slots()
     journal = Journal(batch.get("id") if journaled else None)
     results, failed = [], False
     for i, op in enumerate(batch["ops"]):
@@ -272,6 +355,7 @@ def run_batch(batch, journaled):
         journal.add(i, result)
         failed = op_failed(result) and (batch.get("stop_on_error", True) or "reason" in result)
     journal.close()
+    close_fd_slots()
     return {"results": results}
 
 

@@ -29,7 +29,29 @@ export type RelayOp =
   /** Opens a netns file in the relay as fd `fd`, for messages that refer to it (IFLA_NET_NS_FD). */
   | { openNetns: string; fd: number }
   /** What an earlier batch (by its id) did, as the relay journaled it op by op. */
-  | { journal: string };
+  | { journal: string }
+  /** A bpf() call (provider/bpf/attr.ts builds them). */
+  | BpfOp
+  /** A file op in the provider's own bpffs directory (BPFFS_ROOT); "clear" unlinks a directory's entries. */
+  | { bpffs: "mkdir" | "unlink" | "clear" | "rmdir"; path: string };
+
+/**
+ * bpf(cmd, attr): the attr bytes as the kernel reads them, except what only the relay knows:
+ * fds that earlier ops of the batch returned (`fds`: offset → slot), pointers to path strings
+ * (`paths`) and to output buffers (`bufs`: offset, size; returned with the result). A returned
+ * fd is kept in slot `keep` until the batch ends.
+ */
+export interface BpfOp {
+  bpf: number;
+  attr: Buffer;
+  fds?: Array<[offset: number, slot: string]>;
+  paths?: Array<[offset: number, path: string]>;
+  bufs?: Array<[offset: number, size: number]>;
+  keep?: string;
+}
+
+/** The provider's bpffs directory on every host; relay.py refuses file ops anywhere else. */
+export const BPFFS_ROOT = "/sys/fs/bpf/pulumi-netkit";
 
 export interface RelayRequest {
   /** Names the batch in the host's journal (writers only); one is assigned when absent. */
@@ -48,6 +70,8 @@ export type RelayResult =
    */
   | { kind: "netlink"; messages: NlMessage[]; status: NlStatus; raw: Buffer; mismatch?: string }
   | { kind: "data"; data: Buffer }
+  /** A bpf() call: its return value (an fd, 0, or -1), errno, and the attr and buffers after it. */
+  | { kind: "bpf"; ret: number; errno: number; attr: Buffer; bufs: Buffer[] }
   | { kind: "ok" }
   | { kind: "names"; names: string[] }
   /** Per netns of an eachNetnsIn op (by file name); a missing directory has none. */
@@ -90,6 +114,16 @@ function opToWire(op: RelayOp): unknown {
   if ("listdir" in op) return { listdir: op.listdir };
   if ("openNetns" in op) return { nsfd: op.fd, path: op.openNetns };
   if ("journal" in op) return { journal: op.journal };
+  if ("bpffs" in op) return { bpffs: op.bpffs, path: op.path };
+  if ("bpf" in op)
+    return {
+      bpf: op.bpf,
+      attr: op.attr.toString("base64"),
+      ...(op.fds ? { fds: op.fds } : {}),
+      ...(op.paths ? { paths: op.paths } : {}),
+      ...(op.bufs ? { bufs: op.bufs } : {}),
+      ...(op.keep ? { keep: op.keep } : {}),
+    };
   const nl = { nl: op.netlink.toString("base64"), proto: op.proto ?? 0 };
   if ("eachNetnsIn" in op) return { ...nl, each: op.eachNetnsIn };
   const expect = op.expect && { ...(op.expect.index !== undefined ? { index: op.expect.index } : {}), attrs: (op.expect.attrs ?? []).map(([p, b]) => [p, b.toString("base64")]) };
@@ -167,6 +201,14 @@ export function decodeResult(x: WireResult): RelayResult {
   if (Array.isArray(x.names)) return { kind: "names", names: x.names.map(String) };
   if (Array.isArray(x.each)) return { kind: "each", entries: (x.each as Array<Record<string, unknown>>).map((e) => ({ name: String(e.name), result: decodeResult(e) })) };
   if (typeof x.data === "string") return { kind: "data", data: Buffer.from(x.data, "base64") };
+  if (typeof x.bpf === "number")
+    return {
+      kind: "bpf",
+      ret: x.bpf,
+      errno: Number(x.errno ?? 0),
+      attr: Buffer.from(typeof x.attr === "string" ? x.attr : "", "base64"),
+      bufs: Array.isArray(x.bufs) ? x.bufs.map((b) => Buffer.from(String(b), "base64")) : [],
+    };
   if (typeof x.reply === "string") {
     const raw = Buffer.from(x.reply, "base64");
     const messages = decodeMessages(raw);

@@ -107,6 +107,38 @@ export function checkLeases(
     });
 }
 
+/** A BPF program that a loader pinned in bpffs, for a netkit hook. */
+export const program = z
+  .object({
+    pin: field(
+      z
+        .string()
+        .refine((s) => /^\/sys\/fs\/bpf\/./.test(s), "must be a path in bpffs, under /sys/fs/bpf/")
+        .refine((s) => !s.split("/").some((p) => p === "." || p === ".."), "must not contain . or .. components")
+        .refine((s) => !/[\x00-\x1f\x7f]/.test(s), "must not contain control characters")
+        .refine((s) => !s.endsWith("/"), 'must name a file: it must not end in "/"')
+        .refine(
+          (s) => s !== "/sys/fs/bpf/pulumi-netkit" && !s.startsWith("/sys/fs/bpf/pulumi-netkit/"),
+          "must not be in /sys/fs/bpf/pulumi-netkit, where the provider pins its links",
+        )
+        .refine((s) => Buffer.byteLength(s) <= 4095, "must be at most 4095 bytes (PATH_MAX)"),
+      { description: "Where the program is pinned (by bpftool, Cilium, or your loader), e.g. /sys/fs/bpf/pod-policy. It must be a tc (sched_cls) program." },
+    ),
+  })
+  .strict();
+export type DeclaredProgramInput = z.output<typeof program>;
+/** bpf_mprog allows 64 programs per hook. */
+export const programs = z
+  .array(program)
+  .max(64)
+  .superRefine((list, ctx) => {
+    if (containsUnknown(list)) return;
+    list.forEach((p, i) => {
+      if (list.findIndex((q) => q.pin === p.pin) !== i)
+        ctx.addIssue({ code: "custom", path: [i, "pin"], message: `${p.pin} is listed twice: the kernel runs a program once per hook` });
+    });
+  });
+
 export const mode = z.enum(["l2", "l3"]);
 export const policy = z.enum(["forward", "blackhole"]);
 export const scrub = z.enum(["default", "none"]);

@@ -6,6 +6,9 @@
 // has them owns those names. A host that cannot be reached within the budget, or that
 // refuses the connection, is a warning: the preview goes on, saying it could not check.
 // `netkit:previewChecks false` turns all of this off (air-gapped previews).
+import { RelayBatch } from "../host/batch";
+import { objGet } from "../bpf/syscall";
+import { programHint, type DeclaredProgram } from "../host/programs";
 import { isDeepStrictEqual } from "node:util";
 import type * as pulumi from "@pulumi/pulumi";
 import { CapabilityError } from "../errors";
@@ -148,4 +151,21 @@ export function leasesFit(host: HostClient, leases: DeclaredLease[] | undefined,
     leases.map((l, i) => ({ queue: l.queue, field: `${field}[${i}].queue` })),
     `${field}[0].nic`,
   );
+}
+
+/** Programs a hook declares (field `field`): each pin must hold something, as up opens them. */
+export async function programsArePinned(host: HostClient, programs: DeclaredProgram[] | undefined, field: string): Promise<Failure[]> {
+  if (!programs?.length) return [];
+  const b = new RelayBatch({ readOnly: true });
+  const at = programs.map((p, i) => b.add(`open ${p.pin}`, objGet(p.pin, `p${i}`)));
+  const res = await host.run(b, false);
+  return programs.flatMap((p, i) => {
+    const name = res.errnoName(at[i]!);
+    if (res.errno(at[i]!) === 0) return [];
+    const why =
+      name === "ENOENT"
+        ? `nothing is pinned at ${p.pin}: load the program and pin it first`
+        : `${p.pin} cannot be opened: ${name}${programHint(name, undefined) ? ` (${programHint(name, undefined)})` : ""}`;
+    return [{ property: `${field}[${i}].pin`, reason: `${host.host}: ${why}` }];
+  });
 }

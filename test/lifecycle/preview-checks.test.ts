@@ -82,6 +82,11 @@ describe("lifecycle: host checks at preview", function () {
     await refused(/property netns value \{nkv-nowhere\} has a problem: .*netns nkv-nowhere does not exist: create it first \(ip netns add nkv-nowhere\)/);
   });
 
+  it("a program that is not pinned fails the preview on its entry's pin", async function () {
+    declare = (h) => void new NetkitPair("pod", { connection: connectionTo(h), name: "nkv0", peerName: "eth0", peerNetns: ns, peerPrograms: [{ pin: "/sys/fs/bpf/nkv-nothing" }] });
+    await refused(/property peerPrograms\[0\]\.pin .*has a problem: .*nothing is pinned at \/sys\/fs\/bpf\/nkv-nothing: load the program and pin it first/);
+  });
+
   it("a lease of a NIC that does not exist, or of a queue the NIC lacks, fails on the lease's field", async function () {
     if (!leasing) skipBecause(this, `kernel ${host.kernelRelease} has no RX queue leasing`);
     declare = (h) => void new NetkitSingle("xsk", { connection: connectionTo(h), name: "nkv1", netns: ns, leases: [{ nic: "nkv-nonic", queue: 0 }] });

@@ -15,12 +15,16 @@ import { linkNames, sysfs } from "../support/netkit";
 import { addNetdevsim, removeNetdevsim, rxQueueCount } from "../support/netdevsim";
 import { repoRoot } from "../support/pulumi";
 import type { TestHost } from "../../testhost";
+import { bpffsEntries, loadProgram, NETKIT_PASS } from "../support/bpf";
+import { linkDir } from "../../provider/host/programs";
 
 const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { peerDependencies: Record<string, string> };
 /** The oldest @pulumi/pulumi the package claims (the lower bound of its peer range). */
 const OLDEST_SDK = /^>=(\d+\.\d+\.\d+)/.exec(pkg.peerDependencies["@pulumi/pulumi"]!)![1]!;
 
 /** Connection config of the TypeScript examples (project config, see examples/*\/index.ts). */
+const PROGRAM_PIN = "/sys/fs/bpf/nku-policy";
+
 async function configureExample(p: UserProject, host: TestHost, extra: Record<string, string> = {}): Promise<void> {
   await p.pulumi("stack", "init", "dev");
   for (const [k, v] of Object.entries({ host: host.host, port: String(host.port), hostKey: host.knownHostsLine, ...extra })) await p.pulumi("config", "set", k, "--", v);
@@ -96,12 +100,15 @@ describe("lifecycle: the package as users install it, pulumi typed in their proj
       await onHost(host, ["ip", "netns", "add", ns]);
       before = await linkNames(host);
       p = await userProject("pair-into-netns");
-      await configureExample(p, host, { netns: ns });
+      // The example's optional program: a tc program as a loader would have pinned it.
+      await loadProgram(host, PROGRAM_PIN, NETKIT_PASS, "nku_policy");
+      await configureExample(p, host, { netns: ns, programPin: PROGRAM_PIN });
     });
     this.afterAll(async function () {
       await p?.pulumi("destroy", "--yes").catch(() => undefined);
       p?.cleanup();
       await onHost(host, ["ip", "netns", "del", ns]);
+      await onHost(host, ["rm", "-f", PROGRAM_PIN]);
     });
 
     it("one copy of @pulumi/pulumi in the project, the user's own", async function () {
@@ -122,8 +129,10 @@ describe("lifecycle: the package as users install it, pulumi typed in their proj
     it("up creates it; a second preview has no changes; refresh finds no drift", async function () {
       const out = await p.pulumi("up", "--yes");
       assert.match(out, /\+ 2 created/);
-      const outputs = JSON.parse(await p.pulumi("stack", "output", "--json")) as { ifindex: number; peerIfindex: number };
+      const outputs = JSON.parse(await p.pulumi("stack", "output", "--json")) as { ifindex: number; peerIfindex: number; programIds: number[] };
       assert.equal((await sysfs(host, "nk-pod1"))?.ifindex, String(outputs.ifindex));
+      assert.equal(outputs.programIds.length, 1, "the example's program is attached");
+      assert.deepEqual(await bpffsEntries(host, linkDir(outputs.ifindex)), ["primary-0"]);
       assert.equal((await sysfs(host, "eth0", ns))?.ifindex, String(outputs.peerIfindex));
       await p.pulumi("preview", "--expect-no-changes");
       await p.pulumi("refresh", "--yes", "--expect-no-changes");
@@ -133,6 +142,7 @@ describe("lifecycle: the package as users install it, pulumi typed in their proj
     it("destroy leaves the host as it was", async function () {
       assert.match(await p.pulumi("destroy", "--yes"), /- 2 deleted/);
       assert.deepEqual(await linkNames(host), before);
+      assert.deepEqual(await bpffsEntries(host, "/sys/fs/bpf/pulumi-netkit"), [], "a link pin is left");
     });
   });
 

@@ -196,5 +196,13 @@ export const badInputs: BadInput[] = [
   // Keys that are not inputs at all.
   pair("shape", { peerMode: "l2" }, "peerMode", /peerMode: not a field of NetkitPair/, "an unknown field is refused by name, not ignored"),
   pair("shape", { ifindex: 5 }, "ifindex", /ifindex: not a field of NetkitPair/, "an output cannot be set as an input"),
+  pair("shape", { programs: [{ pin: "/tmp/prog" }] }, "programs[0].pin", /under \/sys\/fs\/bpf/, "a program pin outside bpffs is refused"),
+  pair(
+    "shape",
+    { peerPrograms: [{ pin: "/sys/fs/bpf/p" }, { pin: "/sys/fs/bpf/p" }] },
+    "peerPrograms[1].pin",
+    /listed twice: the kernel runs a program once per hook/,
+    "a program listed twice on one hook is refused (the kernel would say EEXIST half way)",
+  ),
   binding("shape", { queueId: 1 }, "queueId", /queueId: not a field of RxqBinding/, "the leased queue id is an output, not an input"),
 ];

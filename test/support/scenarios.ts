@@ -14,6 +14,7 @@ import { rxqBindingProvider } from "../../provider/resources/rxq-binding/control
 import { rxqBindingDefinition } from "../../provider/resources/rxq-binding/definition";
 import { setConnectionDefaults } from "../../provider/runtime";
 import { checked } from "./netkit";
+import { detachLinkArgv, loadProgramArgv, NETKIT_DROP, NETKIT_PASS } from "./bpf";
 
 export interface ScenarioContext {
   conn: ConnectionInput;
@@ -70,6 +71,30 @@ const singles = c(netkitSingleProvider);
 const bindings = c(rxqBindingProvider);
 
 export const scenarios: Scenario[] = [
+  {
+    name: "pair-programs",
+    async run({ conn, outOfBand }) {
+      const [drop, pass] = ["/sys/fs/bpf/nkc-drop", "/sys/fs/bpf/nkc-pass"];
+      await outOfBand(loadProgramArgv(drop, NETKIT_DROP, "nkc_drop"));
+      await outOfBand(loadProgramArgv(pass, NETKIT_PASS, "nkc_pass"));
+      try {
+        const base = { connection: conn, name: "nkc6", peerName: "nkc6p" };
+        const created = await pairs.create(checked(netkitPairDefinition, { ...base, programs: [{ pin: drop }] }));
+        const read = await step(() => pairs.read(created.id, created.outs));
+        const news = checked(netkitPairDefinition, { ...base, programs: [{ pin: pass }, { pin: drop }], peerPrograms: [{ pin: pass }] });
+        const diff = await step(() => pairs.diff(created.id as never, created.outs as never, news as never));
+        const updated = await pairs.update(created.id, created.outs, news);
+        assert.equal(updated.outs.ifindex, created.outs.ifindex);
+        await outOfBand(detachLinkArgv(`/sys/fs/bpf/pulumi-netkit/if${String(created.outs.ifindex)}/primary-0`));
+        const drift = (await pairs.read(created.id, updated.outs)) as { props: Props };
+        const restored = await step(() => pairs.update(created.id, drift.props, news));
+        const deleted = await step(() => pairs.delete(created.id as never, updated.outs as never));
+        return { created: seen(created), read, diff, updated: seen(updated), drift: seen(drift), restored, deleted };
+      } finally {
+        await outOfBand(["rm", "-f", drop, pass]);
+      }
+    },
+  },
   {
     name: "pair-lifecycle",
     async run({ conn, outOfBand }) {

@@ -10,6 +10,34 @@ import { createOrClean, deviceId, hostFor, importHost, isRecorded, observedInput
 import { netkitPairDefinition as definition } from "./definition";
 import { changeRequest, createRequest, outputs, refs } from "./host";
 import { leaseNewDevice, leasesNow } from "../rxq-binding/host";
+import { applyPrograms, observeHook, readHooks, removePrograms, type HookPrograms, type ObservedHook, type Hook } from "../../host/programs";
+import type { HostClient } from "../../host/client";
+
+/** The programs a pair declares, by hook (undefined: that hook is not managed). */
+function declaredPrograms(i: Pick<Inputs, "programs" | "peerPrograms">): HookPrograms {
+  return { primary: i.programs, peer: i.peerPrograms };
+}
+const managesPrograms = (i: Pick<Inputs, "programs" | "peerPrograms">) => i.programs !== undefined || i.peerPrograms !== undefined;
+/** How many links the provider pinned per hook, as the state records. */
+const linkCounts = (o: Partial<Outputs>) => ({ primary: o.programIds?.length ?? 0, peer: o.peerProgramIds?.length ?? 0 });
+
+/** Attaches a new pair's programs; if that fails, the pair goes again (with what was pinned for it). */
+async function attachNewDevice(host: HostClient, i: Inputs, ifindex: number): Promise<Partial<Record<Hook, ObservedHook>>> {
+  if (!managesPrograms(i)) return {};
+  try {
+    return await applyPrograms(host, i.name, ifindex, declaredPrograms(i), {});
+  } catch (e) {
+    const err = e instanceof NetkitError ? e : new NetkitError(String(e), { cause: e });
+    try {
+      const r = await host.deleteNetkit({ ...refs(i).primary, ifindex });
+      await removePrograms(host, ifindex);
+      err.message += r.outcome === "deleted" ? "; the pair was deleted again, with the links it had" : "; the pair was gone already";
+    } catch (x) {
+      err.message += `; deleting the pair failed too, delete ${i.name} by hand: ${x instanceof Error ? x.message : String(x)}`;
+    }
+    throw err;
+  }
+}
 
 type Inputs = InputsOf<typeof definition>;
 type Outputs = OutputsOf<typeof definition>;
@@ -47,7 +75,8 @@ export const netkitPairProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
     const d = await createOrClean(i.connection, r.primary, `netkit pair ${i.name}`, { id, inputs: i }, () => host.createNetkit(createRequest(i)));
     // The kernel leases only to the peer; deleting the primary removes both.
     const queueIds = await leaseNewDevice(host, facts, { ...r.peer, ifindex: d.peer!.ifindex }, { ...r.primary, ifindex: d.primary.ifindex }, i.peerLeases ?? []);
-    return { id, outs: withDeclared(inputKeys(definition), i, outputs(i, d.primary, d.peer, { leases: i.peerLeases ?? [], queueIds })) };
+    const hooks = await attachNewDevice(host, i, d.primary.ifindex);
+    return { id, outs: withDeclared(inputKeys(definition), i, outputs(i, d.primary, d.peer, { leases: i.peerLeases ?? [], queueIds }, hooks)) };
   },
 
   async read(id, props) {
@@ -59,21 +88,37 @@ export const netkitPairProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
     // An empty id tells the engine the device is gone (deleted out of band, or replaced by another).
     if (!d.primary || !isRecorded(id, host.host, props.name, props.ifindex, d.primary)) return { id: "", props: {} as Outputs };
     const leased = d.peer ? await leasesNow(host, { ...r.peer, ifindex: d.peer.ifindex }, props.peerLeases, props.peerLeaseQueueIds) : { leases: [], queueIds: [] };
-    const outs = withDeclared(inputKeys(definition), props, outputs(props, d.primary, d.peer, leased));
+    const hooks: Partial<Record<Hook, ObservedHook>> = {};
+    if (managesPrograms(props)) {
+      const states = await readHooks(host, d.primary.ifindex, declaredPrograms(props), linkCounts(props));
+      for (const h of ["primary", "peer"] as const) {
+        const list = declaredPrograms(props)[h];
+        if (states[h] && list) hooks[h] = observeHook(states[h], list);
+      }
+    }
+    const outs = withDeclared(inputKeys(definition), props, outputs(props, d.primary, d.peer, leased, hooks));
     return { id, props: outs, inputs: observedInputs(inputKeys(definition), outs) };
   },
 
   async update(id, olds, news) {
     requireSameHost(definition.name, id, news.connection);
     const { changed } = diffState(definition, olds, news);
-    const d = await (await hostFor(news.connection)).changeNetkit(changeRequest(olds, news, changed));
+    const host = await hostFor(news.connection);
+    const d = await host.changeNetkit(changeRequest(olds, news, changed));
+    // Programs swap on the live device. A hook whose list was removed loses the provider's links
+    // (they are the stack's); what other tools attached stays.
+    const had = linkCounts(olds);
+    const want: HookPrograms = { primary: news.programs ?? (had.primary ? [] : undefined), peer: news.peerPrograms ?? (had.peer ? [] : undefined) };
+    const hooks = want.primary !== undefined || want.peer !== undefined ? await applyPrograms(host, news.name, d.primary.ifindex, want, had) : {};
     // Leases replace the pair when they change: an update keeps what the peer holds.
-    return { outs: withDeclared(inputKeys(definition), news, outputs(news, d.primary, d.peer, { leases: olds.peerLeases ?? [], queueIds: olds.peerLeaseQueueIds ?? [] })) };
+    return { outs: withDeclared(inputKeys(definition), news, outputs(news, d.primary, d.peer, { leases: olds.peerLeases ?? [], queueIds: olds.peerLeaseQueueIds ?? [] }, hooks)) };
   },
 
   async delete(id, props) {
     requireSameHost(definition.name, id, props.connection);
     const host = await hostFor(props.connection);
     reportDelete(id, host.host, props.name, await host.deleteNetkit({ ...refs(props).primary, ifindex: props.ifindex }));
+    // The device took its links' attachments with it; the pins keep the links until unpinned.
+    if (managesPrograms(props) || (props.programIds?.length ?? 0) + (props.peerProgramIds?.length ?? 0) > 0) await removePrograms(host, props.ifindex);
   },
 };

@@ -76,6 +76,17 @@ export const netkitPairDefinition = defineResource({
       peerTxQueueLen: field(f.txQueueLen.optional(), { description: "Transmit queue length of the peer.", kernelDefault: "1000" }),
       macAddress: field(f.macAddress.optional(), { description: "MAC address of the primary (mode l2 only).", kernelDefault: "random in l2" }),
       peerMacAddress: field(f.macAddress.optional(), { description: "MAC address of the peer (mode l2 only).", kernelDefault: "random in l2" }),
+      programs: field(f.programs.optional(), {
+        description:
+          "BPF programs the primary's hook runs (BPF_NETKIT_PRIMARY: traffic the host sends to the pod), in this order, each given by its pin in bpffs. " +
+          "Attached through bpf links that the provider pins under /sys/fs/bpf/pulumi-netkit; a change swaps programs on the live device (BPF_LINK_UPDATE). Default: none managed.",
+        typeName: "Program",
+      }),
+      peerPrograms: field(f.programs.optional(), {
+        description:
+          "BPF programs the peer's hook runs (BPF_NETKIT_PEER: traffic the pod sends), in this order, each given by its pin in bpffs; attached and changed like programs. Default: none managed.",
+        typeName: "Program",
+      }),
       up: field(z.boolean().default(true), { description: "Administrative state of the primary (default up)." }),
       peerUp: field(z.boolean().default(true), { description: "Administrative state of the peer (default up)." }),
     })
@@ -96,6 +107,12 @@ export const netkitPairDefinition = defineResource({
     ifindex: field(z.number().int(), { description: "Interface index of the primary." }),
     peerIfindex: field(z.number().int(), { description: "Interface index of the peer, in its netns." }),
     peerLeaseQueueIds: field(z.array(z.number().int()), { description: "The peer's queue of each lease in peerLeases, in order." }),
+    programIds: field(z.array(z.number().int()), { description: "Ids of the programs the primary's hook runs through the provider's links, in order (bpftool prog show id N)." }),
+    peerProgramIds: field(z.array(z.number().int()), { description: "Ids of the programs the peer's hook runs through the provider's links, in order." }),
+    otherProgramIds: field(z.array(z.number().int()), {
+      description: "Ids of programs on the primary's hook that another tool attached (read when programs is declared; the provider leaves them alone).",
+    }),
+    peerOtherProgramIds: field(z.array(z.number().int()), { description: "Ids of programs on the peer's hook that another tool attached (read when peerPrograms is declared)." }),
     peerNetnsId: field(z.number().int().optional(), { description: "The peer's netns as an nsid of the host's netns (IFLA_LINK_NETNSID), when it is elsewhere." }),
   }),
 });

@@ -11,6 +11,7 @@ import { mismatch } from "../definition-driven";
 import { netnsPath } from "../fields";
 import type { netkitPairDefinition } from "./definition";
 import type { DeclaredLeases } from "../rxq-binding/host";
+import type { Hook, ObservedHook } from "../../host/programs";
 
 type Inputs = InputsOf<typeof netkitPairDefinition>;
 type Outputs = OutputsOf<typeof netkitPairDefinition>;
@@ -99,10 +100,17 @@ export function changeRequest(olds: Outputs, news: Inputs, changed: string[]): C
  * Outputs: the inputs' keys with the values the kernel reports, plus read-only facts;
  * `leased`: the peer's declared leases that it holds (rxq-binding/host.ts).
  */
-export function outputs(i: Inputs, p: NetkitLink, q: NetkitLink | undefined, leased: DeclaredLeases): Outputs {
+export function outputs(i: Inputs, p: NetkitLink, q: NetkitLink | undefined, leased: DeclaredLeases, hooks: Partial<Record<Hook, ObservedHook>> = {}): Outputs {
   const nk = p.netkit;
   return defined({
     ...i,
+    // Programs are read only where declared: without a list there is nothing to compare.
+    programs: i.programs !== undefined ? (hooks.primary?.programs ?? i.programs) : undefined,
+    peerPrograms: i.peerPrograms !== undefined ? (hooks.peer?.programs ?? i.peerPrograms) : undefined,
+    programIds: hooks.primary?.programIds ?? [],
+    peerProgramIds: hooks.peer?.programIds ?? [],
+    otherProgramIds: hooks.primary?.otherIds ?? [],
+    peerOtherProgramIds: hooks.peer?.otherIds ?? [],
     // Only what was declared: a program without leases has none to compare.
     peerLeases: i.peerLeases !== undefined ? leased.leases : undefined,
     peerLeaseQueueIds: leased.queueIds,

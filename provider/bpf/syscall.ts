@@ -1,0 +1,139 @@
+// bpf(2) requests as data, for the relay's bpf op (include/uapi/linux/bpf.h, union bpf_attr):
+// the attr bytes of each command the provider uses, and the parsers of what the kernel writes
+// back. fds that only exist in the relay run are named by slot; the relay fills them in.
+import type { BpfOp } from "../host/relay";
+
+/** enum bpf_cmd */
+export const BPF_CMD = {
+  PROG_LOAD: 5,
+  OBJ_PIN: 6,
+  OBJ_GET: 7,
+  OBJ_GET_INFO_BY_FD: 15,
+  PROG_QUERY: 16,
+  LINK_CREATE: 28,
+  LINK_UPDATE: 29,
+  LINK_DETACH: 34,
+} as const;
+
+/** enum bpf_attach_type: netkit's two hooks, both attached through the primary's ifindex. */
+export const BPF_NETKIT_PRIMARY = 54;
+export const BPF_NETKIT_PEER = 55;
+
+/** Attach flags (bpf_mprog): place relative to another attachment, named by a link fd. */
+export const BPF_F_AFTER = 1 << 4;
+export const BPF_F_LINK = 1 << 13;
+
+/** enum bpf_link_type */
+export const BPF_LINK_TYPE_NETKIT = 13;
+
+/** bpf_mprog_max(): at most this many programs per hook. */
+export const MAX_PROGRAMS_PER_HOOK = 64;
+
+/** BPF_OBJ_GET: an fd of what is pinned at `path`, kept in `slot`. */
+export function objGet(path: string, slot: string): BpfOp {
+  // pathname u64 @0, bpf_fd @8, file_flags @12, path_fd @16
+  return { bpf: BPF_CMD.OBJ_GET, attr: Buffer.alloc(20), paths: [[0, path]], keep: slot };
+}
+
+/** BPF_OBJ_PIN: pins the object in `slot` at `path` (the parent directory must exist). */
+export function objPin(slot: string, path: string): BpfOp {
+  return { bpf: BPF_CMD.OBJ_PIN, attr: Buffer.alloc(20), paths: [[0, path]], fds: [[8, slot]] };
+}
+
+/** Size of the info buffers asked for: bpf_prog_info's and bpf_link_info's first fields suffice. */
+const INFO_LEN = 96;
+
+/** BPF_OBJ_GET_INFO_BY_FD of the object in `slot` (a program or a link). */
+export function objInfo(slot: string): BpfOp {
+  // bpf_fd @0, info_len @4, info u64 @8
+  const attr = Buffer.alloc(16);
+  attr.writeUInt32LE(INFO_LEN, 4);
+  return { bpf: BPF_CMD.OBJ_GET_INFO_BY_FD, attr, fds: [[0, slot]], bufs: [[8, INFO_LEN]] };
+}
+
+/** A program's id, from its bpf_prog_info (type @0, id @4, name[16] @64). */
+export function parseProgInfo(info: Buffer): { id: number; name: string } {
+  const name = info.subarray(64, 80);
+  const end = name.indexOf(0);
+  return { id: info.readUInt32LE(4), name: name.subarray(0, end < 0 ? 16 : end).toString() };
+}
+
+/** A link's id, program and (for netkit links) device; ifindex 0: the device is gone or it was detached. */
+export interface LinkInfo {
+  type: number;
+  id: number;
+  progId: number;
+  ifindex: number;
+  attachType: number;
+}
+
+/** bpf_link_info: type @0, id @4, prog_id @8, then the union (8-aligned) @16: netkit {ifindex, attach_type}. */
+export function parseLinkInfo(info: Buffer): LinkInfo {
+  return { type: info.readUInt32LE(0), id: info.readUInt32LE(4), progId: info.readUInt32LE(8), ifindex: info.readUInt32LE(16), attachType: info.readUInt32LE(20) };
+}
+
+/** BPF_PROG_QUERY on a netkit hook: the attached programs and their links, in run order. */
+export function progQuery(ifindex: number, attachType: number): BpfOp {
+  // target_ifindex @0, attach_type @4, query_flags @8, attach_flags @12, prog_ids u64 @16,
+  // count @24, prog_attach_flags u64 @32, link_ids u64 @40, link_attach_flags u64 @48, revision @56
+  const attr = Buffer.alloc(64);
+  attr.writeUInt32LE(ifindex, 0);
+  attr.writeUInt32LE(attachType, 4);
+  attr.writeUInt32LE(MAX_PROGRAMS_PER_HOOK, 24);
+  return {
+    bpf: BPF_CMD.PROG_QUERY,
+    attr,
+    bufs: [
+      [16, 4 * MAX_PROGRAMS_PER_HOOK],
+      [40, 4 * MAX_PROGRAMS_PER_HOOK],
+    ],
+  };
+}
+
+/** What a hook runs, in order: program ids, and the link of each (0: attached without a link). */
+export interface HookQuery {
+  progIds: number[];
+  linkIds: number[];
+  revision: bigint;
+}
+
+export function parseProgQuery(attr: Buffer, bufs: Buffer[]): HookQuery {
+  const count = Math.min(attr.readUInt32LE(24), MAX_PROGRAMS_PER_HOOK);
+  const ids = (b: Buffer | undefined) => Array.from({ length: count }, (_, i) => b?.readUInt32LE(4 * i) ?? 0);
+  return { progIds: ids(bufs[0]), linkIds: ids(bufs[1]), revision: attr.readBigUInt64LE(56) };
+}
+
+/**
+ * BPF_LINK_CREATE of the program in `prog` on a netkit hook of the primary `ifindex`; after the
+ * link in `after` if given (BPF_F_AFTER | BPF_F_LINK), else at the end. The link is kept in `slot`.
+ */
+export function linkCreate(prog: string, ifindex: number, attachType: number, slot: string, after?: string): BpfOp {
+  // prog_fd @0, target_ifindex @4, attach_type @8, flags @12, netkit.relative_fd @16, netkit.expected_revision @24
+  const attr = Buffer.alloc(32);
+  attr.writeUInt32LE(ifindex, 4);
+  attr.writeUInt32LE(attachType, 8);
+  const fds: Array<[number, string]> = [[0, prog]];
+  if (after) {
+    attr.writeUInt32LE(BPF_F_AFTER | BPF_F_LINK, 12);
+    fds.push([16, after]);
+  }
+  return { bpf: BPF_CMD.LINK_CREATE, attr, fds, keep: slot };
+}
+
+/** BPF_LINK_UPDATE: the link in `link` runs the program in `prog` from now on, in the same place. */
+export function linkUpdate(link: string, prog: string): BpfOp {
+  // link_fd @0, new_prog_fd @4, flags @8, old_prog_fd @12
+  return {
+    bpf: BPF_CMD.LINK_UPDATE,
+    attr: Buffer.alloc(16),
+    fds: [
+      [0, link],
+      [4, prog],
+    ],
+  };
+}
+
+/** BPF_LINK_DETACH: the link stops running its program (its pin, if any, stays until unlinked). */
+export function linkDetach(link: string): BpfOp {
+  return { bpf: BPF_CMD.LINK_DETACH, attr: Buffer.alloc(8), fds: [[0, link]] };
+}
