@@ -19,7 +19,7 @@ import {
   type HookQuery,
   type LinkInfo,
 } from "../bpf/syscall";
-import { RelayBatch, type BatchResults } from "./batch";
+import { RelayBatch } from "./batch";
 import type { HostClient } from "./client";
 import type { Hint } from "./failure";
 import { BPFFS_ROOT } from "./relay";
@@ -62,8 +62,6 @@ export interface ObservedHook {
   otherIds: number[];
 }
 
-const errno = (res: BatchResults, i: number) => res.errno(i);
-
 /**
  * Reads the hooks of the pair whose primary is `ifindex`: for each, the kernel's list, the
  * provider's first `oursCount` pinned links and the programs at the declared pins. One round trip.
@@ -100,8 +98,8 @@ export async function readHooks(host: HostClient, ifindex: number, declared: Hoo
     const info = (pair: [number, number]) => {
       const [get, inf] = pair;
       const r = res.at(inf);
-      if (errno(res, get) !== 0 || r?.kind !== "bpf" || r.errno !== 0) {
-        if (errno(res, get) !== 0 && res.errnoName(get) !== "ENOENT") throw host.failure(res, get, programHint);
+      if (res.errno(get) !== 0 || r?.kind !== "bpf" || r.errno !== 0) {
+        if (res.errno(get) !== 0 && res.errnoName(get) !== "ENOENT") throw host.failure(res, get, programHint);
         return undefined;
       }
       return r.bufs[0];

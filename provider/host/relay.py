@@ -234,6 +234,9 @@ def run_bpf(op):
     ret = libc.syscall(ctypes.c_long(nr), ctypes.c_long(op["bpf"]), attr, ctypes.c_long(len(raw)))
     err = ctypes.get_errno() if ret < 0 else 0
     if ret >= 0 and "keep" in op:
+        old = fd_slots.get(op["keep"])
+        if old is not None:
+            os.close(old)  # a slot reused within the batch (a link dropped, then made again)
         fd_slots[op["keep"]] = ret
     return {"bpf": ret, "errno": err, "attr": base64.b64encode(attr.raw).decode(), "bufs": [base64.b64encode(b.raw).decode() for b in bufs]}
 
