@@ -6,7 +6,7 @@
 // the device is deleted again before the error is reported.
 import { NetkitError, ProviderBugError } from "../errors";
 import type { Logger } from "../log";
-import { delLinkByIndexRequest, getLinkByIndexRequest } from "../netlink/link";
+import { delLinkByIndexRequest, getLinkByIndexRequest, moveLinkRequest } from "../netlink/link";
 import { isAmbiguous } from "../ssh/ambiguous";
 import { CreateInDoubt } from "./in-doubt";
 import { netkitNewLinkRequest, netkitPolicyChangeRequest, type NetkitCreate } from "../netlink/netkit";
@@ -24,8 +24,10 @@ import {
   getOp,
   linkOf,
   netkitHint,
+  HOST_NETNS,
   NETNS_DIR,
   ownedExpect,
+  relocates,
   where,
   type ChangeNetkit,
   type CreateNetkit,
@@ -93,10 +95,10 @@ export class HostClient {
     if (!this.probed) {
       const p = probeHost(this).then((h) => {
         const yes = (b: boolean) => (b ? "yes" : "no");
-        const { netkit, single, queueLease, scrub, headroom, tailroom } = h.has;
+        const { netkit, single, queueLease, scrub, headroom, tailroom, ipv4BigTcp } = h.has;
         this.log.debug(
           `preflight ${h.host}: kernel ${h.kernelRelease}, netkit ${yes(netkit)}, single mode ${yes(single)}, queue leasing ${yes(queueLease)}, ` +
-            `scrub ${yes(scrub)}, headroom ${yes(headroom)}, tailroom ${yes(tailroom)}`,
+            `scrub ${yes(scrub)}, headroom ${yes(headroom)}, tailroom ${yes(tailroom)}, IPv4 GSO/GRO limits ${yes(ipv4BigTcp)}`,
         );
         return h;
       });
@@ -138,6 +140,11 @@ export class HostClient {
       b.add(`open netns ${c.peer.netns}`, { openNetns: c.peer.netns, fd: nextFd++ });
     }
     const created = b.add(`create netkit ${where(c.primary)}`, { netlink: netkitNewLinkRequest(create) });
+    for (const [ref, after] of [
+      [c.primary, c.primaryAfter],
+      [c.peer, c.peerAfter],
+    ] as const)
+      if (ref && after && Object.keys(after).length) b.add(`change ${where(ref)} (${Object.keys(after).join(", ")})`, changeOp(ref, after));
     if (c.primaryUp) b.add(`set ${where(c.primary)} up`, changeOp(c.primary, { up: true }));
     if (c.peer && c.peerUp) b.add(`set ${where(c.peer)} up`, changeOp(c.peer, { up: true }));
     const readPrimary = b.add(`read ${where(c.primary)}`, getOp(c.primary));
@@ -206,6 +213,26 @@ export class HostClient {
     const b = new RelayBatch();
     const guards = [b.add(`check that ${where(c.primary)} is the netkit primary this stack manages`, { ...getOp(c.primary), expect: ownedExpect(c.primary, "primary") })];
     if (c.peer) guards.push(b.add(`check that ${where(c.peer)} is its peer`, { ...getOp(c.peer), expect: ownedExpect(c.peer, "peer") }));
+    // Renames and moves first, by the recorded ifindex: the device goes down, is renamed and/or
+    // moved, and every later op addresses it where it is now.
+    let nextFd = FIRST_NS_FD;
+    const moves: Array<{ op: number; from: OwnedDevice; to: DeviceRef }> = [];
+    const relocate = (from: OwnedDevice | undefined, to: DeviceRef | undefined): DeviceRef | undefined => {
+      if (!from || !relocates(from, to)) return from;
+      if (from.ifindex === undefined) throw new NetkitError(`${this.host}: cannot rename or move ${where(from)}: the state has no ifindex for it; run \`pulumi refresh\` first`);
+      b.add(`set ${where(from)} down`, changeOp(from, { up: false }));
+      let netnsFd: number | undefined;
+      if ((to.netns ?? "") !== (from.netns ?? "")) {
+        netnsFd = nextFd++;
+        b.add(to.netns ? `open netns ${to.netns}` : "open the host's netns", { openNetns: to.netns ?? HOST_NETNS, fd: netnsFd });
+      }
+      const what = netnsFd === undefined ? `rename ${where(from)} to ${to.name}` : `move ${where(from)} to ${to.netns ? `netns ${to.netns}` : "the host's netns"} as ${to.name}`;
+      const op = b.add(what, { netlink: moveLinkRequest(from.ifindex, { name: to.name, ...(netnsFd !== undefined ? { netnsFd } : {}) }), netns: from.netns });
+      moves.push({ op, from, to });
+      return to;
+    };
+    const primary = relocate(c.primary, c.primaryTo)!;
+    const peer = relocate(c.peer, c.peerTo);
     // Going down before other changes and up after them avoids traffic on half-set devices.
     const order = (ref: DeviceRef, ch: ChangeNetkit["primaryChange"] | undefined, phase: "pre" | "post") => {
       if (!ch) return;
@@ -214,16 +241,16 @@ export class HostClient {
       if (phase === "pre" && Object.keys(rest).length) b.add(`change ${where(ref)} (${Object.keys(rest).join(", ")})`, changeOp(ref, rest));
       if (phase === "post" && up === true) b.add(`set ${where(ref)} up`, changeOp(ref, { up: true }));
     };
-    order(c.primary, c.primaryChange, "pre");
-    if (c.peer) order(c.peer, c.peerChange, "pre");
+    order(primary, c.primaryChange, "pre");
+    if (peer) order(peer, c.peerChange, "pre");
     if (c.policy || c.peerPolicy) {
-      const req = netkitPolicyChangeRequest(c.primary.name, { ...(c.policy ? { policy: c.policy } : {}), ...(c.peerPolicy ? { peerPolicy: c.peerPolicy } : {}) });
-      b.add(`change policy of ${where(c.primary)}`, { netlink: req, netns: c.primary.netns });
+      const req = netkitPolicyChangeRequest(primary.name, { ...(c.policy ? { policy: c.policy } : {}), ...(c.peerPolicy ? { peerPolicy: c.peerPolicy } : {}) });
+      b.add(`change policy of ${where(primary)}`, { netlink: req, netns: primary.netns });
     }
-    order(c.primary, c.primaryChange, "post");
-    if (c.peer) order(c.peer, c.peerChange, "post");
-    const i = b.add(`read ${where(c.primary)}`, getOp(c.primary));
-    const j = c.peer ? b.add(`read ${where(c.peer)}`, getOp(c.peer)) : -1;
+    order(primary, c.primaryChange, "post");
+    if (peer) order(peer, c.peerChange, "post");
+    const i = b.add(`read ${where(primary)}`, getOp(primary));
+    const j = peer ? b.add(`read ${where(peer)}`, getOp(peer)) : -1;
     const res = await this.run(b);
     for (const g of guards) {
       const r = res.at(g);
@@ -236,11 +263,36 @@ export class HostClient {
       }
     }
     const err = this.firstFailure(res);
-    if (err) throw err;
-    const primary = linkOf(res.at(i));
-    if (!primary) throw new NetkitError(`${this.host}: ${where(c.primary)} vanished during the update`);
-    const peer = c.peer ? linkOf(res.at(j)) : undefined;
-    return { primary, ...(peer ? { peer } : {}), release: res.release };
+    if (err) {
+      // A device renamed or moved by this batch goes back, so that the state (which keeps the
+      // old name and netns when an update fails) still finds it.
+      for (const m of moves.filter((x) => res.errno(x.op) === 0).reverse()) await this.moveBack(m.to, m.from, err);
+      throw err;
+    }
+    const p = linkOf(res.at(i));
+    if (!p) throw new NetkitError(`${this.host}: ${where(primary)} vanished during the update`);
+    const q = peer ? linkOf(res.at(j)) : undefined;
+    return { primary: p, ...(q ? { peer: q } : {}), release: res.release };
+  }
+
+  /** Undoes a rename or move after a failed update; the update's error says whether that worked. */
+  private async moveBack(now: DeviceRef, was: OwnedDevice, cause: NetkitError): Promise<void> {
+    try {
+      const { primary: d } = await this.readNetkit(now);
+      if (!d) throw new NetkitError(`${where(now)} is not there`);
+      const b = new RelayBatch();
+      const netnsFd = (now.netns ?? "") !== (was.netns ?? "") ? FIRST_NS_FD : undefined;
+      if (netnsFd !== undefined) b.add(was.netns ? `open netns ${was.netns}` : "open the host's netns", { openNetns: was.netns ?? HOST_NETNS, fd: netnsFd });
+      b.add(`move ${where(now)} back as ${where(was)}`, {
+        netlink: moveLinkRequest(d.ifindex, { name: was.name, ...(netnsFd !== undefined ? { netnsFd } : {}) }),
+        netns: now.netns,
+      });
+      const e = this.firstFailure(await this.run(b));
+      if (e) throw e;
+      cause.message += `; ${where(now)} was moved back to ${where(was)}, where the state has it (it may be down: run \`pulumi up\` again)`;
+    } catch (e) {
+      cause.message += `; moving ${where(now)} back to ${where(was)} failed too (${(e as Error).message}): run \`pulumi refresh\` after fixing it by hand`;
+    }
   }
 
   /**

@@ -4,7 +4,7 @@
 // compared with the running kernel's version (distributions backport, and disable).
 import { CapabilityError } from "../errors";
 
-export type KernelFeature = "netkit" | "scrub" | "headroom" | "tailroom" | "single" | "queueLease";
+export type KernelFeature = "netkit" | "scrub" | "headroom" | "tailroom" | "ipv4BigTcp" | "single" | "queueLease";
 
 export interface FeatureInfo {
   /** What it is, as a user would call it. */
@@ -20,6 +20,7 @@ export const FEATURES: Record<KernelFeature, FeatureInfo> = {
   scrub: { what: "netkit scrub setting", probe: "IFLA_NETKIT_SCRUB", since: "6.10" },
   headroom: { what: "netkit headroom setting", probe: "IFLA_NETKIT_HEADROOM", since: "6.14" },
   tailroom: { what: "netkit tailroom setting", probe: "IFLA_NETKIT_TAILROOM", since: "6.14" },
+  ipv4BigTcp: { what: "IPv4 GSO/GRO size limits (BIG TCP for IPv4)", probe: "IFLA_GSO_IPV4_MAX_SIZE", since: "6.3" },
   single: { what: "netkit single mode", probe: "IFLA_NETKIT_PAIRING", since: "7.1" },
   queueLease: { what: "RX queue leasing", probe: "queue-create in the netdev generic netlink family", since: "7.1" },
 };

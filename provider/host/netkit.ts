@@ -26,6 +26,14 @@ export const NETNS_DIR = "/run/netns";
 export const ENODEV = 19;
 export const ENOENT = 2;
 
+/** Whether `to` names another name or netns than `from`: a rename or a move. */
+export function relocates(from: DeviceRef, to: DeviceRef | undefined): to is DeviceRef {
+  return !!to && (to.name !== from.name || (to.netns ?? "") !== (from.netns ?? ""));
+}
+
+/** The relay's own netns file: the host's (the relay runs there and returns there after each op). */
+export const HOST_NETNS = "/proc/self/ns/net";
+
 export function where(d: DeviceRef): string {
   return d.netns ? `${d.name} (netns ${d.netns})` : d.name;
 }
@@ -120,6 +128,9 @@ export interface CreateNetkit {
   create: NetkitCreate;
   primary: DeviceRef;
   peer?: DeviceRef;
+  /** Set right after creation, before up: what creation cannot set (the alias). */
+  primaryAfter?: LinkChange;
+  peerAfter?: LinkChange;
   primaryUp: boolean;
   peerUp?: boolean;
   /** Checks the read-back devices: an error means the kernel did not do what was asked (the device is rolled back). */
@@ -130,6 +141,12 @@ export interface ChangeNetkit {
   /** The devices as the state recorded them: nothing is changed unless both are still those. */
   primary: OwnedDevice;
   peer?: OwnedDevice;
+  /**
+   * Where a device is to be afterwards when it is renamed or moved to another netns (by its
+   * recorded ifindex: down, rename/move, then the other changes, then up as its change says).
+   */
+  primaryTo?: DeviceRef;
+  peerTo?: DeviceRef;
   primaryChange: LinkChange;
   peerChange?: LinkChange;
   policy?: NetkitPolicy;

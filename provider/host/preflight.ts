@@ -2,11 +2,13 @@
 // and which kernel features (features.ts) the host has. Each is probed from the kernel's own
 // answers, never inferred from version numbers, and no probe can create a device: each is a
 // netkit RTM_NEWLINK whose attributes fail validation on every kernel. Leasing is read from
-// the generic netlink controller: the "netdev" family's op list names queue-create.
-import { u32, u8, type Attr } from "../netlink/attributes";
-import { IFLA_NETKIT, NETDEV_CMD, NETDEV_FAMILY_NAME, NETLINK_GENERIC } from "../netlink/constants";
+// the generic netlink controller: the "netdev" family's op list names queue-create. The IPv4
+// GSO/GRO limits are read from a link the kernel reports: every device carries
+// IFLA_GSO_IPV4_MAX_SIZE where the kernel has it (`lo` always exists).
+import { decodeAttrs, u32, u8, type Attr } from "../netlink/attributes";
+import { IFINFOMSG_LEN, IFLA, IFLA_NETKIT, NETDEV_CMD, NETDEV_FAMILY_NAME, NETLINK_GENERIC } from "../netlink/constants";
 import { getFamilyRequest, parseFamily } from "../netlink/genl";
-import { newLinkRequest } from "../netlink/link";
+import { getLinkRequest, newLinkRequest, parseLink } from "../netlink/link";
 import type { NlMessage, NlStatus } from "../netlink/message";
 import type { RelayTarget } from "./batch";
 import type { FeatureSet } from "./features";
@@ -60,16 +62,27 @@ export function classifyNetdevFamily(reply: NlMessage | undefined): { queueLease
   return { queueLease: family.ops.has(NETDEV_CMD.QUEUE_CREATE), netdevFamilyId: family.id };
 }
 
+/** Whether a getlink reply (of `lo`) carries IFLA_GSO_IPV4_MAX_SIZE: the kernel has the IPv4 limits. */
+export function classifyLinkReply(reply: NlMessage | undefined): { ipv4BigTcp: boolean } {
+  if (!reply) return { ipv4BigTcp: false };
+  parseLink(reply); // a link message, or this throws
+  return { ipv4BigTcp: decodeAttrs(reply.payload.subarray(IFINFOMSG_LEN)).has(IFLA.GSO_IPV4_MAX_SIZE) };
+}
+
+/** The link every netns has, read for what its reply carries. */
+export const PROBE_LINK = "lo";
+
 const statusOf = (r: RelayResult | undefined) => (r?.kind === "netlink" ? r.status : undefined);
 
 /** The probes, in one relay request; `host` names the host in the facts. */
 export async function probeHost(target: RelayTarget & { host: string }): Promise<HostFacts> {
-  const [release, netdev, ...probes] = await target.request({
+  const [release, netdev, lo, ...probes] = await target.request({
     stopOnError: false,
     readOnly: true,
     ops: [
       { read: "/proc/sys/kernel/osrelease" },
       { netlink: getFamilyRequest(NETDEV_FAMILY_NAME), proto: NETLINK_GENERIC },
+      { netlink: getLinkRequest(PROBE_LINK) },
       ...PROBED.map((k) => ({ netlink: attributeProbe(ATTRIBUTE_PROBES[k]) })),
     ],
   });
@@ -78,12 +91,14 @@ export async function probeHost(target: RelayTarget & { host: string }): Promise
   const seen = PROBED.map((k, i) => [k, classifyProbe(statusOf(probes[i]))] as const);
   const netkit = seen.every(([, c]) => c.netkit);
   const lease = classifyNetdevFamily(familyReply);
+  const link = classifyLinkReply(lo?.kind === "netlink" && lo.status.errno === 0 ? lo.messages[0] : undefined);
   return {
     host: target.host,
     kernelRelease,
     has: {
       netkit,
       ...(Object.fromEntries(seen.map(([k, c]) => [k, netkit && c.known])) as Record<ProbedAttribute, boolean>),
+      ipv4BigTcp: netkit && link.ipv4BigTcp,
       queueLease: lease.queueLease,
     },
     ...(lease.netdevFamilyId !== undefined ? { netdevFamilyId: lease.netdevFamilyId } : {}),

@@ -41,6 +41,10 @@ export const IFLA = {
   LINK: 5,
   TXQLEN: 13,
   OPERSTATE: 16,
+  /** A free-form description of the device (`ip link set NAME alias TEXT`), at most IFALIASZ - 1 = 255 bytes. */
+  IFALIAS: 20,
+  /** The device group (`ip link set NAME group N`), u32; 0 is "default". */
+  GROUP: 27,
   LINKINFO: 18,
   NET_NS_PID: 19,
   NET_NS_FD: 28,
@@ -49,12 +53,21 @@ export const IFLA = {
   NUM_RX_QUEUES: 32,
   CARRIER: 33,
   LINK_NETNSID: 37,
+  GSO_MAX_SEGS: 40,
+  GSO_MAX_SIZE: 41,
   MIN_MTU: 50,
   MAX_MTU: 51,
   PERM_ADDRESS: 54,
   /** Present only on devices with a parent (a bus device): physical NICs, netdevsim. */
   PARENT_DEV_NAME: 56,
   PARENT_DEV_BUS_NAME: 57,
+  GRO_MAX_SIZE: 58,
+  /** Query only: the largest GSO size the device supports (netkit: GSO_MAX_SIZE = 524280). */
+  TSO_MAX_SIZE: 59,
+  TSO_MAX_SEGS: 60,
+  /** Linux 6.3+: the IPv4 variants of the GSO/GRO limits (BIG TCP for IPv4). */
+  GSO_IPV4_MAX_SIZE: 63,
+  GRO_IPV4_MAX_SIZE: 64,
 } as const;
 
 export const IFLA_INFO = { KIND: 1, DATA: 2 } as const;

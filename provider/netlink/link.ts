@@ -18,8 +18,47 @@ import {
 } from "./constants";
 import { decodeIfInfo, encodeIfInfo, encodeMessage, type NlMessage } from "./message";
 
+/**
+ * Generic settings a live device accepts (`ip link set NAME gso_max_size N … alias TEXT group N`),
+ * which can also be given at creation. The kernel's rules (net/core/rtnetlink.c): GSO sizes
+ * above MAX_TCP_HEADER and at most the device's tso_max_size, GSO segments at most
+ * GSO_MAX_SEGS (65535) and tso_max_segs, GRO sizes at most GRO_MAX_SIZE (524280). Setting a
+ * generic GSO/GRO size of at most 65536 also sets its IPv4 variant: send both to keep both.
+ */
+export interface LinkSettings {
+  gsoMaxSize?: number;
+  gsoMaxSegs?: number;
+  groMaxSize?: number;
+  /** Linux 6.3+. */
+  gsoIpv4MaxSize?: number;
+  /** Linux 6.3+. */
+  groIpv4MaxSize?: number;
+  /** IFLA_IFALIAS: "" removes the alias. Not applied at creation (rtnl_create_link ignores it): set it by a change. */
+  alias?: string;
+  /** IFLA_GROUP: 0 is "default". */
+  group?: number;
+}
+
+/** The u32 settings with their attributes, in the order do_setlink applies them (the generic size before its IPv4 variant). */
+const U32_SETTINGS: Array<[Exclude<keyof LinkSettings, "alias">, number]> = [
+  ["group", IFLA.GROUP],
+  ["gsoMaxSize", IFLA.GSO_MAX_SIZE],
+  ["gsoMaxSegs", IFLA.GSO_MAX_SEGS],
+  ["groMaxSize", IFLA.GRO_MAX_SIZE],
+  ["gsoIpv4MaxSize", IFLA.GSO_IPV4_MAX_SIZE],
+  ["groIpv4MaxSize", IFLA.GRO_IPV4_MAX_SIZE],
+];
+
+function settingsAttrs(s: LinkSettings, withAlias: boolean): Attr[] {
+  const a: Attr[] = [];
+  for (const [k, type] of U32_SETTINGS) if (s[k] !== undefined) a.push(u32(type, s[k]));
+  // The kernel takes the alias as bytes (NLA_BINARY, no NUL); an empty one removes it.
+  if (withAlias && s.alias !== undefined) a.push(bytes(IFLA.IFALIAS, Buffer.from(s.alias)));
+  return a;
+}
+
 /** Generic properties of one side of a link at creation (`ip link add … [peer …]`). */
-export interface LinkSide {
+export interface LinkSide extends Omit<LinkSettings, "alias"> {
   name: string;
   mtu?: number;
   /** MAC address "aa:bb:cc:dd:ee:ff". */
@@ -51,6 +90,15 @@ export interface Link {
   parentDevice?: string;
   /** Raw IFLA_INFO_DATA of the kind. */
   data?: AttrMap;
+  gsoMaxSize?: number;
+  gsoMaxSegs?: number;
+  groMaxSize?: number;
+  /** Absent on kernels before 6.3. */
+  gsoIpv4MaxSize?: number;
+  groIpv4MaxSize?: number;
+  /** Absent when the device has no alias. */
+  alias?: string;
+  group?: number;
 }
 
 export function macToBuffer(mac: string): Buffer {
@@ -69,6 +117,7 @@ export function sideAttrs(s: LinkSide): Attr[] {
   if (s.numTxQueues !== undefined) a.push(u32(IFLA.NUM_TX_QUEUES, s.numTxQueues));
   if (s.numRxQueues !== undefined) a.push(u32(IFLA.NUM_RX_QUEUES, s.numRxQueues));
   if (s.txQueueLen !== undefined) a.push(u32(IFLA.TXQLEN, s.txQueueLen));
+  a.push(...settingsAttrs(s, false));
   if (s.netnsFd !== undefined) a.push(u32(IFLA.NET_NS_FD, s.netnsFd));
   return a;
 }
@@ -109,7 +158,7 @@ export function delLinkRequest(name: string): Buffer {
   return encodeMessage(RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK, Buffer.concat([encodeIfInfo({}), encodeAttrs([str(IFLA.IFNAME, name)])]));
 }
 
-export interface LinkChange {
+export interface LinkChange extends LinkSettings {
   up?: boolean;
   mtu?: number;
   address?: string;
@@ -124,9 +173,23 @@ export function changeLinkRequest(name: string, c: LinkChange): Buffer {
   if (c.mtu !== undefined) attrs.push(u32(IFLA.MTU, c.mtu));
   if (c.address !== undefined) attrs.push(bytes(IFLA.ADDRESS, macToBuffer(c.address)));
   if (c.txQueueLen !== undefined) attrs.push(u32(IFLA.TXQLEN, c.txQueueLen));
+  attrs.push(...settingsAttrs(c, true));
   if (c.kind) attrs.push(nest(IFLA.LINKINFO, [str(IFLA_INFO.KIND, c.kind.kind), nest(IFLA_INFO.DATA, c.kind.data)]));
   const info = c.up === undefined ? {} : { flags: c.up ? IFF_UP : 0, change: IFF_UP };
   return encodeMessage(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, Buffer.concat([encodeIfInfo(info), encodeAttrs(attrs)]));
+}
+
+/**
+ * RTM_NEWLINK on the device with `ifindex` in the socket's netns: renames it to `name`
+ * (`ip link set dev OLD name NEW`) and, given `netnsFd` (an fd the relay opened), moves it to
+ * that netns under that name (`ip link set dev X netns NS name NEW`). The device keeps its
+ * ifindex unless the target netns has a device with it already (then the kernel gives it a
+ * new one: read it back); a move leaves it down.
+ */
+export function moveLinkRequest(ifindex: number, m: { name: string; netnsFd?: number }): Buffer {
+  const attrs: Attr[] = [str(IFLA.IFNAME, m.name)];
+  if (m.netnsFd !== undefined) attrs.push(u32(IFLA.NET_NS_FD, m.netnsFd));
+  return encodeMessage(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, Buffer.concat([encodeIfInfo({ index: ifindex }), encodeAttrs(attrs)]));
 }
 
 export function isLinkMessage(m: NlMessage): boolean {
@@ -152,6 +215,13 @@ export function parseLink(m: NlMessage): Link {
   const nsid = a.get(IFLA.LINK_NETNSID);
   if (nsid) link.linkNetnsId = nsid.readInt32LE(0);
   set("parentDevice", readStr(a, IFLA.PARENT_DEV_NAME));
+  set("gsoMaxSize", readU32(a, IFLA.GSO_MAX_SIZE));
+  set("gsoMaxSegs", readU32(a, IFLA.GSO_MAX_SEGS));
+  set("groMaxSize", readU32(a, IFLA.GRO_MAX_SIZE));
+  set("gsoIpv4MaxSize", readU32(a, IFLA.GSO_IPV4_MAX_SIZE));
+  set("groIpv4MaxSize", readU32(a, IFLA.GRO_IPV4_MAX_SIZE));
+  set("alias", readStr(a, IFLA.IFALIAS));
+  set("group", readU32(a, IFLA.GROUP));
   const li = readNested(a, IFLA.LINKINFO);
   if (li) {
     set("kind", readStr(li, IFLA_INFO.KIND));

@@ -14,6 +14,13 @@ export const connection = () =>
     secret: true,
   });
 
+/** What a changed name does, for its description. */
+export const RENAME =
+  "A change renames the device in place (down, rename, then up as declared): it keeps its ifindex and its leases; the resource id keeps the name the device was created with.";
+/** What a changed netns does, for its description. */
+export const MOVE =
+  "A change moves the device in place (the kernel's netns move; it comes up as declared): it keeps its leases and its ifindex unless the target netns has a device with that ifindex (then the new one is read back); the resource id keeps the netns the device was created in.";
+
 /** IFNAMSIZ is 16 including the NUL: at most 15 bytes. */
 export const interfaceName = z
   .string()
@@ -58,6 +65,85 @@ export const numRxQueues = z.number().int().min(1).max(1024);
 export const txQueueLen = z.number().int().min(0).max(4294967295);
 /** netkit supports exactly one TX queue. */
 export const numTxQueues = z.number().int().min(1).max(1);
+
+// Live link settings (net/core/rtnetlink.c validate_linkmsg, include/linux/netdevice.h).
+/** GSO_MAX_SIZE = 8 * GSO_MAX_SEGS: netkit's tso_max_size, the largest GSO size it accepts. */
+export const GSO_MAX_SIZE = 524280;
+/** GRO_MAX_SIZE = 8 * 65535. */
+export const GRO_MAX_SIZE = 524280;
+export const GSO_MAX_SEGS = 65535;
+/**
+ * The kernel refuses GSO sizes up to MAX_TCP_HEADER, which depends on its config: 320 with
+ * Debian's x86-64 configs (L1_CACHE_ALIGN(128 + MAX_HEADER)), less on minimal builds. 321 is
+ * accepted by every x86-64 config.
+ */
+export const GSO_MIN_SIZE = 321;
+export const gsoSize = z
+  .number()
+  .int()
+  .min(GSO_MIN_SIZE, `must be at least ${GSO_MIN_SIZE}: the kernel refuses sizes up to MAX_TCP_HEADER (320 on Debian's kernels)`)
+  .max(GSO_MAX_SIZE, `must be at most ${GSO_MAX_SIZE}: netkit's tso_max_size (GSO_MAX_SIZE)`);
+export const gsoSegs = z.number().int().min(0).max(GSO_MAX_SEGS, `must be at most ${GSO_MAX_SEGS} (GSO_MAX_SEGS, netkit's tso_max_segs)`);
+export const groSize = z.number().int().min(0).max(GRO_MAX_SIZE, `must be at most ${GRO_MAX_SIZE} (GRO_MAX_SIZE)`);
+/** IFALIASZ is 256 including the NUL; "" removes the alias. */
+export const alias = z
+  .string()
+  .refine((s) => Buffer.byteLength(s) <= 255, "must be at most 255 bytes (the kernel's IFALIASZ limit)")
+  .refine((s) => !s.includes("\0"), "must not contain NUL");
+/** IFLA_GROUP is a u32; 0 is the "default" group. */
+export const group = z.number().int().min(0).max(4294967295);
+
+/**
+ * The live link settings of one device side (`ip link set NAME gso_max_size N … alias TEXT
+ * group N`): set at creation, changed in place, read back by refresh. `of` names the side in
+ * descriptions ("the primary", "the peer", "the device").
+ */
+export function linkSettingFields(of: string) {
+  const v4 = { feature: "ipv4BigTcp", except: 65536 } as const;
+  return {
+    gsoMaxSize: field(gsoSize.optional(), {
+      description: `Largest GSO packet ${of} builds, in bytes (\`ip link set … gso_max_size\`); above 65536 is BIG TCP for IPv6 (IPv4 has its own limit). ${GSO_MIN_SIZE} … ${GSO_MAX_SIZE}. Setting it to at most 65536 also sets the IPv4 limit, unless that is declared.`,
+      kernelDefault: "65536",
+    }),
+    gsoMaxSegs: field(gsoSegs.optional(), { description: `Most segments in one GSO packet of ${of} (\`gso_max_segs\`), 0 … ${GSO_MAX_SEGS}.`, kernelDefault: "65535" }),
+    groMaxSize: field(groSize.optional(), {
+      description: `Largest packet GRO builds on ${of}, in bytes (\`gro_max_size\`), 0 … ${GRO_MAX_SIZE}; above 65536 is BIG TCP. Setting it to at most 65536 also sets the IPv4 limit, unless that is declared.`,
+      kernelDefault: "65536",
+    }),
+    gsoIpv4MaxSize: field(gsoSize.optional(), {
+      description: `Largest IPv4 GSO packet of ${of} (\`gso_ipv4_max_size\`, Linux 6.3+), ${GSO_MIN_SIZE} … ${GSO_MAX_SIZE}; above 65536 is BIG TCP for IPv4.`,
+      kernelDefault: "65536",
+      needs: v4,
+    }),
+    groIpv4MaxSize: field(groSize.optional(), {
+      description: `Largest IPv4 packet GRO builds on ${of} (\`gro_ipv4_max_size\`, Linux 6.3+), 0 … ${GRO_MAX_SIZE}.`,
+      kernelDefault: "65536",
+      needs: v4,
+    }),
+    alias: field(alias.optional(), { description: `Alias of ${of} (\`ip link set … alias\`, IFLA_IFALIAS), at most 255 bytes; "" removes it.`, kernelDefault: "none" }),
+    group: field(group.optional(), { description: `Device group of ${of} (\`ip link set … group\`), 0 (default) … 4294967295.`, kernelDefault: "0" }),
+  };
+}
+
+/** The same fields for a pair's peer: peerGsoMaxSize, … */
+export function peerLinkSettingFields() {
+  const f = linkSettingFields("the peer");
+  return {
+    peerGsoMaxSize: f.gsoMaxSize,
+    peerGsoMaxSegs: f.gsoMaxSegs,
+    peerGroMaxSize: f.groMaxSize,
+    peerGsoIpv4MaxSize: f.gsoIpv4MaxSize,
+    peerGroIpv4MaxSize: f.groIpv4MaxSize,
+    peerAlias: f.alias,
+    peerGroup: f.group,
+  };
+}
+
+/** The keys of the live link settings, per side. */
+export const LINK_SETTING_KEYS = ["gsoMaxSize", "gsoMaxSegs", "groMaxSize", "gsoIpv4MaxSize", "groIpv4MaxSize", "alias", "group"] as const;
+export type LinkSettingKey = (typeof LINK_SETTING_KEYS)[number];
+/** "peerGsoMaxSize" for "gsoMaxSize". */
+export const peerKey = (k: LinkSettingKey) => `peer${k[0]!.toUpperCase()}${k.slice(1)}` as const;
 
 /** A queue index on a NIC; drivers have at most a few thousand RX queues. */
 export const queueIndex = z.number().int().min(0).max(65535);

@@ -110,10 +110,12 @@ export function isNew<I>(olds: Partial<I> | undefined, inputs: I, ...keys: Array
 
 /**
  * A device the change creates, `name` (field `nameField`) in `netns` (field `netnsField`):
- * the netns must exist and the name be free there.
+ * the netns must exist and the name be free there. `renaming`: an existing device of the
+ * resource takes that name or goes into that netns in place, so the name must be free even
+ * if another resource of the stack holds it (only a replacement frees its own names).
  */
-export async function nameIsFree(host: HostClient, name: string, nameField: string, netns?: { ref: string; field: string }): Promise<Failure[]> {
-  if (heldNames.has(heldKey(host, name, netns?.ref))) return [];
+export async function nameIsFree(host: HostClient, name: string, nameField: string, netns?: { ref: string; field: string }, renaming = false): Promise<Failure[]> {
+  if (!renaming && heldNames.has(heldKey(host, name, netns?.ref))) return [];
   const [a] = await host.ask([{ link: name, ...(netns ? { netns: netnsPath(netns.ref) } : {}) }]);
   const where = netns ? ` in netns ${netns.ref}` : "";
   if (a!.netns === "missing") return [{ property: netns!.field, reason: `${host.host}: netns ${netns!.ref} does not exist: create it first (ip netns add ${netns!.ref})` }];

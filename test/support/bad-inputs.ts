@@ -106,6 +106,10 @@ export const badInputs: BadInput[] = [
   pair("range", { peerNumRxQueues: 1025 }, "peerNumRxQueues", /<=1024/, "netkit's RX queue capacity ends at 1024"),
   pair("range", { numTxQueues: 2 }, "numTxQueues", /<=1/, "netkit has exactly one TX queue"),
   single("range", { headroom: 70000 }, "headroom", /<=65535/, "a single device's headroom is a u16"),
+  pair("range", { gsoMaxSize: 320 }, "gsoMaxSize", /at least 321/, "a GSO size up to MAX_TCP_HEADER is refused (the kernel's policy minimum)"),
+  pair("range", { peerGroMaxSize: 524281 }, "peerGroMaxSize", /at most 524280/, "a GRO size above GRO_MAX_SIZE is refused"),
+  single("range", { gsoMaxSegs: 65536 }, "gsoMaxSegs", /at most 65535/, "GSO segments end at GSO_MAX_SEGS"),
+  single("range", { alias: "x".repeat(256) }, "alias", /255 bytes/, "an alias is at most IFALIASZ - 1 bytes"),
 
   // MAC addresses, which exist only in l2.
   pair("mac/mode", { macAddress: MAC }, "macAddress", /needs mode l2/, "a MAC with the default mode l3 is refused (l3 has no link-layer address)"),

@@ -16,11 +16,10 @@ export const netkitPairDefinition = defineResource({
   inputs: z
     .object({
       connection: f.connection(),
-      name: field(f.interfaceName, { description: "Name of the primary device, in the host's netns.", ...replace }),
-      peerName: field(f.interfaceName, { description: "Name of the peer device.", ...replace }),
+      name: field(f.interfaceName, { description: `Name of the primary device, in the host's netns. ${f.RENAME}` }),
+      peerName: field(f.interfaceName, { description: `Name of the peer device. ${f.RENAME}` }),
       peerNetns: field(f.netnsRef.optional(), {
-        description: "Network namespace of the peer: a name from `ip netns` or a path such as /proc/<pid>/ns/net. Default: the host's.",
-        ...replace,
+        description: `Network namespace of the peer: a name from \`ip netns\` or a path such as /proc/<pid>/ns/net. Default: the host's. ${f.MOVE}`,
       }),
       mode: field(f.mode.default("l3"), { description: "l3 (no link-layer header, default) or l2 (Ethernet).", enumName: "NetkitMode", ...replace }),
       policy: field(f.policy.default("forward"), {
@@ -87,6 +86,8 @@ export const netkitPairDefinition = defineResource({
           "BPF programs the peer's hook runs (BPF_NETKIT_PEER: traffic the pod sends), in this order, each given by its pin in bpffs; attached and changed like programs. Default: none managed.",
         typeName: "Program",
       }),
+      ...f.linkSettingFields("the primary"),
+      ...f.peerLinkSettingFields(),
       up: field(z.boolean().default(true), { description: "Administrative state of the primary (default up)." }),
       peerUp: field(z.boolean().default(true), { description: "Administrative state of the peer (default up)." }),
     })

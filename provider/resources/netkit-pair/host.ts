@@ -3,7 +3,7 @@
 // tailroom), the in-place changes, what the kernel must have done, and the outputs read back.
 // A new field of the pair is mapped here and declared in definition.ts; nowhere else.
 import { NetkitError } from "../../errors";
-import type { ChangeNetkit, CreateNetkit, DeviceRef, NetkitLink } from "../../host/netkit";
+import { relocates, type ChangeNetkit, type CreateNetkit, type DeviceRef, type NetkitLink } from "../../host/netkit";
 import type { LinkChange } from "../../netlink/link";
 import type { InputsOf, OutputsOf } from "../../definition/resource";
 import { defined } from "../context";
@@ -12,6 +12,7 @@ import { netnsPath } from "../fields";
 import type { netkitPairDefinition } from "./definition";
 import type { DeclaredLeases } from "../rxq-binding/host";
 import type { Hook, ObservedHook } from "../../host/programs";
+import { changedSettings, createSettings, reportedSettings, settingChecks } from "../link-settings";
 
 type Inputs = InputsOf<typeof netkitPairDefinition>;
 type Outputs = OutputsOf<typeof netkitPairDefinition>;
@@ -22,6 +23,8 @@ export function refs(i: Pick<Inputs, "name" | "peerName" | "peerNetns">): { prim
 
 export function createRequest(i: Inputs): CreateNetkit {
   const r = refs(i);
+  const primarySettings = createSettings(i, "");
+  const peerSettings = createSettings(i, "peer");
   return {
     primary: r.primary,
     peer: r.peer,
@@ -34,7 +37,15 @@ export function createRequest(i: Inputs): CreateNetkit {
       peerScrub: i.peerScrub,
       ...(i.headroom !== undefined ? { headroom: i.headroom } : {}),
       ...(i.tailroom !== undefined ? { tailroom: i.tailroom } : {}),
-      primary: defined({ name: i.name, mtu: i.mtu, address: i.macAddress, numRxQueues: i.numRxQueues, numTxQueues: i.numTxQueues, txQueueLen: i.txQueueLen }),
+      primary: defined({
+        name: i.name,
+        mtu: i.mtu,
+        address: i.macAddress,
+        numRxQueues: i.numRxQueues,
+        numTxQueues: i.numTxQueues,
+        txQueueLen: i.txQueueLen,
+        ...primarySettings.create,
+      }),
       peer: defined({
         name: i.peerName,
         mtu: i.peerMtu,
@@ -43,8 +54,11 @@ export function createRequest(i: Inputs): CreateNetkit {
         numRxQueues: i.peerNumRxQueues ?? (i.peerLeases?.length ? 1 + i.peerLeases.length : undefined),
         numTxQueues: i.peerNumTxQueues,
         txQueueLen: i.peerTxQueueLen,
+        ...peerSettings.create,
       }),
     },
+    primaryAfter: primarySettings.after,
+    peerAfter: peerSettings.after,
     primaryUp: i.up,
     peerUp: i.peerUp,
     verify: (p, q, on) => {
@@ -69,13 +83,15 @@ export function verifyPair(i: Inputs, p: NetkitLink, q: NetkitLink | undefined, 
     ["headroom", i.headroom, nk.headroom],
     ["tailroom", i.tailroom, nk.tailroom],
     ["peerNumRxQueues", i.peerNumRxQueues, q?.numRxQueues],
+    ...settingChecks(i, p, ""),
+    ...settingChecks(i, q, "peer"),
   ]);
 }
 
 /** The in-place changes from `olds` to `news` (`changed`: the fields the diff found changed). */
 export function changeRequest(olds: Outputs, news: Inputs, changed: string[]): ChangeNetkit {
-  const primary: LinkChange = {};
-  const peer: LinkChange = {};
+  const primary: LinkChange = changedSettings(news, "", changed);
+  const peer: LinkChange = changedSettings(news, "peer", changed);
   const has = (k: keyof Inputs) => changed.includes(k) && news[k] !== undefined;
   if (has("mtu")) primary.mtu = news.mtu!;
   if (has("peerMtu")) peer.mtu = news.peerMtu!;
@@ -83,12 +99,16 @@ export function changeRequest(olds: Outputs, news: Inputs, changed: string[]): C
   if (has("peerMacAddress")) peer.address = news.peerMacAddress!;
   if (has("txQueueLen")) primary.txQueueLen = news.txQueueLen!;
   if (has("peerTxQueueLen")) peer.txQueueLen = news.peerTxQueueLen!;
-  if (has("up") || olds.up !== news.up) primary.up = news.up;
-  if (has("peerUp") || olds.peerUp !== news.peerUp) peer.up = news.peerUp;
-  const r = refs(news);
+  const was = refs(olds);
+  const now = refs(news);
+  // A renamed or moved device goes down first: it comes up again as declared.
+  if (has("up") || olds.up !== news.up || relocates(was.primary, now.primary)) primary.up = news.up;
+  if (has("peerUp") || olds.peerUp !== news.peerUp || relocates(was.peer, now.peer)) peer.up = news.peerUp;
   return {
-    primary: { ...r.primary, ifindex: olds.ifindex },
-    peer: { ...r.peer, ifindex: olds.peerIfindex },
+    primary: { ...was.primary, ifindex: olds.ifindex },
+    peer: { ...was.peer, ifindex: olds.peerIfindex },
+    ...(relocates(was.primary, now.primary) ? { primaryTo: now.primary } : {}),
+    ...(relocates(was.peer, now.peer) ? { peerTo: now.peer } : {}),
     primaryChange: primary,
     peerChange: peer,
     ...(changed.includes("policy") || olds.policy !== news.policy ? { policy: news.policy } : {}),
@@ -134,6 +154,8 @@ export function outputs(i: Inputs, p: NetkitLink, q: NetkitLink | undefined, lea
     // l3 devices report an all-zero address: a MAC means something only in l2.
     macAddress: nk?.mode === "l2" ? p.address : undefined,
     peerMacAddress: nk?.mode === "l2" ? q?.address : undefined,
+    ...reportedSettings(p, ""),
+    ...reportedSettings(q, "peer"),
     up: p.up,
     peerUp: q?.up as boolean,
     ifindex: p.ifindex,

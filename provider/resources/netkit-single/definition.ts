@@ -13,10 +13,9 @@ export const netkitSingleDefinition = defineResource({
   inputs: z
     .object({
       connection: f.connection(),
-      name: field(f.interfaceName, { description: "Name of the device.", ...replace }),
+      name: field(f.interfaceName, { description: `Name of the device. ${f.RENAME}` }),
       netns: field(f.netnsRef.optional(), {
-        description: "Network namespace of the device: a name from `ip netns` or a path such as /proc/<pid>/ns/net. Default: the host's.",
-        ...replace,
+        description: `Network namespace of the device: a name from \`ip netns\` or a path such as /proc/<pid>/ns/net. Default: the host's. ${f.MOVE}`,
       }),
       mode: field(f.mode.default("l3"), { description: "l3 (default) or l2.", enumName: "NetkitMode", ...replace }),
       policy: field(z.literal("forward", { error: "single devices support only forward: the kernel refuses blackhole without a peer" }).default("forward"), {
@@ -51,6 +50,7 @@ export const netkitSingleDefinition = defineResource({
       mtu: field(f.mtu.optional(), { description: "MTU.", kernelDefault: "1500" }),
       txQueueLen: field(f.txQueueLen.optional(), { description: "Transmit queue length (used by a qdisc attached to the device).", kernelDefault: "1000" }),
       macAddress: field(f.macAddress.optional(), { description: "MAC address (mode l2 only).", kernelDefault: "random in l2" }),
+      ...f.linkSettingFields("the device"),
       up: field(z.boolean().default(true), { description: "Administrative state (default up)." }),
     })
     .strict()

@@ -3,13 +3,14 @@
 // and the outputs read back. A new field is mapped here and declared in definition.ts.
 import { NetkitError } from "../../errors";
 import { missingFeature } from "../../host/features";
-import type { ChangeNetkit, CreateNetkit, DeviceRef, NetkitLink } from "../../host/netkit";
+import { relocates, type ChangeNetkit, type CreateNetkit, type DeviceRef, type NetkitLink } from "../../host/netkit";
 import type { InputsOf, OutputsOf } from "../../definition/resource";
 import { defined } from "../context";
 import { mismatch } from "../definition-driven";
 import { netnsPath } from "../fields";
 import type { netkitSingleDefinition } from "./definition";
 import type { DeclaredLeases } from "../rxq-binding/host";
+import { changedSettings, createSettings, reportedSettings, settingChecks } from "../link-settings";
 
 type Inputs = InputsOf<typeof netkitSingleDefinition>;
 type Outputs = OutputsOf<typeof netkitSingleDefinition>;
@@ -19,6 +20,7 @@ export function ref(i: Pick<Inputs, "name" | "netns">): DeviceRef {
 }
 
 export function createRequest(i: Inputs): CreateNetkit {
+  const settings = createSettings(i, "");
   return {
     primary: ref(i),
     create: {
@@ -34,8 +36,10 @@ export function createRequest(i: Inputs): CreateNetkit {
         numRxQueues: i.numRxQueues ?? (i.leases?.length ? 1 + i.leases.length : undefined),
         numTxQueues: i.numTxQueues,
         txQueueLen: i.txQueueLen,
+        ...settings.create,
       }),
     },
+    primaryAfter: settings.after,
     primaryUp: i.up,
     verify: (p, _q, on) => verify(i, p, on),
   };
@@ -53,6 +57,7 @@ function verify(i: Inputs, d: NetkitLink, on: { host: string; release: string })
     ["headroom", i.headroom, nk.headroom],
     ["tailroom", i.tailroom, nk.tailroom],
     ["numRxQueues", i.numRxQueues, d.numRxQueues],
+    ...settingChecks(i, d, ""),
   ]);
   return why ? new NetkitError(`${on.host}: ${why}`) : undefined;
 }
@@ -60,13 +65,19 @@ function verify(i: Inputs, d: NetkitLink, on: { host: string; release: string })
 /** The in-place changes from `olds` to `news` (`changed`: the fields the diff found changed). */
 export function changeRequest(olds: Outputs, news: Inputs, changed: string[]): ChangeNetkit {
   const has = (k: keyof Inputs) => changed.includes(k) && news[k] !== undefined;
+  const was = ref(olds);
+  const now = ref(news);
+  const moved = relocates(was, now);
   return {
-    primary: { ...ref(news), ifindex: olds.ifindex },
+    primary: { ...was, ifindex: olds.ifindex },
+    ...(moved ? { primaryTo: now } : {}),
     primaryChange: defined({
       mtu: has("mtu") ? news.mtu : undefined,
       address: has("macAddress") ? news.macAddress : undefined,
       txQueueLen: has("txQueueLen") ? news.txQueueLen : undefined,
-      up: olds.up !== news.up ? news.up : undefined,
+      ...changedSettings(news, "", changed),
+      // A renamed or moved device goes down first: it comes up again as declared.
+      up: olds.up !== news.up || moved ? news.up : undefined,
     }),
   };
 }
@@ -89,6 +100,7 @@ export function outputs(i: Inputs, d: NetkitLink, leased: DeclaredLeases): Outpu
     txQueueLen: d.txQueueLen,
     // l3 devices report an all-zero address: a MAC means something only in l2.
     macAddress: d.netkit?.mode === "l2" ? d.address : undefined,
+    ...reportedSettings(d, ""),
     up: d.up,
     ifindex: d.ifindex,
   });

@@ -18,9 +18,10 @@ const norm = (spec: ResourceDefinition, i: Record<string, unknown>) => {
 const pairBase = { connection, name: "nk0", peerName: "nk0p", mode: "l2", peerNetns: "pod" };
 // [field, new value, replaces?]
 const pairChanges: Array<[string, unknown, boolean]> = [
-  ["name", "nk1", true],
-  ["peerName", "nk1p", true],
-  ["peerNetns", "pod2", true],
+  // A rename or a move of the peer is an update: the kernel keeps the device (and its leases).
+  ["name", "nk1", false],
+  ["peerName", "nk1p", false],
+  ["peerNetns", "pod2", false],
   ["mode", "l3", true],
   ["scrub", "none", true],
   ["peerScrub", "none", true],
@@ -38,6 +39,21 @@ const pairChanges: Array<[string, unknown, boolean]> = [
   ["peerMacAddress", "02:00:00:00:00:0a", false],
   ["up", false, false],
   ["peerUp", false, false],
+  // Live link settings, per side.
+  ["gsoMaxSize", 196608, false],
+  ["peerGsoMaxSize", 196608, false],
+  ["gsoMaxSegs", 1000, false],
+  ["peerGsoMaxSegs", 1000, false],
+  ["groMaxSize", 196608, false],
+  ["peerGroMaxSize", 196608, false],
+  ["gsoIpv4MaxSize", 196608, false],
+  ["peerGsoIpv4MaxSize", 196608, false],
+  ["groIpv4MaxSize", 196608, false],
+  ["peerGroIpv4MaxSize", 196608, false],
+  ["alias", "pod1 uplink", false],
+  ["peerAlias", "eth0 of pod1", false],
+  ["group", 7, false],
+  ["peerGroup", 7, false],
 ];
 
 describe("unit: diff (update vs replace)", () => {
@@ -82,10 +98,14 @@ describe("unit: diff (update vs replace)", () => {
     assert.equal(diffState(netkitPairDefinition, { ...olds, __provider: "a" }, { ...olds, __provider: "b" }).changes, false);
   });
 
-  it("NetkitSingle: netns and queues replace, mtu and up update", () => {
+  it("NetkitSingle: queues and mode replace; name, netns, mtu, link settings and up update", () => {
     const base = norm(netkitSingleDefinition, { connection, name: "s0", netns: "pod" });
     for (const [f, v, rep] of [
-      ["netns", "pod2", true],
+      ["name", "s1", false],
+      ["netns", "pod2", false],
+      ["gsoMaxSize", 131072, false],
+      ["alias", "xsk", false],
+      ["group", 3, false],
       ["numRxQueues", 3, true],
       ["mode", "l2", true],
       ["mtu", 1400, false],

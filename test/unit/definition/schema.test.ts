@@ -17,9 +17,27 @@ describe("unit: schema.json", () => {
     const s = JSON.parse(renderSchema()) as { resources: Record<string, { inputProperties: Properties }>; types: Record<string, { properties: Properties }> };
     const pair = s.resources["netkit:index:NetkitPair"]!.inputProperties;
     assert.equal(pair.connection!.secret, true);
-    for (const k of ["name", "peerName", "peerNetns", "mode", "scrub", "peerScrub", "headroom", "tailroom", "numRxQueues", "peerNumRxQueues"])
-      assert.equal(pair[k]!.replaceOnChanges, true, k);
-    for (const k of ["policy", "peerPolicy", "mtu", "peerMtu", "up", "peerUp", "macAddress"]) assert.equal(pair[k]!.replaceOnChanges, undefined, k);
+    for (const k of ["mode", "scrub", "peerScrub", "headroom", "tailroom", "numRxQueues", "peerNumRxQueues", "peerLeases"]) assert.equal(pair[k]!.replaceOnChanges, true, k);
+    // Renames, moves of the peer and live link settings change the device in place.
+    for (const k of [
+      "name",
+      "peerName",
+      "peerNetns",
+      "policy",
+      "peerPolicy",
+      "mtu",
+      "peerMtu",
+      "up",
+      "peerUp",
+      "macAddress",
+      "gsoMaxSize",
+      "peerGroIpv4MaxSize",
+      "alias",
+      "peerGroup",
+    ])
+      assert.equal(pair[k]!.replaceOnChanges, undefined, k);
+    const single = s.resources["netkit:index:NetkitSingle"]!.inputProperties;
+    for (const k of ["name", "netns", "gsoMaxSize", "alias", "group"]) assert.equal(single[k]!.replaceOnChanges, undefined, k);
     assert.equal(s.types["netkit:index:Connection"]!.properties.privateKey!.secret, true);
     // A lease cannot be changed or released on its own: every RxqBinding input replaces.
     const binding = s.resources["netkit:index:RxqBinding"]!.inputProperties;
