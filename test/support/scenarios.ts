@@ -255,4 +255,65 @@ export const scenarios: Scenario[] = [
       }
     },
   },
+  {
+    // Renames, netns moves and live link settings, in place: the same devices (ifindex kept,
+    // or read back where the target netns had it taken), their leases kept (netdevsim).
+    name: "renames-moves-and-link-settings",
+    leases: true,
+    async run({ conn, outOfBand, nic, removeNic }) {
+      const [ns1, ns2] = ["nkc-mv1", "nkc-mv2"];
+      await nic(7613, 4, "nkc-nic2");
+      for (const ns of [ns1, ns2]) await outOfBand(["ip", "netns", "add", ns]);
+      // ifindex 2 is free in a fresh netns: a dummy takes it, so a device moved there must get another.
+      await outOfBand(["ip", "-n", ns2, "link", "add", "nkc-taken", "type", "dummy"]);
+      try {
+        const settings = { gsoMaxSize: 196608, groMaxSize: 196608, gsoIpv4MaxSize: 131072, groIpv4MaxSize: 131072, gsoMaxSegs: 4000, alias: "nkc pod", group: 7 };
+        const pairBase = { connection: conn, name: "nkc6", peerName: "nkc6p", peerNetns: ns1, ...settings, peerGsoMaxSize: 131072, peerAlias: "eth0 of nkc", peerGroup: 8 };
+        const pair = await pairs.create(checked(netkitPairDefinition, pairBase));
+        const singleBase = { connection: conn, name: "nkc7", netns: ns1, leases: [{ nic: "nkc-nic2", queue: 1 }], ...settings };
+        const single = await singles.create(checked(netkitSingleDefinition, singleBase));
+        for (const [k, v] of Object.entries(settings)) assert.deepEqual([pair.outs[k], single.outs[k]], [v, v], k);
+        // Rename the primary, rename and move the peer, change the settings: one update.
+        const pairNews = checked(netkitPairDefinition, { ...pairBase, name: "nkc6r", peerName: "eth0", peerNetns: ns2, gsoMaxSize: 65536, alias: "", peerGroup: 9 });
+        const pairDiff = await step(() => pairs.diff(pair.id as never, pair.outs as never, pairNews as never));
+        const pairUpdated = await pairs.update(pair.id, pair.outs, pairNews);
+        assert.deepEqual([pairUpdated.outs.name, pairUpdated.outs.peerName, pairUpdated.outs.peerNetns, pairUpdated.outs.ifindex], ["nkc6r", "eth0", ns2, pair.outs.ifindex]);
+        assert.deepEqual([pairUpdated.outs.gsoMaxSize, pairUpdated.outs.gsoIpv4MaxSize, pairUpdated.outs.alias, pairUpdated.outs.peerGroup], [65536, 131072, "", 9]);
+        assert.deepEqual([pairUpdated.outs.up, pairUpdated.outs.peerUp], [true, true], "up again after the rename and the move");
+        const pairRead = (await pairs.read(pair.id, pairUpdated.outs)) as { id: string; props: Props };
+        assert.equal(pairRead.id, pair.id, "the id stays: refresh finds the renamed pair");
+        // Move the single device (with its lease) and rename it on the way.
+        const singleNews = checked(netkitSingleDefinition, { ...singleBase, name: "nkc7m", netns: ns2, mtu: 4000 });
+        const singleDiff = await step(() => singles.diff(single.id as never, single.outs as never, singleNews as never));
+        const singleUpdated = await singles.update(single.id, single.outs, singleNews);
+        assert.deepEqual([singleUpdated.outs.name, singleUpdated.outs.netns, singleUpdated.outs.mtu], ["nkc7m", ns2, 4000]);
+        const singleRead = (await singles.read(single.id, singleUpdated.outs)) as { id: string; props: Props };
+        assert.deepEqual([singleRead.id, singleRead.props.leases, singleRead.props.leaseQueueIds], [single.id, singleBase.leases, [1]], "the lease survives the move");
+        // A failed update of a renamed device moves it back where the state has it.
+        const refused = await step(() => singles.update(single.id as never, singleUpdated.outs as never, { ...singleNews, name: "nkc7x", mtu: 70000 }));
+        const afterRefusal = (await singles.read(single.id, singleUpdated.outs)) as { id: string; props: Props };
+        assert.equal(afterRefusal.props.name, "nkc7m", "moved back after the refusal");
+        const deleted = [
+          await step(() => pairs.delete(pair.id as never, pairUpdated.outs as never)),
+          await step(() => singles.delete(single.id as never, singleUpdated.outs as never)),
+        ];
+        return {
+          pair: seen(pair),
+          single: seen(single),
+          pairDiff,
+          pairUpdated: seen(pairUpdated),
+          pairRead: seen(pairRead),
+          singleDiff,
+          singleUpdated: seen(singleUpdated),
+          singleRead: seen(singleRead),
+          refused,
+          afterRefusal: seen(afterRefusal),
+          deleted,
+        };
+      } finally {
+        for (const ns of [ns1, ns2]) await outOfBand(["ip", "netns", "del", ns]);
+        await removeNic(7613);
+      }
+    },
+  },
 ];
