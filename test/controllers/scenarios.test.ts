@@ -8,6 +8,9 @@ import { readRecording, replayHost } from "../support/recorded-host";
 import { scenarios } from "../support/scenarios";
 
 describe("controllers: lifecycles replayed from recorded kernel replies", function () {
+  // Each batch still waits out the relay queue's short gathering window: a long scenario takes
+  // a couple of seconds, more on a loaded machine.
+  this.timeout(20_000);
   for (const s of scenarios) {
     it(`${s.name}: the same requests, the same observations`, async function () {
       const rec = readRecording(s.name);
