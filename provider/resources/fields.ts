@@ -102,26 +102,26 @@ export function linkSettingFields(of: string) {
   const v4 = { feature: "ipv4BigTcp", except: 65536 } as const;
   return {
     gsoMaxSize: field(gsoSize.optional(), {
-      description: `Largest GSO packet ${of} builds, in bytes (\`ip link set … gso_max_size\`); above 65536 is BIG TCP for IPv6 (IPv4 has its own limit). ${GSO_MIN_SIZE} … ${GSO_MAX_SIZE}. Setting it to at most 65536 also sets the IPv4 limit, unless that is declared.`,
+      description: `Largest GSO packet ${of} builds, in bytes (\`ip link set … gso_max_size\`); above 65536 is BIG TCP for IPv6 (IPv4 has its own limit). The kernel sets the IPv4 limit to it too when it is at most 65536: a declared IPv4 limit is sent again after it.`,
       kernelDefault: "65536",
     }),
-    gsoMaxSegs: field(gsoSegs.optional(), { description: `Most segments in one GSO packet of ${of} (\`gso_max_segs\`), 0 … ${GSO_MAX_SEGS}.`, kernelDefault: "65535" }),
+    gsoMaxSegs: field(gsoSegs.optional(), { description: `Most segments in one GSO packet of ${of} (\`gso_max_segs\`).`, kernelDefault: "65535" }),
     groMaxSize: field(groSize.optional(), {
-      description: `Largest packet GRO builds on ${of}, in bytes (\`gro_max_size\`), 0 … ${GRO_MAX_SIZE}; above 65536 is BIG TCP. Setting it to at most 65536 also sets the IPv4 limit, unless that is declared.`,
+      description: `Largest packet GRO builds on ${of}, in bytes (\`gro_max_size\`); above 65536 is BIG TCP. The kernel sets the IPv4 limit to it too when it is at most 65536: a declared IPv4 limit is sent again after it.`,
       kernelDefault: "65536",
     }),
     gsoIpv4MaxSize: field(gsoSize.optional(), {
-      description: `Largest IPv4 GSO packet of ${of} (\`gso_ipv4_max_size\`, Linux 6.3+), ${GSO_MIN_SIZE} … ${GSO_MAX_SIZE}; above 65536 is BIG TCP for IPv4.`,
+      description: `Largest IPv4 GSO packet of ${of} (\`gso_ipv4_max_size\`, Linux 6.3+); above 65536 is BIG TCP for IPv4.`,
       kernelDefault: "65536",
       needs: v4,
     }),
     groIpv4MaxSize: field(groSize.optional(), {
-      description: `Largest IPv4 packet GRO builds on ${of} (\`gro_ipv4_max_size\`, Linux 6.3+), 0 … ${GRO_MAX_SIZE}.`,
+      description: `Largest IPv4 packet GRO builds on ${of} (\`gro_ipv4_max_size\`, Linux 6.3+).`,
       kernelDefault: "65536",
       needs: v4,
     }),
     alias: field(alias.optional(), { description: `Alias of ${of} (\`ip link set … alias\`, IFLA_IFALIAS), at most 255 bytes; "" removes it.`, kernelDefault: "none" }),
-    group: field(group.optional(), { description: `Device group of ${of} (\`ip link set … group\`), 0 (default) … 4294967295.`, kernelDefault: "0" }),
+    group: field(group.optional(), { description: `Device group of ${of} (\`ip link set … group\`); 0 is the default group.`, kernelDefault: "0" }),
   };
 }
 
