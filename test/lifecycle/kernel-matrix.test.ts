@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { NetkitPair } from "../../sdk";
 import { CapabilityError, NetkitError, NetlinkError } from "../../provider/errors";
-import { ATTRIBUTE_PROBES, attributeProbe } from "../../provider/host/preflight";
+import { ATTRIBUTE_PROBES, attributeProbe, PROBE_LINK } from "../../provider/host/preflight";
 import type { RelayOp } from "../../provider/host/relay";
 import { NETDEV_FAMILY_NAME, NETLINK_GENERIC } from "../../provider/netlink/constants";
 import { getFamilyRequest } from "../../provider/netlink/genl";
@@ -230,6 +230,8 @@ describe("lifecycle: the kernel matrix (Debian's kernels and our own)", function
             scrub: { scrub: "none", peerScrub: "none" },
             headroom: { headroom: 64 },
             tailroom: { tailroom: 32 },
+            // BIG TCP for IPv4 on both sides (the IPv4 limits need Linux 6.3+).
+            ipv4BigTcp: { gsoMaxSize: 196608, gsoIpv4MaxSize: 196608, groIpv4MaxSize: 196608, peerGsoIpv4MaxSize: 131072, peerGroIpv4MaxSize: 131072 },
             queueLease: { peerLeases: [{ nic, queue: nicQueue }] },
           };
           for (const row of matrixRows(allDefinitions).filter((r) => !(r.id in { NetkitPair: 1, NetkitSingle: 1, RxqBinding: 1 }))) {
@@ -271,6 +273,7 @@ describe("lifecycle: the kernel matrix (Debian's kernels and our own)", function
         const ops: Array<[string, RelayOp]> = [
           ...Object.entries(ATTRIBUTE_PROBES).map(([k, a]) => [`probe-${k}`, { netlink: attributeProbe(a) }] as [string, RelayOp]),
           ["getFamilyNetdev", { netlink: getFamilyRequest(NETDEV_FAMILY_NAME), proto: NETLINK_GENERIC }],
+          ["getLo", { netlink: getLinkRequest(PROBE_LINK) }],
         ];
         let cases: Fixture["cases"] = {};
         if (m.probed.netkit) {

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ATTRIBUTE_PROBES, classifyNetdevFamily, classifyProbe } from "../../../provider/host/preflight";
+import { ATTRIBUTE_PROBES, classifyLinkReply, classifyNetdevFamily, classifyProbe } from "../../../provider/host/preflight";
 import { IFLA_NETKIT } from "../../../provider/netlink/constants";
 import { decodeMessages, parseStatus } from "../../../provider/netlink/message";
 import { decodeNetkitInfo } from "../../../provider/netlink/netkit";
@@ -46,7 +46,13 @@ describe("unit: the matrix kernels' real netlink replies", () => {
         const seen = Object.fromEntries(Object.keys(ATTRIBUTE_PROBES).map((a) => [a, classifyProbe(status(`probe-${a}`))]));
         const netkit = Object.values(seen).every((c) => c.netkit);
         const family = f.cases.getFamilyNetdev!.errno === 0 ? messages(f, "getFamilyNetdev")[0] : undefined;
-        const has = { netkit, ...Object.fromEntries(Object.entries(seen).map(([a, c]) => [a, netkit && c.known])), queueLease: classifyNetdevFamily(family).queueLease };
+        const lo = f.cases.getLo!.errno === 0 ? messages(f, "getLo")[0] : undefined;
+        const has = {
+          netkit,
+          ...Object.fromEntries(Object.entries(seen).map(([a, c]) => [a, netkit && c.known])),
+          ipv4BigTcp: netkit && classifyLinkReply(lo).ipv4BigTcp,
+          queueLease: classifyNetdevFamily(family).queueLease,
+        };
         assert.deepEqual(has, k.probed);
       });
 
@@ -60,6 +66,8 @@ describe("unit: the matrix kernels' real netlink replies", () => {
         assert.equal(p.netkit?.pairing, k.probed.single ? "pair" : undefined, "PAIRING is reported exactly where single mode exists");
         assert.equal(p.data?.has(IFLA_NETKIT.HEADROOM), k.probed.headroom, "HEADROOM is reported exactly where the setting exists");
         assert.equal(p.data?.has(IFLA_NETKIT.SCRUB), k.probed.scrub, "SCRUB is reported exactly where the setting exists");
+        assert.equal(p.gsoIpv4MaxSize !== undefined, k.probed.ipv4BigTcp, "the IPv4 GSO limit is reported exactly where the probe found it");
+        assert.deepEqual([p.gsoMaxSize, p.gsoMaxSegs, p.groMaxSize, p.group, p.alias], [65536, 65535, 65536, 0, undefined], "the kernel's defaults of the live settings");
         assert.equal(verifyPair(declared() as never, p, q, f.kernel), undefined);
       });
     });
