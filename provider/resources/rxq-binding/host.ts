@@ -24,6 +24,7 @@ import { describe, leaseHint, leaseState, precheck, where, type Lease, type Leas
 import type { DeclaredLease } from "../fields";
 
 const ENOENT = 2;
+const EEXIST = 17;
 const ENODEV = 19;
 /** The relay's own netns (the host's), opened as an fd for NETNSA_FD. */
 const HOST_NS = "/proc/self/ns/net";
@@ -116,7 +117,7 @@ async function survey(host: HostClient, familyId: number, t: LeaseTarget, forCre
  * Leases one NIC RX queue to the netkit device; the kernel's refusals become errors with
  * hints. A lease the device already holds is that lease: it is adopted, not refused.
  */
-export async function createLease(host: HostClient, familyId: number, t: LeaseTarget): Promise<Lease> {
+export async function createLease(host: HostClient, familyId: number, t: LeaseTarget, attempt = 1): Promise<Lease> {
   const { survey: s, usedNsids } = await survey(host, familyId, t, true);
   const held = heldAlready(t, s);
   if (held) return held;
@@ -129,8 +130,10 @@ export async function createLease(host: HostClient, familyId: number, t: LeaseTa
   openNamespaces(b, t);
   // The host's netns as the device's netns knows it: existing, or the lowest free id.
   const hostNetnsId = t.netns ? (s.hostNetnsId ?? lowestFreeNsid(usedNsids)) : undefined;
-  if (t.netns && s.hostNetnsId === undefined)
-    b.add(`give the host's netns the nsid ${hostNetnsId} in netns ${t.netns} (ip netns set)`, inDevice(t, newNsidRequest(HOST_NS_FD, hostNetnsId!)));
+  const assign =
+    t.netns && s.hostNetnsId === undefined
+      ? b.add(`give the host's netns the nsid ${hostNetnsId} in netns ${t.netns} (ip netns set)`, inDevice(t, newNsidRequest(HOST_NS_FD, hostNetnsId!)))
+      : -1;
   const req = queueCreateRequest(familyId, {
     ifindex: device.ifindex,
     leaseIfindex: nic.ifindex,
@@ -148,6 +151,9 @@ export async function createLease(host: HostClient, familyId: number, t: LeaseTa
     if (!isAmbiguous(err)) throw err;
     return afterAmbiguousCreate(host, familyId, t, { deviceIfindex: device.ifindex, nicIfindex: nic.ifindex }, err);
   }
+  // The kernel gave the host's netns an nsid there since the survey (another device's create
+  // in that netns fills in its link's nsid): nothing ran after it; survey again and use that one.
+  if (assign >= 0 && res.errno(assign) === EEXIST && attempt === 1) return createLease(host, familyId, t, 2);
   if (res.errno(create) !== 0) throw failure(host, res, res.firstFailed());
   // The lease exists from here on: no op can take it back, so report it even if the read-back failed.
   const made: Lease = { queueId: parseQueueCreateReply(messages(res.at(create))[0]!), deviceIfindex: device.ifindex, nicIfindex: nic.ifindex };
