@@ -2,7 +2,7 @@
 // `pulumi preview` (not only `up`), naming the field, while the host stays as it was: a
 // NetkitSingle on a kernel without single mode (Debian trixie's 6.12), a name another device
 // has, a netns or NIC that does not exist, a NIC queue out of range. Names the stack itself
-// holds are not collisions. A host that cannot be reached leaves the preview working, with a
+// holds are not collisions, except as the target of a rename or move in place. A host that cannot be reached leaves the preview working, with a
 // warning that it could not check; netkit:previewChecks false asks no host at all.
 import assert from "node:assert/strict";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
@@ -123,6 +123,31 @@ describe("lifecycle: host checks at preview", function () {
     const r = await t.stack.preview();
     assert.equal(r.changeSummary.replace, 1, JSON.stringify(r.changeSummary));
     await t.stack.destroy();
+  });
+
+  it("a rename or move in place needs its target free: a taken name or a missing netns fails the preview, a free one is an update", async function () {
+    const to = { name: "nkv0", peerName: "eth0", peerNetns: ns, second: false };
+    declare = (h) => {
+      new NetkitPair("pod", { connection: connectionTo(h), ...{ name: to.name, peerName: to.peerName, peerNetns: to.peerNetns } });
+      if (to.second) new NetkitSingle("other", { connection: connectionTo(h), name: "nkv2" });
+    };
+    to.second = true;
+    await t.stack.up();
+    try {
+      Object.assign(to, { name: "nkv-taken" });
+      await refused(/NetkitPair resource 'pod': property name value \{nkv-taken\} has a problem: .*nkv-taken is taken by a dummy device/);
+      // Another resource of the stack holds it and keeps it: a rename cannot take it either.
+      Object.assign(to, { name: "nkv2" });
+      await refused(/property name value \{nkv2\} has a problem: .*nkv2 is taken by a netkit primary/);
+      Object.assign(to, { name: "nkv0", peerNetns: "nkv-nowhere" });
+      await refused(/property peerNetns value \{nkv-nowhere\} has a problem: .*netns nkv-nowhere does not exist/);
+      Object.assign(to, { name: "nkv0r", peerName: "eth1", peerNetns: ns });
+      const p = await t.stack.preview();
+      assert.deepEqual([p.changeSummary.update, p.changeSummary.replace], [1, undefined], JSON.stringify(p.changeSummary));
+    } finally {
+      Object.assign(to, { name: "nkv0", peerName: "eth0", peerNetns: ns });
+      await t.stack.destroy();
+    }
   });
 
   it("a host that cannot be reached: the preview works and says it could not check", async function () {
