@@ -10,7 +10,8 @@
 //    changes nothing in the kernel (its new binding adopts the lease the device still holds).
 import assert from "node:assert/strict";
 import { bigTcpPod } from "../../examples/big-tcp-pod/program";
-import { NetkitSingle, RxqBinding } from "../../sdk";
+import { NetkitPair, NetkitSingle, RxqBinding } from "../../sdk";
+import { loadProgram, NETKIT_PASS } from "../support/bpf";
 import { inlineStack, type TestStack } from "../support/pulumi";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";
 import { isUp, linkNames, sysfs } from "../support/netkit";
@@ -156,5 +157,44 @@ describe("lifecycle: link settings, renames and netns moves in place, with the r
     assert.deepEqual(await linkNames(host), hostLinksBefore);
     assert.deepEqual(await linkNames(host, nsA), ["lo"]);
     assert.deepEqual(await linkNames(host, nsB), ["lo", "nkl-taken"]);
+  });
+
+  describe("with BPF programs on both hooks", function () {
+    let p: TestStack;
+    const at = { name: "nkl-bpf0", peerNetns: nsA };
+    const pin = "/sys/fs/bpf/nkl-links-pass";
+
+    before(async function () {
+      await loadProgram(host, pin, NETKIT_PASS, "nkl_pass");
+      p = await inlineStack("links-bpf", async () => {
+        const pair = new NetkitPair("pod", {
+          connection: connectionTo(host),
+          name: at.name,
+          peerName: "eth0",
+          peerNetns: at.peerNetns,
+          programs: [{ pin }],
+          peerPrograms: [{ pin }],
+        });
+        return { ifindex: pair.ifindex, programIds: pair.programIds, peerProgramIds: pair.peerProgramIds };
+      });
+    });
+    after(async function () {
+      await p?.stack.destroy().catch(() => undefined);
+      p?.cleanup();
+      await onHost(host, ["rm", "-f", pin]);
+    });
+
+    it("a rename of the primary and a move of the peer keep the pair's programs attached (refresh finds no drift)", async function () {
+      const r = await p.stack.up();
+      Object.assign(at, { name: "nkl-bpf1", peerNetns: nsB });
+      const u = await p.stack.up();
+      assert.deepEqual(u.summary.resourceChanges, { update: 1, same: 1 }, JSON.stringify(u.summary.resourceChanges));
+      assert.equal(u.outputs.ifindex!.value, r.outputs.ifindex!.value);
+      assert.deepEqual([u.outputs.programIds!.value, u.outputs.peerProgramIds!.value], [r.outputs.programIds!.value, r.outputs.peerProgramIds!.value]);
+      const refreshed = await p.stack.refresh();
+      assert.deepEqual(Object.keys(refreshed.summary.resourceChanges ?? {}), ["same"], `both hooks still run the program: ${JSON.stringify(refreshed.summary.resourceChanges)}`);
+      await p.stack.preview({ expectNoChanges: true });
+      assert.equal((await p.stack.destroy()).summary.result, "succeeded");
+    });
   });
 });
