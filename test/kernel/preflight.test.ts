@@ -10,7 +10,7 @@ describe("kernel: preflight probe", () => {
     const before = await linkNames(host);
     const f = await probeHost(await hostFor(connectionTo(host)));
     assert.equal(f.kernelRelease, host.kernelRelease);
-    assert.deepEqual(f.has, { netkit: true, scrub: true, headroom: true, tailroom: true, single: true, queueLease: true });
+    assert.deepEqual(f.has, { netkit: true, scrub: true, headroom: true, tailroom: true, single: true, queueLease: true, ipv4BigTcp: true });
     assert.deepEqual(await linkNames(host), before, "the probe never creates a device");
   });
 });
