@@ -26,6 +26,8 @@ import type { DeclaredLease } from "../fields";
 const ENOENT = 2;
 const EEXIST = 17;
 const ENODEV = 19;
+/** Surveys a create may take when its nsid assignment loses a race (each loss means an nsid was assigned meanwhile). */
+const NSID_ATTEMPTS = 3;
 /** The relay's own netns (the host's), opened as an fd for NETNSA_FD. */
 const HOST_NS = "/proc/self/ns/net";
 const HOST_NS_FD = FIRST_NS_FD;
@@ -152,8 +154,9 @@ export async function createLease(host: HostClient, familyId: number, t: LeaseTa
     return afterAmbiguousCreate(host, familyId, t, { deviceIfindex: device.ifindex, nicIfindex: nic.ifindex }, err);
   }
   // The kernel gave the host's netns an nsid there since the survey (another device's create
-  // in that netns fills in its link's nsid): nothing ran after it; survey again and use that one.
-  if (assign >= 0 && res.errno(assign) === EEXIST && attempt === 1) return createLease(host, familyId, t, 2);
+  // in that netns fills in its link's nsid), a parallel lease did, or one took the id: EEXIST,
+  // and nothing ran after it. Survey again and use the nsid that exists now (or the next free id).
+  if (assign >= 0 && res.errno(assign) === EEXIST && attempt < NSID_ATTEMPTS) return createLease(host, familyId, t, attempt + 1);
   if (res.errno(create) !== 0) throw failure(host, res, res.firstFailed());
   // The lease exists from here on: no op can take it back, so report it even if the read-back failed.
   const made: Lease = { queueId: parseQueueCreateReply(messages(res.at(create))[0]!), deviceIfindex: device.ifindex, nicIfindex: nic.ifindex };
