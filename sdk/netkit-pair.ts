@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { type netkitPairDefinition } from "../provider/resources/netkit-pair/definition";
-import { dynamicResource, withSecrets, type ArgsOf, type OutputPropsOf } from "./resource";
+import { deleteFirst, dynamicResource, withSecrets, type ArgsOf, type OutputPropsOf } from "./resource";
 
 export type NetkitPairArgs = ArgsOf<typeof netkitPairDefinition>;
 
@@ -12,6 +12,6 @@ export interface NetkitPair extends OutputPropsOf<typeof netkitPairDefinition> {
 export class NetkitPair extends pulumi.dynamic.Resource {
   constructor(name: string, args: NetkitPairArgs, opts?: pulumi.CustomResourceOptions) {
     const r = dynamicResource("NetkitPair", args);
-    super(r.provider, name, r.props, withSecrets(opts), "netkit", "NetkitPair");
+    super(r.provider, name, r.props, withSecrets(deleteFirst(opts)), "netkit", "NetkitPair");
   }
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { type netkitSingleDefinition } from "../provider/resources/netkit-single/definition";
-import { dynamicResource, withSecrets, type ArgsOf, type OutputPropsOf } from "./resource";
+import { deleteFirst, dynamicResource, withSecrets, type ArgsOf, type OutputPropsOf } from "./resource";
 
 export type NetkitSingleArgs = ArgsOf<typeof netkitSingleDefinition>;
 
@@ -12,6 +12,6 @@ export interface NetkitSingle extends OutputPropsOf<typeof netkitSingleDefinitio
 export class NetkitSingle extends pulumi.dynamic.Resource {
   constructor(name: string, args: NetkitSingleArgs, opts?: pulumi.CustomResourceOptions) {
     const r = dynamicResource("NetkitSingle", args);
-    super(r.provider, name, r.props, withSecrets(opts), "netkit", "NetkitSingle");
+    super(r.provider, name, r.props, withSecrets(deleteFirst(opts)), "netkit", "NetkitSingle");
   }
 }

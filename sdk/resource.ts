@@ -39,3 +39,13 @@ export function dynamicProps(spec: ResourceDefinition, args: object): pulumi.Inp
 export function withSecrets(opts: pulumi.CustomResourceOptions | undefined): pulumi.CustomResourceOptions {
   return { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connection"] };
 }
+
+/**
+ * A device is replaced delete-first unless the program says otherwise: interface names are
+ * unique per netns, so a new device beside the old one fails with EEXIST. The provider's diff
+ * asks for this too, but the engine does not ask the provider about a forced replacement
+ * (`pulumi up --replace`, a tainted resource): only this resource option reaches it.
+ */
+export function deleteFirst(opts: pulumi.CustomResourceOptions | undefined): pulumi.CustomResourceOptions {
+  return { ...opts, deleteBeforeReplace: opts?.deleteBeforeReplace ?? true };
+}

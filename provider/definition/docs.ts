@@ -127,9 +127,15 @@ function objectSection(tok: string, level: string, types: Record<string, ObjectT
  * What the definitions cannot say: arguments only the TypeScript classes take, and where
  * README explains the resource's behaviour.
  */
+/** The engine decides `pulumi up --replace` without the provider: only the resource option makes it delete first. */
+const FORCED_REPLACE =
+  "Forced replacement (`pulumi up --replace`, a tainted resource): the TypeScript class deletes the old device first (its `deleteBeforeReplace` defaults to true); " +
+  "in Pulumi YAML (and through the type token) declare `options: deleteBeforeReplace: true`, or the new device is created beside the old one and fails with EEXIST on its name. " +
+  `See README, [What preview, up, refresh and destroy do](${README}#what-preview-up-refresh-and-destroy-do).`;
+
 const PAGE_NOTES: Record<string, string[]> = {
-  NetkitPair: [`ID: \`HOST:PORT/NAME\` (the primary's name). Import a pair made by hand by that id: see README, [Import](${README}#import).`],
-  NetkitSingle: [`ID: \`HOST:PORT/NAME\`, or \`HOST:PORT/NETNS/NAME\` for a device in a netns. Import by that id: see README, [Import](${README}#import).`],
+  NetkitPair: [`ID: \`HOST:PORT/NAME\` (the primary's name). Import a pair made by hand by that id: see README, [Import](${README}#import).`, FORCED_REPLACE],
+  NetkitSingle: [`ID: \`HOST:PORT/NAME\`, or \`HOST:PORT/NETNS/NAME\` for a device in a netns. Import by that id: see README, [Import](${README}#import).`, FORCED_REPLACE],
   RxqBinding: [
     "ID: `HOST:PORT/DEVICE/rxq-NIC-QUEUE`, or `HOST:PORT/NETNS/DEVICE/rxq-NIC-QUEUE` for a device in a netns.",
     "TypeScript: pass `device` (a `NetkitSingle`, or a `NetkitPair` for its peer) instead of `deviceName` and `netns`: " +

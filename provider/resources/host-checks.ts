@@ -17,7 +17,7 @@ import { fieldMeta } from "../definition/field";
 import type { ResourceDefinition } from "../definition/resource";
 import type { HostClient } from "../host/client";
 import type { HostFacts } from "../host/preflight";
-import { describeLink } from "../host/netkit";
+import { describeLink, type NetkitLink } from "../host/netkit";
 import type { NicQuestion } from "../host/look-around";
 import type { ConnectionInput } from "../ssh/connection";
 import { providerSettings } from "../runtime";
@@ -113,13 +113,32 @@ export function isNew<I>(olds: Partial<I> | undefined, inputs: I, ...keys: Array
  * the netns must exist and the name be free there. `renaming`: an existing device of the
  * resource takes that name or goes into that netns in place, so the name must be free even
  * if another resource of the stack holds it (only a replacement frees its own names).
+ * `sameKind`: whether a device holding the name could be this resource's own. The engine
+ * checks a forced replacement (`pulumi up --replace`, a tainted resource) without the old
+ * inputs, once, so its own device looks like another's: such a device is a warning (a
+ * delete-before-replace removes it first; if it is another's, create fails with EEXIST), any
+ * other kind of device a failure. Never for a rename: the device renamed is not at the target.
  */
-export async function nameIsFree(host: HostClient, name: string, nameField: string, netns?: { ref: string; field: string }, renaming = false): Promise<Failure[]> {
-  if (!renaming && heldNames.has(heldKey(host, name, netns?.ref))) return [];
+export async function nameIsFree(
+  host: HostClient,
+  name: string,
+  nameField: string,
+  netns?: { ref: string; field: string },
+  opts: { renaming?: boolean; sameKind?: (l: NetkitLink) => boolean } = {},
+): Promise<Failure[]> {
+  if (!opts.renaming && heldNames.has(heldKey(host, name, netns?.ref))) return [];
   const [a] = await host.ask([{ link: name, ...(netns ? { netns: netnsPath(netns.ref) } : {}) }]);
   const where = netns ? ` in netns ${netns.ref}` : "";
   if (a!.netns === "missing") return [{ property: netns!.field, reason: `${host.host}: netns ${netns!.ref} does not exist: create it first (ip netns add ${netns!.ref})` }];
   if (a!.netns === "invalid") return [{ property: netns!.field, reason: `${host.host}: ${netns!.ref} cannot be used as a network namespace: ${a!.why}` }];
+  if (a!.link && !opts.renaming && opts.sameKind?.(a!.link)) {
+    providerLog.warn(
+      `${host.host}: ${name} is taken${where} by ${describeLink(a!.link)}: fine if it is this resource's own device being replaced ` +
+        "(pulumi up --replace, or a tainted resource: the engine checks those without the old inputs), which deleteBeforeReplace removes first; " +
+        "if it is another's, up fails with EEXIST",
+    );
+    return [];
+  }
   if (a!.link)
     return [
       {

@@ -285,6 +285,13 @@ describe("lifecycle: the package as users install it, pulumi typed in their proj
       assert.deepEqual(changed.queueIds, [1]);
       assert.equal(await rxQueueCount(host, "nk-xsk", ns), 2, "the new lease only: the old one ended with the old device");
       await p.pulumi("preview", "--expect-no-changes");
+      // A forced replacement (how leases end without a change): the example's
+      // deleteBeforeReplace makes the engine delete the old device before it creates the new one.
+      const forced = await p.pulumi("up", "--yes", "--replace", "urn:pulumi:dev::netkit-yaml-queue-lease::netkit:index:NetkitSingle::xsk");
+      assert.match(forced, /1 replaced/);
+      const replaced = JSON.parse(await p.pulumi("stack", "output", "--json")) as { xskIfindex: number; queueIds: number[] };
+      assert.notEqual(replaced.xskIfindex, changed.xskIfindex, "a new device");
+      assert.equal(await rxQueueCount(host, "nk-xsk", ns), 2, "its lease made again");
       await p.pulumi("destroy", "--yes");
       assert.deepEqual([await linkNames(host), await linkNames(host, ns)], before);
     });

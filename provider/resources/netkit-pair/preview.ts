@@ -4,6 +4,7 @@
 import type { InputsOf } from "../../definition/resource";
 import { holdNames, isNew, leasesFit, nameIsFree, programsArePinned, type HostCheckPlan } from "../host-checks";
 import type { netkitPairDefinition } from "./definition";
+import type { NetkitLink } from "../../host/netkit";
 
 type Inputs = InputsOf<typeof netkitPairDefinition>;
 
@@ -15,9 +16,12 @@ export const previewPlan: HostCheckPlan<Inputs> = async ({ host, inputs: i, olds
     ]);
   const asks = [];
   // With old inputs, a changed name or netns is a rename or move in place: the target must be free.
-  if (i.name !== undefined && isNew(olds, i, "name")) asks.push(nameIsFree(host, i.name, "name", undefined, !!olds));
+  // Without, a device of the pair's kind under the name may be its own (a forced replacement).
+  const primary = (l: NetkitLink) => !!l.netkit?.primary && l.netkit.pairing !== "single";
+  const peer = (l: NetkitLink) => !!l.netkit && !l.netkit.primary;
+  if (i.name !== undefined && isNew(olds, i, "name")) asks.push(nameIsFree(host, i.name, "name", undefined, { renaming: !!olds, sameKind: primary }));
   if (i.peerName !== undefined && isNew(olds, i, "peerName", "peerNetns"))
-    asks.push(nameIsFree(host, i.peerName, "peerName", i.peerNetns !== undefined ? { ref: i.peerNetns, field: "peerNetns" } : undefined, !!olds));
+    asks.push(nameIsFree(host, i.peerName, "peerName", i.peerNetns !== undefined ? { ref: i.peerNetns, field: "peerNetns" } : undefined, { renaming: !!olds, sameKind: peer }));
   if (isNew(olds, i, "peerLeases")) asks.push(leasesFit(host, i.peerLeases, "peerLeases"));
   // Pins are opened only by a change of the list (a refresh that found drift makes one too).
   if (isNew(olds, i, "programs")) asks.push(programsArePinned(host, i.programs, "programs"));

@@ -15,7 +15,7 @@ import type { HostClient } from "../../host/client";
 import { defined, deviceId, hostFor, importHost, missingFeatureFor, observedInputs, parseDeviceId, providerLog, requireSameHost, withDeclared } from "../context";
 import { netnsPath } from "../fields";
 import { createLease, findLease, readLease } from "./host";
-import { describe, where, type Lease, type LeaseTarget } from "./lease";
+import { describe, replaceDevice, where, type Lease, type LeaseTarget } from "./lease";
 import { rxqBindingDefinition as spec } from "./definition";
 import { definitionDriven } from "../definition-driven";
 import { previewPlan } from "./preview";
@@ -57,7 +57,7 @@ async function leasing(host: HostClient): Promise<{ familyId: number } | { missi
 function keptLease(t: LeaseTarget, l: Lease): string {
   return (
     `${describe(t)} (its queue ${l.queueId} there) stays until ${where(t)} is deleted or replaced: the kernel has no operation that releases ` +
-    "one lease. The binding no longer manages it; declare leases on the device (leases, peerLeases) to have them end with it"
+    `one lease. The binding no longer manages it; to end it now, ${replaceDevice(where(t))}. Declare leases on the device (leases, peerLeases) to have them end with a change`
   );
 }
 

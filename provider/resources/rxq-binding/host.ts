@@ -20,7 +20,7 @@ import { getLinkRequest } from "../../netlink/link";
 import { linkOf } from "../../host/netkit";
 import { parseQueue, parseQueueCreateReply, queueCreateRequest, queueGetDumpRequest, type QueueInfo } from "../../netlink/netdev";
 import { dumpNsidsRequest, getNsidRequest, isNsidMessage, lowestFreeNsid, newNsidRequest, parseNsid } from "../../netlink/nsid";
-import { describe, leaseHint, leaseState, precheck, where, type Lease, type LeaseState, type LeaseTarget, type Survey } from "./lease";
+import { describe, leaseHint, replaceDevice, leaseState, precheck, where, type Lease, type LeaseState, type LeaseTarget, type Survey } from "./lease";
 import type { DeclaredLease } from "../fields";
 
 const ENOENT = 2;
@@ -186,7 +186,7 @@ async function afterAmbiguousCreate(host: HostClient, familyId: number, t: Lease
   const q = s.nic?.up ? s.queues.find((x) => x.ifindex === ids.nicIfindex && x.type === "rx" && x.id === t.nicQueue) : undefined;
   if (s.nic && !s.nic.up)
     throw new NetkitError(
-      `${host.host}: the connection dropped while creating ${describe(t)}, and with ${t.nic} down queue-get cannot show whether the lease was made: bring ${t.nic} up and re-run (a lease made meanwhile is then reported as already leased to this device: only deleting the device releases it)`,
+      `${host.host}: the connection dropped while creating ${describe(t)}, and with ${t.nic} down queue-get cannot show whether the lease was made: bring ${t.nic} up and re-run (a lease made meanwhile is then adopted; only the device's end releases it: ${replaceDevice(where(t))})`,
       { cause },
     );
   if (q?.lease && q.lease.ifindex === ids.deviceIfindex && q.lease.netnsId === s.deviceNetnsId) {

@@ -44,6 +44,15 @@ export function where(t: Pick<LeaseTarget, "deviceName" | "netns">): string {
   return t.netns ? `${t.deviceName} (netns ${t.netns})` : t.deviceName;
 }
 
+/**
+ * How a lease ends: with its device. A forced replacement is create-first unless the resource
+ * says deleteBeforeReplace (the engine asks no provider about it), and the new device's name
+ * would collide with the old one's: the TypeScript classes set it, a Pulumi YAML program must.
+ */
+export function replaceDevice(device: string): string {
+  return `replace ${device} with \`pulumi up --replace\` and its URN (in Pulumi YAML, or through the plugin's type tokens, the device needs the resource option deleteBeforeReplace: true)`;
+}
+
 export function describe(t: LeaseTarget): string {
   return `the lease of ${t.nic} RX queue ${t.nicQueue} to ${where(t)}`;
 }
@@ -58,7 +67,8 @@ function leasesOf(s: Survey, device: Link): QueueInfo[] {
 function holder(q: QueueInfo, s: Survey): string {
   const l = q.lease!;
   const mine = s.device && l.ifindex === s.device.ifindex && l.netnsId === s.deviceNetnsId;
-  if (mine) return `already leased to this very device as its queue ${l.queueId} (another RxqBinding, or an earlier run, made that lease)`;
+  if (mine)
+    return `already leased to this very device as its queue ${l.queueId} (another RxqBinding, or an earlier run, made that lease; to end it, ${replaceDevice("the device")})`;
   return `already leased to the device with ifindex ${l.ifindex}${l.netnsId !== undefined ? ` in the netns with nsid ${l.netnsId}` : " in the host's netns"} (its queue ${l.queueId})`;
 }
 
