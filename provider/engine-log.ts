@@ -1,7 +1,7 @@
 // The provider process's logger: messages go to the Pulumi engine's log (shown with
 // `pulumi up --debug`, and warnings always), not to a global the tests patch. The engine
-// passes its address as the dynamic-provider process's first argument; @pulumi/pulumi reads
-// it only from the environment at load time, so we connect to it ourselves.
+// passes its address as an argument to the dynamic-provider process and to the plugin;
+// @pulumi/pulumi reads it only from the environment at load time, so we connect to it ourselves.
 import { dirname } from "node:path";
 import type { Logger } from "./log";
 
@@ -38,8 +38,13 @@ function connect(addr: string): EngineLink | undefined {
 let link: EngineLink | undefined | null = null;
 function engine(): EngineLink | undefined {
   if (link === null) {
-    const addr = process.argv[2];
-    link = addr && /^[\w.[\]:-]+:\d+$/.test(addr) && /dynamic-provider/.test(process.argv[1] ?? "") ? connect(addr) : undefined;
+    const script = process.argv[1] ?? "";
+    const args = process.argv.slice(2);
+    // The dynamic provider is given the address first; the plugin as its one argument after
+    // the engine's flags (-v=…, --logtostderr). Without this the plugin's warnings reached
+    // only its stderr, which the engine does not show.
+    const addr = /dynamic-provider/.test(script) ? args[0] : /plugin[\\/]main\.js$/.test(script) ? args.find((a) => !a.startsWith("-")) : undefined;
+    link = addr && /^[\w.[\]:-]+:\d+$/.test(addr) ? connect(addr) : undefined;
   }
   return link;
 }
