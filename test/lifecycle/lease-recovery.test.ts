@@ -5,11 +5,19 @@
 //    leases and four bindings in one `up`, each needing the nsid of the host's netns in the
 //    pod's, three times over with a new netns each time (the losers of the race used to fail
 //    with EEXIST, "Peer netns already has a nsid assigned").
+//  - A binding dropped from state (`pulumi state delete`) and declared again adopts its lease;
+//    `pulumi import` by the binding's id (the plugin, from Pulumi YAML) adopts it too.
+//  - A NIC moved to another netns keeps its leases: refresh keeps the binding and the device's
+//    declared leases and says where the NIC is; back in the host's netns nothing changed.
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { NetkitPair, NetkitSingle, RxqBinding } from "../../sdk";
-import { inlineStack, type TestStack } from "../support/pulumi";
+import { inlineStack, offlineEnv, pulumiCommand, type TestStack } from "../support/pulumi";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";
+import { linkNames } from "../support/netkit";
+import { yamlProject } from "../support/yaml";
 import { addNetdevsim, netnsIds, removeNetdevsim, rxQueueCount } from "../support/netdevsim";
 import { hostFor } from "../../provider/resources/context";
 import { skipBecause } from "../support/skip";
@@ -20,6 +28,15 @@ async function leasingHost(ctx: Mocha.Context): Promise<TestHost> {
   const f = await (await hostFor(connectionTo(host))).facts();
   if (!f.has.queueLease) skipBecause(ctx, `kernel ${f.kernelRelease} has no queue-create in the netdev genl family`);
   return host;
+}
+
+/** `pulumi ARGS` typed in the stack's work dir, as a user would. */
+async function cli(t: TestStack, ...args: string[]): Promise<string> {
+  const r = await promisify(execFile)((await pulumiCommand()).command, ["--non-interactive", ...args, "--stack", "test"], {
+    cwd: t.workDir,
+    env: { ...process.env, ...offlineEnv(t.workDir) },
+  });
+  return r.stdout + r.stderr;
 }
 
 describe("lifecycle: parallel leases into a fresh pod netns (nsid allocation), with the real pulumi engine", function () {
@@ -73,4 +90,92 @@ describe("lifecycle: parallel leases into a fresh pod netns (nsid allocation), w
       assert.equal((await t.stack.destroy()).summary.result, "succeeded");
       await onHost(host, ["ip", "netns", "del", ns]);
     });
+});
+
+describe("lifecycle: leases the kernel holds come back under management, with the real pulumi engine", function () {
+  let host: TestHost;
+  let t: TestStack;
+  const ns = "nkl-adopt";
+  const away = "nkl-away";
+  const NSIM = 7322;
+  const nic = "nkl-nic22";
+  let hostLinksBefore: string[];
+
+  before(async function () {
+    host = await leasingHost(this);
+    await addNetdevsim(host, NSIM, 4, nic);
+    await onHost(host, ["ip", "netns", "add", ns]);
+    await onHost(host, ["ip", "netns", "add", away]);
+    hostLinksBefore = await linkNames(host);
+    t = await inlineStack("lease-adopt", async () => {
+      const connection = connectionTo(host);
+      const xsk = new NetkitSingle("xsk", { connection, name: "nkl-xsk22", netns: ns, numRxQueues: 3, leases: [{ nic, queue: 3 }] });
+      const b = new RxqBinding("rxq1", { device: xsk, nic, nicQueue: 1 });
+      return { queueId: b.queueId, urn: b.urn, leases: xsk.leaseQueueIds };
+    });
+  });
+
+  after(async function () {
+    await onHost(host, ["ip", "netns", "exec", away, "ip", "link", "set", nic, "netns", "1"]);
+    await t?.stack.destroy().catch(() => undefined);
+    t?.cleanup();
+    await onHost(host, ["ip", "netns", "del", ns]);
+    await onHost(host, ["ip", "netns", "del", away]);
+    await removeNetdevsim(host, NSIM);
+  });
+
+  it("after `pulumi state delete` of a binding, declaring the identical binding adopts the lease the kernel holds", async function () {
+    const up = await t.stack.up();
+    assert.deepEqual([up.outputs.leases!.value, up.outputs.queueId!.value], [[1], 2]);
+    await cli(t, "state", "delete", String(up.outputs.urn!.value), "--yes");
+    const again = await t.stack.up();
+    assert.deepEqual([again.summary.resourceChanges?.create, again.outputs.queueId!.value], [1, 2], JSON.stringify(again.summary.resourceChanges));
+    assert.equal(await rxQueueCount(host, "nkl-xsk22", ns), 3, "no new lease: the device's queue 2 is the adopted one");
+    await t.stack.preview({ expectNoChanges: true });
+  });
+
+  it("a NIC moved to another netns keeps its leases: refresh keeps the binding and the device's leases, and says where the NIC is", async function () {
+    const moved = await onHost(host, ["ip", "link", "set", nic, "netns", away]);
+    assert.equal(moved.exitCode, 0, moved.stderr.toString());
+    assert.equal(await rxQueueCount(host, "nkl-xsk22", ns), 3, "the kernel kept both leases");
+    const r = await t.stack.refresh();
+    assert.deepEqual(Object.keys(r.summary.resourceChanges ?? {}), ["same"], JSON.stringify(r.summary.resourceChanges));
+    assert.match(r.stdout, new RegExp(`${nic} is in netns ${away} now, not in the host's; the kernel keeps its leases there, so the binding keeps this one`));
+    await t.stack.preview({ expectNoChanges: true });
+  });
+
+  it("back in the host's netns, refresh and preview find nothing changed", async function () {
+    await onHost(host, ["ip", "netns", "exec", away, "ip", "link", "set", nic, "netns", "1"]);
+    await onHost(host, ["ip", "link", "set", nic, "up"]);
+    const r = await t.stack.refresh();
+    assert.deepEqual(Object.keys(r.summary.resourceChanges ?? {}), ["same"], JSON.stringify(r.summary.resourceChanges));
+    await t.stack.preview({ expectNoChanges: true });
+  });
+
+  it("`pulumi import` of the lease by its id (through the plugin); the program declaring it previews no changes", async function () {
+    const decl = `resources:\n  adopted:\n    type: netkit:index:RxqBinding\n    properties:\n      deviceName: nkl-xsk22\n      netns: ${ns}\n      nic: ${nic}\n      nicQueue: 1\n`;
+    const p = await yamlProject("yaml-import-lease", host, decl);
+    try {
+      const out = await p.pulumi(
+        "import",
+        "netkit:index:RxqBinding",
+        "adopted",
+        `${host.host}:${host.port}/${ns}/nkl-xsk22/rxq-${nic}-1`,
+        "--yes",
+        "--generate-code=false",
+        "--protect=false",
+      );
+      assert.match(out, /1 imported/);
+      assert.equal(await rxQueueCount(host, "nkl-xsk22", ns), 3, "import changes nothing");
+      await p.pulumi("preview", "--expect-no-changes");
+      assert.match(await p.pulumi("destroy", "--yes"), /stays until nkl-xsk22 .* is deleted or replaced/);
+    } finally {
+      p.cleanup();
+    }
+  });
+
+  it("destroy leaves the host as it was", async function () {
+    assert.equal((await t.stack.destroy()).summary.result, "succeeded");
+    assert.deepEqual(await linkNames(host), hostLinksBefore);
+  });
 });

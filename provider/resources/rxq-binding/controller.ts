@@ -77,7 +77,8 @@ async function adopt(id: string): Promise<pulumi.dynamic.ReadResult<Outputs>> {
   if ("missing" in l) throw l.missing;
   const seed = { deviceName: name, ...(netns ? { netns } : {}), nic, nicQueue } as Inputs;
   const lease = await findLease(host, l.familyId, target(seed));
-  if (!lease) return { id: "", props: {} as Outputs };
+  // Said here: the engine would report a missing resource as a provider that cannot import.
+  if (!lease) throw new NetkitError(`import id "${id}": ${host.host}: ${describe(target(seed))} does not exist (queue-get does not show it): nothing to import`);
   const seen = outputs(seed, lease);
   const outs = withDeclared(inputKeys(spec), seen, seen);
   return { id, props: outs, inputs: observedInputs(inputKeys(spec), outs) };
@@ -107,7 +108,8 @@ export const rxqBindingProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
       providerLog.info(`${id}: lease gone: ${st.why}`);
       return { id: "", props: {} as Outputs };
     }
-    if (st.note) providerLog.debug(`${id}: ${st.note}`);
+    if (st.warning) providerLog.warn(`${id}: ${st.warning}`);
+    else if (st.note) providerLog.debug(`${id}: ${st.note}`);
     const outs = withDeclared(inputKeys(spec), props, outputs(props, st.lease));
     return { id, props: outs, inputs: observedInputs(inputKeys(spec), outs) };
   },

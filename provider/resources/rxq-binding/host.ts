@@ -17,7 +17,7 @@ import type { HostClient } from "../../host/client";
 import { FIRST_NS_FD, type RelayOp, type RelayResult } from "../../host/relay";
 import { NETLINK_GENERIC, NSID_NOT_ASSIGNED } from "../../netlink/constants";
 import { getLinkRequest } from "../../netlink/link";
-import { linkOf } from "../../host/netkit";
+import { linkOf, NETNS_DIR } from "../../host/netkit";
 import { parseQueue, parseQueueCreateReply, queueCreateRequest, queueGetDumpRequest, type QueueInfo } from "../../netlink/netdev";
 import { dumpNsidsRequest, getNsidRequest, isNsidMessage, lowestFreeNsid, newNsidRequest, parseNsid } from "../../netlink/nsid";
 import { describe, leaseHint, replaceDevice, leaseState, precheck, where, type Lease, type LeaseState, type LeaseTarget, type Survey } from "./lease";
@@ -112,7 +112,49 @@ async function survey(host: HostClient, familyId: number, t: LeaseTarget, forCre
     .filter(isNsidMessage)
     .map(parseNsid)
     .filter((x): x is number => x !== undefined);
+  // A NIC moved to another netns keeps its leases: a read looks for it there (never a create,
+  // which needs the NIC in the host's netns).
+  if (!s.nic && !netnsMissing && s.device && !forCreate) await nicElsewhere(host, familyId, t, s);
   return { survey: s, usedNsids, release: res.release };
+}
+
+/**
+ * The NIC by name in the named netns (/run/netns), with its queues and the device's netns as
+ * that netns knows it (what queue-get reports there), into `s`. Two round trips, only when the
+ * NIC is not in the host's netns.
+ */
+async function nicElsewhere(host: HostClient, familyId: number, t: LeaseTarget, s: Survey): Promise<void> {
+  const list = new RelayBatch({ readOnly: true });
+  const l = list.add(`list ${NETNS_DIR}`, { listdir: NETNS_DIR });
+  const listed = (await host.run(list, false)).at(l);
+  const names = listed?.kind === "names" ? listed.names : [];
+  if (!names.length) return;
+  const b = new RelayBatch({ readOnly: true });
+  // The device's netns (or the host's) as an fd, for RTM_GETNSID from each candidate.
+  b.add(`open ${t.netns ? `netns ${t.netns}` : "the host's netns"}`, { openNetns: t.netns ?? HOST_NS, fd: DEVICE_NS_FD });
+  const probes = names.map((n) => {
+    const path = `${NETNS_DIR}/${n}`;
+    return {
+      name: n,
+      link: b.add(`read NIC ${t.nic} in ${path}`, { netlink: getLinkRequest(t.nic), netns: path }),
+      dump: b.add(`dump queues (queue-get) in ${path}`, { netlink: queueGetDumpRequest(familyId), proto: NETLINK_GENERIC, dump: true, netns: path }),
+      // After the dump, which may assign it.
+      nsid: b.add(`read the nsid of the device's netns in ${path}`, { netlink: getNsidRequest(DEVICE_NS_FD), netns: path }),
+    };
+  });
+  const res = await host.run(b, false);
+  for (const p of probes) {
+    const nic = linkOf(res.at(p.link));
+    // Only a physical NIC lends queues: a pod's own device of that name is not it.
+    if (!nic?.parentDevice || nic.kind === "netkit") continue;
+    s.nic = nic;
+    s.nicNetns = p.name;
+    s.queues = queuesOf(res.at(p.dump));
+    const d = nsidOf(res.at(p.nsid));
+    if (d !== undefined) s.deviceNetnsId = d;
+    else delete s.deviceNetnsId;
+    return;
+  }
 }
 
 /**

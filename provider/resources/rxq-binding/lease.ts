@@ -38,6 +38,8 @@ export interface Survey {
   deviceNetnsId?: number;
   /** RTM_GETNSID from the device's netns for the host's; undefined: none assigned or same netns. */
   hostNetnsId?: number;
+  /** The NIC's netns by `ip netns` name, when it is not in the host's (queues and deviceNetnsId are then seen from there). */
+  nicNetns?: string;
 }
 
 export function where(t: Pick<LeaseTarget, "deviceName" | "netns">): string {
@@ -110,7 +112,8 @@ export function precheck(t: LeaseTarget, s: Survey): string | undefined {
   return undefined;
 }
 
-export type LeaseState = { present: true; lease: Lease; note?: string } | { present: false; why: string };
+/** note: for the debug log; warning: what the user should know (where the NIC is now). */
+export type LeaseState = { present: true; lease: Lease; note?: string; warning?: string } | { present: false; why: string };
 
 /**
  * Whether the lease a binding recorded still exists. A lease ends only when its netkit device
@@ -127,7 +130,14 @@ export function leaseState(t: LeaseTarget, s: Survey, was: Lease): LeaseState {
   const nic = s.nic;
   if (!nic) return gone(`NIC ${t.nic} no longer exists`);
   if (nic.ifindex !== was.nicIfindex) return gone(`NIC ${t.nic} was re-created (ifindex ${was.nicIfindex} → ${nic.ifindex})`);
-  if (!nic.up) return { present: true, lease: { ...was }, note: `${t.nic} is down, so queue-get does not list its queues; device and NIC are unchanged, so the lease holds` };
+  // A NIC moved to another netns keeps its leases; a new lease of it needs it back in the host's.
+  const away = s.nicNetns
+    ? `${t.nic} is in netns ${s.nicNetns} now, not in the host's; the kernel keeps its leases there, so the binding keeps this one (move ${t.nic} back to the host's netns before leasing more of its queues)`
+    : undefined;
+  if (!nic.up) {
+    const note = `${t.nic} is down, so queue-get does not list its queues; device and NIC are unchanged, so the lease holds`;
+    return { present: true, lease: { ...was }, note, ...(away ? { warning: `${away}; ${note}` } : {}) };
+  }
   const q = rxQueues(s, nic.ifindex).find((x) => x.id === t.nicQueue);
   if (!q?.lease) return gone(`${t.nic} RX queue ${t.nicQueue} is no longer leased`);
   if (q.lease.ifindex !== d.ifindex || q.lease.netnsId !== s.deviceNetnsId) return gone(`${t.nic} RX queue ${t.nicQueue} is now ${holder(q, s)}`);
@@ -135,7 +145,12 @@ export function leaseState(t: LeaseTarget, s: Survey, was: Lease): LeaseState {
   if (q.lease.netnsId !== undefined) lease.deviceNetnsId = q.lease.netnsId;
   const hostNs = s.hostNetnsId ?? was.hostNetnsId;
   if (hostNs !== undefined) lease.hostNetnsId = hostNs;
-  return { present: true, lease };
+  // Seen from the NIC's netns: the device's nsid there is not the host's view (a recorded output).
+  if (s.nicNetns) {
+    if (was.deviceNetnsId !== undefined) lease.deviceNetnsId = was.deviceNetnsId;
+    else delete lease.deviceNetnsId;
+  }
+  return { present: true, lease, ...(away ? { warning: `${away}; it is its queue ${q.lease.queueId}` } : {}) };
 }
 
 /** The kernel's refusals of queue-create, by extack text, each with what to do. */

@@ -91,6 +91,16 @@ describe("unit: RX queue lease rules", () => {
       assert.match((st as { why: string }).why, re);
     });
 
+  it("a NIC moved to another netns: the lease queue-get shows there is present, with a warning naming that netns", () => {
+    // Seen from the NIC's netns the device's netns has another nsid: the recorded one stays.
+    const st = leaseState(t, survey({ nicNetns: "away", deviceNetnsId: 0, queues: [rx(3, 0), leased(1, 7, 1, 0)] }), was);
+    assert.equal(st.present, true);
+    assert.deepEqual((st as { lease: Lease }).lease, was);
+    assert.match((st as { warning: string }).warning, /eth1 is in netns away now, not in the host's; the kernel keeps its leases there, so the binding keeps this one/);
+    const down = leaseState(t, survey({ nicNetns: "away", nic: { ...survey().nic!, up: false }, queues: [] }), was);
+    assert.match((down as { warning: string }).warning, /eth1 is in netns away now.*eth1 is down/);
+  });
+
   it("with the NIC down, the same device and NIC mean the same lease (leases end only with a device)", () => {
     const st = leaseState(t, survey({ nic: { ...survey().nic!, up: false }, queues: [] }), was);
     assert.equal(st.present, true);
