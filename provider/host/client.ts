@@ -355,11 +355,31 @@ export class HostClient {
       if (err || !link) throw err ?? new NetkitError(`${this.host}: the peer of ${primary.name} (ifindex ${ifindex}) is not readable`);
       return { ref: { name: link.name }, link };
     }
-    const list = new RelayBatch({ readOnly: true });
-    const l = list.add(`list ${NETNS_DIR}`, { listdir: NETNS_DIR });
-    const listed = (await this.run(list, false)).at(l);
-    const names = listed?.kind === "names" ? listed.names : [];
+    const found = (await this.locate([{ ifindex, nsid: primary.linkNetnsId }])).get(locationKey({ ifindex, nsid: primary.linkNetnsId }));
+    if (found?.link && found.path) return { ref: { name: found.link.name, netns: found.path }, link: found.link, netnsName: found.netnsName! };
+    throw new NetkitError(
+      `${this.host}: the peer of ${primary.name} is in the netns with nsid ${primary.linkNetnsId}, which has no name in ${NETNS_DIR}; ` +
+        "name it (ip netns attach NAME PID) and import again",
+    );
+  }
+
+  /**
+   * Links by ifindex in the netns that an nsid names as the host's netns sees it, matched
+   * against the named netns in /run/netns (no nsid: the host's netns). Two round trips,
+   * read-only: for what only messages and imports need (the names the user knows).
+   */
+  async locate(targets: LinkLocation[]): Promise<Map<string, Located>> {
+    const out = new Map<string, Located>();
     const b = new RelayBatch({ readOnly: true });
+    const here = targets.filter((t) => t.nsid === undefined).map((t) => ({ t, i: b.add(`read ifindex ${t.ifindex}`, { netlink: getLinkByIndexRequest(t.ifindex) }) }));
+    const away = targets.filter((t) => t.nsid !== undefined);
+    let names: string[] = [];
+    if (away.length) {
+      const list = new RelayBatch({ readOnly: true });
+      const l = list.add(`list ${NETNS_DIR}`, { listdir: NETNS_DIR });
+      const listed = (await this.run(list, false)).at(l);
+      names = listed?.kind === "names" ? listed.names : [];
+    }
     const probes = names.map((n, k) => {
       const path = `${NETNS_DIR}/${n}`;
       b.add(`open netns ${path}`, { openNetns: path, fd: FIRST_NS_FD + k });
@@ -367,21 +387,42 @@ export class HostClient {
         name: n,
         path,
         nsid: b.add(`nsid of ${path}`, { netlink: getNsidRequest(FIRST_NS_FD + k) }),
-        link: b.add(`read ifindex ${ifindex} in ${path}`, { netlink: getLinkByIndexRequest(ifindex), netns: path }),
+        links: away.map((t) => b.add(`read ifindex ${t.ifindex} in ${path}`, { netlink: getLinkByIndexRequest(t.ifindex), netns: path })),
       };
     });
+    if (!here.length && !probes.length) return out;
     const res = await this.run(b, false);
+    for (const { t, i } of here) {
+      const link = linkOf(res.at(i));
+      out.set(locationKey(t), link ? { link } : {});
+    }
     for (const p of probes) {
       const r = res.at(p.nsid);
-      const msg = r?.kind === "netlink" ? r.messages.find(isNsidMessage) : undefined;
-      if (msg && parseNsid(msg) === primary.linkNetnsId) {
-        const link = linkOf(res.at(p.link));
-        if (link) return { ref: { name: link.name, netns: p.path }, link, netnsName: p.name };
-      }
+      const msg = r?.kind === "netlink" && r.status.errno === 0 ? r.messages.find(isNsidMessage) : undefined;
+      const nsid = msg ? parseNsid(msg) : undefined;
+      away.forEach((t, k) => {
+        if (nsid !== t.nsid) return;
+        const link = linkOf(res.at(p.links[k]!));
+        out.set(locationKey(t), { netnsName: p.name, path: p.path, ...(link ? { link } : {}) });
+      });
     }
-    throw new NetkitError(
-      `${this.host}: the peer of ${primary.name} is in the netns with nsid ${primary.linkNetnsId}, which has no name in ${NETNS_DIR}; ` +
-        "name it (ip netns attach NAME PID) and import again",
-    );
+    return out;
   }
+}
+
+/** A link as another netns's reply names it: ifindex, and the nsid of its netns (absent: the same netns). */
+export interface LinkLocation {
+  ifindex: number;
+  nsid?: number;
+}
+
+/** Where a LinkLocation is: its netns by name and file (absent: not named, or the same netns) and the link, if readable. */
+export interface Located {
+  netnsName?: string;
+  path?: string;
+  link?: NetkitLink;
+}
+
+export function locationKey(l: LinkLocation): string {
+  return `${l.ifindex}@${l.nsid ?? "-"}`;
 }

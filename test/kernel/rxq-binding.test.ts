@@ -103,26 +103,29 @@ describe("kernel: RxqBinding (queue leasing) on netdevsim", function () {
   });
 
   it("no spare RX queue: refused early, and by the kernel when the NIC is down", async function () {
-    await refusal({ deviceName: "nkq-a", netns: pod, nic: "nkq-nic0", nicQueue: 3 }, /no spare RX queue: capacity \(numRxQueues\) 3 = its own queue 0 \+ 2 leased/);
+    await refusal(
+      { deviceName: "nkq-a", netns: pod, nic: "nkq-nic0", nicQueue: 3 },
+      /no spare RX queue: capacity \(NetkitSingle numRxQueues\) 3 = its own queue 0 \+ 2 leased; set numRxQueues ≥ 4/,
+    );
     await setNic("nkq-nic0", "down"); // queue-get shows nothing: only the kernel can tell
     try {
       await refusal(
         { deviceName: "nkq-a", netns: pod, nic: "nkq-nic0", nicQueue: 3 },
-        /EINVAL \(kernel: netkit maximum queue limit reached\) — the netkit device has no spare RX queue/,
+        /EINVAL \(kernel: netkit maximum queue limit reached\) — the netkit device has no spare RX queue: set numRxQueues \(NetkitSingle\)/,
       );
     } finally {
       await setNic("nkq-nic0", "up");
     }
     assert.equal(await rxQueueCount(host, "nkq-a", pod), 3, "nothing changed");
     await single("one", "nkq-one", pod, 1);
-    await refusal({ deviceName: "nkq-one", netns: pod, nic: "nkq-nic0", nicQueue: 3 }, /has no spare RX queue: its RX queue capacity \(numRxQueues\) is 1/);
+    await refusal({ deviceName: "nkq-one", netns: pod, nic: "nkq-nic0", nicQueue: 3 }, /has no spare RX queue: its capacity \(NetkitSingle numRxQueues\) is 1/);
   });
 
   it("a queue already leased: refused early naming the holder, and EBUSY from the kernel", async function () {
     const b = await single("b", "nkq-b", pod, 3);
     await refusal(
       { deviceName: "nkq-b", netns: pod, nic: "nkq-nic0", nicQueue: 1 },
-      new RegExp(`queue 1 is already leased to the device with ifindex ${String(devices.a!.ifindex)} in the netns with nsid \\d+ \\(its queue 1\\)`),
+      new RegExp(`queue 1 is already leased to nkq-a in netns ${pod} \\(ifindex ${String(devices.a!.ifindex)}, nsid \\d+\\) as its queue 1`),
     );
     // The identical lease, held already by the very device: adopted (a lost state recovers), nothing made.
     const again = await bind({ deviceName: "nkq-a", netns: pod, nic: "nkq-nic0", nicQueue: 1 });

@@ -9,6 +9,9 @@
 //    `pulumi import` by the binding's id (the plugin, from Pulumi YAML) adopts it too.
 //  - A NIC moved to another netns keeps its leases: refresh keeps the binding and the device's
 //    declared leases and says where the NIC is; back in the host's netns nothing changed.
+//  - Refusals name what the program declared: the capacity field by resource type
+//    (peerNumRxQueues of a NetkitPair, numRxQueues of a NetkitSingle), and a busy queue's holder
+//    by device and netns name.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
@@ -177,5 +180,62 @@ describe("lifecycle: leases the kernel holds come back under management, with th
   it("destroy leaves the host as it was", async function () {
     assert.equal((await t.stack.destroy()).summary.result, "succeeded");
     assert.deepEqual(await linkNames(host), hostLinksBefore);
+  });
+});
+
+describe("lifecycle: lease refusals name what the program declared, with the real pulumi engine", function () {
+  let host: TestHost;
+  let t: TestStack;
+  const ns = "nkl-msg";
+  const other = "nkl-msg2";
+  const NSIM = 7323;
+  const nic = "nkl-nic23";
+
+  before(async function () {
+    host = await leasingHost(this);
+    await addNetdevsim(host, NSIM, 4, nic);
+    await onHost(host, ["ip", "netns", "add", ns]);
+    await onHost(host, ["ip", "netns", "add", other]);
+    t = await inlineStack("lease-messages", async () => {
+      const connection = connectionTo(host);
+      const pair = new NetkitPair("pod", { connection, name: "nkl-pod23", peerName: "eth0", peerNetns: ns, peerNumRxQueues: 1 });
+      new RxqBinding("toPeer", { device: pair, nic, nicQueue: 0 });
+      const single = new NetkitSingle("small", { connection, name: "nkl-sm23", netns: ns, numRxQueues: 1 });
+      new RxqBinding("toSingle", { device: single, nic, nicQueue: 1 });
+      const holder = new NetkitSingle("holder", { connection, name: "nkl-hold23", netns: other, leases: [{ nic, queue: 2 }] });
+      const wants = new NetkitSingle("wants", { connection, name: "nkl-want23", netns: ns, numRxQueues: 2 });
+      new RxqBinding("busy", { device: wants, nic, nicQueue: 2 }, { dependsOn: [holder] });
+      return {};
+    });
+  });
+
+  after(async function () {
+    await t?.stack.destroy().catch(() => undefined);
+    t?.cleanup();
+    await onHost(host, ["ip", "netns", "del", ns]);
+    await onHost(host, ["ip", "netns", "del", other]);
+    await removeNetdevsim(host, NSIM);
+  });
+
+  it("capacity by resource type, and a busy queue's holder by device and netns name", async function () {
+    // Every refusal, not only the first: the engine stops at the first error otherwise.
+    const err = await t.stack.up({ continueOnError: true }).then(
+      () => assert.fail("up must fail"),
+      (e: unknown) => (e as Error).message,
+    );
+    assert.match(
+      err,
+      /eth0 \(netns \/run\/netns\/nkl-msg\) has no spare RX queue: its capacity \(NetkitPair peerNumRxQueues\) is 1.*set peerNumRxQueues = 1 \+ the number of leases/,
+    );
+    assert.match(
+      err,
+      /nkl-sm23 \(netns \/run\/netns\/nkl-msg\) has no spare RX queue: its capacity \(NetkitSingle numRxQueues\) is 1.*set numRxQueues = 1 \+ the number of leases/,
+    );
+    const holder = await onHost(host, ["ip", "netns", "exec", other, "cat", "/sys/class/net/nkl-hold23/ifindex"]);
+    const nsid = [...(await netnsIds(host)).entries()].find(([, name]) => name === other)?.[0];
+    assert.match(
+      err,
+      new RegExp(`${nic} RX queue 2 is already leased to nkl-hold23 in netns ${other} \\(ifindex ${holder.stdout.toString().trim()}, nsid ${String(nsid)}\\) as its queue 1`),
+    );
   });
 });

@@ -13,14 +13,14 @@ import { NetkitError, ProviderBugError } from "../../errors";
 import type { HostFacts } from "../../host/preflight";
 import type { OwnedDevice } from "../../host/netkit";
 import { RelayBatch, type BatchResults } from "../../host/batch";
-import type { HostClient } from "../../host/client";
+import { locationKey, type HostClient } from "../../host/client";
 import { FIRST_NS_FD, type RelayOp, type RelayResult } from "../../host/relay";
 import { NETLINK_GENERIC, NSID_NOT_ASSIGNED } from "../../netlink/constants";
 import { getLinkRequest } from "../../netlink/link";
 import { linkOf, NETNS_DIR } from "../../host/netkit";
 import { parseQueue, parseQueueCreateReply, queueCreateRequest, queueGetDumpRequest, type QueueInfo } from "../../netlink/netdev";
 import { dumpNsidsRequest, getNsidRequest, isNsidMessage, lowestFreeNsid, newNsidRequest, parseNsid } from "../../netlink/nsid";
-import { describe, leaseHint, replaceDevice, leaseState, precheck, where, type Lease, type LeaseState, type LeaseTarget, type Survey } from "./lease";
+import { describe, holderKey, leaseHint, replaceDevice, leaseState, precheck, where, type HolderName, type Lease, type LeaseState, type LeaseTarget, type Survey } from "./lease";
 import type { DeclaredLease } from "../fields";
 
 const ENOENT = 2;
@@ -43,9 +43,9 @@ function queueDump(familyId: number, ifindex?: number): RelayOp {
   return { netlink: queueGetDumpRequest(familyId, ifindex), proto: NETLINK_GENERIC, dump: true };
 }
 
-/** The error for op i: host, operation, errno, the kernel's extack and what to do. */
-function failure(host: HostClient, res: BatchResults, i: number): NetkitError {
-  return host.failure(res, i, leaseHint);
+/** The error for op i: host, operation, errno, the kernel's extack and what to do (for the lessee `device`, if surveyed). */
+function failure(host: HostClient, res: BatchResults, i: number, device?: Survey["device"]): NetkitError {
+  return host.failure(res, i, (e, x) => leaseHint(e, x, device));
 }
 
 function messages(r: RelayResult | undefined) {
@@ -97,7 +97,7 @@ async function survey(host: HostClient, familyId: number, t: LeaseTarget, forCre
   const netnsMissing = ns >= 0 && res.errno(ns) === ENOENT;
   const needNetns = [ns, dev, devNs, hostNs, used];
   const tolerated = (i: number) => (netnsMissing && needNetns.includes(i)) || ((i === nic || i === dev) && res.errno(i) === ENODEV);
-  for (let i = 0; i < res.results.length; i++) if ((res.errno(i) ?? 0) !== 0 && !tolerated(i)) throw failure(host, res, i);
+  for (let i = 0; i < res.results.length; i++) if ((res.errno(i) ?? 0) !== 0 && !tolerated(i)) throw failure(host, res, i, linkOf(res.at(dev)));
 
   const s: Survey = { netnsMissing, queues: queuesOf(res.at(dump)) };
   const device = linkOf(res.at(dev));
@@ -158,6 +158,21 @@ async function nicElsewhere(host: HostClient, familyId: number, t: LeaseTarget, 
 }
 
 /**
+ * The holders of the NIC's leased queues by device and netns name, for a refusal that names
+ * them (two round trips: only then).
+ */
+async function nameHolders(host: HostClient, s: Survey): Promise<Map<string, HolderName>> {
+  const leases = s.queues.filter((q) => q.ifindex === s.nic?.ifindex && q.lease).map((q) => q.lease!);
+  const found = await host.locate(leases.map((l) => ({ ifindex: l.ifindex, ...(l.netnsId !== undefined ? { nsid: l.netnsId } : {}) })));
+  const out = new Map<string, HolderName>();
+  for (const l of leases) {
+    const at = found.get(locationKey({ ifindex: l.ifindex, ...(l.netnsId !== undefined ? { nsid: l.netnsId } : {}) }));
+    out.set(holderKey(l), { ...(at?.link ? { name: at.link.name } : {}), ...(at?.netnsName ? { netnsName: at.netnsName } : {}) });
+  }
+  return out;
+}
+
+/**
  * Leases one NIC RX queue to the netkit device; the kernel's refusals become errors with
  * hints. A lease the device already holds is that lease: it is adopted, not refused.
  */
@@ -165,7 +180,12 @@ export async function createLease(host: HostClient, familyId: number, t: LeaseTa
   const { survey: s, usedNsids } = await survey(host, familyId, t, true);
   const held = heldAlready(t, s);
   if (held) return held;
-  const refused = precheck(t, s);
+  let refused = precheck(t, s);
+  // A queue another device holds is refused by that device's and netns's names.
+  if (refused && s.nic?.up && s.queues.some((q) => q.ifindex === s.nic!.ifindex && q.id === t.nicQueue && q.type === "rx" && q.lease)) {
+    s.holders = await nameHolders(host, s).catch(() => undefined);
+    refused = precheck(t, s);
+  }
   if (refused) throw new NetkitError(`${host.host}: cannot create ${describe(t)}: ${refused}`);
   const device = s.device!;
   const nic = s.nic!;
@@ -199,7 +219,7 @@ export async function createLease(host: HostClient, familyId: number, t: LeaseTa
   // in that netns fills in its link's nsid), a parallel lease did, or one took the id: EEXIST,
   // and nothing ran after it. Survey again and use the nsid that exists now (or the next free id).
   if (assign >= 0 && res.errno(assign) === EEXIST && attempt < NSID_ATTEMPTS) return createLease(host, familyId, t, attempt + 1);
-  if (res.errno(create) !== 0) throw failure(host, res, res.firstFailed());
+  if (res.errno(create) !== 0) throw failure(host, res, res.firstFailed(), device);
   // The lease exists from here on: no op can take it back, so report it even if the read-back failed.
   const made: Lease = { queueId: parseQueueCreateReply(messages(res.at(create))[0]!), deviceIfindex: device.ifindex, nicIfindex: nic.ifindex };
   if (hostNetnsId !== undefined) made.hostNetnsId = hostNetnsId;

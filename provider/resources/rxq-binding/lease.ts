@@ -27,6 +27,13 @@ export interface Lease {
   hostNetnsId?: number;
 }
 
+/** A lease's holder by the names the user declared: its device name and netns name (host.ts resolves them). */
+export interface HolderName {
+  name?: string;
+  /** `ip netns` name; absent: the host's netns, or a netns without a name in /run/netns. */
+  netnsName?: string;
+}
+
 /** The host as one relay batch saw it. */
 export interface Survey {
   netnsMissing: boolean;
@@ -40,6 +47,13 @@ export interface Survey {
   hostNetnsId?: number;
   /** The NIC's netns by `ip netns` name, when it is not in the host's (queues and deviceNetnsId are then seen from there). */
   nicNetns?: string;
+  /** Holders of the NIC's leased queues by name, keyed by holderKey(). */
+  holders?: Map<string, HolderName>;
+}
+
+/** A lease's holder as queue-get names it: ifindex and nsid (seen from the NIC's netns). */
+export function holderKey(l: { ifindex: number; netnsId?: number }): string {
+  return `${l.ifindex}@${l.netnsId ?? "-"}`;
 }
 
 export function where(t: Pick<LeaseTarget, "deviceName" | "netns">): string {
@@ -71,7 +85,21 @@ function holder(q: QueueInfo, s: Survey): string {
   const mine = s.device && l.ifindex === s.device.ifindex && l.netnsId === s.deviceNetnsId;
   if (mine)
     return `already leased to this very device as its queue ${l.queueId} (another RxqBinding, or an earlier run, made that lease; to end it, ${replaceDevice("the device")})`;
-  return `already leased to the device with ifindex ${l.ifindex}${l.netnsId !== undefined ? ` in the netns with nsid ${l.netnsId}` : " in the host's netns"} (its queue ${l.queueId})`;
+  // By the names the user knows, the kernel's numbers in parentheses.
+  const n = s.holders?.get(holderKey(l));
+  const ids = `ifindex ${l.ifindex}${l.netnsId !== undefined ? `, nsid ${l.netnsId}` : ""}`;
+  const dev = n?.name ?? "the device";
+  const ns = l.netnsId === undefined ? (s.nicNetns ? `netns ${s.nicNetns}` : "the host's netns") : n?.netnsName ? `netns ${n.netnsName}` : "a netns without a name in /run/netns";
+  return `already leased to ${dev} in ${ns} (${ids}) as its queue ${l.queueId}`;
+}
+
+/**
+ * The field that sizes a device's RX queues, on the resource that declares it: a single device
+ * is a NetkitSingle (numRxQueues), a pair's peer (the side that leases) a NetkitPair (peerNumRxQueues).
+ */
+export function capacityField(d: Survey["device"]): { field: string; resource: string } {
+  if (d?.netkit && d.netkit.pairing !== "single" && !d.netkit.primary) return { field: "peerNumRxQueues", resource: "NetkitPair" };
+  return { field: "numRxQueues", resource: "NetkitSingle" };
 }
 
 /**
@@ -89,8 +117,9 @@ export function precheck(t: LeaseTarget, s: Survey): string | undefined {
   if (d.netkit?.primary && d.netkit.pairing !== "single")
     return `${where(t)} is the primary of a netkit pair: the kernel leases queues only to the peer (the pod side); bind the pair's peer instead`;
   const capacity = d.numRxQueues ?? 1;
+  const { field, resource } = capacityField(d);
   if (capacity <= 1)
-    return `${where(t)} has no spare RX queue: its RX queue capacity (numRxQueues) is ${capacity}, which is its own queue 0; create it with numRxQueues = 1 + the number of leases`;
+    return `${where(t)} has no spare RX queue: its capacity (${resource} ${field}) is ${capacity}, its own queue 0; set ${field} = 1 + the number of leases (a change that replaces the device)`;
   const nic = s.nic;
   if (!nic) return `NIC ${t.nic} does not exist in the host's network namespace`;
   if (nic.kind === "netkit" || !nic.parentDevice)
@@ -108,7 +137,7 @@ export function precheck(t: LeaseTarget, s: Survey): string | undefined {
   const other = held.find((q) => q.ifindex !== nic.ifindex);
   if (other) return `${where(t)} already holds a lease from another NIC (ifindex ${other.ifindex}): the kernel takes all leases of one device from one NIC`;
   if (1 + held.length >= capacity)
-    return `${where(t)} has no spare RX queue: capacity (numRxQueues) ${capacity} = its own queue 0 + ${held.length} leased; create it with numRxQueues ≥ ${held.length + 2}`;
+    return `${where(t)} has no spare RX queue: capacity (${resource} ${field}) ${capacity} = its own queue 0 + ${held.length} leased; set ${field} ≥ ${held.length + 2} (a change that replaces the device)`;
   return undefined;
 }
 
@@ -155,7 +184,7 @@ export function leaseState(t: LeaseTarget, s: Survey, was: Lease): LeaseState {
 
 /** The kernel's refusals of queue-create, by extack text, each with what to do. */
 const EXTACK_HINTS: Array<[RegExp, string]> = [
-  [/maximum queue limit/, "the netkit device has no spare RX queue: create it with numRxQueues = 1 + the number of leases"],
+  [/maximum queue limit/, "the netkit device has no spare RX queue: size it with numRxQueues (NetkitSingle) or peerNumRxQueues (NetkitPair) = 1 + the number of leases"],
   [/in use due to queue leasing/, "that NIC queue is already leased to a netkit device"],
   [/in use by AF_XDP/, "an AF_XDP socket is bound to that NIC queue"],
   [/in use by memory provider/, "a memory provider (io_uring zero-copy, devmem) holds that NIC queue"],
@@ -177,7 +206,12 @@ const ERRNO_HINTS: Record<string, string> = {
   EEXIST: "the netns id was taken meanwhile: re-run",
 };
 
-export function leaseHint(errnoName: string, extack: string | undefined): string | undefined {
+/** `device`: the lessee as surveyed, so that a capacity refusal names the field its resource declares. */
+export function leaseHint(errnoName: string, extack: string | undefined, device?: Survey["device"]): string | undefined {
+  if (device && extack && /maximum queue limit/.test(extack)) {
+    const { field, resource } = capacityField(device);
+    return `the netkit device has no spare RX queue: set ${field} (${resource}) = 1 + the number of leases`;
+  }
   const byText = extack ? EXTACK_HINTS.find(([re]) => re.test(extack))?.[1] : undefined;
   return byText ?? ERRNO_HINTS[errnoName];
 }

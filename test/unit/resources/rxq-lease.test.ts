@@ -1,7 +1,7 @@
 // The lease rules without a host: early refusals from a survey, and whether a recorded lease
 // still exists. The kernel tier checks the same rules against the real kernel.
 import assert from "node:assert/strict";
-import { leaseState, precheck, type Lease, type LeaseTarget, type Survey } from "../../../provider/resources/rxq-binding/lease";
+import { leaseHint, leaseState, precheck, type Lease, type LeaseTarget, type Survey } from "../../../provider/resources/rxq-binding/lease";
 import type { QueueInfo } from "../../../provider/netlink/netdev";
 
 const t: LeaseTarget = { deviceName: "nk0", netns: "/run/netns/pod", nic: "eth1", nicQueue: 1 };
@@ -35,12 +35,40 @@ describe("unit: RX queue lease rules", () => {
     ["missing device", { device: undefined }, {}, /nk0 \(netns \/run\/netns\/pod\) does not exist/],
     ["a veth", { device: { ifindex: 7, name: "nk0", up: true, kind: "veth" } }, {}, /is a veth device, not netkit/],
     ["a pair's primary", { device: { ...survey().device!, netkit: { ...survey().device!.netkit!, pairing: "pair" } } }, {}, /primary of a netkit pair/],
-    ["capacity 1", { device: { ...survey().device!, numRxQueues: 1 } }, {}, /capacity \(numRxQueues\) is 1/],
+    [
+      "capacity 1",
+      { device: { ...survey().device!, numRxQueues: 1 } },
+      {},
+      /capacity \(NetkitSingle numRxQueues\) is 1, its own queue 0; set numRxQueues = 1 \+ the number of leases/,
+    ],
+    [
+      "capacity 1 on a pair's peer",
+      { device: { ...survey().device!, numRxQueues: 1, netkit: { ...survey().device!.netkit!, primary: false, pairing: "pair" } } },
+      {},
+      /capacity \(NetkitPair peerNumRxQueues\) is 1, its own queue 0; set peerNumRxQueues = 1 \+ the number of leases/,
+    ],
     ["missing NIC", { nic: undefined }, {}, /NIC eth1 does not exist/],
     ["a NIC without a parent", { nic: { ifindex: 3, name: "eth1", up: true } }, {}, /eth1 is a virtual device/],
     ["a netkit device as NIC", { nic: { ifindex: 3, name: "eth1", up: true, kind: "netkit", parentDevice: "x" } }, {}, /virtual device \(netkit\)/],
     ["queue out of range", {}, { nicQueue: 4 }, /eth1 has 4 RX queues \(0 … 3\): queue 4 is out of range/],
-    ["queue leased to another device", { queues: [rx(3, 0), leased(1, 9, 1, 4)] }, {}, /already leased to the device with ifindex 9 in the netns with nsid 4 \(its queue 1\)/],
+    [
+      "queue leased to another device",
+      { queues: [rx(3, 0), leased(1, 9, 1, 4)] },
+      {},
+      /already leased to the device in a netns without a name in \/run\/netns \(ifindex 9, nsid 4\) as its queue 1/,
+    ],
+    [
+      "queue leased to another device, names resolved",
+      { queues: [rx(3, 0), leased(1, 9, 1, 4)], holders: new Map([["9@4", { name: "nk-other", netnsName: "pod2" }]]) },
+      {},
+      /already leased to nk-other in netns pod2 \(ifindex 9, nsid 4\) as its queue 1/,
+    ],
+    [
+      "queue leased to a device in the host's netns",
+      { queues: [rx(3, 0), leased(1, 9, 1)], holders: new Map([["9@-", { name: "nk-host" }]]) },
+      {},
+      /already leased to nk-host in the host's netns \(ifindex 9\) as its queue 1/,
+    ],
     ["queue leased to this device", { queues: [rx(3, 0), leased(1, 7, 1, 2)] }, {}, /already leased to this very device as its queue 1/],
     ["queue bound by AF_XDP", { queues: [rx(3, 0), rx(3, 1, { xsk: true })] }, {}, /AF_XDP/],
     ["queue held by a memory provider", { queues: [rx(3, 0), rx(3, 1, { memoryProvider: true })] }, {}, /memory provider/],
@@ -54,7 +82,7 @@ describe("unit: RX queue lease rules", () => {
       "no spare queue",
       { queues: [rx(3, 0), rx(3, 1), leased(2, 7, 1, 2), leased(3, 7, 2, 2)] },
       {},
-      /capacity \(numRxQueues\) 3 = its own queue 0 \+ 2 leased; create it with numRxQueues ≥ 4/,
+      /capacity \(NetkitSingle numRxQueues\) 3 = its own queue 0 \+ 2 leased; set numRxQueues ≥ 4/,
     ],
     ["another device's ifindex", {}, { deviceIfindex: 8 }, /has ifindex 7, not 8/],
   ];
@@ -81,7 +109,11 @@ describe("unit: RX queue lease rules", () => {
     ["the NIC was removed", { nic: undefined }, /NIC eth1 no longer exists/],
     ["the NIC was re-created", { nic: { ...survey().nic!, ifindex: 4 } }, /NIC eth1 was re-created/],
     ["the queue is free", { queues: nicQueues(4) }, /no longer leased/],
-    ["the queue went to another device", { queues: [rx(3, 0), leased(1, 9, 1, 5)] }, /now already leased to the device with ifindex 9/],
+    [
+      "the queue went to another device",
+      { queues: [rx(3, 0), leased(1, 9, 1, 5)] },
+      /now already leased to the device in a netns without a name in \/run\/netns \(ifindex 9, nsid 5\)/,
+    ],
     ["same ifindex, other netns", { queues: [rx(3, 0), leased(1, 7, 1, 5)] }, /now already leased/],
   ];
   for (const [title, over, re] of gone)
@@ -99,6 +131,14 @@ describe("unit: RX queue lease rules", () => {
     assert.match((st as { warning: string }).warning, /eth1 is in netns away now, not in the host's; the kernel keeps its leases there, so the binding keeps this one/);
     const down = leaseState(t, survey({ nicNetns: "away", nic: { ...survey().nic!, up: false }, queues: [] }), was);
     assert.match((down as { warning: string }).warning, /eth1 is in netns away now.*eth1 is down/);
+  });
+
+  it("a capacity refusal by the kernel names the field of the lessee's resource", () => {
+    const extack = "netkit maximum queue limit reached";
+    assert.match(leaseHint("EINVAL", extack, survey().device)!, /set numRxQueues \(NetkitSingle\)/);
+    const peer = { ...survey().device!, netkit: { ...survey().device!.netkit!, primary: false, pairing: "pair" as const } };
+    assert.match(leaseHint("EINVAL", extack, peer)!, /set peerNumRxQueues \(NetkitPair\)/);
+    assert.match(leaseHint("EINVAL", extack)!, /numRxQueues \(NetkitSingle\) or peerNumRxQueues \(NetkitPair\)/);
   });
 
   it("with the NIC down, the same device and NIC mean the same lease (leases end only with a device)", () => {
