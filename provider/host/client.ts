@@ -39,9 +39,10 @@ import {
   type ReadDevices,
 } from "./netkit";
 import { probeHost, type HostFacts } from "./preflight";
-import { decodeResult, FIRST_NS_FD, sshTransport, type RelayRequest, type RelayResult, type RelayTransport } from "./relay";
+import { decodeResult, decoding, FIRST_NS_FD, type RelayRequest, type RelayResult, type RelayTransport } from "./relay";
+import { sshWireTransport } from "./relay-stream";
 import type { SshSession } from "../ssh/session";
-import { RelayQueue } from "./relay-queue";
+import { RelayQueue, STREAMING, type QueueOptions } from "./relay-queue";
 import { lookAround, questionKey, type LinkAnswer, type NicAnswer, type NicQuestion, type Question } from "./look-around";
 
 export class HostClient {
@@ -51,19 +52,37 @@ export class HostClient {
   /** What previews asked this host (look-around.ts), by question: asked once per run. */
   private readonly looked = new Map<string, Promise<LinkAnswer | NicAnswer>>();
 
-  /** `host` names the host in messages ("user@host:port"); `transport` runs relay batches there. */
+  /**
+   * `host` names the host in messages ("user@host:port"); `transport` runs relay batches there
+   * (`queue`: how requests share its runs; `close`: what ends it).
+   */
   constructor(
     readonly host: string,
     transport: RelayTransport,
     private readonly log: Logger,
+    opts: { queue?: QueueOptions; close?: () => void } = {},
   ) {
-    this.queue = new RelayQueue(transport);
+    this.queue = new RelayQueue(transport, opts.queue);
     this.snapshot = new LinkSnapshot(this, log);
+    this.onClose = opts.close;
   }
 
-  /** A client whose relay runs over `session`. */
+  private readonly onClose: (() => void) | undefined;
+
+  /** A client whose relay lives on `session` for as long as the session (or until close()). */
   static overSsh(session: SshSession, log: Logger): HostClient {
-    return new HostClient(session.host, sshTransport(session), log);
+    const wire = sshWireTransport(session);
+    return new HostClient(session.host, decoding(wire), log, { queue: STREAMING, close: () => wire.close() });
+  }
+
+  /** Ends the host's relay (the session stays open); the next request starts another. */
+  close(): void {
+    this.onClose?.();
+  }
+
+  /** Relay runs (round trips) sent to this host so far. */
+  get runCount(): number {
+    return this.queue.runCount;
   }
 
   /** Sends a request through the host's relay queue (see relay-queue.ts). */

@@ -1,7 +1,9 @@
-// How the requests to one host share relay runs. Starting python3 is most of a round trip's
-// cost, and the engine runs many operations at once (one per resource): requests that arrive
-// while a run is under way, or within GATHER_MS of each other, go together in the next run.
-// Each request stays its own batch with its own stop-on-error.
+// How the requests to one host share relay runs. The engine runs many operations at once (one
+// per resource): requests that arrive while runs are under way go together in the next run,
+// each its own batch with its own stop-on-error. With a one-shot relay (a python3 start per
+// run) requests also wait GATHER_MS for company; the long-lived relay (relay-stream.ts) sends
+// at once, keeping STREAM_IN_FLIGHT runs under way so that the relay never waits for the
+// provider.
 import { randomUUID } from "node:crypto";
 import type { RelayRequest, RelayResult, RelayTransport, WireBatch } from "./relay";
 import { toWire } from "./relay";
@@ -16,6 +18,18 @@ export const MAX_BATCHES_PER_RUN = 64;
  * ms; destroy 52, 38, 27. A run costs far more (an exec and a python3 start).
  */
 export const GATHER_MS = 100;
+/** Runs under way at once on a long-lived relay: it answers one while the next is already there. */
+export const STREAM_IN_FLIGHT = 2;
+
+export interface QueueOptions {
+  /** How long a run waits for more requests before it starts (default GATHER_MS). */
+  gatherMs?: number;
+  /** Runs under way at once (default 1). */
+  inFlight?: number;
+}
+
+/** How requests share a long-lived relay: no waiting, two runs under way. */
+export const STREAMING: QueueOptions = { gatherMs: 0, inFlight: STREAM_IN_FLIGHT };
 
 interface Waiting {
   batch: WireBatch;
@@ -26,13 +40,28 @@ interface Waiting {
 }
 
 export class RelayQueue {
-  private running = false;
+  private running = 0;
+  private runs = 0;
   /** A run is about to start: requests arriving now join it. */
   private gathering = false;
   private readonly waiting: Waiting[] = [];
   private writes = 0;
 
-  constructor(private readonly transport: RelayTransport) {}
+  private readonly gatherMs: number;
+  private readonly inFlight: number;
+
+  constructor(
+    private readonly transport: RelayTransport,
+    opts: QueueOptions = {},
+  ) {
+    this.gatherMs = opts.gatherMs ?? GATHER_MS;
+    this.inFlight = opts.inFlight ?? 1;
+  }
+
+  /** Relay runs started so far (round trips). */
+  get runCount(): number {
+    return this.runs;
+  }
 
   /**
    * How many requests that may change the host were sent so far: what was read at one
@@ -50,19 +79,20 @@ export class RelayQueue {
     });
   }
 
-  /** Starts the next run after GATHER_MS, or at once when a run's worth is waiting. */
+  /** Starts the next run after gatherMs, or at once when a run's worth is waiting. */
   private schedule(): void {
-    if (this.running || !this.waiting.length) return;
+    if (this.running >= this.inFlight || !this.waiting.length) return;
     if (this.waiting.length >= MAX_BATCHES_PER_RUN) return void this.pump();
     if (this.gathering) return;
     this.gathering = true;
-    setTimeout(() => void this.pump(), GATHER_MS);
+    setTimeout(() => void this.pump(), this.gatherMs);
   }
 
   private async pump(): Promise<void> {
     this.gathering = false;
-    if (this.running || !this.waiting.length) return;
-    this.running = true;
+    if (this.running >= this.inFlight || !this.waiting.length) return;
+    this.running++;
+    this.runs++;
     const group = this.waiting.splice(0, MAX_BATCHES_PER_RUN);
     try {
       const results = await this.transport(
@@ -74,7 +104,7 @@ export class RelayQueue {
       // A failed run (or a dropped connection) fails every request in it, each with the cause.
       for (const g of group) g.reject(e);
     } finally {
-      this.running = false;
+      this.running--;
       this.schedule();
     }
   }

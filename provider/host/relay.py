@@ -1,8 +1,10 @@
 # pulumi-netkit host relay: runs netlink requests that the provider built, and returns the
 # kernel's raw replies. Generic and dependency-free (python3 standard library only): it
-# knows netlink framing, not netkit. Request (JSON on stdin): independent batches, run one
-# after another, so that several operations share one python3 start:
-#   {"deadline_ms": 90000, "lock": true,
+# knows netlink framing, not netkit. Started as `relay.py serve`, it lives as long as the
+# provider's SSH session and reads requests one JSON line each (answered one line each, with
+# the request's "run" number, as they complete; see serve()); without "serve" it answers the
+# one request on stdin and exits. A request is independent batches, run one after another:
+#   {"run": 7, "deadline_ms": 90000, "lock": true,
 #    "batches": [{"id": "<uuid>", "stop_on_error": true,
 #                 "ops": [{"nsfd": 100, "path": "/run/netns/x"}   # open a netns file, dup2 onto fd 100
 #                       | {"nl": "<b64 message>", "proto": 0, "ns": null | "/path", "dump": false,
@@ -14,7 +16,7 @@
 #                          "bufs": [[16, 256]], "keep": "link"}     # the bpf() syscall, see run_bpf
 #                       | {"bpffs": "mkdir" | "unlink" | "clear" | "rmdir", "path": BPFFS_ROOT + "/..."}]}, ...]}
 # Reply (JSON on stdout), a result per op of each batch:
-#   {"batches": [{"results": [{"reply": "<b64>", "errno": 0[, "mismatch": "..."]} | {"data": "<b64>"}
+#   {"run": 7, "batches": [{"results": [{"reply": "<b64>", "errno": 0[, "mismatch": "..."]} | {"data": "<b64>"}
 #                            | {"ok": true} | {"names": [...]} | {"oserror": errno, "message": "...", "path": "..."}
 #                            | {"bpf": ret, "errno": 0, "attr": "<b64>", "bufs": ["<b64>", ...]}
 #                            | {"each": [{"name": "x", "reply": ..., "errno": 0} | {"name": "y", "oserror": ...}]}
@@ -23,8 +25,8 @@
 # Failures are per op: any exception becomes that op's result, and the batches before it keep
 # what they applied. The run ends by its deadline whatever the kernel or a file does (socket
 # timeouts; netns references are checked to be network namespaces before they are opened for
-# use). A run that may change the host ("lock") holds the host's lock, so writers from several
-# processes and stacks take turns, and journals each op of each batch to a file as it completes:
+# use). A run that may change the host ("lock") holds the host's lock while it runs, so writers
+# from several processes and stacks take turns, and journals each op of each batch to a file as it completes:
 # after a dropped connection the provider reads there what a batch did.
 import base64, errno, fcntl, json, os, signal, socket, stat, struct, sys, time, ctypes
 
@@ -362,18 +364,28 @@ def run_batch(batch, journaled):
     return {"results": results}
 
 
+lock_fd = None
+pruned_at = None
+
+
 def take_lock():
-    """The host's writer lock: one writing relay at a time, waiting at most until the deadline."""
-    os.makedirs(JOURNAL_DIR, mode=0o700, exist_ok=True)
-    fd = os.open(os.path.join(STATE_DIR, "lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    """The host's writer lock: one writing relay run at a time, waiting at most until the
+    deadline. A long-lived relay holds it only while a writing run is under way."""
+    global lock_fd, pruned_at
+    if lock_fd is None:
+        os.makedirs(JOURNAL_DIR, mode=0o700, exist_ok=True)
+        lock_fd = os.open(os.path.join(STATE_DIR, "lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     while True:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return fd
+            fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
         except BlockingIOError:
             if time.monotonic() + 0.05 >= deadline:
                 raise Deadline("another pulumi-netkit relay held the host's lock until the deadline")
             time.sleep(0.05)
+    if pruned_at is None or time.monotonic() - pruned_at > 600:
+        pruned_at = time.monotonic()
+        prune_journal()
 
 
 def prune_journal():
@@ -387,24 +399,31 @@ def prune_journal():
             pass
 
 
-def main():
+def answer(req):
+    """Runs one request (independent batches): its deadline counts from when it arrived."""
     global deadline
-    req = json.load(sys.stdin)
-    deadline = time.monotonic() + req.get("deadline_ms", 600000) / 1000.0
-    lock = None
+    deadline = req["_received"] + req.get("deadline_ms", 600000) / 1000.0
+    locked = False
     try:
         if req.get("lock"):
-            lock = take_lock()
-            prune_journal()
+            take_lock()
+            locked = True
     except (Deadline, OSError) as e:
         # Nothing ran: every op says why.
         why = {"exception": "lock: %s" % e}
-        out = {"batches": [{"results": [why] + [{"skipped": True}] * (len(b["ops"]) - 1)} for b in req["batches"]]}
-    else:
-        out = {"batches": [run_batch(b, lock is not None) for b in req["batches"]]}
+        return {"batches": [{"results": [why] + [{"skipped": True}] * (len(b["ops"]) - 1)} for b in req["batches"]]}
+    try:
+        return {"batches": [run_batch(b, locked) for b in req["batches"]]}
     finally:
-        if lock is not None:
-            os.close(lock)
+        if locked:
+            fcntl.flock(lock_fd, fcntl.LOCK_UN)
+
+
+def main():
+    """One request on stdin, its answer on stdout: one python3 start per round trip."""
+    req = json.load(sys.stdin)
+    req["_received"] = time.monotonic()
+    out = answer(req)
     try:
         json.dump(out, sys.stdout)
         sys.stdout.flush()
@@ -412,4 +431,48 @@ def main():
         pass  # the provider went away; the journal has what the writing batches did
 
 
-main()
+def serve():
+    """The long-lived relay of one SSH session: requests arrive one JSON line each, tagged
+    {"run": n, ...}, and are answered one line each, {"run": n, "batches": [...]}, as they
+    complete (in arrival order). A reader thread stamps each request's arrival, so time spent
+    queued behind others counts against its deadline. When stdin ends or stdout breaks (the
+    provider closed the session, or the connection dropped), the request under way finishes
+    (journaled) and no queued one starts: what never started has no journal, which is what a
+    reconnecting provider reads as "never ran"."""
+    import queue, threading
+
+    inbox = queue.Queue()
+    ended = threading.Event()
+
+    def reader():
+        for line in sys.stdin.buffer:
+            if line.strip():
+                inbox.put((time.monotonic(), line))
+        ended.set()
+        inbox.put(None)
+
+    threading.Thread(target=reader, daemon=True).start()
+    while True:
+        item = inbox.get()
+        if item is None or ended.is_set():
+            return
+        received, line = item
+        req = None
+        try:
+            req = json.loads(line)
+            req["_received"] = received
+            out = answer(req)
+        except Exception as e:  # a request we cannot even read: say so, keep serving
+            out = {"error": "%s: %s" % (type(e).__name__, e)}
+        out["run"] = req.get("run") if isinstance(req, dict) else None
+        try:
+            sys.stdout.write(json.dumps(out) + "\n")
+            sys.stdout.flush()
+        except (BrokenPipeError, OSError):
+            return  # the provider went away; the journal has what the writing batches did
+
+
+if sys.argv[1:] == ["serve"]:
+    serve()
+else:
+    main()

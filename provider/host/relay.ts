@@ -1,7 +1,8 @@
-// The relay's wire: batches of netlink requests run on a host by relay.py, over one SSH exec.
-// The relay is sent as an argv word with each call (no files installed on hosts); the request
-// travels on stdin as JSON. Everything netkit-specific stays in TypeScript. How requests share
-// runs is relay-queue.ts's business.
+// The relay's wire: batches of netlink requests run on a host by relay.py. The relay is sent as
+// an argv word (no files installed on hosts) and lives for the SSH session, requests streamed
+// to it as JSON lines (relay-stream.ts); a one-shot form, one exec per request, remains.
+// Everything netkit-specific stays in TypeScript. How requests share runs is relay-queue.ts's
+// business.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { constants as osConstants } from "node:os";
@@ -139,16 +140,22 @@ export type WireResult = Record<string, unknown>;
 
 /**
  * Runs independent batches on a host in one relay run: one result list per batch. The real
- * one runs relay.py over SSH (sshTransport); the controller tier replays recorded kernel
+ * one streams to relay.py over SSH (relay-stream.ts, sshWireTransport); the controller tier replays recorded kernel
  * replies through the same decoding instead.
  */
 export type RelayTransport = (batches: WireBatch[], run: WireRun) => Promise<RelayResult[][]>;
 /** The same on the wire: what relay.py reads and writes, before decoding. */
 export type WireTransport = (batches: WireBatch[], run: WireRun) => Promise<WireResult[][]>;
 
-/** Runs relay.py over one SSH exec of `session`, the batches on its stdin. */
-export function sshWireTransport(session: SshSession): WireTransport {
+/** Runs relay.py once per call over an SSH exec of `session`, the batches on its stdin (a python3 start per round trip). */
+export function oneShotWireTransport(session: SshSession): WireTransport {
   return (batches, run) => execRelay(session, batches, run);
+}
+
+/** How the relay is started: its source as an argv word (nothing installed on the host). */
+export function relayArgv(...args: string[]): string[] {
+  // -I: ignore the host's PYTHON* environment and user site; -S: skip site (faster start).
+  return ["python3", "-I", "-S", "-c", relaySource(), ...args];
 }
 
 /** A transport that decodes what a wire transport returns. */
@@ -165,15 +172,10 @@ export function relayDeadlineMs(operationTimeoutMs: number): number {
   return Math.max(1000, operationTimeoutMs - Math.min(10_000, Math.max(3000, operationTimeoutMs / 5)));
 }
 
-export function sshTransport(session: SshSession): RelayTransport {
-  return decoding(sshWireTransport(session));
-}
-
 async function execRelay(session: SshSession, batches: WireBatch[], run: WireRun): Promise<WireResult[][]> {
-  // -I: ignore the host's PYTHON* environment and user site; -S: skip site (faster start).
   // Netlink changes need CAP_NET_ADMIN: privileged runs through sudo when the connection says so.
   const stdin = JSON.stringify({ deadline_ms: relayDeadlineMs(session.operationTimeoutMs), lock: run.lock, batches });
-  const r = await session.exec(["python3", "-I", "-S", "-c", relaySource()], { stdin, privileged: true });
+  const r = await session.exec(relayArgv(), { stdin, privileged: true });
   if (r.exitCode !== 0) {
     const err = r.stderr.toString().trim();
     const missing = r.exitCode === 127 || /python3: (command )?not found/.test(err);

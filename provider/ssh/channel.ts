@@ -43,7 +43,7 @@ export interface ChannelRun {
  * was ended (it checks `writable`), which it always is here, so this goes one level down to
  * the protocol method, which has no such check. Best effort: the command may be gone.
  */
-function stopRemote(ch: ClientChannel): void {
+export function stopRemote(ch: ClientChannel): void {
   const c = ch as unknown as { outgoing?: { id: number; state: string }; _client?: { _protocol?: { signal(id: number, name: string): void } } };
   if (c.outgoing && (c.outgoing.state === "open" || c.outgoing.state === "eof")) c._client?._protocol?.signal(c.outgoing.id, "TERM");
 }

@@ -18,8 +18,10 @@ import { isAmbiguous } from "./ambiguous";
 /** Attempts to open a channel the server refused (nothing ran): see exec. */
 const CHANNEL_OPEN_ATTEMPTS = 5;
 import { sudoArgv, sudoMode } from "./sudo";
+import { openStream, type RemoteStream, type StreamEnd } from "./stream";
 
 export type { ExecResult } from "./channel";
+export type { RemoteStream, StreamEnd } from "./stream";
 export { isAmbiguous, AmbiguousOperationError } from "./ambiguous";
 
 export interface ExecOptions {
@@ -161,6 +163,50 @@ export class SshSession {
       throw redactError(e, this.redact);
     } finally {
       release();
+    }
+  }
+
+  /**
+   * Starts argv as a long-lived command spoken to in lines (stream.ts). It holds one of the
+   * connection's maxSessions slots until it ends. A refused channel open is retried as exec's is.
+   */
+  async stream(argv: readonly string[], handlers: { onLine(line: string): void; onEnd(end: StreamEnd): void }, opts: Omit<ExecOptions, "stdin"> = {}): Promise<RemoteStream> {
+    const timeoutMs = opts.timeoutMs ?? this.conn.operationTimeoutMs;
+    const deadline = Date.now() + timeoutMs;
+    const shown = displayArgv(argv);
+    const sudo = opts.privileged ? sudoMode(this.conn) : undefined;
+    const command = toCommandLine(sudo ? sudoArgv(argv, sudo) : argv);
+    const release = await this.slots.acquire(AbortSignal.timeout(timeoutMs)).catch(() => {
+      throw new SshError(this.host, "timeout", `${shown} did not start within ${timeoutMs} ms: all ${this.slots.limit} sessions stayed busy`);
+    });
+    const run = {
+      client: this.link.target,
+      host: this.host,
+      command,
+      shown,
+      user: this.conn.user,
+      isOpen: () => this.isOpen,
+      log: this.log,
+      redact: this.redact,
+      onLine: (line: string) => handlers.onLine(line),
+      onEnd: (end: StreamEnd) => {
+        release();
+        handlers.onEnd(end);
+      },
+      ...(sudo && { sudo }),
+    };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await openStream(run);
+      } catch (e) {
+        const refusedOpen = e instanceof SshError && /Channel open failure/.test(e.message) && this.isOpen;
+        if (!refusedOpen || attempt >= CHANNEL_OPEN_ATTEMPTS || Date.now() + 100 * attempt > deadline) {
+          release();
+          throw redactError(e, this.redact);
+        }
+        this.log.debug(`ssh ${this.host}: channel refused (${attempt}/${CHANNEL_OPEN_ATTEMPTS}); retrying`);
+        await new Promise((r) => setTimeout(r, 100 * attempt));
+      }
     }
   }
 

@@ -10,6 +10,7 @@ import { netkitSingleProvider } from "../../provider/resources/netkit-single/con
 import { netkitSingleDefinition } from "../../provider/resources/netkit-single/definition";
 import { connectionSchema } from "../../provider/ssh/connection";
 import { SshSession } from "../../provider/ssh/session";
+import { closeSessions } from "../../provider/runtime";
 import { getLinkRequest } from "../../provider/netlink/link";
 import type { TestHost } from "../../testhost";
 import { asError } from "../support/errors";
@@ -84,8 +85,18 @@ describe("kernel: the relay's failure modes", function () {
     const ok = await patient.run(b);
     assert.equal(patient.firstFailure(ok), undefined);
     assert.ok(Date.now() - t0 >= 9500, "the next writer ran once the lock was free");
-    const left = await onHost(host, ["sh", "-c", "pgrep -f '^python3 -I -S -c' || true"]);
-    assert.equal(left.stdout.toString().trim(), "", "no relay is left running on the host");
+    // Each client's relay lives as long as its session, or until the client closes it.
+    impatient.close();
+    patient.close();
+    closeSessions(); // and the provider's own sessions, from the tests before
+    for (const s of sessions.splice(0)) s.close();
+    let left = "";
+    for (let i = 0; i < 50; i++) {
+      left = (await onHost(host, ["sh", "-c", "pgrep -f '^python3 -I -S -c' || true"])).stdout.toString().trim();
+      if (!left) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(left, "", "no relay is left running on the host once its client closed it");
   });
 
   it("every writing batch is journaled op by op; reads are not", async function () {

@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { HostClient } from "../../provider/host/client";
-import { decoding, sshWireTransport } from "../../provider/host/relay";
+import { decoding } from "../../provider/host/relay";
+import { sshWireTransport } from "../../provider/host/relay-stream";
 import { silentLogger } from "../../provider/log";
 import { hostFor } from "../../provider/resources/context";
 import { useHosts } from "../../provider/runtime";

@@ -2,18 +2,18 @@
 // stand-in for the relay that answers every batch. The real session and host are the kernel
 // and lifecycle tiers' (transport.test.ts counts a refresh's exec channels in sshd's log).
 import assert from "node:assert/strict";
-import { RelayQueue } from "../../../provider/host/relay-queue";
+import { RelayQueue, STREAMING, type QueueOptions } from "../../../provider/host/relay-queue";
 import type { RelayResult, RelayTransport } from "../../../provider/host/relay";
 
 /** A relay whose every run answers each batch with one ok per op. */
-function fakeQueue(): { queue: RelayQueue; runs: number[] } {
+function fakeQueue(opts?: QueueOptions): { queue: RelayQueue; runs: number[] } {
   const runs: number[] = [];
   const transport: RelayTransport = async (batches) => {
     runs.push(batches.length);
     await new Promise((r) => setTimeout(r, 30)); // a run takes time: requests meanwhile wait
     return batches.map((b) => b.ops.map((): RelayResult => ({ kind: "ok" })));
   };
-  return { queue: new RelayQueue(transport), runs };
+  return { queue: new RelayQueue(transport, opts), runs };
 }
 
 const op = { listdir: "/run/netns" } as const;
@@ -54,5 +54,19 @@ describe("unit: relay runs shared by the requests to one host", function () {
     assert.equal(queue.writeGeneration, 0);
     await queue.request({ ops: [op] });
     assert.equal(queue.writeGeneration, 1);
+  });
+
+  it("on a long-lived relay (STREAMING) a request goes at once, two runs are under way, and what arrives meanwhile shares the next run", async function () {
+    const { queue, runs } = fakeQueue(STREAMING);
+    const first = queue.request({ ops: [op] });
+    await sleep(5);
+    assert.deepEqual(runs, [1], "sent without waiting to gather");
+    const second = queue.request({ ops: [op] });
+    await sleep(5);
+    assert.deepEqual(runs, [1, 1], "a second run while the first is under way");
+    const more = [1, 2, 3, 4].map(() => queue.request({ ops: [op] }));
+    await Promise.all([first, second, ...more]);
+    assert.deepEqual(runs, [1, 1, 4], "the rest waited for a free place and went together");
+    assert.equal(queue.runCount, 3);
   });
 });
