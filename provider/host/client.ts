@@ -13,7 +13,7 @@ import { netkitNewLinkRequest, netkitPolicyChangeRequest, type NetkitCreate } fr
 import { getNsidRequest, isNsidMessage, parseNsid } from "../netlink/nsid";
 import { failed, RelayBatch, type BatchResults } from "./batch";
 import { firstFailure, opFailure, type Hint } from "./failure";
-import { LinkSnapshot } from "./link-snapshot";
+import { LinkSnapshot, type LeaseView } from "./link-snapshot";
 import {
   absent,
   changeOp,
@@ -221,6 +221,11 @@ export class HostClient {
   /** readNetkit for a refresh: the same answer, from the host's current link snapshot. */
   readNetkitForRefresh(primary: DeviceRef, peer?: DeviceRef): Promise<ReadDevices> {
     return this.snapshot.read(primary, peer);
+  }
+
+  /** A lease survey for a refresh, from the host's lease snapshot (link-snapshot.ts); undefined: survey directly. */
+  leaseViewForRefresh(familyId: number, t: { deviceName: string; netns?: string; nic: string }): Promise<LeaseView | undefined> {
+    return this.snapshot.survey(familyId, t);
   }
 
   /**

@@ -10,7 +10,7 @@
 #                       | {"nl": "<b64 message>", "proto": 0, "ns": null | "/path", "dump": false,
 #                          "expect": {"index": 7, "attrs": [[[3], "<b64 payload>"], ...]}}
 #                       | {"read": "/proc/sys/kernel/osrelease"} | {"listdir": "/run/netns"}
-#                       | {"nl": "<b64 dump request>", "proto": 0, "each": "/run/netns"}
+#                       | {"nl": "<b64 request>", "proto": 0, "each": "/run/netns"[, "fd": 101, "inside": false]}
 #                       | {"journal": "<batch id>"}
 #                       | {"bpf": 28, "attr": "<b64>", "fds": [[0, "prog"]], "paths": [[0, "/sys/fs/bpf/x"]],
 #                          "bufs": [[16, 256]], "keep": "link"}     # the bpf() syscall, see run_bpf
@@ -180,8 +180,10 @@ def mismatch(reply, expect):
 
 
 def each_netns(op, seq):
-    # One dump in every netns named in a directory: a host's pods in one op. Each socket is
-    # closed at once (a host may have more netns than the relay may hold descriptors).
+    # One request in every netns named in a directory: a host's pods in one op. Each socket is
+    # closed at once (a host may have more netns than the relay may hold descriptors). With
+    # "fd", each netns is also opened onto that fd first (for a message that names it); with
+    # "inside": false the message goes from the relay's own netns instead of from inside it.
     try:
         names = sorted(os.listdir(op["each"]))
     except FileNotFoundError:
@@ -190,7 +192,11 @@ def each_netns(op, seq):
     for n in names:
         path = os.path.join(op["each"], n)
         try:
-            s = open_sock(path, op.get("proto", 0))
+            if "fd" in op:
+                fd = open_netns(path)
+                os.dup2(fd, op["fd"])
+                os.close(fd)
+            s = open_sock(path if op.get("inside", True) else None, op.get("proto", 0))
             try:
                 reply, err = exchange(s, base64.b64decode(op["nl"]), seq, True)
             finally:

@@ -22,8 +22,12 @@ export interface Expect {
 
 export type RelayOp =
   | { netlink: Buffer; netns?: string; proto?: number; dump?: boolean; expect?: Expect }
-  /** A dump request sent in every netns whose file is in the directory `eachNetnsIn`. */
-  | { netlink: Buffer; eachNetnsIn: string; proto?: number }
+  /**
+   * A request sent in every netns whose file is in the directory `eachNetnsIn`. `netnsFd`:
+   * each netns is first opened as that fd (for a message that refers to it); `fromHost`: the
+   * message goes from the host's netns rather than from inside each.
+   */
+  | { netlink: Buffer; eachNetnsIn: string; proto?: number; netnsFd?: number; fromHost?: boolean }
   | { read: string }
   /** The entries of a directory (named netns in /run/netns). */
   | { listdir: string }
@@ -126,7 +130,7 @@ function opToWire(op: RelayOp): unknown {
       ...(op.keep ? { keep: op.keep } : {}),
     };
   const nl = { nl: op.netlink.toString("base64"), proto: op.proto ?? 0 };
-  if ("eachNetnsIn" in op) return { ...nl, each: op.eachNetnsIn };
+  if ("eachNetnsIn" in op) return { ...nl, each: op.eachNetnsIn, ...(op.netnsFd !== undefined ? { fd: op.netnsFd } : {}), ...(op.fromHost ? { inside: false } : {}) };
   const expect = op.expect && { ...(op.expect.index !== undefined ? { index: op.expect.index } : {}), attrs: (op.expect.attrs ?? []).map(([p, b]) => [p, b.toString("base64")]) };
   return { ...nl, ns: op.netns ?? null, dump: op.dump ?? false, ...(expect ? { expect } : {}) };
 }

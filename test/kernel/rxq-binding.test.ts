@@ -11,6 +11,8 @@ import { netkitSingleDefinition } from "../../provider/resources/netkit-single/d
 import { netkitPairProvider } from "../../provider/resources/netkit-pair/controller";
 import { netkitPairDefinition } from "../../provider/resources/netkit-pair/definition";
 import { hostFor } from "../../provider/resources/context";
+import { readLease } from "../../provider/resources/rxq-binding/host";
+import { RelayBatch } from "../../provider/host/batch";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";
 import { checked, linkNames, sysfs } from "../support/netkit";
 import { addNetdevsim, netnsIds, removeNetdevsim, rxQueueCount } from "../support/netdevsim";
@@ -100,6 +102,20 @@ describe("kernel: RxqBinding (queue leasing) on netdevsim", function () {
 
   it("reads both leases back as the kernel reports them", async function () {
     for (const o of [bindings.a1!, bindings.a2!]) assert.deepEqual((await provider.read!("id", o as never)).props, o);
+  });
+
+  it("a refresh's lease reads share one snapshot per host: one relay run for them all, the same answers as direct surveys", async function () {
+    const client = await hostFor(connectionTo(host));
+    const familyId = (await client.facts()).netdevFamilyId!;
+    await client.run(new RelayBatch()); // a request that may write: it ends any snapshot
+    const before = client.runCount;
+    const reads = await Promise.all([bindings.a1!, bindings.a2!, bindings.a1!].map((o) => provider.read!("id", o as never)));
+    assert.equal(client.runCount - before, 1, "one relay run for every read");
+    reads.forEach((r, i) => assert.deepEqual(r.props, [bindings.a1, bindings.a2, bindings.a1][i]));
+    const t = (o: Outs) => ({ deviceName: o.deviceName as string, netns: `/run/netns/${pod}`, nic: o.nic as string, nicQueue: o.nicQueue as number });
+    const was = (o: Outs) => ({ queueId: o.queueId as number, deviceIfindex: o.deviceIfindex as number, nicIfindex: o.nicIfindex as number });
+    for (const o of [bindings.a1!, bindings.a2!, { ...bindings.a1!, nicQueue: 3 }, { ...bindings.a1!, deviceName: "nkq-none" }])
+      assert.deepEqual(await readLease(client, familyId, t(o), was(o), true), await readLease(client, familyId, t(o), was(o), false), JSON.stringify(t(o)));
   });
 
   it("no spare RX queue: refused early, and by the kernel when the NIC is down", async function () {
@@ -231,6 +247,8 @@ describe("kernel: RxqBinding (queue leasing) on netdevsim", function () {
     await removeNetdevsim(host, NSIM1);
     assert.equal(await sysfs(host, "nkq-h0"), undefined, "the kernel unregistered the lessee");
     assert.ok(!(await linkNames(host)).includes("nkq-nic1"));
+    // A new refresh: the last one's snapshot (taken before the NIC went, out of band) ends with a write.
+    await (await hostFor(connectionTo(host))).run(new RelayBatch());
     assert.equal((await provider.read!("id", bindings.h as never)).id, "");
     await provider.delete!("id", bindings.h as never);
   });

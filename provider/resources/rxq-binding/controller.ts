@@ -103,7 +103,7 @@ export const rxqBindingProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
     const host = await hostFor(props.connection);
     const l = await leasing(host);
     // Without the op no lease can exist on this kernel.
-    const st = "missing" in l ? { present: false as const, why: l.missing.message } : await readLease(host, l.familyId, target(props), leaseOf(props));
+    const st = "missing" in l ? { present: false as const, why: l.missing.message } : await readLease(host, l.familyId, target(props), leaseOf(props), true);
     if (!st.present) {
       providerLog.info(`${id}: lease gone: ${st.why}`);
       return { id: "", props: {} as Outputs };

@@ -81,7 +81,10 @@ interface Surveyed {
  * (lessees of this NIC and of others: enough to find every early refusal), then both nsids.
  * The nsids are read after the dump because filling LEASE.NETNS_ID may assign one.
  */
-async function survey(host: HostClient, familyId: number, t: LeaseTarget, forCreate: boolean): Promise<Surveyed> {
+async function survey(host: HostClient, familyId: number, t: LeaseTarget, forCreate: boolean, refresh = false): Promise<Surveyed> {
+  // A refresh's reads share one snapshot per host (queues dumped once, not per lease).
+  const view = refresh ? await host.leaseViewForRefresh(familyId, t) : undefined;
+  if (view) return { survey: view, usedNsids: [], release: "" };
   // Only a create's survey leads to a change; a read's is no writer (no lock, no journal).
   const b = new RelayBatch({ readOnly: !forCreate });
   const ns = openNamespaces(b, t);
@@ -263,9 +266,9 @@ export async function findLease(host: HostClient, familyId: number, t: LeaseTarg
   return heldAlready(t, (await survey(host, familyId, t, false)).survey);
 }
 
-/** The recorded lease as the kernel has it now (or why it is gone). */
-export async function readLease(host: HostClient, familyId: number, t: LeaseTarget, was: Lease): Promise<LeaseState> {
-  const { survey: s } = await survey(host, familyId, t, false);
+/** The recorded lease as the kernel has it now (or why it is gone); `refresh`: from the host's snapshot. */
+export async function readLease(host: HostClient, familyId: number, t: LeaseTarget, was: Lease, refresh = false): Promise<LeaseState> {
+  const { survey: s } = await survey(host, familyId, t, false, refresh);
   return leaseState(t, s, was);
 }
 
@@ -305,9 +308,16 @@ export async function leaseAll(host: HostClient, familyId: number, d: LeasingDev
  * from one NIC), with their queues on the device. A lease gone while its device remains can
  * come back only with a new device: the diff then replaces it.
  */
-export async function readDeclaredLeases(host: HostClient, familyId: number, d: LeasingDevice, leases: DeclaredLease[], queueIds: number[]): Promise<DeclaredLeases> {
+export async function readDeclaredLeases(
+  host: HostClient,
+  familyId: number,
+  d: LeasingDevice,
+  leases: DeclaredLease[],
+  queueIds: number[],
+  refresh = false,
+): Promise<DeclaredLeases> {
   if (!leases.length) return { leases: [], queueIds: [] };
-  const { survey: s } = await survey(host, familyId, targetOf(d, leases[0]!), false);
+  const { survey: s } = await survey(host, familyId, targetOf(d, leases[0]!), false, refresh);
   const out: DeclaredLeases = { leases: [], queueIds: [] };
   leases.forEach((l, i) => {
     const st = leaseState(targetOf(d, l), s, { queueId: queueIds[i] ?? 0, deviceIfindex: d.ifindex, nicIfindex: s.nic?.ifindex ?? -1 });
@@ -339,11 +349,11 @@ export async function leaseNewDevice(host: HostClient, facts: HostFacts, leaser:
   }
 }
 
-/** A device's declared leases as the kernel holds them now (none declared: none to read). */
+/** A device's declared leases as the kernel holds them now (none declared: none to read), for a refresh. */
 export async function leasesNow(host: HostClient, leaser: LeasingDevice, leases: DeclaredLease[] | undefined, queueIds: number[] | undefined): Promise<DeclaredLeases> {
   if (!leases?.length) return { leases: [], queueIds: [] };
   const f = await host.facts();
   // Without leasing no lease can exist on this kernel.
   if (f.netdevFamilyId === undefined || !f.has.queueLease) return { leases: [], queueIds: [] };
-  return readDeclaredLeases(host, f.netdevFamilyId, leaser, leases, queueIds ?? []);
+  return readDeclaredLeases(host, f.netdevFamilyId, leaser, leases, queueIds ?? [], true);
 }
