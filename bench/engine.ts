@@ -62,6 +62,14 @@ export async function engineInstance(project: string, n: number, program: Pulumi
           expect("up", r.summary.resourceChanges?.create === n + 1, r.summary.resourceChanges);
         },
       },
+      {
+        phase: "preview",
+        run: async () => {
+          // A no-change preview: every resource checked and diffed, none read from the host.
+          const r = await guarded("preview", () => t.stack.preview({ color: "never", onOutput, expectNoChanges: true }));
+          expect("preview", (r.changeSummary.same ?? 0) === n + 1, r.changeSummary);
+        },
+      },
       refresh("refresh", {}),
       ...(opts.refreshVariants ?? []).map((v) => refresh(v.phase, v.env)),
       {

@@ -12,6 +12,7 @@ import { silentLogger } from "../provider/log";
 import { RelayBatch } from "../provider/host/batch";
 import { HostClient } from "../provider/host/client";
 import { cpuNow, cpuSince, qemuPid, type Cpu } from "./cpu";
+import { sampleRss } from "./rss";
 
 export interface Counts {
   handshakes: number;
@@ -93,25 +94,51 @@ export class BenchHost {
       {
         key: "relay",
         step: "the provider's relay (python3) with one read, on an open connection",
-        ms: await median(() => HostClient.overSsh(this.observer, silentLogger).run(new RelayBatch())),
+        ms: await median(async () => {
+          const c = HostClient.overSsh(this.observer, silentLogger);
+          await c.run(new RelayBatch());
+          c.close(); // the relay would live as long as the observer's session
+        }),
       },
+      await (async () => {
+        const c = HostClient.overSsh(this.observer, silentLogger);
+        await c.run(new RelayBatch());
+        const ms = await median(() => c.run(new RelayBatch()));
+        c.close();
+        return { key: "relay-next", step: "one read on the relay already running (a round trip of the long-lived relay)", ms };
+      })(),
     ];
   }
 
-  /** Runs `fn` and returns its wall time, the CPU time it took and what sshd saw while it ran. */
-  async measure(fn: () => Promise<void>): Promise<{ ms: number; cpu: Cpu; counts: Counts }> {
-    const start = await this.mark();
-    const c0 = cpuNow(this.guestPid);
+  /**
+   * Runs `fn` and returns its wall time, the CPU time it took, what sshd saw while it ran and
+   * the largest resident set of a provider process meanwhile (MB).
+   */
+  async measure(fn: () => Promise<void>): Promise<{ ms: number; cpu: Cpu; counts: Counts; rssMb: number }> {
+    const [m] = await BenchHost.measureAll([this], fn);
+    return { ...m, counts: m.perHost[0]! };
+  }
+
+  /** measure() over several hosts at once: the counts per host, the CPU of all their qemus. */
+  static async measureAll(hosts: BenchHost[], fn: () => Promise<void>): Promise<[{ ms: number; cpu: Cpu; perHost: Counts[]; rssMb: number }]> {
+    const starts = await Promise.all(hosts.map((h) => h.mark()));
+    const c0 = hosts.map((h) => cpuNow(h.guestPid));
+    const rss = sampleRss();
     const t0 = performance.now();
     await fn();
     const ms = performance.now() - t0;
-    const cpu = cpuSince(c0, this.guestPid);
-    const end = await this.mark();
-    const log = readFileSync(this.host.logPath, "latin1");
-    const between = log.slice(log.indexOf(start) + start.length, log.indexOf(end));
-    const count = (re: RegExp) => between.match(re)?.length ?? 0;
-    // The end marker's own exec started inside the window; the observer never handshakes again.
-    return { ms, cpu, counts: { handshakes: count(HANDSHAKE), commands: count(COMMAND) - 1 } };
+    const rssMb = rss.stop();
+    const cpus = hosts.map((h, i) => cpuSince(c0[i]!, h.guestPid));
+    const cpu = { local: cpus[0]!.local, guest: cpus.reduce((a, c) => a + c.guest, 0) };
+    const ends = await Promise.all(hosts.map((h) => h.mark()));
+    const perHost = hosts.map((h, i) => {
+      const log = readFileSync(h.host.logPath, "latin1");
+      const between = log.slice(log.indexOf(starts[i]!) + starts[i]!.length, log.indexOf(ends[i]!));
+      const count = (re: RegExp) => between.match(re)?.length ?? 0;
+      // The end marker's own exec started inside the window; the observer never handshakes again.
+      return { handshakes: count(HANDSHAKE), commands: count(COMMAND) - 1 };
+    });
+    return [{ ms, cpu, perHost, rssMb }];
   }
 
   /** Writes a unique line to the guest console and waits until the console log has it. */

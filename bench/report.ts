@@ -1,6 +1,7 @@
 // Turns measurements into docs/benchmark.md: the tables, the ratios, the targets of issue 7
 // with a verdict each, and for a missed target what the numbers say about why.
-import { GATHER_MS } from "../provider/host/relay-queue";
+import { STREAM_IN_FLIGHT } from "../provider/host/relay-queue";
+import { issue15Section } from "./issue15";
 import { SNAPSHOT_MAX_AGE_MS } from "../provider/host/link-snapshot";
 import type { Phase } from "./workloads/workload";
 
@@ -17,6 +18,8 @@ export interface Measurement {
   commands: number;
   /** 1-minute load average of the machine when the phase started. */
   load: number;
+  /** Largest resident set of a provider process during the phase, MB (0: none seen). */
+  rssMb?: number;
 }
 
 export interface RunInfo {
@@ -38,6 +41,10 @@ export interface RunInfo {
   failures: string[];
   /** What single steps cost on the host, measured before the workloads. */
   calibration: Array<{ key: string; step: string; ms: number }>;
+  /** The plot's file name beside the report. */
+  plot?: string;
+  /** The multi-host run: so many hosts with so many pairs each (workloads "multihost" and "multihost-1"). */
+  multiHost?: { hosts: number; perHost: number };
 }
 
 const s = (ms: number) => (ms / 1000).toFixed(1);
@@ -64,7 +71,7 @@ function resultTables(ms: Measurement[], info: RunInfo): string {
   const out: string[] = [];
   for (const n of info.sizes) {
     const rows = ms
-      .filter((m) => m.n === n)
+      .filter((m) => m.n === n && !m.workload.startsWith("multihost"))
       .map((m) => [
         info.labels[m.workload] ?? m.workload,
         m.phase,
@@ -75,11 +82,32 @@ function resultTables(ms: Measurement[], info: RunInfo): string {
         String(m.commands),
         (m.commands / n).toFixed(2),
         m.load.toFixed(1),
+        m.rssMb ? m.rssMb.toFixed(0) : "–",
       ]);
     out.push(
-      `### N = ${n}\n\n${table(["workload", "phase", "wall s", "local CPU s", "host CPU s", "SSH handshakes", "remote commands", "commands / resource", "load (1 min)"], rows)}`,
+      `### N = ${n}\n\n${table(["workload", "phase", "wall s", "local CPU s", "host CPU s", "SSH handshakes", "remote commands", "commands / resource", "load (1 min)", "provider RSS MB"], rows)}`,
     );
   }
+  const mh = info.multiHost;
+  const multi = ms.filter((m) => m.workload.startsWith("multihost"));
+  if (mh && multi.length)
+    out.push(
+      `### ${mh.hosts} hosts × ${mh.perHost} pairs, and one host × ${mh.perHost} pairs (the same booted hosts)\n\n` +
+        table(
+          ["stack", "phase", "wall s", "local CPU s", "hosts' CPU s", "SSH handshakes", "remote commands", "load (1 min)", "provider RSS MB"],
+          multi.map((m) => [
+            m.workload === "multihost" ? `${mh.hosts} hosts × ${mh.perHost}` : `1 host × ${mh.perHost}`,
+            m.phase,
+            s(m.ms),
+            m.localCpu.toFixed(1),
+            m.guestCpu.toFixed(1),
+            String(m.handshakes),
+            String(m.commands),
+            m.load.toFixed(1),
+            m.rssMb ? m.rssMb.toFixed(0) : "–",
+          ]),
+        ),
+    );
   return out.join("\n\n");
 }
 
@@ -115,14 +143,15 @@ function roundTrips(ms: Measurement[], info: RunInfo): string {
       .map((m) => `${m.commands} for ${m.n}`)
       .join(", ");
   return [
-    `- **up**: ${per("up")}: one relay batch per pair (create, set up, read back) plus one preflight per host and run; batches that arrive while a relay runs on the host, or within ${GATHER_MS} ms of each other, share one run (provider/host/relay-queue.ts), so the count approaches N ÷ the engine's parallelism.`,
+    `- **up**: ${per("up")}: one SSH exec channel per host and run: the host's relay (python3) is started once and every ` +
+      `request is streamed to it over that channel and answered as it completes (provider/host/relay-stream.ts); requests that ` +
+      `arrive while ${STREAM_IN_FLIGHT} runs are under way share the next one (provider/host/relay-queue.ts).`,
     `- **refresh**: ${per("refresh")}: the first read of a host takes a snapshot of its links (host netns and every netns in /run/netns, ` +
       `one relay run; provider/host/link-snapshot.ts) and every other read of the refresh is answered from it; no preflight.`,
-    `- **destroy**: ${per("destroy")}: two per pair, in sequence: delete first reads the device to make sure it is a netkit ` +
-      `primary (HostClient.deleteNetkit in provider/host/client.ts) and only then deletes it; both steps share relay runs with the other pairs'.`,
+    `- **destroy**: ${per("destroy")}: one relay batch per pair checks that the device is the netkit primary the state recorded and ` +
+      `deletes it by ifindex, under the host's writer lock (HostClient.deleteNetkit in provider/host/client.ts).`,
     `- ${aName(info)} pays one SSH connection and one command per pair and operation; (b) one connection and one batch per operation.`,
-    `- Every round trip of the provider starts python3 on the host (${cal(info, "relay")} s here): the count of round trips, ` +
-      `more than the count of handshakes, is what the provider's times follow.`,
+    `- A round trip on the running relay costs ${cal(info, "relay-next")} s here, against ${cal(info, "relay")} s for starting python3 with one read.`,
   ].join("\n");
 }
 
@@ -226,15 +255,19 @@ ratios and, above all, the counts are what carries over.
 
 ## How to run
 
-\`npm run bench\` provisions like the tests (cached), boots one test host and measures N = 10, 50 and 100 (about an
-hour under TCG). \`npm run bench -- --sizes 10,50\` picks the sizes, \`--workloads netkit,floor\` the workloads,
-\`--out FILE.md\` the report (the raw run goes beside it as FILE.json; \`--render FILE.json\` redraws the report from it).
+\`npm run bench\` provisions like the tests (cached), boots one test host and measures N = 10, 50 and 100, then boots
+three more and measures 4 hosts × 50 pairs in one stack (over an hour under TCG). \`npm run bench -- --sizes 10,50\` picks
+the sizes (up to 1000), \`--workloads netkit,plugin,floor\` the workloads, \`--hosts 4x50\` the several-host run (\`0x0\`:
+none), \`--out FILE.md\` the report (the raw run goes beside it as FILE.json and the plot as FILE.svg;
+\`--render FILE.json\` redraws both from it). It prints each measurement as it is made.
 \`PULUMI_COMMAND_PLUGIN=/path/to/pulumi-resource-command npm run bench\` measures the real pulumi-command plugin as (a).
 
 ## What is measured
 
 Workload: N netkit pairs on one host, each peer in the netns \`bench\` (made before any timing), through
-\`pulumi up\`, \`pulumi refresh\` and \`pulumi destroy\` (or their equivalents), one run each.
+\`pulumi up\`, a no-change \`pulumi preview\`, \`pulumi refresh\` and \`pulumi destroy\` (or their equivalents), one run each.
+**provider RSS MB** is the largest resident set of a provider plugin process (the dynamic provider's, or
+pulumi-resource-netkit's) during the operation, sampled from /proc every 200 ms.
 
 - **wall s**: the operation's wall time as the caller sees it (for the engine: the whole \`pulumi\` run,
   CLI and plugin start-up included).
@@ -260,6 +293,7 @@ Workloads:
       ? "(a') **an emulation of pulumi-command's `remote.Command`**, not the real plugin: its plugin cannot be built here (the Go module proxy refuses `github.com/pulumi/pulumi-command` at every version) nor installed (the npm package `@pulumi/command` downloads the binary from Pulumi's servers in its install script). The emulation reproduces remote.Command's cost model as a Node dynamic resource: every command dials a **new SSH connection** (handshake, up to 10 attempts), runs one command string in one session, and closes; create runs `ip link add NAME type netkit peer name PEER netns bench && ip link set NAME up && ip -n bench link set PEER up`, delete runs `ip link del NAME`; read returns the state untouched, as remote.Command does (it implements no read), so its `refresh` contacts no host and notices no drift. The row **refresh+check** is the same stack refreshed with a read that runs `ip link show` for both devices over a connection of its own, per resource: what per-resource commands cost once a refresh is to verify anything. Set `PULUMI_COMMAND_PLUGIN=/path/to/pulumi-resource-command` to measure the real plugin instead."
       : "(a) pulumi-command's `remote.Command` through the real plugin (`PULUMI_COMMAND_PLUGIN`), declared by type token: create runs `ip link add NAME type netkit peer name PEER netns bench && ip link set NAME up && ip -n bench link set PEER up`, delete `ip link del NAME`; its read does nothing."
   } |
+| plugin | ${info.labels.plugin ?? "pulumi-netkit, provider plugin"}: the same pairs declared in a Pulumi YAML program (\`type: netkit:index:NetkitPair\`), the connection from stack config, through the \`pulumi\` CLI. |
 | floor | (b) the practical floor: the same netlink requests (create, set both sides up, read back; read; delete) in **one relay batch over one SSH session** per operation, using the provider's own host layer (provider/host/batch.ts, provider/netlink/*), no Pulumi. |
 | noop | (c) the engine's own floor: N Node dynamic resources whose provider does nothing, through the same provider shim as NetkitPair. |
 
@@ -291,7 +325,13 @@ ${ratioTable(ms, info)}
 
 ${roundTrips(ms, info)}
 
-## Targets
+## Targets of issue 15
+
+![time against N, per phase and workload](${info.plot ?? "benchmark.svg"})
+
+${issue15Section(ms, info)}
+
+## Targets of issue 7
 
 ${table(
   ["target", "verdict", "measured"],

@@ -4,7 +4,8 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
+import { plotSvg } from "./plot";
 import { startTestHosts } from "../testhost";
 import { repoRoot } from "../test/support/pulumi";
 import { BenchHost, PEER_NETNS } from "./host";
@@ -13,6 +14,8 @@ import { commandEmulationWorkload, commandPluginWorkload } from "./workloads/com
 import { floorWorkload } from "./workloads/floor";
 import { netkitWorkload } from "./workloads/netkit";
 import { noopWorkload } from "./workloads/noop";
+import { pluginWorkload } from "./workloads/plugin";
+import { multiHost } from "./multihost";
 import type { Workload } from "./workloads/workload";
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
@@ -23,10 +26,12 @@ interface Args {
   out: string;
   /** Re-render the report from a saved run (the .json written beside the report) instead of measuring. */
   render?: string;
+  /** Several hosts in one stack ("4x50": 4 hosts, 50 pairs each), measured beside one host with as many; 0x0: not measured. */
+  hosts: { hosts: number; perHost: number };
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { sizes: [10, 50, 100], workloads: [], out: join(repoRoot, "docs", "benchmark.md") };
+  const a: Args = { sizes: [10, 50, 100], workloads: [], out: join(repoRoot, "docs", "benchmark.md"), hosts: { hosts: 4, perHost: 50 } };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split("=", 2) as [string, string | undefined];
     const value = () => inline ?? argv[++i] ?? "";
@@ -34,15 +39,19 @@ function parseArgs(argv: string[]): Args {
     else if (flag === "--workloads") a.workloads = value().split(",").filter(Boolean);
     else if (flag === "--out") a.out = value();
     else if (flag === "--render") a.render = value();
-    else throw new Error(`unknown argument ${argv[i]}; use --sizes 10,50,100 --workloads netkit,command,floor,noop --out FILE.md, or --render FILE.json`);
+    else if (flag === "--hosts") {
+      const m = /^(\d+)x(\d+)$/.exec(value());
+      if (!m) throw new Error("--hosts takes HOSTSxPAIRS, e.g. 4x50 (0x0: skip)");
+      a.hosts = { hosts: Number(m[1]), perHost: Number(m[2]) };
+    } else throw new Error(`unknown argument ${argv[i]}; use --sizes 10,50,100 --workloads netkit,plugin,command,floor,noop --hosts 4x50 --out FILE.md, or --render FILE.json`);
   }
-  if (!a.sizes.length || a.sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 999)) throw new Error(`--sizes takes integers from 1 to 999, not ${a.sizes.join(",")}`);
+  if (!a.sizes.length || a.sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 1000)) throw new Error(`--sizes takes integers from 1 to 1000, not ${a.sizes.join(",")}`);
   return a;
 }
 
 function allWorkloads(): Workload[] {
   const plugin = process.env.PULUMI_COMMAND_PLUGIN;
-  return [netkitWorkload, plugin ? commandPluginWorkload(plugin) : commandEmulationWorkload, floorWorkload, noopWorkload];
+  return [netkitWorkload, pluginWorkload, plugin ? commandPluginWorkload(plugin) : commandEmulationWorkload, floorWorkload, noopWorkload];
 }
 
 /** The pairs of a workload on the host: primaries `PREFIXi`, peers `PREFIXip` in the netns. */
@@ -66,6 +75,10 @@ async function sweep(host: BenchHost, w: Workload): Promise<void> {
 
 /** Writes the report and, beside it, the raw run it was made from. */
 function write(out: string, results: Measurement[], info: RunInfo): void {
+  const svg = out.replace(/\.md$/, "") + ".svg";
+  info.plot = basename(svg);
+  const single = results.filter((m) => !m.workload.startsWith("multihost"));
+  writeFileSync(svg, plotSvg(single, ["up", "preview", "refresh", "destroy"], info.labels));
   const report = renderReport(results, info);
   writeFileSync(out, report);
   writeFileSync(out.replace(/\.md$/, "") + ".json", JSON.stringify({ info, results }, null, 1) + "\n");
@@ -116,10 +129,10 @@ async function main(): Promise<void> {
               for (const { phase, run } of inst.phases) {
                 const load = loadavg()[0]!;
                 const m = await host.measure(run);
-                results.push({ n, workload: w.key, phase, ms: m.ms, localCpu: m.cpu.local, guestCpu: m.cpu.guest, ...m.counts, load });
+                results.push({ n, workload: w.key, phase, ms: m.ms, localCpu: m.cpu.local, guestCpu: m.cpu.guest, ...m.counts, load, rssMb: m.rssMb });
                 log(
                   `${w.key} N=${n} ${phase}: ${(m.ms / 1000).toFixed(1)} s, CPU ${m.cpu.local.toFixed(1)} s local + ${m.cpu.guest.toFixed(1)} s guest, ` +
-                    `${m.counts.handshakes} handshakes, ${m.counts.commands} remote commands (load ${load.toFixed(1)})`,
+                    `${m.counts.handshakes} handshakes, ${m.counts.commands} remote commands, provider RSS ${m.rssMb.toFixed(0)} MB (load ${load.toFixed(1)})`,
                 );
                 if (phase === "up") await checkPairs(host, w, n, phase, n);
                 if (phase === "destroy") await checkPairs(host, w, n, phase, 0);
@@ -133,6 +146,15 @@ async function main(): Promise<void> {
             failures.push(msg);
             log(`FAILED ${msg}`);
           }
+        }
+      }
+      if (args.hosts.hosts > 0) {
+        try {
+          results.push(...(await multiHost(vm, host, netkitIp, args.hosts.hosts, args.hosts.perHost, log)));
+        } catch (e) {
+          const msg = `multihost ${args.hosts.hosts}x${args.hosts.perHost}: ${(e as Error).message}`;
+          failures.push(msg);
+          log(`FAILED ${msg}`);
         }
       }
     } finally {
@@ -155,6 +177,7 @@ async function main(): Promise<void> {
       loadEnd: loadavg(),
       failures,
       calibration,
+      ...(args.hosts.hosts > 0 ? { multiHost: args.hosts } : {}),
       command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`,
     };
     write(args.out, results, info);

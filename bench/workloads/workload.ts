@@ -2,7 +2,7 @@
 // resources, each run once and timed from outside, with the host checked in between.
 import type { BenchHost } from "../host";
 
-export type Phase = "up" | "refresh" | "refresh+check" | "destroy";
+export type Phase = "up" | "preview" | "refresh" | "refresh+check" | "destroy";
 
 export interface Workload {
   /** Short key for --workloads and the report. */

@@ -2,6 +2,7 @@
 // a report that called a missed target met (or the reverse) would mislead whoever reads it.
 import assert from "node:assert/strict";
 import { renderReport, type Measurement, type RunInfo } from "../../../bench/report";
+import { plotSvg, slope } from "../../../bench/plot";
 
 const info = (sizes: number[]): RunInfo => ({
   date: "2026-01-01 00:00 UTC",
@@ -43,8 +44,12 @@ function run(sizes: number[], f: (n: number) => { up: number; upMs: number; refr
   return ms;
 }
 
-function verdict(report: string, target: string): string {
-  const line = report.split("\n").find((l) => l.startsWith(`| ${target}`));
+/** The verdict of a target in the report's section `section` (issue 7's by default). */
+function verdict(report: string, target: string, section = "## Targets of issue 7"): string {
+  const line = report
+    .slice(report.indexOf(section))
+    .split("\n")
+    .find((l) => l.startsWith(`| ${target}`));
   assert.ok(line, `no row for ${target}`);
   return line.split("|")[2]!.trim();
 }
@@ -94,5 +99,36 @@ describe("bench report: verdicts on the targets", () => {
     );
     assert.equal(verdict(r, "SSH handshakes"), "**missed**");
     assert.match(r, /N=10 up: 2/);
+  });
+
+  it("issue 15: up and destroy are judged by netkit − (c) against 2 × (b), with the measured ratio; round trips constant in N", () => {
+    const ms = run([10, 100], (n) => ({ up: 1, upMs: 100 * n + 1500, refresh: 1 }));
+    const r = renderReport(ms, info([10, 100]));
+    // up: netkit 11.5 s − (c) 10 s = 1.5 s against 2 × (b) 1 s: met, 1.50 × (b).
+    const section = "## Targets of issue 15";
+    assert.equal(verdict(r, "`up` of 100 pairs", section), "**met**");
+    assert.match(r, /N=100: 11\.5 − 10\.0 = 1\.5 s vs 2 × 1\.0 s: 1\.50 × \(b\)/);
+    // destroy has no (b)/(c) rows in this made-up run: not judged.
+    assert.equal(verdict(r, "`destroy` of 100 pairs", section), "not judged");
+    // destroy's commands grow with N (2 × N here): not independent of N.
+    assert.equal(verdict(r, "round trips", section), "**missed**");
+    const slow = renderReport(
+      run([100], (n) => ({ up: 1, upMs: 100 * n + 5000, refresh: 1 })),
+      info([100]),
+    );
+    assert.equal(verdict(slow, "`up` of 100 pairs", section), "**missed**");
+    assert.match(slow, /\*\*Missed: `up` of 100 pairs: netkit − \(c\) ≤ 2 × \(b\)\.\*\* netkit − \(c\) is 5\.0 s, 50 ms per pair/);
+  });
+
+  it("the plot has a panel per phase and a line per workload; the slope is a least-squares fit", () => {
+    const ms = run([10, 100], (n) => ({ up: 1, upMs: 100 * n + 1500, refresh: 1 }));
+    const svg = plotSvg(ms, ["up", "refresh", "destroy"], { netkit: "netkit", floor: "(b)" });
+    assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    assert.equal((svg.match(/<polyline /g) ?? []).length, 4 + 2 + 2, "up: 4 workloads, refresh: 2, destroy: 2");
+    const fit = slope([
+      { n: 10, ms: 2500 },
+      { n: 100, ms: 11_500 },
+    ])!;
+    assert.ok(Math.abs(fit.perPair - 0.1) < 1e-9 && Math.abs(fit.fixed - 1.5) < 1e-9, JSON.stringify(fit));
   });
 });

@@ -1,0 +1,62 @@
+// The provider process's memory while an operation runs: the largest resident set of any
+// provider plugin process below this one (the dynamic provider's pulumi-resource-pulumi-nodejs,
+// or pulumi-resource-netkit for the plugin route), sampled from /proc every SAMPLE_MS.
+import { readdirSync, readFileSync } from "node:fs";
+
+const SAMPLE_MS = 200;
+const PROVIDER = /pulumi-resource-(pulumi-nodejs|netkit)|provider\/plugin\/main|dynamic-provider/;
+
+/** pid → ppid of every process now. */
+function parents(): Map<number, number> {
+  const m = new Map<number, number>();
+  for (const e of readdirSync("/proc")) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, "utf8");
+      m.set(Number(e), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return m;
+}
+
+/** Resident set of each provider process below `root`, in MB. */
+export function providerRss(root = process.pid): number[] {
+  const pp = parents();
+  const below = new Set([root]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [pid, ppid] of pp)
+      if (below.has(ppid) && !below.has(pid)) {
+        below.add(pid);
+        grew = true;
+      }
+  }
+  const out: number[] = [];
+  for (const pid of below) {
+    if (pid === root) continue;
+    try {
+      if (!PROVIDER.test(readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " "))) continue;
+      const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+      if (kb) out.push(Number(kb) / 1024);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return out;
+}
+
+/** Samples providerRss until stop() is called; stop() returns the largest seen (0: no provider process seen). */
+export function sampleRss(): { stop(): number } {
+  let max = 0;
+  const tick = () => (max = Math.max(max, ...providerRss()));
+  const timer = setInterval(tick, SAMPLE_MS);
+  return {
+    stop() {
+      clearInterval(timer);
+      tick();
+      return max;
+    },
+  };
+}
