@@ -74,7 +74,8 @@ async function sweep(host: BenchHost, w: Workload): Promise<void> {
 }
 
 /** Writes the report and, beside it, the raw run it was made from. */
-function write(out: string, results: Measurement[], info: RunInfo): void {
+/** Writes the report, its plot and the raw run; `final`: also prints the report. */
+function write(out: string, results: Measurement[], info: RunInfo, final = true): void {
   const svg = out.replace(/\.md$/, "") + ".svg";
   info.plot = basename(svg);
   const single = results.filter((m) => !m.workload.startsWith("multihost"));
@@ -82,7 +83,7 @@ function write(out: string, results: Measurement[], info: RunInfo): void {
   const report = renderReport(results, info);
   writeFileSync(out, report);
   writeFileSync(out.replace(/\.md$/, "") + ".json", JSON.stringify({ info, results }, null, 1) + "\n");
-  process.stdout.write(report);
+  if (final) process.stdout.write(report);
   log(`wrote ${out}`);
 }
 
@@ -111,13 +112,25 @@ async function main(): Promise<void> {
   });
   const results: Measurement[] = [];
   const failures: string[] = [];
+  let calibration: RunInfo["calibration"] = [];
   try {
     const vm = set.hosts[0]!;
     const host = await BenchHost.prepare(vm, netkitIp);
-    let calibration: RunInfo["calibration"] = [];
     try {
       calibration = await host.calibrate();
       for (const c of calibration) log(`${(c.ms / 1000).toFixed(2)} s: ${c.step}`);
+      // The several-host run first, then the sizes upwards; the report is written after each
+      // step, so that a run cut short still leaves what it measured.
+      if (args.hosts.hosts > 0) {
+        try {
+          results.push(...(await multiHost(vm, host, netkitIp, args.hosts.hosts, args.hosts.perHost, log)));
+        } catch (e) {
+          const msg = `multihost ${args.hosts.hosts}x${args.hosts.perHost}: ${(e as Error).message}`;
+          failures.push(msg);
+          log(`FAILED ${msg}`);
+        }
+        write(args.out, results, info([]), false);
+      }
       for (const n of args.sizes) {
         for (const w of selected) {
           log(`${w.key} N=${n}: preparing`);
@@ -147,30 +160,31 @@ async function main(): Promise<void> {
             log(`FAILED ${msg}`);
           }
         }
-      }
-      if (args.hosts.hosts > 0) {
-        try {
-          results.push(...(await multiHost(vm, host, netkitIp, args.hosts.hosts, args.hosts.perHost, log)));
-        } catch (e) {
-          const msg = `multihost ${args.hosts.hosts}x${args.hosts.perHost}: ${(e as Error).message}`;
-          failures.push(msg);
-          log(`FAILED ${msg}`);
-        }
+        write(args.out, results, info(args.sizes.filter((k) => k <= n)), false);
       }
     } finally {
       host.close();
     }
-    const info: RunInfo = {
+    write(args.out, results, info(args.sizes));
+    if (failures.length) process.exitCode = 1;
+  } finally {
+    await set.stop();
+  }
+
+  /** What the report says about the run, with the sizes measured so far. */
+  function info(sizes: number[]): RunInfo {
+    const vm = set.hosts[0]!;
+    return {
       date: new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC",
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model.trim() ?? "unknown CPU",
       accel: accel.toUpperCase(),
       kernel: vm.kernelRelease,
-      pulumi: execFileSync(join(pulumiRoot, "bin", "pulumi"), ["version"])
+      pulumi: execFileSync(join(pulumiRoot!, "bin", "pulumi"), ["version"])
         .toString()
         .trim(),
       node: process.version,
-      sizes: args.sizes,
+      sizes,
       labels: Object.fromEntries(known.map((w) => [w.key, w.label])),
       baselineA: selected.some((w) => w.key === "command-plugin") ? "command-plugin" : "command",
       loadStart,
@@ -180,10 +194,6 @@ async function main(): Promise<void> {
       ...(args.hosts.hosts > 0 ? { multiHost: args.hosts } : {}),
       command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`,
     };
-    write(args.out, results, info);
-    if (failures.length) process.exitCode = 1;
-  } finally {
-    await set.stop();
   }
 }
 

@@ -1,6 +1,7 @@
 // The provider plugin route: the same N NetkitPairs declared in a Pulumi YAML program, served
 // by bin/pulumi-resource-netkit (the plugin) instead of the dynamic provider, the connection
-// from stack config, through the `pulumi` CLI as a user runs it.
+// from stack config, through the `pulumi` CLI as a user runs it (--skip-preview, as the
+// Automation API runs the dynamic provider's stack: one engine run per operation).
 import { yamlProject } from "../../test/support/yaml";
 import { PEER_NETNS } from "../host";
 import { pairNames, type Phase, type Workload } from "./workload";
@@ -26,10 +27,10 @@ export const pluginWorkload: Workload = {
     });
     return {
       phases: [
-        step("up", ["up", "--yes", "--color", "never"], new RegExp(`${n + 1} created`)),
+        step("up", ["up", "--yes", "--skip-preview", "--color", "never"], new RegExp(`${n + 1} created`)),
         step("preview", ["preview", "--expect-no-changes", "--color", "never"], new RegExp(`${n + 1} unchanged`)),
-        step("refresh", ["refresh", "--yes", "--color", "never"], new RegExp(`${n + 1} unchanged`)),
-        step("destroy", ["destroy", "--yes", "--color", "never"], new RegExp(`${n + 1} deleted`)),
+        step("refresh", ["refresh", "--yes", "--skip-preview", "--color", "never"], new RegExp(`${n + 1} unchanged`)),
+        step("destroy", ["destroy", "--yes", "--skip-preview", "--color", "never"], new RegExp(`${n + 1} deleted`)),
       ],
       dispose: async () => {
         await p.pulumi("destroy", "--yes").catch(() => undefined);
