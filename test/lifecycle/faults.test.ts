@@ -141,7 +141,9 @@ describe("lifecycle faults: under the real engine", function () {
 
   describe("a host that fails during an up", function () {
     let host: TestHost;
-    const N = 20;
+    // Enough pairs that a fault after the third create still meets creates in flight: with one
+    // long-lived relay per host, 20 creates all completed in the 0.3 s sshdOutage takes to strike.
+    const N = 60;
     const names = (prefix: string) =>
       Array.from({ length: N }, (_, i) => [`${prefix}${i}`, `${prefix}${i}p`])
         .flat()
