@@ -41,6 +41,8 @@ export interface RunInfo {
   failures: string[];
   /** What single steps cost on the host, measured before the workloads. */
   calibration: Array<{ key: string; step: string; ms: number }>;
+  /** What the reader must know about how this run was put together (e.g. a size measured in a second invocation). */
+  notes?: string[];
   /** The plot's file name beside the report. */
   plot?: string;
   /** The multi-host run: so many hosts with so many pairs each (workloads "multihost" and "multihost-1"). */
@@ -252,7 +254,7 @@ Load average (1/5/15 min) at the start ${info.loadStart.map((l) => l.toFixed(1))
 ${Math.max(info.loadStart[0]!, info.loadEnd[0]!) > info.cpus * 0.75 ? "**measured under load** (other work shared the machine): read the times as rough, the counts as exact." : "the machine was mostly idle."}
 Under TCG every guest instruction is emulated, so absolute times are far above what real hardware shows; the
 ratios and, above all, the counts are what carries over.
-
+${(info.notes ?? []).map((n) => `\n**Note:** ${n}\n`).join("")}
 ## How to run
 
 \`npm run bench\` provisions like the tests (cached), boots one test host and measures N = 10, 50 and 100, then boots
