@@ -196,6 +196,7 @@ def each_netns(op, seq):
                 fd = open_netns(path)
                 os.dup2(fd, op["fd"])
                 os.close(fd)
+                ns_fds.add(op["fd"])
             s = open_sock(path if op.get("inside", True) else None, op.get("proto", 0))
             try:
                 reply, err = exchange(s, base64.b64decode(op["nl"]), seq, True)
@@ -274,7 +275,18 @@ def bpffs_op(op):
     return {"ok": True}
 
 
+# Netns fds a batch opened at fixed numbers (FIRST_NS_FD…): closed when it ends, so that a
+# long-lived relay never keeps a deleted netns (and its devices) alive.
+ns_fds = set()
+
+
 def close_fd_slots():
+    for fd in ns_fds:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    ns_fds.clear()
     for fd in fd_slots.values():
         try:
             os.close(fd)
@@ -292,6 +304,7 @@ def run_op(op, seq):
         fd = open_netns(op["path"])
         os.dup2(fd, op["nsfd"])
         os.close(fd)
+        ns_fds.add(op["nsfd"])
         return {"ok": True}
     if "listdir" in op:
         return {"names": sorted(os.listdir(op["listdir"]))}

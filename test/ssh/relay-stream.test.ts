@@ -9,6 +9,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { RelayBatch } from "../../provider/host/batch";
 import { HostClient } from "../../provider/host/client";
+import { FIRST_NS_FD } from "../../provider/host/relay";
 import { silentLogger } from "../../provider/log";
 import { getLinkRequest } from "../../provider/netlink/link";
 import { connectionSchema, type ConnectionInput } from "../../provider/ssh/connection";
@@ -83,6 +84,19 @@ describe("ssh: the long-lived relay, streamed to over one channel", function () 
     assert.ok(c.runCount < 21, `requests shared runs (${c.runCount} runs for 21 requests)`);
     c.close();
     assert.equal(await waitNoRelay(), 0, "close() ends the relay");
+  });
+
+  it("a batch's netns fds are closed when it ends: a long-lived relay keeps no deleted netns alive", async function () {
+    const s = await open();
+    const c = HostClient.overSsh(s, silentLogger);
+    const r = await c.request({ ops: [{ openNetns: "/proc/self/ns/net", fd: FIRST_NS_FD }, { read: "/tmp/nkrs/0" }], readOnly: true });
+    assert.equal(r[0]?.kind, "ok");
+    const pid = execFileSync("pgrep", ["-u", String(uid), "-f", "^python3 -I -S -c"])
+      .toString()
+      .trim();
+    assert.ok(!existsSync(`/proc/${pid}/fd/${FIRST_NS_FD}`), `fd ${FIRST_NS_FD} is still open in relay ${pid}`);
+    c.close();
+    assert.equal(await waitNoRelay(), 0);
   });
 
   it("answers come in arrival order; each request's deadline counts from its arrival, time queued behind another included", async function () {
