@@ -84,7 +84,9 @@ interface Surveyed {
 async function survey(host: HostClient, familyId: number, t: LeaseTarget, forCreate: boolean, refresh = false): Promise<Surveyed> {
   // A refresh's reads share one snapshot per host (queues dumped once, not per lease).
   const view = refresh ? await host.leaseViewForRefresh(familyId, t) : undefined;
-  if (view) return { survey: view, usedNsids: [], release: "" };
+  // A NIC the snapshot does not find in the host's netns may have moved with its leases: the
+  // direct survey looks for it in the named netns (nicElsewhere).
+  if (view && (view.nic || view.netnsMissing || !view.device)) return { survey: view, usedNsids: [], release: "" };
   // Only a create's survey leads to a change; a read's is no writer (no lock, no journal).
   const b = new RelayBatch({ readOnly: !forCreate });
   const ns = openNamespaces(b, t);
