@@ -120,18 +120,27 @@ export class SshSession {
     return new SshSession(link, c, id, safeLog, redact);
   }
 
-  /** Runs argv on the host; resolves with the exit status whatever it is. */
-  async exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+  /**
+   * What exec and stream share before a channel opens: the command line (through sudo when
+   * privileged), the deadline, and one of the connection's session slots. Queueing counts
+   * against the time limit, but an operation that never left the queue was never sent: a
+   * plain timeout, not an ambiguous one.
+   */
+  private async start(argv: readonly string[], opts: Omit<ExecOptions, "stdin">) {
     const timeoutMs = opts.timeoutMs ?? this.conn.operationTimeoutMs;
     const deadline = Date.now() + timeoutMs;
     const shown = displayArgv(argv);
     const sudo = opts.privileged ? sudoMode(this.conn) : undefined;
     const command = toCommandLine(sudo ? sudoArgv(argv, sudo) : argv);
-    // Queueing counts against the time limit, but an operation that never left the queue
-    // was never sent: a plain timeout, not an ambiguous one.
     const release = await this.slots.acquire(AbortSignal.timeout(timeoutMs)).catch(() => {
       throw new SshError(this.host, "timeout", `${shown} did not start within ${timeoutMs} ms: all ${this.slots.limit} sessions stayed busy`);
     });
+    return { timeoutMs, deadline, shown, sudo, command, release };
+  }
+
+  /** Runs argv on the host; resolves with the exit status whatever it is. */
+  async exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    const { timeoutMs, deadline, shown, sudo, command, release } = await this.start(argv, opts);
     try {
       const run = {
         client: this.link.target,
@@ -171,14 +180,7 @@ export class SshSession {
    * connection's maxSessions slots until it ends. A refused channel open is retried as exec's is.
    */
   async stream(argv: readonly string[], handlers: { onLine(line: string): void; onEnd(end: StreamEnd): void }, opts: Omit<ExecOptions, "stdin"> = {}): Promise<RemoteStream> {
-    const timeoutMs = opts.timeoutMs ?? this.conn.operationTimeoutMs;
-    const deadline = Date.now() + timeoutMs;
-    const shown = displayArgv(argv);
-    const sudo = opts.privileged ? sudoMode(this.conn) : undefined;
-    const command = toCommandLine(sudo ? sudoArgv(argv, sudo) : argv);
-    const release = await this.slots.acquire(AbortSignal.timeout(timeoutMs)).catch(() => {
-      throw new SshError(this.host, "timeout", `${shown} did not start within ${timeoutMs} ms: all ${this.slots.limit} sessions stayed busy`);
-    });
+    const { deadline, shown, sudo, command, release } = await this.start(argv, opts);
     const run = {
       client: this.link.target,
       host: this.host,
