@@ -135,7 +135,17 @@ export class HostClient {
   async ask<Q extends Question>(questions: Q[]): Promise<Array<Q extends NicQuestion ? NicAnswer : LinkAnswer>> {
     const fresh = [...new Map(questions.filter((q) => !this.looked.has(questionKey(q))).map((q) => [questionKey(q), q])).values()];
     if (fresh.length) {
-      const batch = this.facts().then((f) => lookAround(this, fresh, f.has.queueLease ? f.netdevFamilyId : undefined));
+      // Link questions from the run's snapshot (link-snapshot.ts); NICs, and what it cannot answer, directly.
+      const fromSnapshot = new Map(fresh.map((q) => [questionKey(q), "nic" in q ? Promise.resolve(undefined) : this.snapshot.answer(q)]));
+      const batch = (async () => {
+        const answered = new Map<string, LinkAnswer | NicAnswer>();
+        for (const [k, a] of await Promise.all([...fromSnapshot].map(async ([k, p]) => [k, await p] as const))) if (a) answered.set(k, a);
+        const rest = fresh.filter((q) => !answered.has(questionKey(q)));
+        if (!rest.length) return answered;
+        const f = await this.facts();
+        for (const [k, a] of await lookAround(this, rest, f.has.queueLease ? f.netdevFamilyId : undefined)) answered.set(k, a);
+        return answered;
+      })();
       for (const q of fresh) {
         const p = batch.then((m) => m.get(questionKey(q))!);
         p.catch(() => this.looked.get(questionKey(q)) === p && this.looked.delete(questionKey(q)));

@@ -14,6 +14,7 @@ import { getNsidRequest, isNsidMessage, parseNsid } from "../netlink/nsid";
 import { RelayBatch, type BatchResults } from "./batch";
 import { NETNS_DIR, parseNetkitLink, type DeviceRef, type NetkitLink, type ReadDevices } from "./netkit";
 import { FIRST_NS_FD, type RelayResult } from "./relay";
+import type { LinkAnswer, LinkQuestion } from "./look-around";
 
 /** Reads further apart than this see the host again (a refresh's reads come in a burst). */
 export const SNAPSHOT_MAX_AGE_MS = 10_000;
@@ -83,6 +84,8 @@ export interface SnapshotSource {
 export class LinkSnapshot {
   private readonly links = new Fresh<Snapshot>();
   private readonly leases = new Fresh<LeaseSnapshot>();
+  /** The snapshot a run's preview checks share: taken at the first check, kept for the run. */
+  private forChecks?: Promise<Snapshot>;
 
   constructor(
     private readonly client: SnapshotSource,
@@ -123,6 +126,28 @@ export class LinkSnapshot {
     if (ids?.ofNetns !== undefined) v.deviceNetnsId = ids.ofNetns;
     if (ids?.ofHost !== undefined) v.hostNetnsId = ids.ofHost;
     return v;
+  }
+
+  /**
+   * A preview check's link question, from one snapshot per run. The engine checks resources
+   * one at a time, so asking each on its own costs a round trip per new resource; answers
+   * were already kept for the whole run (client.ask), so one snapshot at the first check
+   * is no staler. undefined: only a direct read can answer (a netns outside NETNS_DIR, a
+   * dump that failed, a file in NETNS_DIR that is not a netns).
+   */
+  async answer(q: LinkQuestion): Promise<LinkAnswer | undefined> {
+    const d: DeviceRef = { name: q.link, ...(q.netns ? { netns: q.netns } : {}) };
+    if (!covered(d)) return undefined;
+    if (!this.forChecks) {
+      const p = this.take();
+      p.catch(() => this.forChecks === p && (this.forChecks = undefined));
+      this.forChecks = p;
+    }
+    const s = await this.forChecks;
+    if (q.netns && s.listed && !s.netns.has(q.netns)) return { netns: "missing" };
+    const link = lookup(s, d);
+    if (link === "unreadable") return undefined;
+    return link ? { netns: "ok", link } : { netns: "ok" };
   }
 
   private snapshot(): Promise<Snapshot> {
