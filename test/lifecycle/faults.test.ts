@@ -10,7 +10,7 @@ import { startTestHosts, type TestHost, type TestHostSet } from "../../testhost"
 import { inlineStack, stateAtRest, type TestStack } from "../support/pulumi";
 import { connectionTo, onHost } from "../support/shared-host";
 import { debianHost } from "../support/kernel-hosts";
-import { ipLinks, netkitNames, sshAnswers, sshdOutage, waitFor } from "../support/faults";
+import { disarmOutages, ipLinks, netkitNames, sshAnswers, sshdOutage, waitFor } from "../support/faults";
 import { checked } from "../support/netkit";
 import { CapabilityError } from "../../provider/errors";
 import { netkitPairProvider } from "../../provider/resources/netkit-pair/controller";
@@ -141,8 +141,10 @@ describe("lifecycle faults: under the real engine", function () {
 
   describe("a host that fails during an up", function () {
     let host: TestHost;
-    // Enough pairs that a fault after the third create still meets creates in flight: with one
-    // long-lived relay per host, 20 creates all completed in the 0.3 s sshdOutage takes to strike.
+    // Enough pairs that a fault after the third create still meets creates in flight. The
+    // outage is armed in the guest beforehand and strikes when the third device appears: with
+    // one long-lived relay per host, all 60 creates completed in the time a test's own SSH
+    // round trip to start the outage took.
     const N = 60;
     const names = (prefix: string) =>
       Array.from({ length: N }, (_, i) => [`${prefix}${i}`, `${prefix}${i}p`])
@@ -157,7 +159,7 @@ describe("lifecycle faults: under the real engine", function () {
     afterEach(async function () {
       // Whatever a failed test left (the stack's destroy ran first) must not fail the next one.
       await sshAnswers(host);
-      await onHost(host, ["rm", "-f", "/run/netkit-sshd-hold"]);
+      await disarmOutages(host);
       for (const n of await netkitNames(host)) await onHost(host, ["ip", "link", "del", n]);
     });
 
@@ -176,16 +178,12 @@ describe("lifecycle faults: under the real engine", function () {
       // Proves: creates caught in flight by a dead connection neither leak devices (on the
       // host but not in the state) nor leave the state claiming devices that do not exist.
       t = await inlineStack("netkit-faults-sshd", pairs("nks"));
-      let outage: Promise<void> | undefined;
-      const seen = afterCreates(3, () => {
-        outage = sshdOutage(host, 25);
-        outage.catch(() => undefined); // awaited (and so reported) after the up; not unhandled meanwhile
-      });
+      await sshdOutage(host, 25, { whenExists: "/sys/class/net/nks2" });
+      const seen = afterCreates(N, () => undefined);
       const err = await t.stack.up({ onEvent: seen.onEvent }).then(
         () => undefined,
         (e: unknown) => asError(e),
       );
-      await outage;
       const created = seen.created();
       console.log(`      (${created} of ${N} creates completed before and during the outage)`);
       assert.ok(created < N, `the outage came too late to test anything: all ${N} creates completed`);
