@@ -147,7 +147,9 @@ function roundTrips(ms: Measurement[], info: RunInfo): string {
   return [
     `- **up**: ${per("up")}: one SSH exec channel per host and run: the host's relay (python3) is started once and every ` +
       `request is streamed to it over that channel and answered as it completes (provider/host/relay-stream.ts); requests that ` +
-      `arrive while ${STREAM_IN_FLIGHT} runs are under way share the next one (provider/host/relay-queue.ts).`,
+      `arrive while ${STREAM_IN_FLIGHT} runs are under way share the next one (provider/host/relay-queue.ts). The preview checks of ` +
+      `the new pairs are answered from one snapshot of the host's links, taken at the first check (LinkSnapshot.answer): ` +
+      `one batch per pair, the create.`,
     `- **refresh**: ${per("refresh")}: the first read of a host takes a snapshot of its links (host netns and every netns in /run/netns, ` +
       `one relay run; provider/host/link-snapshot.ts) and every other read of the refresh is answered from it; no preflight.`,
     `- **destroy**: ${per("destroy")}: one relay batch per pair checks that the device is the netkit primary the state recorded and ` +
