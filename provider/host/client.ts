@@ -136,10 +136,10 @@ export class HostClient {
     const fresh = [...new Map(questions.filter((q) => !this.looked.has(questionKey(q))).map((q) => [questionKey(q), q])).values()];
     if (fresh.length) {
       // Link questions from the run's snapshot (link-snapshot.ts); NICs, and what it cannot answer, directly.
-      const fromSnapshot = new Map(fresh.map((q) => [questionKey(q), "nic" in q ? Promise.resolve(undefined) : this.snapshot.answer(q)]));
       const batch = (async () => {
         const answered = new Map<string, LinkAnswer | NicAnswer>();
-        for (const [k, a] of await Promise.all([...fromSnapshot].map(async ([k, p]) => [k, await p] as const))) if (a) answered.set(k, a);
+        const links = await Promise.all(fresh.map((q) => ("nic" in q ? Promise.resolve(undefined) : this.snapshot.answer(q))));
+        fresh.forEach((q, i) => links[i] && answered.set(questionKey(q), links[i]));
         const rest = fresh.filter((q) => !answered.has(questionKey(q)));
         if (!rest.length) return answered;
         const f = await this.facts();
