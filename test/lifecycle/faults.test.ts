@@ -178,7 +178,7 @@ describe("lifecycle faults: under the real engine", function () {
       // Proves: creates caught in flight by a dead connection neither leak devices (on the
       // host but not in the state) nor leave the state claiming devices that do not exist.
       t = await inlineStack("netkit-faults-sshd", pairs("nks"));
-      await sshdOutage(host, 25, { whenExists: "/sys/class/net/nks2" });
+      await sshdOutage(host, 25, "/sys/class/net/nks2");
       const seen = afterCreates(N, () => undefined);
       const err = await t.stack.up({ onEvent: seen.onEvent }).then(
         () => undefined,

@@ -32,15 +32,16 @@ export async function netkitNames(host: TestHost, netns?: string): Promise<strin
  * Kills every sshd in the guest (the listener and each connection's process) and keeps
  * the SSH server down for `seconds` (guest/init.sh waits while /run/netkit-sshd-hold
  * exists). Runs detached in the guest, since it kills the session that starts it.
- * `whenExists`: armed now, it strikes the moment that path appears in the guest (polled in
- * the guest every 20 ms, for at most 5 minutes), so that a fault lands among operations
- * that take milliseconds each rather than a test's round trip later. disarmOutages()
- * cancels one that has not struck.
+ * Armed now, it strikes the moment `whenExists` appears in the guest (polled there every
+ * 20 ms, for at most 5 minutes), so that a fault lands among operations that take
+ * milliseconds each rather than a test's round trip later. disarmOutages() cancels one
+ * that has not struck.
  */
-export async function sshdOutage(host: TestHost, seconds: number, opts: { whenExists?: string } = {}): Promise<void> {
-  const wait = 'n=0; while [ ! -e "$2" ]; do n=$((n+1)); [ "$n" -gt 15000 ] && exit 0; sleep 0.02; done';
-  const script = `exec </dev/null >/dev/null 2>&1; ${opts.whenExists ? wait : "sleep 0.3"}; touch /run/netkit-sshd-hold; pkill -x sshd; sleep "$1"; rm -f /run/netkit-sshd-hold`;
-  const r = await onHost(host, ["setsid", "-f", "sh", "-c", script, OUTAGE, String(seconds), opts.whenExists ?? ""]);
+export async function sshdOutage(host: TestHost, seconds: number, whenExists: string): Promise<void> {
+  const script =
+    'exec </dev/null >/dev/null 2>&1; n=0; while [ ! -e "$2" ]; do n=$((n+1)); [ "$n" -gt 15000 ] && exit 0; sleep 0.02; done; ' +
+    'touch /run/netkit-sshd-hold; pkill -x sshd; sleep "$1"; rm -f /run/netkit-sshd-hold';
+  const r = await onHost(host, ["setsid", "-f", "sh", "-c", script, OUTAGE, String(seconds), whenExists]);
   assert.equal(r.exitCode, 0, r.stderr.toString());
 }
 
