@@ -25,8 +25,8 @@ async function capture(s: SshSession, ops: Array<[string, RelayOp]>, cases: Case
   const results = await HostClient.overSsh(s, silentLogger).request({ ops: ops.map(([, o]) => o), stopOnError: false });
   ops.forEach(([name, op], i) => {
     const r = results[i]!;
-    if (r.kind !== "netlink" || !("netlink" in op)) return;
-    cases[name] = { request: op.netlink.toString("hex"), reply: r.raw.toString("hex"), errno: r.status.errno, ...(r.status.message ? { extack: r.status.message } : {}) };
+    if (r.kind !== "netlink" || op.op !== "netlink") return;
+    cases[name] = { request: op.message.toString("hex"), reply: r.raw.toString("hex"), errno: r.status.errno, ...(r.status.message ? { extack: r.status.message } : {}) };
   });
   return results;
 }
@@ -41,11 +41,11 @@ async function captureLeasing(s: SshSession, cases: Cases, links: { single: numb
   const first = await capture(
     s,
     [
-      ["getFamilyNetdev", { netlink: getFamilyRequest(NETDEV_FAMILY_NAME), proto: NETLINK_GENERIC }],
-      ["getFamilyUnknown", { netlink: getFamilyRequest("netkit-nope"), proto: NETLINK_GENERIC }],
-      ["openCap2", { openNetns: cap2, fd: 102 }],
-      ["createSingleNetns", { netlink: netkitNewLinkRequest({ mode: "l3", pairing: "single", primary: { name: "capn", numRxQueues: 2, netnsFd: 102 } }) }],
-      ["getSingleNetns", { netlink: getLinkRequest("capn"), netns: cap2 }],
+      ["getFamilyNetdev", { op: "netlink", message: getFamilyRequest(NETDEV_FAMILY_NAME), proto: NETLINK_GENERIC }],
+      ["getFamilyUnknown", { op: "netlink", message: getFamilyRequest("netkit-nope"), proto: NETLINK_GENERIC }],
+      ["openCap2", { op: "openNetns", path: cap2, fd: 102 }],
+      ["createSingleNetns", { op: "netlink", message: netkitNewLinkRequest({ mode: "l3", pairing: "single", primary: { name: "capn", numRxQueues: 2, netnsFd: 102 } }) }],
+      ["getSingleNetns", { op: "netlink", message: getLinkRequest("capn"), netns: cap2 }],
     ],
     cases,
   );
@@ -55,17 +55,17 @@ async function captureLeasing(s: SshSession, cases: Cases, links: { single: numb
   const id = parseFamily(famReply.messages[0]).id;
   const capn = parseLink(nReply.messages[0]).ifindex;
   const nic = Number((await s.exec(["cat", "/sys/class/net/capnic/ifindex"])).stdout.toString().trim());
-  const gen = (netlink: Buffer, netns?: string, dump = false): RelayOp => ({ netlink, proto: NETLINK_GENERIC, dump, ...(netns ? { netns } : {}) });
+  const gen = (message: Buffer, netns?: string, dump = false): RelayOp => ({ op: "netlink", message, proto: NETLINK_GENERIC, dump, ...(netns ? { netns } : {}) });
   await capture(
     s,
     [
-      ["openHostNetns", { openNetns: "/proc/self/ns/net", fd: 100 }],
-      ["openCap2Again", { openNetns: cap2, fd: 101 }],
-      ["getNsidUnassigned", { netlink: getNsidRequest(100), netns: cap2 }],
-      ["newNsid", { netlink: newNsidRequest(100, 5), netns: cap2 }],
-      ["newNsidAgain", { netlink: newNsidRequest(100, 6), netns: cap2 }],
-      ["getNsid", { netlink: getNsidRequest(100), netns: cap2 }],
-      ["dumpNsids", { netlink: dumpNsidsRequest(), netns: cap2, dump: true }],
+      ["openHostNetns", { op: "openNetns", path: "/proc/self/ns/net", fd: 100 }],
+      ["openCap2Again", { op: "openNetns", path: cap2, fd: 101 }],
+      ["getNsidUnassigned", { op: "netlink", message: getNsidRequest(100), netns: cap2 }],
+      ["newNsid", { op: "netlink", message: newNsidRequest(100, 5), netns: cap2 }],
+      ["newNsidAgain", { op: "netlink", message: newNsidRequest(100, 6), netns: cap2 }],
+      ["getNsid", { op: "netlink", message: getNsidRequest(100), netns: cap2 }],
+      ["dumpNsids", { op: "netlink", message: dumpNsidsRequest(), netns: cap2, dump: true }],
       ["queueCreate", gen(queueCreateRequest(id, { ifindex: links.single, leaseIfindex: nic, leaseQueue: 1 }))],
       ["queueCreateNetns", gen(queueCreateRequest(id, { ifindex: capn, leaseIfindex: nic, leaseQueue: 2, netnsId: 5 }), cap2)],
       ["queueCreateBusy", gen(queueCreateRequest(id, { ifindex: capn, leaseIfindex: nic, leaseQueue: 1, netnsId: 5 }), cap2)],
@@ -75,7 +75,7 @@ async function captureLeasing(s: SshSession, cases: Cases, links: { single: numb
       ["queueCreateVirtualLessor", gen(queueCreateRequest(id, { ifindex: links.single, leaseIfindex: links.primary, leaseQueue: 0 }))],
       ["queueCreateUnknownNsid", gen(queueCreateRequest(id, { ifindex: capn, leaseIfindex: nic, leaseQueue: 3, netnsId: 77 }), cap2)],
       ["queueGetDump", gen(queueGetDumpRequest(id, nic), undefined, true)],
-      ["getNsidOfCap2", { netlink: getNsidRequest(101) }],
+      ["getNsidOfCap2", { op: "netlink", message: getNsidRequest(101) }],
     ],
     cases,
   );
@@ -96,20 +96,20 @@ async function main(): Promise<void> {
     ]);
     const requests: Record<string, Buffer> = rtnetlinkRequests();
     const ops: Array<[string, RelayOp]> = [
-      ["openNetns", { openNetns: "/run/netns/cap", fd: 100 }],
-      ["createPairL2", { netlink: requests.createPairL2! }],
-      ["createSingle", { netlink: requests.createSingle! }],
-      ["getPrimary", { netlink: requests.getPrimary! }],
-      ["getSingle", { netlink: requests.getSingle! }],
-      ["getPeer", { netlink: requests.getPeer!, netns: "/run/netns/cap" }],
-      ["changeMode", { netlink: requests.changeMode! }],
-      ["createExisting", { netlink: requests.createExisting! }],
-      ["singleWithBlackhole", { netlink: requests.singleWithBlackhole! }],
-      ["unknownKind", { netlink: requests.unknownKind! }],
-      ["capabilityProbe", { netlink: requests.capabilityProbe! }],
+      ["openNetns", { op: "openNetns", path: "/run/netns/cap", fd: 100 }],
+      ["createPairL2", { op: "netlink", message: requests.createPairL2! }],
+      ["createSingle", { op: "netlink", message: requests.createSingle! }],
+      ["getPrimary", { op: "netlink", message: requests.getPrimary! }],
+      ["getSingle", { op: "netlink", message: requests.getSingle! }],
+      ["getPeer", { op: "netlink", message: requests.getPeer!, netns: "/run/netns/cap" }],
+      ["changeMode", { op: "netlink", message: requests.changeMode! }],
+      ["createExisting", { op: "netlink", message: requests.createExisting! }],
+      ["singleWithBlackhole", { op: "netlink", message: requests.singleWithBlackhole! }],
+      ["unknownKind", { op: "netlink", message: requests.unknownKind! }],
+      ["capabilityProbe", { op: "netlink", message: requests.capabilityProbe! }],
       // A single device with no room for a lease (numRxQueues 1), for the leasing cases.
-      ["createSingleFull", { netlink: netkitNewLinkRequest({ mode: "l3", pairing: "single", primary: { name: "capz", numRxQueues: 1 } }) }],
-      ["getSingleFull", { netlink: getLinkRequest("capz") }],
+      ["createSingleFull", { op: "netlink", message: netkitNewLinkRequest({ mode: "l3", pairing: "single", primary: { name: "capz", numRxQueues: 1 } }) }],
+      ["getSingleFull", { op: "netlink", message: getLinkRequest("capz") }],
     ];
     // The relay patches sequence numbers; raw replies come back per op.
     const cases: Cases = {};

@@ -39,7 +39,7 @@ function readAll(b: RelayBatch, n: number): Array<[number, number]> {
   const idx: Array<[number, number]> = [];
   for (let i = 0; i < n; i++) {
     const { name, peerName } = pairNames(PREFIX, i);
-    idx.push([b.add(`read ${name}`, { netlink: getLinkRequest(name) }), b.add(`read ${peerName}`, { netlink: getLinkRequest(peerName), netns: ns })]);
+    idx.push([b.add(`read ${name}`, { op: "netlink", message: getLinkRequest(name) }), b.add(`read ${peerName}`, { op: "netlink", message: getLinkRequest(peerName), netns: ns })]);
   }
   return idx;
 }
@@ -59,13 +59,13 @@ export const floorWorkload: Workload = {
           run: async () => {
             let idx: Array<[number, number]> = [];
             const res = await once(host, (b) => {
-              b.add(`open netns ${ns}`, { openNetns: ns, fd: FIRST_NS_FD });
+              b.add(`open netns ${ns}`, { op: "openNetns", path: ns, fd: FIRST_NS_FD });
               for (let i = 0; i < n; i++) {
                 const { name, peerName } = pairNames(PREFIX, i);
                 const create = { mode: "l3", pairing: "pair", policy: "forward", peerPolicy: "forward", scrub: "default", peerScrub: "default" } as const;
-                b.add(`create ${name}`, { netlink: netkitNewLinkRequest({ ...create, primary: { name }, peer: { name: peerName, netnsFd: FIRST_NS_FD } }) });
-                b.add(`set ${name} up`, { netlink: changeLinkRequest(name, { up: true }) });
-                b.add(`set ${peerName} up`, { netlink: changeLinkRequest(peerName, { up: true }), netns: ns });
+                b.add(`create ${name}`, { op: "netlink", message: netkitNewLinkRequest({ ...create, primary: { name }, peer: { name: peerName, netnsFd: FIRST_NS_FD } }) });
+                b.add(`set ${name} up`, { op: "netlink", message: changeLinkRequest(name, { up: true }) });
+                b.add(`set ${peerName} up`, { op: "netlink", message: changeLinkRequest(peerName, { up: true }), netns: ns });
               }
               idx = readAll(b, n);
             });
@@ -83,7 +83,7 @@ export const floorWorkload: Workload = {
           phase: "destroy",
           run: async () => {
             await once(host, (b) => {
-              for (let i = 0; i < n; i++) b.add(`delete ${pairNames(PREFIX, i).name}`, { netlink: delLinkRequest(pairNames(PREFIX, i).name) });
+              for (let i = 0; i < n; i++) b.add(`delete ${pairNames(PREFIX, i).name}`, { op: "netlink", message: delLinkRequest(pairNames(PREFIX, i).name) });
             });
           },
         },

@@ -32,12 +32,12 @@ export const MAX_PROGRAMS_PER_HOOK = 64;
 /** BPF_OBJ_GET: an fd of what is pinned at `path`, kept in `slot`. */
 export function objGet(path: string, slot: string): BpfOp {
   // pathname u64 @0, bpf_fd @8, file_flags @12, path_fd @16
-  return { bpf: BPF_CMD.OBJ_GET, attr: Buffer.alloc(20), paths: [[0, path]], keep: slot };
+  return { op: "bpf", cmd: BPF_CMD.OBJ_GET, attr: Buffer.alloc(20), paths: [[0, path]], keep: slot };
 }
 
 /** BPF_OBJ_PIN: pins the object in `slot` at `path` (the parent directory must exist). */
 export function objPin(slot: string, path: string): BpfOp {
-  return { bpf: BPF_CMD.OBJ_PIN, attr: Buffer.alloc(20), paths: [[0, path]], fds: [[8, slot]] };
+  return { op: "bpf", cmd: BPF_CMD.OBJ_PIN, attr: Buffer.alloc(20), paths: [[0, path]], fds: [[8, slot]] };
 }
 
 /** Size of the info buffers asked for: bpf_prog_info's and bpf_link_info's first fields suffice. */
@@ -48,7 +48,7 @@ export function objInfo(slot: string): BpfOp {
   // bpf_fd @0, info_len @4, info u64 @8
   const attr = Buffer.alloc(16);
   attr.writeUInt32LE(INFO_LEN, 4);
-  return { bpf: BPF_CMD.OBJ_GET_INFO_BY_FD, attr, fds: [[0, slot]], bufs: [[8, INFO_LEN]] };
+  return { op: "bpf", cmd: BPF_CMD.OBJ_GET_INFO_BY_FD, attr, fds: [[0, slot]], bufs: [[8, INFO_LEN]] };
 }
 
 /** A program's id, from its bpf_prog_info (type @0, id @4, name[16] @64). */
@@ -81,7 +81,8 @@ export function progQuery(ifindex: number, attachType: number): BpfOp {
   attr.writeUInt32LE(attachType, 4);
   attr.writeUInt32LE(MAX_PROGRAMS_PER_HOOK, 24);
   return {
-    bpf: BPF_CMD.PROG_QUERY,
+    op: "bpf",
+    cmd: BPF_CMD.PROG_QUERY,
     attr,
     bufs: [
       [16, 4 * MAX_PROGRAMS_PER_HOOK],
@@ -117,14 +118,15 @@ export function linkCreate(prog: string, ifindex: number, attachType: number, sl
     attr.writeUInt32LE(BPF_F_AFTER | BPF_F_LINK, 12);
     fds.push([16, after]);
   }
-  return { bpf: BPF_CMD.LINK_CREATE, attr, fds, keep: slot };
+  return { op: "bpf", cmd: BPF_CMD.LINK_CREATE, attr, fds, keep: slot };
 }
 
 /** BPF_LINK_UPDATE: the link in `link` runs the program in `prog` from now on, in the same place. */
 export function linkUpdate(link: string, prog: string): BpfOp {
   // link_fd @0, new_prog_fd @4, flags @8, old_prog_fd @12
   return {
-    bpf: BPF_CMD.LINK_UPDATE,
+    op: "bpf",
+    cmd: BPF_CMD.LINK_UPDATE,
     attr: Buffer.alloc(16),
     fds: [
       [0, link],
@@ -135,5 +137,5 @@ export function linkUpdate(link: string, prog: string): BpfOp {
 
 /** BPF_LINK_DETACH: the link stops running its program (its pin, if any, stays until unlinked). */
 export function linkDetach(link: string): BpfOp {
-  return { bpf: BPF_CMD.LINK_DETACH, attr: Buffer.alloc(8), fds: [[0, link]] };
+  return { op: "bpf", cmd: BPF_CMD.LINK_DETACH, attr: Buffer.alloc(8), fds: [[0, link]] };
 }

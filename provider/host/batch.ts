@@ -23,7 +23,7 @@ export function failed(r: RelayResult | undefined): boolean {
 export class RelayBatch {
   /** Names the batch in the host's journal: after a dropped connection, what it did can be read back. */
   readonly id = randomUUID();
-  readonly ops: RelayOp[] = [{ read: "/proc/sys/kernel/osrelease" }];
+  readonly ops: RelayOp[] = [{ op: "read", path: "/proc/sys/kernel/osrelease" }];
   readonly labels: string[] = ["read kernel release"];
 
   /** readOnly: the batch only reads (see RelayRequest.readOnly); by default it may change the host. */

@@ -162,13 +162,13 @@ export class HostClient {
     const create: NetkitCreate = { ...c.create, primary: { ...c.create.primary } };
     if (c.primary.netns) {
       create.primary.netnsFd = nextFd;
-      b.add(`open netns ${c.primary.netns}`, { openNetns: c.primary.netns, fd: nextFd++ });
+      b.add(`open netns ${c.primary.netns}`, { op: "openNetns", path: c.primary.netns, fd: nextFd++ });
     }
     if (c.peer?.netns && create.peer) {
       create.peer = { ...create.peer, netnsFd: nextFd };
-      b.add(`open netns ${c.peer.netns}`, { openNetns: c.peer.netns, fd: nextFd++ });
+      b.add(`open netns ${c.peer.netns}`, { op: "openNetns", path: c.peer.netns, fd: nextFd++ });
     }
-    const created = b.add(`create netkit ${where(c.primary)}`, { netlink: netkitNewLinkRequest(create) });
+    const created = b.add(`create netkit ${where(c.primary)}`, { op: "netlink", message: netkitNewLinkRequest(create) });
     for (const [ref, after] of [
       [c.primary, c.primaryAfter],
       [c.peer, c.peerAfter],
@@ -258,10 +258,10 @@ export class HostClient {
       let netnsFd: number | undefined;
       if ((to.netns ?? "") !== (from.netns ?? "")) {
         netnsFd = nextFd++;
-        b.add(to.netns ? `open netns ${to.netns}` : "open the host's netns", { openNetns: to.netns ?? HOST_NETNS, fd: netnsFd });
+        b.add(to.netns ? `open netns ${to.netns}` : "open the host's netns", { op: "openNetns", path: to.netns ?? HOST_NETNS, fd: netnsFd });
       }
       const what = netnsFd === undefined ? `rename ${where(from)} to ${to.name}` : `move ${where(from)} to ${to.netns ? `netns ${to.netns}` : "the host's netns"} as ${to.name}`;
-      const op = b.add(what, { netlink: moveLinkRequest(from.ifindex, { name: to.name, ...(netnsFd !== undefined ? { netnsFd } : {}) }), netns: from.netns });
+      const op = b.add(what, { op: "netlink", message: moveLinkRequest(from.ifindex, { name: to.name, ...(netnsFd !== undefined ? { netnsFd } : {}) }), netns: from.netns });
       moves.push({ op, from, to });
       return to;
     };
@@ -279,7 +279,7 @@ export class HostClient {
     if (peer) order(peer, c.peerChange, "pre");
     if (c.policy || c.peerPolicy) {
       const req = netkitPolicyChangeRequest(primary.name, { ...(c.policy ? { policy: c.policy } : {}), ...(c.peerPolicy ? { peerPolicy: c.peerPolicy } : {}) });
-      b.add(`change policy of ${where(primary)}`, { netlink: req, netns: primary.netns });
+      b.add(`change policy of ${where(primary)}`, { op: "netlink", message: req, netns: primary.netns });
     }
     order(primary, c.primaryChange, "post");
     if (peer) order(peer, c.peerChange, "post");
@@ -316,9 +316,10 @@ export class HostClient {
       if (!d) throw new NetkitError(`${where(now)} is not there`);
       const b = new RelayBatch();
       const netnsFd = (now.netns ?? "") !== (was.netns ?? "") ? FIRST_NS_FD : undefined;
-      if (netnsFd !== undefined) b.add(was.netns ? `open netns ${was.netns}` : "open the host's netns", { openNetns: was.netns ?? HOST_NETNS, fd: netnsFd });
+      if (netnsFd !== undefined) b.add(was.netns ? `open netns ${was.netns}` : "open the host's netns", { op: "openNetns", path: was.netns ?? HOST_NETNS, fd: netnsFd });
       b.add(`move ${where(now)} back as ${where(was)}`, {
-        netlink: moveLinkRequest(d.ifindex, { name: was.name, ...(netnsFd !== undefined ? { netnsFd } : {}) }),
+        op: "netlink",
+        message: moveLinkRequest(d.ifindex, { name: was.name, ...(netnsFd !== undefined ? { netnsFd } : {}) }),
         netns: now.netns,
       });
       const e = this.firstFailure(await this.run(b));
@@ -338,7 +339,7 @@ export class HostClient {
   async deleteNetkit(d: OwnedDevice): Promise<DeleteOutcome> {
     const b = new RelayBatch();
     const check = b.add(`check that ${where(d)} is the netkit primary this stack manages`, { ...getOp(d), expect: ownedExpect(d, "primary") });
-    const del = b.add(`delete ${where(d)}`, d.ifindex !== undefined ? { netlink: delLinkByIndexRequest(d.ifindex), netns: d.netns } : delOp(d));
+    const del = b.add(`delete ${where(d)}`, d.ifindex !== undefined ? { op: "netlink", message: delLinkByIndexRequest(d.ifindex), netns: d.netns } : delOp(d));
     const res = await this.run(b);
     const found = res.at(check);
     if (absent(found) || res.errno(del) === ENODEV) return { outcome: "gone" };
@@ -355,7 +356,7 @@ export class HostClient {
    */
   async settleCreate(d: DeviceRef, doubt: CreateInDoubt): Promise<DeleteOutcome> {
     const b = new RelayBatch();
-    const j = b.add(`read the host's journal of the interrupted create of ${where(d)}`, { journal: doubt.batchId });
+    const j = b.add(`read the host's journal of the interrupted create of ${where(d)}`, { op: "journal", batch: doubt.batchId });
     const res = await this.run(b, false);
     const r = res.at(j);
     // No journal: the relay never started that batch.
@@ -382,7 +383,7 @@ export class HostClient {
     if (ifindex === undefined) throw new NetkitError(`${this.host}: ${primary.name} reports no peer (IFLA_LINK)`);
     if (primary.linkNetnsId === undefined) {
       const b = new RelayBatch({ readOnly: true });
-      const i = b.add(`read the peer of ${primary.name} (ifindex ${ifindex})`, { netlink: getLinkByIndexRequest(ifindex) });
+      const i = b.add(`read the peer of ${primary.name} (ifindex ${ifindex})`, { op: "netlink", message: getLinkByIndexRequest(ifindex) });
       const res = await this.run(b);
       const err = this.firstFailure(res);
       const link = linkOf(res.at(i));
@@ -405,23 +406,25 @@ export class HostClient {
   async locate(targets: LinkLocation[]): Promise<Map<string, Located>> {
     const out = new Map<string, Located>();
     const b = new RelayBatch({ readOnly: true });
-    const here = targets.filter((t) => t.nsid === undefined).map((t) => ({ t, i: b.add(`read ifindex ${t.ifindex}`, { netlink: getLinkByIndexRequest(t.ifindex) }) }));
+    const here = targets
+      .filter((t) => t.nsid === undefined)
+      .map((t) => ({ t, i: b.add(`read ifindex ${t.ifindex}`, { op: "netlink", message: getLinkByIndexRequest(t.ifindex) }) }));
     const away = targets.filter((t) => t.nsid !== undefined);
     let names: string[] = [];
     if (away.length) {
       const list = new RelayBatch({ readOnly: true });
-      const l = list.add(`list ${NETNS_DIR}`, { listdir: NETNS_DIR });
+      const l = list.add(`list ${NETNS_DIR}`, { op: "listdir", path: NETNS_DIR });
       const listed = (await this.run(list, false)).at(l);
       names = listed?.kind === "names" ? listed.names : [];
     }
     const probes = names.map((n, k) => {
       const path = `${NETNS_DIR}/${n}`;
-      b.add(`open netns ${path}`, { openNetns: path, fd: FIRST_NS_FD + k });
+      b.add(`open netns ${path}`, { op: "openNetns", path: path, fd: FIRST_NS_FD + k });
       return {
         name: n,
         path,
-        nsid: b.add(`nsid of ${path}`, { netlink: getNsidRequest(FIRST_NS_FD + k) }),
-        links: away.map((t) => b.add(`read ifindex ${t.ifindex} in ${path}`, { netlink: getLinkByIndexRequest(t.ifindex), netns: path })),
+        nsid: b.add(`nsid of ${path}`, { op: "netlink", message: getNsidRequest(FIRST_NS_FD + k) }),
+        links: away.map((t) => b.add(`read ifindex ${t.ifindex} in ${path}`, { op: "netlink", message: getLinkByIndexRequest(t.ifindex), netns: path })),
       };
     });
     if (!here.length && !probes.length) return out;

@@ -159,18 +159,19 @@ export class LinkSnapshot {
   private async take(): Promise<Snapshot>;
   private async take(familyId?: number): Promise<Snapshot | LeaseSnapshot> {
     const b = new RelayBatch({ readOnly: true });
-    const host = b.add("dump the links of the host's netns", { netlink: dumpLinksRequest(), dump: true });
-    const each = b.add(`dump the links of every netns in ${NETNS_DIR}`, { netlink: dumpLinksRequest(), eachNetnsIn: NETNS_DIR });
+    const host = b.add("dump the links of the host's netns", { op: "netlink", message: dumpLinksRequest(), dump: true });
+    const each = b.add(`dump the links of every netns in ${NETNS_DIR}`, { op: "netlinkEachNetns", message: dumpLinksRequest(), dir: NETNS_DIR });
     let q = -1;
     let ofHost = -1;
     let ofNetns = -1;
     if (familyId !== undefined) {
-      b.add("open the host's netns", { openNetns: "/proc/self/ns/net", fd: FIRST_NS_FD });
-      q = b.add("dump queues (queue-get)", { netlink: queueGetDumpRequest(familyId), proto: NETLINK_GENERIC, dump: true });
-      ofHost = b.add(`read the nsid of the host's netns in every netns in ${NETNS_DIR}`, { netlink: getNsidRequest(FIRST_NS_FD), eachNetnsIn: NETNS_DIR });
+      b.add("open the host's netns", { op: "openNetns", path: "/proc/self/ns/net", fd: FIRST_NS_FD });
+      q = b.add("dump queues (queue-get)", { op: "netlink", message: queueGetDumpRequest(familyId), proto: NETLINK_GENERIC, dump: true });
+      ofHost = b.add(`read the nsid of the host's netns in every netns in ${NETNS_DIR}`, { op: "netlinkEachNetns", message: getNsidRequest(FIRST_NS_FD), dir: NETNS_DIR });
       ofNetns = b.add(`read the nsid of every netns in ${NETNS_DIR} in the host's netns`, {
-        netlink: getNsidRequest(FIRST_NS_FD + 1),
-        eachNetnsIn: NETNS_DIR,
+        op: "netlinkEachNetns",
+        message: getNsidRequest(FIRST_NS_FD + 1),
+        dir: NETNS_DIR,
         netnsFd: FIRST_NS_FD + 1,
         fromHost: true,
       });

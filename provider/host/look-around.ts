@@ -53,11 +53,11 @@ export async function lookAround(host: BatchRunner, questions: Question[], netde
   const b = new RelayBatch({ readOnly: true });
   const at = questions.map((q) =>
     "nic" in q
-      ? b.add(`read NIC ${q.nic}`, { netlink: getLinkRequest(q.nic) })
-      : b.add(`read ${q.link} in ${q.netns ?? "the host's netns"}`, { netlink: getLinkRequest(q.link), netns: q.netns }),
+      ? b.add(`read NIC ${q.nic}`, { op: "netlink", message: getLinkRequest(q.nic) })
+      : b.add(`read ${q.link} in ${q.netns ?? "the host's netns"}`, { op: "netlink", message: getLinkRequest(q.link), netns: q.netns }),
   );
   const wantsQueues = netdevFamilyId !== undefined && questions.some((q) => "nic" in q);
-  const dump = wantsQueues ? b.add("dump queues (queue-get)", { netlink: queueGetDumpRequest(netdevFamilyId), proto: NETLINK_GENERIC, dump: true }) : -1;
+  const dump = wantsQueues ? b.add("dump queues (queue-get)", { op: "netlink", message: queueGetDumpRequest(netdevFamilyId), proto: NETLINK_GENERIC, dump: true }) : -1;
   const res = await host.run(b, false);
   const d = res.at(dump);
   const queues = d?.kind === "netlink" && d.status.errno === 0 ? d.messages.map(parseQueue) : undefined;

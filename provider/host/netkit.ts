@@ -1,6 +1,6 @@
 // Netkit devices as the host client reads and writes them: references, decoded links, the
 // relay ops that address a device in its netns, and what to say about the kernel's refusals.
-import type { Expect, RelayOp, RelayResult } from "./relay";
+import type { Expect, NetlinkOp, RelayResult } from "./relay";
 import { u8 } from "../netlink/attributes";
 import { IFLA, IFLA_INFO, IFLA_NETKIT } from "../netlink/constants";
 import { changeLinkRequest, delLinkRequest, getLinkRequest, parseLink, type Link, type LinkChange } from "../netlink/link";
@@ -70,16 +70,16 @@ export function absent(r: RelayResult | undefined): boolean {
 }
 
 // Each op runs in the device's netns (the relay's own, the host's, when netns is unset).
-export function getOp(d: DeviceRef): RelayOp {
-  return { netlink: getLinkRequest(d.name), netns: d.netns };
+export function getOp(d: DeviceRef): NetlinkOp {
+  return { op: "netlink", message: getLinkRequest(d.name), netns: d.netns };
 }
 
-export function changeOp(d: DeviceRef, c: LinkChange): RelayOp {
-  return { netlink: changeLinkRequest(d.name, c), netns: d.netns };
+export function changeOp(d: DeviceRef, c: LinkChange): NetlinkOp {
+  return { op: "netlink", message: changeLinkRequest(d.name, c), netns: d.netns };
 }
 
-export function delOp(d: DeviceRef): RelayOp {
-  return { netlink: delLinkRequest(d.name), netns: d.netns };
+export function delOp(d: DeviceRef): NetlinkOp {
+  return { op: "netlink", message: delLinkRequest(d.name), netns: d.netns };
 }
 
 /** A device as the state recorded it: its name (and netns) and the ifindex the kernel gave it. */

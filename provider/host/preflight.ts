@@ -12,7 +12,7 @@ import { getLinkRequest, newLinkRequest, parseLink } from "../netlink/link";
 import type { NlMessage, NlStatus } from "../netlink/message";
 import type { RelayTarget } from "./batch";
 import type { FeatureSet } from "./features";
-import type { RelayResult } from "./relay";
+import type { RelayOp, RelayResult } from "./relay";
 
 export interface HostFacts {
   host: string;
@@ -80,10 +80,10 @@ export async function probeHost(target: RelayTarget & { host: string }): Promise
     stopOnError: false,
     readOnly: true,
     ops: [
-      { read: "/proc/sys/kernel/osrelease" },
-      { netlink: getFamilyRequest(NETDEV_FAMILY_NAME), proto: NETLINK_GENERIC },
-      { netlink: getLinkRequest(PROBE_LINK) },
-      ...PROBED.map((k) => ({ netlink: attributeProbe(ATTRIBUTE_PROBES[k]) })),
+      { op: "read", path: "/proc/sys/kernel/osrelease" },
+      { op: "netlink", message: getFamilyRequest(NETDEV_FAMILY_NAME), proto: NETLINK_GENERIC },
+      { op: "netlink", message: getLinkRequest(PROBE_LINK) },
+      ...PROBED.map((k): RelayOp => ({ op: "netlink", message: attributeProbe(ATTRIBUTE_PROBES[k]) })),
     ],
   });
   const kernelRelease = release?.kind === "data" ? release.data.toString().trim() : "unknown";

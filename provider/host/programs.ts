@@ -204,8 +204,8 @@ export async function applyPrograms(
     });
   const b = new RelayBatch();
   let writes = 0;
-  b.add(`create ${BPFFS_ROOT}`, { bpffs: "mkdir", path: BPFFS_ROOT });
-  b.add(`create ${linkDir(ifindex)}`, { bpffs: "mkdir", path: linkDir(ifindex) });
+  b.add(`create ${BPFFS_ROOT}`, { op: "bpffs", action: "mkdir", path: BPFFS_ROOT });
+  b.add(`create ${linkDir(ifindex)}`, { op: "bpffs", action: "mkdir", path: linkDir(ifindex) });
   for (const h of HOOKS) {
     const s = before[h];
     const declared = want[h] ?? [];
@@ -228,7 +228,7 @@ export async function applyPrograms(
       } else if (step.op === "drop") {
         openOurs(i);
         if (step.attached) b.add(`detach link ${h}.${i} from ${name}'s ${h} hook`, linkDetach(`l.${h}.${i}`));
-        b.add(`unpin ${linkPin(ifindex, h, i)}`, { bpffs: "unlink", path: linkPin(ifindex, h, i) });
+        b.add(`unpin ${linkPin(ifindex, h, i)}`, { op: "bpffs", action: "unlink", path: linkPin(ifindex, h, i) });
         opened.delete(i);
       } else {
         if (step.afterOurs) openOurs(i - 1);
@@ -258,8 +258,8 @@ export async function applyPrograms(
  */
 export async function removePrograms(host: HostClient, ifindex: number): Promise<void> {
   const b = new RelayBatch();
-  const clear = b.add(`unpin the links in ${linkDir(ifindex)}`, { bpffs: "clear", path: linkDir(ifindex) });
-  const rm = b.add(`remove ${linkDir(ifindex)}`, { bpffs: "rmdir", path: linkDir(ifindex) });
+  const clear = b.add(`unpin the links in ${linkDir(ifindex)}`, { op: "bpffs", action: "clear", path: linkDir(ifindex) });
+  const rm = b.add(`remove ${linkDir(ifindex)}`, { op: "bpffs", action: "rmdir", path: linkDir(ifindex) });
   const r = await host.run(b, false);
   for (const i of [clear, rm]) if (r.errno(i) !== 0 && r.errnoName(i) !== "ENOENT") throw host.failure(r, i, programHint);
 }

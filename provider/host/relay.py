@@ -5,16 +5,17 @@
 # the request's "run" number, as they complete; see serve()); without "serve" it answers the
 # one request on stdin and exits. A request is independent batches, run one after another:
 #   {"run": 7, "deadline_ms": 90000, "lock": true,
-#    "batches": [{"id": "<uuid>", "stop_on_error": true,
-#                 "ops": [{"nsfd": 100, "path": "/run/netns/x"}   # open a netns file, dup2 onto fd 100
-#                       | {"nl": "<b64 message>", "proto": 0, "ns": null | "/path", "dump": false,
-#                          "expect": {"index": 7, "attrs": [[[3], "<b64 payload>"], ...]}}
-#                       | {"read": "/proc/sys/kernel/osrelease"} | {"listdir": "/run/netns"}
-#                       | {"nl": "<b64 request>", "proto": 0, "each": "/run/netns"[, "fd": 101, "inside": false]}
-#                       | {"journal": "<batch id>"}
-#                       | {"bpf": 28, "attr": "<b64>", "fds": [[0, "prog"]], "paths": [[0, "/sys/fs/bpf/x"]],
-#                          "bufs": [[16, 256]], "keep": "link"}     # the bpf() syscall, see run_bpf
-#                       | {"bpffs": "mkdir" | "unlink" | "clear" | "rmdir", "path": BPFFS_ROOT + "/..."}]}, ...]}
+#    "batches": [{"id": "<uuid>", "stop_on_error": true, "ops": [OP, ...]}, ...]}
+# An op is the provider's RelayOp (provider/host/relay.ts) as it is, bytes in base64: "op"
+# names it, and OPS below maps each name to the function that runs it.
+#   {"op": "netlink", "message": "<b64>", "netns": "/path", "proto": 0, "dump": false,
+#    "expect": {"index": 7, "attrs": [[[3], "<b64 payload>"], ...]}}
+#   {"op": "netlinkEachNetns", "message": "<b64>", "dir": "/run/netns", "proto": 0, "netnsFd": 101, "fromHost": false}
+#   {"op": "read", "path": "/proc/sys/kernel/osrelease"}      {"op": "listdir", "path": "/run/netns"}
+#   {"op": "openNetns", "path": "/run/netns/x", "fd": 100}    {"op": "journal", "batch": "<batch id>"}
+#   {"op": "bpf", "cmd": 28, "attr": "<b64>", "fds": [[0, "prog"]], "paths": [[0, "/sys/fs/bpf/x"]],
+#    "bufs": [[16, 256]], "keep": "link"}                     # the bpf() syscall, see op_bpf
+#   {"op": "bpffs", "action": "mkdir" | "unlink" | "clear" | "rmdir", "path": BPFFS_ROOT + "/..."}
 # Reply (JSON on stdout), a result per op of each batch:
 #   {"run": 7, "batches": [{"results": [{"reply": "<b64>", "errno": 0[, "mismatch": "..."]} | {"data": "<b64>"}
 #                            | {"ok": true} | {"names": [...]} | {"oserror": errno, "message": "...", "path": "..."}
@@ -55,14 +56,17 @@ class Deadline(Exception):
     pass
 
 
-deadline = time.monotonic() + 600
+class Run:
+    """One request: its deadline, counted from its arrival."""
 
+    def __init__(self, deadline):
+        self.deadline = deadline
 
-def remaining():
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise Deadline("the run's deadline passed")
-    return left
+    def remaining(self):
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise Deadline("the run's deadline passed")
+        return left
 
 
 def setns(fd):
@@ -94,8 +98,8 @@ def open_netns(path):
         raise
 
 
-home = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
-sockets = {}
+# The relay's own netns: it returns there after creating a socket in another.
+HOME_NETNS = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
 
 
 def open_sock(ns, proto):
@@ -107,7 +111,7 @@ def open_sock(ns, proto):
         s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, proto)
     finally:
         if fd is not None:
-            setns(home)
+            setns(HOME_NETNS)
             os.close(fd)
     s.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1)
     s.setsockopt(SOL_NETLINK, NETLINK_CAP_ACK, 1)
@@ -115,38 +119,8 @@ def open_sock(ns, proto):
     return s
 
 
-def sock_for(ns, proto):
-    key = (ns, proto)
-    if key not in sockets:
-        sockets[key] = open_sock(ns, proto)
-    return sockets[key]
-
-
 def os_error(e, path):
     return {"oserror": e.errno or 0, "message": e.strerror or str(e), "path": path}
-
-
-def exchange(s, msg, seq, dump):
-    msg = bytearray(msg)
-    struct.pack_into("=I", msg, 8, seq)
-    s.settimeout(remaining())
-    s.send(bytes(msg))
-    out, err = bytearray(), 0
-    while True:
-        s.settimeout(remaining())
-        data = s.recv(1 << 20)
-        off = 0
-        while off + 16 <= len(data):
-            ln, typ, _flags, mseq = struct.unpack_from("=IHHI", data, off)
-            if ln < 16:
-                raise OSError(errno.EPROTO, "malformed netlink reply")
-            if mseq == seq:
-                out += data[off:off + ln] + b"\0" * (-ln % 4)
-                if typ == NLMSG_ERROR or (dump and typ == NLMSG_DONE):
-                    if ln >= 20:
-                        err = -struct.unpack_from("=i", data, off + 16)[0]
-                    return bytes(out), err
-            off += (ln + 3) & ~3
 
 
 def attrs_of(buf):
@@ -179,27 +153,121 @@ def mismatch(reply, expect):
     return None
 
 
-def each_netns(op, seq):
+def close_quietly(fd):
+    try:
+        os.close(fd)
+    except OSError:
+        pass
+
+
+class Batch:
+    """What one batch holds while it runs, and gives up when it ends: netlink sockets by netns
+    and protocol, the netns fds it opened at fixed numbers (FIRST_NS_FD…), the fds bpf ops
+    kept by slot, and its netlink sequence numbers. Batches are independent operations: none
+    may act through a netns opened for another (a netns file can be replaced in between), and
+    a long-lived relay must keep no deleted netns (and its devices) alive."""
+
+    def __init__(self, run):
+        self.run = run
+        self.sockets = {}
+        self.netns_fds = set()
+        self.fd_slots = {}
+        self.seq = 0
+
+    def socket(self, ns, proto):
+        key = (ns, proto)
+        if key not in self.sockets:
+            self.sockets[key] = open_sock(ns, proto)
+        return self.sockets[key]
+
+    def open_netns_as(self, path, fd):
+        """Opens the netns at `path` onto the fixed fd number `fd`, for messages that name it."""
+        opened = open_netns(path)
+        os.dup2(opened, fd)
+        os.close(opened)
+        self.netns_fds.add(fd)
+
+    def keep_fd(self, slot, fd):
+        old = self.fd_slots.get(slot)
+        if old is not None:
+            os.close(old)  # a slot reused within the batch (a link dropped, then made again)
+        self.fd_slots[slot] = fd
+
+    def slot_fd(self, slot):
+        if slot not in self.fd_slots:
+            raise OSError(errno.EBADF, "no fd %s from an earlier op" % slot)
+        return self.fd_slots[slot]
+
+    def exchange(self, s, message, dump):
+        """Sends one netlink message and reads its replies up to the final status (or, for a
+        dump, NLMSG_DONE): the replies as the kernel sent them, and the errno."""
+        self.seq += 1
+        seq = self.seq
+        msg = bytearray(message)
+        struct.pack_into("=I", msg, 8, seq)
+        s.settimeout(self.run.remaining())
+        s.send(bytes(msg))
+        out, err = bytearray(), 0
+        while True:
+            s.settimeout(self.run.remaining())
+            data = s.recv(1 << 20)
+            off = 0
+            while off + 16 <= len(data):
+                ln, typ, _flags, mseq = struct.unpack_from("=IHHI", data, off)
+                if ln < 16:
+                    raise OSError(errno.EPROTO, "malformed netlink reply")
+                if mseq == seq:
+                    out += data[off:off + ln] + b"\0" * (-ln % 4)
+                    if typ == NLMSG_ERROR or (dump and typ == NLMSG_DONE):
+                        if ln >= 20:
+                            err = -struct.unpack_from("=i", data, off + 16)[0]
+                        return bytes(out), err
+                off += (ln + 3) & ~3
+
+    def close(self):
+        for s in self.sockets.values():
+            s.close()
+        self.sockets.clear()
+        for fd in self.netns_fds:
+            close_quietly(fd)
+        self.netns_fds.clear()
+        for fd in self.fd_slots.values():
+            close_quietly(fd)
+        self.fd_slots.clear()
+
+
+# The ops, one function each: (the batch, the op as the provider sent it) -> its result.
+
+
+def op_netlink(batch, op):
+    s = batch.socket(op.get("netns"), op.get("proto", 0))
+    reply, err = batch.exchange(s, base64.b64decode(op["message"]), op.get("dump", False))
+    result = {"reply": base64.b64encode(reply).decode(), "errno": err}
+    if err == 0 and "expect" in op:
+        why = mismatch(reply, op["expect"])
+        if why:
+            result["mismatch"] = why
+    return result
+
+
+def op_netlink_each_netns(batch, op):
     # One request in every netns named in a directory: a host's pods in one op. Each socket is
     # closed at once (a host may have more netns than the relay may hold descriptors). With
-    # "fd", each netns is also opened onto that fd first (for a message that names it); with
-    # "inside": false the message goes from the relay's own netns instead of from inside it.
+    # "netnsFd", each netns is also opened onto that fd first (for a message that names it);
+    # with "fromHost" the message goes from the relay's own netns instead of from inside it.
     try:
-        names = sorted(os.listdir(op["each"]))
+        names = sorted(os.listdir(op["dir"]))
     except FileNotFoundError:
         names = []
     entries = []
     for n in names:
-        path = os.path.join(op["each"], n)
+        path = os.path.join(op["dir"], n)
         try:
-            if "fd" in op:
-                fd = open_netns(path)
-                os.dup2(fd, op["fd"])
-                os.close(fd)
-                ns_fds.add(op["fd"])
-            s = open_sock(path if op.get("inside", True) else None, op.get("proto", 0))
+            if "netnsFd" in op:
+                batch.open_netns_as(path, op["netnsFd"])
+            s = open_sock(None if op.get("fromHost", False) else path, op.get("proto", 0))
             try:
-                reply, err = exchange(s, base64.b64decode(op["nl"]), seq, True)
+                reply, err = batch.exchange(s, base64.b64decode(op["message"]), True)
             finally:
                 s.close()
             entries.append({"name": n, "reply": base64.b64encode(reply).decode(), "errno": err})
@@ -208,15 +276,26 @@ def each_netns(op, seq):
     return {"each": entries}
 
 
-def read_journal(batch_id):
-    with open(os.path.join(JOURNAL_DIR, os.path.basename(batch_id) + ".jsonl"), "rb") as f:
+def op_read(batch, op):
+    with open(op["path"], "rb") as f:
+        return {"data": base64.b64encode(f.read(1 << 20)).decode()}
+
+
+def op_listdir(batch, op):
+    return {"names": sorted(os.listdir(op["path"]))}
+
+
+def op_open_netns(batch, op):
+    batch.open_netns_as(op["path"], op["fd"])
+    return {"ok": True}
+
+
+def op_journal(batch, op):
+    with open(os.path.join(JOURNAL_DIR, os.path.basename(op["batch"]) + ".jsonl"), "rb") as f:
         return {"data": base64.b64encode(f.read()).decode()}
 
 
-fd_slots = {}
-
-
-def run_bpf(op):
+def op_bpf(batch, op):
     """One bpf() call. The provider builds the attr bytes; the relay only fills in what it
     alone knows: fds from earlier ops of the batch ("fds": offset, slot), pointers to path
     strings ("paths") and to output buffers ("bufs": offset, size, returned after the call).
@@ -228,9 +307,7 @@ def run_bpf(op):
     attr = ctypes.create_string_buffer(raw, len(raw))
     alive = []
     for at, slot in op.get("fds", []):
-        if slot not in fd_slots:
-            raise OSError(errno.EBADF, "no fd %s from an earlier op" % slot)
-        struct.pack_into("=I", attr, at, fd_slots[slot])
+        struct.pack_into("=I", attr, at, batch.slot_fd(slot))
     for at, path in op.get("paths", []):
         b = ctypes.create_string_buffer(path.encode())
         alive.append(b)
@@ -240,88 +317,56 @@ def run_bpf(op):
         b = ctypes.create_string_buffer(size)
         bufs.append(b)
         struct.pack_into("=Q", attr, at, ctypes.addressof(b))
-    ret = libc.syscall(ctypes.c_long(nr), ctypes.c_long(op["bpf"]), attr, ctypes.c_long(len(raw)))
+    ret = libc.syscall(ctypes.c_long(nr), ctypes.c_long(op["cmd"]), attr, ctypes.c_long(len(raw)))
     err = ctypes.get_errno() if ret < 0 else 0
     if ret >= 0 and "keep" in op:
-        old = fd_slots.get(op["keep"])
-        if old is not None:
-            os.close(old)  # a slot reused within the batch (a link dropped, then made again)
-        fd_slots[op["keep"]] = ret
+        batch.keep_fd(op["keep"], ret)
     return {"bpf": ret, "errno": err, "attr": base64.b64encode(attr.raw).decode(), "bufs": [base64.b64encode(b.raw).decode() for b in bufs]}
 
 
-def bpffs_op(op):
+def op_bpffs(batch, op):
     path = os.path.normpath(op["path"])
     if path != BPFFS_ROOT and not path.startswith(BPFFS_ROOT + "/"):
         raise OSError(errno.EPERM, "outside the provider's bpffs directory " + BPFFS_ROOT, path)
-    kind = op["bpffs"]
+    action = op["action"]
     try:
-        if kind == "mkdir":
+        if action == "mkdir":
             os.mkdir(path, 0o700)
-        elif kind == "unlink":
+        elif action == "unlink":
             os.unlink(path)
-        elif kind == "rmdir":
+        elif action == "rmdir":
             os.rmdir(path)
-        elif kind == "clear":
+        elif action == "clear":
             for n in os.listdir(path):
                 os.unlink(os.path.join(path, n))
         else:
-            raise OSError(errno.EINVAL, "unknown bpffs op " + kind, path)
+            raise OSError(errno.EINVAL, "unknown bpffs action " + action, path)
     except FileExistsError:
         pass  # mkdir: there already
     except FileNotFoundError:
-        if kind == "mkdir":
+        if action == "mkdir":
             raise
     return {"ok": True}
 
 
-# Netns fds a batch opened at fixed numbers (FIRST_NS_FD…): closed when it ends, so that a
-# long-lived relay never keeps a deleted netns (and its devices) alive.
-ns_fds = set()
+# By the name the provider gives an op (RelayOp["op"] in relay.ts).
+OPS = {
+    "netlink": op_netlink,
+    "netlinkEachNetns": op_netlink_each_netns,
+    "read": op_read,
+    "listdir": op_listdir,
+    "openNetns": op_open_netns,
+    "journal": op_journal,
+    "bpf": op_bpf,
+    "bpffs": op_bpffs,
+}
 
 
-def close_fd_slots():
-    for fd in ns_fds:
-        try:
-            os.close(fd)
-        except OSError:
-            pass
-    ns_fds.clear()
-    for fd in fd_slots.values():
-        try:
-            os.close(fd)
-        except OSError:
-            pass
-    fd_slots.clear()
-
-
-def run_op(op, seq):
-    if "bpf" in op:
-        return run_bpf(op)
-    if "bpffs" in op:
-        return bpffs_op(op)
-    if "nsfd" in op:
-        fd = open_netns(op["path"])
-        os.dup2(fd, op["nsfd"])
-        os.close(fd)
-        ns_fds.add(op["nsfd"])
-        return {"ok": True}
-    if "listdir" in op:
-        return {"names": sorted(os.listdir(op["listdir"]))}
-    if "each" in op:
-        return each_netns(op, seq)
-    if "read" in op:
-        with open(op["read"], "rb") as f:
-            return {"data": base64.b64encode(f.read(1 << 20)).decode()}
-    if "journal" in op:
-        return read_journal(op["journal"])
-    reply, err = exchange(sock_for(op.get("ns"), op.get("proto", 0)), base64.b64decode(op["nl"]), seq, op.get("dump", False))
-    result = {"reply": base64.b64encode(reply).decode(), "errno": err}
-    if err == 0 and "expect" in op:
-        why = mismatch(reply, op["expect"])
-        if why:
-            result["mismatch"] = why
-    return result
+def run_op(batch, op):
+    run = OPS.get(op.get("op"))
+    if run is None:
+        raise ValueError("unknown op %r" % op.get("op"))
+    return run(batch, op)
 
 
 def op_failed(r):
@@ -348,63 +393,60 @@ class Journal:
             self.f.close()
 
 
-seq = 0
-
-
-def run_batch(batch, journaled):
-    global seq
-    # Batches are independent operations: none may act through a netns opened for another
-    # (a netns file can be replaced in between).
-    for s in sockets.values():
-        s.close()
-    sockets.clear()
-    close_fd_slots()
-    journal = Journal(batch.get("id") if journaled else None)
+def run_batch(run, spec, journaled):
+    batch = Batch(run)
+    journal = Journal(spec.get("id") if journaled else None)
     results, failed = [], False
-    for i, op in enumerate(batch["ops"]):
-        seq += 1
-        if failed:
-            results.append({"skipped": True})
-            continue
-        try:
-            remaining()
-            result = run_op(op, seq)
-        except Deadline as e:
-            result = {"skipped": True, "reason": "deadline", "message": str(e)}
-        except OSError as e:
-            result = os_error(e, e.filename or op.get("path") or op.get("ns") or op.get("read") or op.get("listdir") or op.get("each"))
-        except Exception as e:  # a bug, or a reply we did not expect: this op's error, not the run's
-            result = {"exception": "%s: %s" % (type(e).__name__, e)}
-        results.append(result)
-        journal.add(i, result)
-        failed = op_failed(result) and (batch.get("stop_on_error", True) or "reason" in result)
-    journal.close()
-    close_fd_slots()
+    try:
+        for i, op in enumerate(spec["ops"]):
+            if failed:
+                results.append({"skipped": True})
+                continue
+            try:
+                run.remaining()
+                result = run_op(batch, op)
+            except Deadline as e:
+                result = {"skipped": True, "reason": "deadline", "message": str(e)}
+            except OSError as e:
+                result = os_error(e, e.filename or op.get("path") or op.get("netns") or op.get("dir"))
+            except Exception as e:  # a bug, or a reply we did not expect: this op's error, not the run's
+                result = {"exception": "%s: %s" % (type(e).__name__, e)}
+            results.append(result)
+            journal.add(i, result)
+            failed = op_failed(result) and (spec.get("stop_on_error", True) or "reason" in result)
+        journal.close()
+    finally:
+        batch.close()
     return {"results": results}
 
 
-lock_fd = None
-pruned_at = None
+class HostLock:
+    """The host's writer lock: one writing relay run at a time. A long-lived relay holds it
+    only while a writing run is under way, and prunes old journals now and then."""
 
+    def __init__(self):
+        self.fd = None
+        self.pruned_at = None
 
-def take_lock():
-    """The host's writer lock: one writing relay run at a time, waiting at most until the
-    deadline. A long-lived relay holds it only while a writing run is under way."""
-    global lock_fd, pruned_at
-    if lock_fd is None:
-        os.makedirs(JOURNAL_DIR, mode=0o700, exist_ok=True)
-        lock_fd = os.open(os.path.join(STATE_DIR, "lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    while True:
-        try:
-            fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            break
-        except BlockingIOError:
-            if time.monotonic() + 0.05 >= deadline:
-                raise Deadline("another pulumi-netkit relay held the host's lock until the deadline")
-            time.sleep(0.05)
-    if pruned_at is None or time.monotonic() - pruned_at > 600:
-        pruned_at = time.monotonic()
-        prune_journal()
+    def take(self, run):
+        """Waits at most until the run's deadline."""
+        if self.fd is None:
+            os.makedirs(JOURNAL_DIR, mode=0o700, exist_ok=True)
+            self.fd = os.open(os.path.join(STATE_DIR, "lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        while True:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() + 0.05 >= run.deadline:
+                    raise Deadline("another pulumi-netkit relay held the host's lock until the deadline")
+                time.sleep(0.05)
+        if self.pruned_at is None or time.monotonic() - self.pruned_at > 600:
+            self.pruned_at = time.monotonic()
+            prune_journal()
+
+    def release(self):
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
 
 
 def prune_journal():
@@ -418,31 +460,32 @@ def prune_journal():
             pass
 
 
-def answer(req):
+host_lock = HostLock()
+
+
+def answer(req, received):
     """Runs one request (independent batches): its deadline counts from when it arrived."""
-    global deadline
-    deadline = req["_received"] + req.get("deadline_ms", 600000) / 1000.0
+    run = Run(received + req.get("deadline_ms", 600000) / 1000.0)
     locked = False
     try:
         if req.get("lock"):
-            take_lock()
+            host_lock.take(run)
             locked = True
     except (Deadline, OSError) as e:
         # Nothing ran: every op says why.
         why = {"exception": "lock: %s" % e}
         return {"batches": [{"results": [why] + [{"skipped": True}] * (len(b["ops"]) - 1)} for b in req["batches"]]}
     try:
-        return {"batches": [run_batch(b, locked) for b in req["batches"]]}
+        return {"batches": [run_batch(run, b, locked) for b in req["batches"]]}
     finally:
         if locked:
-            fcntl.flock(lock_fd, fcntl.LOCK_UN)
+            host_lock.release()
 
 
 def main():
     """One request on stdin, its answer on stdout: one python3 start per round trip."""
-    req = json.load(sys.stdin)
-    req["_received"] = time.monotonic()
-    out = answer(req)
+    received = time.monotonic()
+    out = answer(json.load(sys.stdin), received)
     try:
         json.dump(out, sys.stdout)
         sys.stdout.flush()
@@ -479,8 +522,7 @@ def serve():
         req = None
         try:
             req = json.loads(line)
-            req["_received"] = received
-            out = answer(req)
+            out = answer(req, received)
         except Exception as e:  # a request we cannot even read: say so, keep serving
             out = {"error": "%s: %s" % (type(e).__name__, e)}
         out["run"] = req.get("run") if isinstance(req, dict) else None

@@ -20,25 +20,47 @@ export interface Expect {
   attrs?: Array<[path: number[], payload: Buffer]>;
 }
 
+/**
+ * One step of a batch, as data. The relay runs it as it is: on the wire an op is this object
+ * with its bytes in base64 (toWire), and `op` names the function of relay.py's OPS that runs it.
+ */
 export type RelayOp =
-  | { netlink: Buffer; netns?: string; proto?: number; dump?: boolean; expect?: Expect }
+  /** A netlink message sent from inside `netns` (default: the host's), its replies returned. */
+  | { op: "netlink"; message: Buffer; netns?: string; proto?: number; dump?: boolean; expect?: Expect }
   /**
-   * A request sent in every netns whose file is in the directory `eachNetnsIn`. `netnsFd`:
+   * A netlink dump request sent in every netns whose file is in the directory `dir`. `netnsFd`:
    * each netns is first opened as that fd (for a message that refers to it); `fromHost`: the
    * message goes from the host's netns rather than from inside each.
    */
-  | { netlink: Buffer; eachNetnsIn: string; proto?: number; netnsFd?: number; fromHost?: boolean }
-  | { read: string }
+  | { op: "netlinkEachNetns"; message: Buffer; dir: string; proto?: number; netnsFd?: number; fromHost?: boolean }
+  /** A file's bytes (at most 1 MiB). */
+  | { op: "read"; path: string }
   /** The entries of a directory (named netns in /run/netns). */
-  | { listdir: string }
+  | { op: "listdir"; path: string }
   /** Opens a netns file in the relay as fd `fd`, for messages that refer to it (IFLA_NET_NS_FD). */
-  | { openNetns: string; fd: number }
+  | { op: "openNetns"; path: string; fd: number }
   /** What an earlier batch (by its id) did, as the relay journaled it op by op. */
-  | { journal: string }
-  /** A bpf() call (provider/bpf/attr.ts builds them). */
+  | { op: "journal"; batch: string }
+  /** A bpf() call (provider/bpf/syscall.ts builds them). */
   | BpfOp
   /** A file op in the provider's own bpffs directory (BPFFS_ROOT); "clear" unlinks a directory's entries. */
-  | { bpffs: "mkdir" | "unlink" | "clear" | "rmdir"; path: string };
+  | { op: "bpffs"; action: "mkdir" | "unlink" | "clear" | "rmdir"; path: string };
+
+/** The name of each kind of op, as relay.py's OPS knows it. */
+export type RelayOpName = RelayOp["op"];
+export type NetlinkOp = Extract<RelayOp, { op: "netlink" }>;
+
+/** Every op's name (the type keeps the list complete); a unit test holds it against relay.py's OPS. */
+export const RELAY_OP_NAMES = Object.keys({
+  netlink: true,
+  netlinkEachNetns: true,
+  read: true,
+  listdir: true,
+  openNetns: true,
+  journal: true,
+  bpf: true,
+  bpffs: true,
+} satisfies Record<RelayOpName, true>) as RelayOpName[];
 
 /**
  * bpf(cmd, attr): the attr bytes as the kernel reads them, except what only the relay knows:
@@ -47,7 +69,8 @@ export type RelayOp =
  * fd is kept in slot `keep` until the batch ends.
  */
 export interface BpfOp {
-  bpf: number;
+  op: "bpf";
+  cmd: number;
   attr: Buffer;
   fds?: Array<[offset: number, slot: string]>;
   paths?: Array<[offset: number, path: string]>;
@@ -79,7 +102,7 @@ export type RelayResult =
   | { kind: "bpf"; ret: number; errno: number; attr: Buffer; bufs: Buffer[] }
   | { kind: "ok" }
   | { kind: "names"; names: string[] }
-  /** Per netns of an eachNetnsIn op (by file name); a missing directory has none. */
+  /** Per netns of a netlinkEachNetns op (by file name); a missing directory has none. */
   | { kind: "each"; entries: Array<{ name: string; result: RelayResult }> }
   | { kind: "oserror"; errno: number; message: string; path?: string }
   /** The relay failed on this op in a way that is no OS or kernel error (a bug, a reply it did not expect). */
@@ -114,29 +137,16 @@ export interface WireRun {
   lock: boolean;
 }
 
-function opToWire(op: RelayOp): unknown {
-  if ("read" in op) return { read: op.read };
-  if ("listdir" in op) return { listdir: op.listdir };
-  if ("openNetns" in op) return { nsfd: op.fd, path: op.openNetns };
-  if ("journal" in op) return { journal: op.journal };
-  if ("bpffs" in op) return { bpffs: op.bpffs, path: op.path };
-  if ("bpf" in op)
-    return {
-      bpf: op.bpf,
-      attr: op.attr.toString("base64"),
-      ...(op.fds ? { fds: op.fds } : {}),
-      ...(op.paths ? { paths: op.paths } : {}),
-      ...(op.bufs ? { bufs: op.bufs } : {}),
-      ...(op.keep ? { keep: op.keep } : {}),
-    };
-  const nl = { nl: op.netlink.toString("base64"), proto: op.proto ?? 0 };
-  if ("eachNetnsIn" in op) return { ...nl, each: op.eachNetnsIn, ...(op.netnsFd !== undefined ? { fd: op.netnsFd } : {}), ...(op.fromHost ? { inside: false } : {}) };
-  const expect = op.expect && { ...(op.expect.index !== undefined ? { index: op.expect.index } : {}), attrs: (op.expect.attrs ?? []).map(([p, b]) => [p, b.toString("base64")]) };
-  return { ...nl, ns: op.netns ?? null, dump: op.dump ?? false, ...(expect ? { expect } : {}) };
+/** A value as JSON carries it to relay.py: bytes in base64, unset members left out. */
+function wireValue(v: unknown): unknown {
+  if (Buffer.isBuffer(v)) return v.toString("base64");
+  if (Array.isArray(v)) return v.map(wireValue);
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).flatMap(([k, x]) => (x === undefined ? [] : [[k, wireValue(x)]])));
+  return v;
 }
 
 export function toWire(req: RelayRequest & { id: string }): WireBatch {
-  return { id: req.id, stop_on_error: req.stopOnError ?? true, ops: req.ops.map(opToWire) };
+  return { id: req.id, stop_on_error: req.stopOnError ?? true, ops: req.ops.map(wireValue) };
 }
 
 /** One op's result as relay.py writes it (JSON). */

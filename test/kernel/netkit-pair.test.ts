@@ -193,7 +193,7 @@ describe("kernel: NetkitPair on a real netkit kernel", function () {
       const [res] = await (
         await hostFor(connectionTo(host))
       ).request({
-        ops: [{ netlink: changeLinkRequest("nkt0", { kind: { kind: "netkit", data: [u32(IFLA_NETKIT.MODE, 0)] } }) }],
+        ops: [{ op: "netlink", message: changeLinkRequest("nkt0", { kind: { kind: "netkit", data: [u32(IFLA_NETKIT.MODE, 0)] } }) }],
       });
       assert.ok(res?.kind === "netlink");
       assert.equal(res.status.errno, 13 /* EACCES */);

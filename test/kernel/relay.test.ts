@@ -37,8 +37,14 @@ describe("kernel: the relay's failure modes", function () {
   it("an op the relay cannot handle (a message too short to frame: struct.error) fails alone: earlier ops keep their results, the run's other batches run", async function () {
     const c = await client();
     const [broken, fine] = await Promise.all([
-      c.request({ ops: [{ read: "/proc/sys/kernel/osrelease" }, { netlink: Buffer.from("short") }, { read: "/proc/sys/kernel/hostname" }] }),
-      c.request({ ops: [{ netlink: getLinkRequest("lo") }], readOnly: true }),
+      c.request({
+        ops: [
+          { op: "read", path: "/proc/sys/kernel/osrelease" },
+          { op: "netlink", message: Buffer.from("short") },
+          { op: "read", path: "/proc/sys/kernel/hostname" },
+        ],
+      }),
+      c.request({ ops: [{ op: "netlink", message: getLinkRequest("lo") }], readOnly: true }),
     ]);
     assert.equal(broken[0]?.kind, "data", "the op before the failure ran");
     assert.ok(broken[1]?.kind === "exception" || broken[1]?.kind === "oserror", JSON.stringify(broken[1]));
@@ -72,7 +78,7 @@ describe("kernel: the relay's failure modes", function () {
     const t0 = Date.now();
     const impatient = await client(8000); // its relay gives up by its own deadline (5 s)
     const b = new RelayBatch();
-    b.add("a write", { netlink: getLinkRequest("lo") });
+    b.add("a write", { op: "netlink", message: getLinkRequest("lo") });
     const refused = await impatient.run(b).then(
       (r) => r,
       (e: unknown) => asError(e),
@@ -102,10 +108,10 @@ describe("kernel: the relay's failure modes", function () {
   it("every writing batch is journaled op by op; reads are not", async function () {
     const c = await client();
     const w = new RelayBatch();
-    w.add("read lo", { netlink: getLinkRequest("lo") });
+    w.add("read lo", { op: "netlink", message: getLinkRequest("lo") });
     await c.run(w);
     const r = new RelayBatch({ readOnly: true });
-    r.add("read lo", { netlink: getLinkRequest("lo") });
+    r.add("read lo", { op: "netlink", message: getLinkRequest("lo") });
     await c.run(r);
     const journal = await onHost(host, ["sh", "-c", `cat /run/pulumi-netkit/journal/${w.id}.jsonl; ls /run/pulumi-netkit/journal/${r.id}.jsonl 2>&1 || true`]);
     const lines = journal.stdout.toString().trim().split("\n");

@@ -109,8 +109,8 @@ async function capture(host: TestHost, ops: Array<[string, RelayOp]>): Promise<F
   ops.forEach(([name, op], i) => {
     const r = results[i]!;
     assert.equal(r.kind, "netlink", `${name}: ${JSON.stringify(r)}`);
-    if (r.kind !== "netlink" || !("netlink" in op)) return;
-    cases[name] = { request: op.netlink.toString("hex"), reply: r.raw.toString("hex"), errno: r.status.errno, ...(r.status.message ? { extack: r.status.message } : {}) };
+    if (r.kind !== "netlink" || op.op !== "netlink") return;
+    cases[name] = { request: op.message.toString("hex"), reply: r.raw.toString("hex"), errno: r.status.errno, ...(r.status.message ? { extack: r.status.message } : {}) };
   });
   return cases;
 }
@@ -271,9 +271,9 @@ describe("lifecycle: the kernel matrix (Debian's kernels and our own)", function
 
       it("keeps its real netlink replies as unit fixtures (probes, netdev family, dumps of a pair)", async function () {
         const ops: Array<[string, RelayOp]> = [
-          ...Object.entries(ATTRIBUTE_PROBES).map(([k, a]) => [`probe-${k}`, { netlink: attributeProbe(a) }] as [string, RelayOp]),
-          ["getFamilyNetdev", { netlink: getFamilyRequest(NETDEV_FAMILY_NAME), proto: NETLINK_GENERIC }],
-          ["getLo", { netlink: getLinkRequest(PROBE_LINK) }],
+          ...Object.entries(ATTRIBUTE_PROBES).map(([k, a]) => [`probe-${k}`, { op: "netlink", message: attributeProbe(a) }] as [string, RelayOp]),
+          ["getFamilyNetdev", { op: "netlink", message: getFamilyRequest(NETDEV_FAMILY_NAME), proto: NETLINK_GENERIC }],
+          ["getLo", { op: "netlink", message: getLinkRequest(PROBE_LINK) }],
         ];
         let cases: Fixture["cases"] = {};
         if (m.probed.netkit) {
@@ -287,8 +287,8 @@ describe("lifecycle: the kernel matrix (Debian's kernels and our own)", function
               during: async () => {
                 cases = await capture(host, [
                   ...ops,
-                  ["getPrimary", { netlink: getLinkRequest("nkm3") }],
-                  ["getPeer", { netlink: getLinkRequest("eth3"), netns: `/run/netns/${ns}` }],
+                  ["getPrimary", { op: "netlink", message: getLinkRequest("nkm3") }],
+                  ["getPeer", { op: "netlink", message: getLinkRequest("eth3"), netns: `/run/netns/${ns}` }],
                 ]);
               },
             },

@@ -72,13 +72,23 @@ describe("ssh: the long-lived relay, streamed to over one channel", function () 
     const s = await open();
     const c = HostClient.overSsh(s, silentLogger);
     const before = sshd.count(/Starting session: command /g);
-    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => c.request({ ops: [{ read: `/tmp/nkrs/${i}` }, { netlink: getLinkRequest("lo") }], readOnly: true })));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        c.request({
+          ops: [
+            { op: "read", path: `/tmp/nkrs/${i}` },
+            { op: "netlink", message: getLinkRequest("lo") },
+          ],
+          readOnly: true,
+        }),
+      ),
+    );
     answers.forEach((r, i) => {
       assert.equal(r[0]?.kind === "data" && r[0].data.toString(), `answer ${i}\n`);
       assert.equal(r[1]?.kind === "netlink" && r[1].status.errno, 0);
     });
     // Later requests go on the same relay: no new channel, no new python3.
-    await c.request({ ops: [{ read: "/tmp/nkrs/0" }], readOnly: true });
+    await c.request({ ops: [{ op: "read", path: "/tmp/nkrs/0" }], readOnly: true });
     assert.equal(sshd.count(/Starting session: command /g) - before, 1, "one exec channel for all of them");
     assert.equal(relays(), 1, "one relay process");
     assert.ok(c.runCount < 21, `requests shared runs (${c.runCount} runs for 21 requests)`);
@@ -89,7 +99,13 @@ describe("ssh: the long-lived relay, streamed to over one channel", function () 
   it("a batch's netns fds are closed when it ends: a long-lived relay keeps no deleted netns alive", async function () {
     const s = await open();
     const c = HostClient.overSsh(s, silentLogger);
-    const r = await c.request({ ops: [{ openNetns: "/proc/self/ns/net", fd: FIRST_NS_FD }, { read: "/tmp/nkrs/0" }], readOnly: true });
+    const r = await c.request({
+      ops: [
+        { op: "openNetns", path: "/proc/self/ns/net", fd: FIRST_NS_FD },
+        { op: "read", path: "/tmp/nkrs/0" },
+      ],
+      readOnly: true,
+    });
     assert.equal(r[0]?.kind, "ok");
     const pid = execFileSync("pgrep", ["-u", String(uid), "-f", "^python3 -I -S -c"])
       .toString()
@@ -107,14 +123,14 @@ describe("ssh: the long-lived relay, streamed to over one channel", function () 
     const t0 = Date.now();
     const write = (name: string) => {
       const b = new RelayBatch();
-      b.add("a write", { netlink: getLinkRequest("lo") });
+      b.add("a write", { op: "netlink", message: getLinkRequest("lo") });
       return c.run(b).then((r) => (done.push(name), { r, at: Date.now() - t0 }));
     };
     const w1 = write("w1");
     await sleep(50);
     const w2 = write("w2"); // a run of its own, sent while w1 waits for the lock
     await sleep(50); // and the read one of its own, sent when a place is free (two runs under way)
-    const read = c.request({ ops: [{ read: "/tmp/nkrs/1" }], readOnly: true }).then((r) => (done.push("read"), r));
+    const read = c.request({ ops: [{ op: "read", path: "/tmp/nkrs/1" }], readOnly: true }).then((r) => (done.push("read"), r));
     const [a, b] = await Promise.all([w1, w2, read]);
     for (const x of [a, b]) assert.match(c.firstFailure(x.r)?.message ?? "", /another pulumi-netkit relay held the host's lock until the deadline/);
     assert.ok(a.at >= 4500 && a.at < 7500, `w1 gave up by its deadline (${a.at} ms)`);
@@ -129,9 +145,9 @@ describe("ssh: the long-lived relay, streamed to over one channel", function () 
     await holdLock(s, 3);
     const c = HostClient.overSsh(s, silentLogger);
     const first = new RelayBatch();
-    first.add("a write", { netlink: getLinkRequest("lo") });
+    first.add("a write", { op: "netlink", message: getLinkRequest("lo") });
     const second = new RelayBatch();
-    second.add("another write", { netlink: getLinkRequest("lo") });
+    second.add("another write", { op: "netlink", message: getLinkRequest("lo") });
     const p1 = c.run(first).then(() => "answered", asError);
     await sleep(300);
     const p2 = c.run(second).then(() => "answered", asError);

@@ -49,16 +49,16 @@ export function recording(wire: WireTransport, into: Exchange[]): WireTransport 
   };
 }
 
-/** What a batch asks for, for a message: each op's kind and target. */
+/** What a batch asks for, for a message: each op's name and target. */
 function describeBatch(b: WireBatch): string {
   return b.ops
     .map((o) => {
       const op = o as Record<string, unknown>;
-      if (typeof op.nl === "string") {
-        const type = Buffer.from(op.nl, "base64").readUInt16LE(4);
-        return `netlink type ${type}${typeof op.ns === "string" && op.ns ? ` in ${op.ns}` : ""}${typeof op.each === "string" && op.each ? ` in each netns of ${op.each}` : ""}`;
+      if (typeof op.message === "string") {
+        const type = Buffer.from(op.message, "base64").readUInt16LE(4);
+        return `${String(op.op)} type ${type}${typeof op.netns === "string" ? ` in ${op.netns}` : ""}${typeof op.dir === "string" ? ` in each netns of ${op.dir}` : ""}`;
       }
-      return Object.keys(op).join("/");
+      return `${String(op.op)}${typeof op.path === "string" ? ` ${op.path}` : ""}`;
     })
     .join("; ");
 }

@@ -34,13 +34,13 @@ const HOST_NS_FD = FIRST_NS_FD;
 const DEVICE_NS_FD = FIRST_NS_FD + 1;
 
 /** An op on a socket in the device's netns. Dumps end with NLMSG_DONE, not an ACK: say which. */
-function inDevice(t: LeaseTarget, netlink: Buffer, proto = 0, dump = false): RelayOp {
-  return { netlink, netns: t.netns, proto, dump };
+function inDevice(t: LeaseTarget, message: Buffer, opts: { proto?: number; dump?: boolean } = {}): RelayOp {
+  return { op: "netlink", message, netns: t.netns, ...opts };
 }
 
 /** A queue-get dump, in the host's netns. */
 function queueDump(familyId: number, ifindex?: number): RelayOp {
-  return { netlink: queueGetDumpRequest(familyId, ifindex), proto: NETLINK_GENERIC, dump: true };
+  return { op: "netlink", message: queueGetDumpRequest(familyId, ifindex), proto: NETLINK_GENERIC, dump: true };
 }
 
 /** The error for op i: host, operation, errno, the kernel's extack and what to do (for the lessee `device`, if surveyed). */
@@ -65,8 +65,8 @@ function queuesOf(r: RelayResult | undefined): QueueInfo[] {
 /** Opens the two netns fds that RTM_*NSID requests name (fds do not outlive one relay run). */
 function openNamespaces(b: RelayBatch, t: LeaseTarget): number {
   if (!t.netns) return -1;
-  b.add("open the host's netns", { openNetns: HOST_NS, fd: HOST_NS_FD });
-  return b.add(`open netns ${t.netns}`, { openNetns: t.netns, fd: DEVICE_NS_FD });
+  b.add("open the host's netns", { op: "openNetns", path: HOST_NS, fd: HOST_NS_FD });
+  return b.add(`open netns ${t.netns}`, { op: "openNetns", path: t.netns, fd: DEVICE_NS_FD });
 }
 
 interface Surveyed {
@@ -90,12 +90,12 @@ async function survey(host: HostClient, familyId: number, t: LeaseTarget, forCre
   // Only a create's survey leads to a change; a read's is no writer (no lock, no journal).
   const b = new RelayBatch({ readOnly: !forCreate });
   const ns = openNamespaces(b, t);
-  const nic = b.add(`read NIC ${t.nic}`, { netlink: getLinkRequest(t.nic) });
+  const nic = b.add(`read NIC ${t.nic}`, { op: "netlink", message: getLinkRequest(t.nic) });
   const dev = b.add(`read ${where(t)}`, inDevice(t, getLinkRequest(t.deviceName)));
   const dump = b.add("dump queues (queue-get)", queueDump(familyId));
-  const devNs = t.netns ? b.add(`read the nsid of netns ${t.netns} in the host's netns`, { netlink: getNsidRequest(DEVICE_NS_FD) }) : -1;
+  const devNs = t.netns ? b.add(`read the nsid of netns ${t.netns} in the host's netns`, { op: "netlink", message: getNsidRequest(DEVICE_NS_FD) }) : -1;
   const hostNs = t.netns ? b.add(`read the nsid of the host's netns in netns ${t.netns}`, inDevice(t, getNsidRequest(HOST_NS_FD))) : -1;
-  const used = t.netns && forCreate ? b.add(`list the nsids of netns ${t.netns}`, inDevice(t, dumpNsidsRequest(), 0, true)) : -1;
+  const used = t.netns && forCreate ? b.add(`list the nsids of netns ${t.netns}`, inDevice(t, dumpNsidsRequest(), { dump: true })) : -1;
   const res = await host.run(b, false);
 
   // A missing netns or device is an answer, not a failure: the ops that needed them fail too.
@@ -130,21 +130,21 @@ async function survey(host: HostClient, familyId: number, t: LeaseTarget, forCre
  */
 async function nicElsewhere(host: HostClient, familyId: number, t: LeaseTarget, s: Survey): Promise<void> {
   const list = new RelayBatch({ readOnly: true });
-  const l = list.add(`list ${NETNS_DIR}`, { listdir: NETNS_DIR });
+  const l = list.add(`list ${NETNS_DIR}`, { op: "listdir", path: NETNS_DIR });
   const listed = (await host.run(list, false)).at(l);
   const names = listed?.kind === "names" ? listed.names : [];
   if (!names.length) return;
   const b = new RelayBatch({ readOnly: true });
   // The device's netns (or the host's) as an fd, for RTM_GETNSID from each candidate.
-  b.add(`open ${t.netns ? `netns ${t.netns}` : "the host's netns"}`, { openNetns: t.netns ?? HOST_NS, fd: DEVICE_NS_FD });
+  b.add(`open ${t.netns ? `netns ${t.netns}` : "the host's netns"}`, { op: "openNetns", path: t.netns ?? HOST_NS, fd: DEVICE_NS_FD });
   const probes = names.map((n) => {
     const path = `${NETNS_DIR}/${n}`;
     return {
       name: n,
-      link: b.add(`read NIC ${t.nic} in ${path}`, { netlink: getLinkRequest(t.nic), netns: path }),
-      dump: b.add(`dump queues (queue-get) in ${path}`, { netlink: queueGetDumpRequest(familyId), proto: NETLINK_GENERIC, dump: true, netns: path }),
+      link: b.add(`read NIC ${t.nic} in ${path}`, { op: "netlink", message: getLinkRequest(t.nic), netns: path }),
+      dump: b.add(`dump queues (queue-get) in ${path}`, { op: "netlink", message: queueGetDumpRequest(familyId), proto: NETLINK_GENERIC, dump: true, netns: path }),
       // After the dump, which may assign it.
-      nsid: b.add(`read the nsid of the device's netns in ${path}`, { netlink: getNsidRequest(DEVICE_NS_FD), netns: path }),
+      nsid: b.add(`read the nsid of the device's netns in ${path}`, { op: "netlink", message: getNsidRequest(DEVICE_NS_FD), netns: path }),
     };
   });
   const res = await host.run(b, false);
@@ -209,9 +209,9 @@ export async function createLease(host: HostClient, familyId: number, t: LeaseTa
     leaseQueue: t.nicQueue,
     ...(hostNetnsId !== undefined ? { netnsId: hostNetnsId } : {}),
   });
-  const create = b.add(`create ${describe(t)} (queue-create)`, inDevice(t, req, NETLINK_GENERIC));
+  const create = b.add(`create ${describe(t)} (queue-create)`, inDevice(t, req, { proto: NETLINK_GENERIC }));
   const dump = b.add("read the lease back (queue-get)", queueDump(familyId, nic.ifindex));
-  const devNs = t.netns ? b.add(`read the nsid of netns ${t.netns} in the host's netns`, { netlink: getNsidRequest(DEVICE_NS_FD) }) : -1;
+  const devNs = t.netns ? b.add(`read the nsid of netns ${t.netns} in the host's netns`, { op: "netlink", message: getNsidRequest(DEVICE_NS_FD) }) : -1;
 
   let res: BatchResults;
   try {

@@ -25,12 +25,12 @@ function fakeHost(): { host: HostClient; batches: string[][]; fail: { next: bool
       fail.next = false;
       throw new Error("connection lost");
     }
-    type WireOp = { read?: string; ns?: string | null; each?: string; dump?: boolean };
-    for (const b of bs) batches.push((b.ops as WireOp[]).map((op) => (op.read ? "read" : op.each ? "each" : op.dump ? "dump" : "get")));
+    type WireOp = { op: string; netns?: string; dump?: boolean };
+    for (const b of bs) batches.push((b.ops as WireOp[]).map((op) => (op.op === "read" ? "read" : op.op === "netlinkEachNetns" ? "each" : op.dump ? "dump" : "get")));
     return bs.map((b) =>
       (b.ops as WireOp[]).map((op): RelayResult => {
-        if (op.read) return { kind: "data", data: Buffer.from("7.2.13\n") };
-        if (op.each)
+        if (op.op === "read") return { kind: "data", data: Buffer.from("7.2.13\n") };
+        if (op.op === "netlinkEachNetns")
           return {
             kind: "each",
             entries: [
@@ -39,8 +39,8 @@ function fakeHost(): { host: HostClient; batches: string[][]; fail: { next: bool
             ],
           };
         if (op.dump) return ok();
-        if (op.ns === "/run/netns/gone") return { kind: "oserror", errno: ENOENT, message: "No such file or directory", path: op.ns };
-        if (op.ns === "/run/netns/odd") return { kind: "oserror", errno: 22, message: "Invalid argument", path: op.ns };
+        if (op.netns === "/run/netns/gone") return { kind: "oserror", errno: ENOENT, message: "No such file or directory", path: op.netns };
+        if (op.netns === "/run/netns/odd") return { kind: "oserror", errno: 22, message: "Invalid argument", path: op.netns };
         return { kind: "netlink", messages: [], status: { errno: ENODEV }, raw: Buffer.alloc(0) };
       }),
     );

@@ -104,7 +104,7 @@ describe("unit: BPF programs on netkit hooks", function () {
       [0, "p"],
       [16, "l0"],
     ]);
-    assert.deepEqual(objGet("/sys/fs/bpf/x", "s"), { bpf: 7, attr: Buffer.alloc(20), paths: [[0, "/sys/fs/bpf/x"]], keep: "s" });
+    assert.deepEqual(objGet("/sys/fs/bpf/x", "s"), { op: "bpf", cmd: 7, attr: Buffer.alloc(20), paths: [[0, "/sys/fs/bpf/x"]], keep: "s" });
     const attr = Buffer.alloc(64);
     attr.writeUInt32LE(2, 24);
     const ids = Buffer.alloc(256);

@@ -16,7 +16,7 @@ function fakeQueue(opts?: QueueOptions): { queue: RelayQueue; runs: number[] } {
   return { queue: new RelayQueue(transport, opts), runs };
 }
 
-const op = { listdir: "/run/netns" } as const;
+const op = { op: "listdir", path: "/run/netns" } as const;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("unit: relay runs shared by the requests to one host", function () {
