@@ -63,11 +63,11 @@ export class NetlinkError extends NetkitError {
 
 /**
  * The host cannot do what was asked: its kernel lacks a feature (the catalogue and the one
- * message are host/features.ts's) or a tool is missing; says what is missing.
+ * message are features.ts's) or a tool is missing; says what is missing.
  */
 export class CapabilityError extends NetkitError {
   override name = "CapabilityError";
-  /** The missing kernel feature (host/features.ts), when it is one. */
+  /** The missing kernel feature (features.ts), when it is one. */
   readonly feature?: string;
   constructor(message: string, options?: { cause?: unknown; feature?: string }) {
     super(message, options);

@@ -2,7 +2,7 @@
 // resource definitions through the package schema, so that a page says exactly what
 // schema.json says: one source for both. `npm run gen` writes them; a unit test fails on drift.
 import type { z } from "zod";
-import { FEATURES, type KernelFeature } from "../host/features";
+import { FEATURES, type KernelFeature } from "../features";
 import { fieldMeta, metaOf } from "./field";
 import type { ResourceDefinition } from "./resource";
 import { PACKAGE, packageSchema, type PulumiProperty } from "./schema";

@@ -2,7 +2,7 @@
 // tags), so a misspelled annotation is a type error rather than a silently dropped
 // replace-on-change.
 import { z } from "zod";
-import type { KernelFeature } from "../host/features";
+import type { KernelFeature } from "../features";
 
 export interface FieldMeta {
   description: string;

@@ -1,7 +1,7 @@
 // README's host-requirements table, rendered from what the kernel matrix measured
 // (docs/kernel-matrix.json, written by test/lifecycle/kernel-matrix.test.ts): one row per
 // resource and per kernel feature that a field needs (FieldMeta.needs), one column per kernel.
-import { FEATURES, FEATURE_NAMES, type FeatureSet, type KernelFeature } from "../host/features";
+import { FEATURES, FEATURE_NAMES, type FeatureSet, type KernelFeature } from "../features";
 import { fieldMeta } from "./field";
 import type { ResourceDefinition } from "./resource";
 

@@ -1,7 +1,7 @@
 // One declarative spec per resource. Everything else (check, diff, schema.json, the README
 // field table) is derived from it.
 import type { z } from "zod";
-import type { KernelFeature } from "../host/features";
+import type { KernelFeature } from "../features";
 
 export interface ResourceDefinition<In extends z.ZodObject = z.ZodObject, Out extends z.ZodObject = z.ZodObject> {
   /** "NetkitPair" — also the dynamic resource type and the schema token's last part. */

@@ -2,7 +2,7 @@
 // errno, the kernel's extack message and what to do (each caller brings its hints).
 import { NetkitError, NetlinkError } from "../errors";
 import type { BatchResults } from "./batch";
-import { missingFeature } from "./features";
+import { missingFeature } from "../features";
 import { errnoName, type RelayResult } from "./relay";
 
 /** What to do about a refusal, by errno name and extack text; undefined: nothing to add. */

@@ -11,7 +11,7 @@ import { getFamilyRequest, parseFamily } from "../netlink/genl";
 import { getLinkRequest, newLinkRequest, parseLink } from "../netlink/link";
 import type { NlMessage, NlStatus } from "../netlink/message";
 import type { RelayTarget } from "./batch";
-import type { FeatureSet } from "./features";
+import type { FeatureSet } from "../features";
 import type { RelayOp, RelayResult } from "./relay";
 
 export interface HostFacts {

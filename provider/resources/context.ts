@@ -6,7 +6,7 @@ import { connectionDefaults, hostPool } from "../runtime";
 import { effectiveConnection, NO_CONNECTION } from "../config";
 import { type CapabilityError, FailedToInitializeError, NetkitError } from "../errors";
 import type { HostClient } from "../host/client";
-import { missingFeature, type KernelFeature } from "../host/features";
+import { missingFeature, type KernelFeature } from "../features";
 import type { HostFacts } from "../host/preflight";
 import { where, type DeleteOutcome, type DeviceRef } from "../host/netkit";
 import { CreateInDoubt } from "../host/in-doubt";

@@ -2,7 +2,7 @@
 // = single, which iproute2 cannot set), the in-place changes, what the kernel must have done,
 // and the outputs read back. A new field is mapped here and declared in definition.ts.
 import { NetkitError } from "../../errors";
-import { missingFeature } from "../../host/features";
+import { missingFeature } from "../../features";
 import { relocates, type ChangeNetkit, type CreateNetkit, type DeviceRef, type NetkitLink } from "../../host/netkit";
 import type { InputsOf, OutputsOf } from "../../definition/resource";
 import { defined } from "../context";

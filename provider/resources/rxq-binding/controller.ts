@@ -9,7 +9,7 @@
 // (NetkitSingle.leases, NetkitPair.peerLeases), where a change replaces the device.
 import type * as pulumi from "@pulumi/pulumi";
 import { NetkitError, type CapabilityError } from "../../errors";
-import { missingFeature } from "../../host/features";
+import { missingFeature } from "../../features";
 import { inputKeys, type InputsOf, type OutputsOf } from "../../definition/resource";
 import type { HostClient } from "../../host/client";
 import { defined, deviceId, hostFor, importHost, missingFeatureFor, observedInputs, parseDeviceId, providerLog, requireSameHost, withDeclared } from "../context";

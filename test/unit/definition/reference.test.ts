@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, normalize } from "node:path";
-import { FEATURES } from "../../../provider/host/features";
+import { FEATURES } from "../../../provider/features";
 import { fieldMeta } from "../../../provider/definition/field";
 import { CONNECTION_PAGE, REFERENCE_DIR } from "../../../provider/definition/docs";
 import { KERNELS_BEGIN, KERNELS_END, renderKernelTable } from "../../../provider/definition/kernel-table";

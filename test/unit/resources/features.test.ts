@@ -1,7 +1,7 @@
 // Which kernel features a resource's inputs need (FieldMeta.needs, ResourceDefinition.needs), decided
 // from the host's probed features before anything is created.
 import assert from "node:assert/strict";
-import { FEATURE_NAMES, type FeatureSet, type KernelFeature } from "../../../provider/host/features";
+import { FEATURE_NAMES, type FeatureSet, type KernelFeature } from "../../../provider/features";
 import type { HostFacts } from "../../../provider/host/preflight";
 import { missingFeatureFor } from "../../../provider/resources/context";
 import { netkitPairDefinition } from "../../../provider/resources/netkit-pair/definition";

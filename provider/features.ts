@@ -2,7 +2,7 @@
 // probed, and the one message that says a host lacks it. Features are always probed on the
 // host (preflight.ts); `since` only tells a user which kernels to look for and is never
 // compared with the running kernel's version (distributions backport, and disable).
-import { CapabilityError } from "../errors";
+import { CapabilityError } from "./errors";
 
 export type KernelFeature = "netkit" | "scrub" | "headroom" | "tailroom" | "ipv4BigTcp" | "single" | "queueLease";
 
