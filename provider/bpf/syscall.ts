@@ -1,7 +1,22 @@
 // bpf(2) requests as data, for the relay's bpf op (include/uapi/linux/bpf.h, union bpf_attr):
 // the attr bytes of each command the provider uses, and the parsers of what the kernel writes
 // back. fds that only exist in the relay run are named by slot; the relay fills them in.
-import type { BpfOp } from "../host/relay";
+
+/**
+ * bpf(cmd, attr): the attr bytes as the kernel reads them, except what only the relay knows:
+ * fds that earlier ops of the batch returned (`fds`: offset → slot), pointers to path strings
+ * (`paths`) and to output buffers (`bufs`: offset, size; returned with the result). A returned
+ * fd is kept in slot `keep` until the batch ends.
+ */
+export interface BpfOp {
+  op: "bpf";
+  cmd: number;
+  attr: Buffer;
+  fds?: Array<[offset: number, slot: string]>;
+  paths?: Array<[offset: number, path: string]>;
+  bufs?: Array<[offset: number, size: number]>;
+  keep?: string;
+}
 
 /** enum bpf_cmd */
 export const BPF_CMD = {

@@ -9,6 +9,7 @@ import { constants as osConstants } from "node:os";
 import { NetkitError, ProviderBugError } from "../errors";
 import { decodeMessages, parseStatus, type NlMessage, type NlStatus } from "../netlink/message";
 import type { SshSession } from "../ssh/session";
+import type { BpfOp } from "../bpf/syscall";
 
 /**
  * What a reply must show for the batch to go on (relay.py checks it in the same run, so a
@@ -41,7 +42,7 @@ export type RelayOp =
   | { op: "openNetns"; path: string; fd: number }
   /** What an earlier batch (by its id) did, as the relay journaled it op by op. */
   | { op: "journal"; batch: string }
-  /** A bpf() call (provider/bpf/syscall.ts builds them). */
+  /** A bpf() call (provider/bpf/syscall.ts declares and builds them). */
   | BpfOp
   /** A file op in the provider's own bpffs directory (BPFFS_ROOT); "clear" unlinks a directory's entries. */
   | { op: "bpffs"; action: "mkdir" | "unlink" | "clear" | "rmdir"; path: string };
@@ -61,22 +62,6 @@ export const RELAY_OP_NAMES = Object.keys({
   bpf: true,
   bpffs: true,
 } satisfies Record<RelayOpName, true>) as RelayOpName[];
-
-/**
- * bpf(cmd, attr): the attr bytes as the kernel reads them, except what only the relay knows:
- * fds that earlier ops of the batch returned (`fds`: offset → slot), pointers to path strings
- * (`paths`) and to output buffers (`bufs`: offset, size; returned with the result). A returned
- * fd is kept in slot `keep` until the batch ends.
- */
-export interface BpfOp {
-  op: "bpf";
-  cmd: number;
-  attr: Buffer;
-  fds?: Array<[offset: number, slot: string]>;
-  paths?: Array<[offset: number, path: string]>;
-  bufs?: Array<[offset: number, size: number]>;
-  keep?: string;
-}
 
 /** The provider's bpffs directory on every host; relay.py refuses file ops anywhere else. */
 export const BPFFS_ROOT = "/sys/fs/bpf/pulumi-netkit";
