@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { TestHost } from "../testhost";
-import { connectionSchema, type ConnectionInput } from "../provider/ssh/connection";
+import { connectionSchema, type ConnectionInput } from "../provider/connection";
 import { SshSession } from "../provider/ssh/session";
 import { silentLogger } from "../provider/log";
 import { RelayBatch } from "../provider/host/batch";

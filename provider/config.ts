@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { NetkitError } from "./errors";
 import { unwrap } from "./definition/diff";
-import { connectionSchema, type ConnectionInput } from "./ssh/connection";
+import { connectionSchema, type ConnectionInput } from "./connection";
 import { field } from "./definition/field";
 
 export const CONFIG_NAMESPACE = "netkit";

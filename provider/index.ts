@@ -8,5 +8,5 @@ export { netkitPairDefinition } from "./resources/netkit-pair/definition";
 export { netkitSingleDefinition } from "./resources/netkit-single/definition";
 export { rxqBindingDefinition } from "./resources/rxq-binding/definition";
 export { resources } from "./resources/registry";
-export { connectionSchema, type ConnectionInput } from "./ssh/connection";
+export { connectionSchema, type ConnectionInput } from "./connection";
 export { NetkitError, SshError, NetlinkError, CapabilityError, RemoteCommandError, FailedToInitializeError, ProviderBugError } from "./errors";

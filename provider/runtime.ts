@@ -4,7 +4,8 @@
 import type { Logger } from "./log";
 import { SessionPool, type PoolStats } from "./ssh/pool";
 import type { SshSession } from "./ssh/session";
-import type { Connection, ConnectionInput } from "./ssh/connection";
+import type { ConnectionInput } from "./connection";
+import type { Connection } from "./ssh/connection";
 import { HostClient } from "./host/client";
 import { DEFAULT_SETTINGS, type ProviderSettings } from "./config";
 

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { startTestHosts } from "../testhost";
 import { rtnetlinkRequests } from "../test/fixtures/netlink/requests";
 import { SshSession } from "../provider/ssh/session";
-import { connectionSchema } from "../provider/ssh/connection";
+import { connectionSchema } from "../provider/connection";
 import { silentLogger } from "../provider/log";
 import type { RelayOp, RelayResult } from "../provider/host/relay";
 import { HostClient } from "../provider/host/client";

@@ -8,7 +8,7 @@ import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { NetkitPair } from "pulumi-netkit";
 import { startTestHosts, type TestHost } from "../testhost";
 import { SshSession } from "../provider/ssh/session";
-import { connectionSchema } from "../provider/ssh/connection";
+import { connectionSchema } from "../provider/connection";
 import { silentLogger } from "../provider/log";
 import { repoRoot } from "../provider/definition/render";
 // Inline runs share this process's gRPC runtime; see the module for why this matters.

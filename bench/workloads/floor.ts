@@ -9,7 +9,7 @@ import { changeLinkRequest, delLinkRequest, getLinkRequest } from "../../provide
 import { netkitNewLinkRequest } from "../../provider/netlink/netkit";
 import { linkOf } from "../../provider/host/netkit";
 import { netnsPath } from "../../provider/resources/fields";
-import { connectionSchema } from "../../provider/ssh/connection";
+import { connectionSchema } from "../../provider/connection";
 import { SshSession } from "../../provider/ssh/session";
 import { silentLogger } from "../../provider/log";
 import { connectionTo, PEER_NETNS, type BenchHost } from "../host";

@@ -1,7 +1,8 @@
 // What every resource controller needs: the host client for its connection, resource ids,
 // the kernel features its inputs need, a logger, and outputs without undefined members.
 import { isDeepStrictEqual } from "node:util";
-import { connectionSchema, type Connection, type ConnectionInput } from "../ssh/connection";
+import { connectionSchema, type ConnectionInput } from "../connection";
+import type { Connection } from "../ssh/connection";
 import { connectionDefaults, hostPool } from "../runtime";
 import { effectiveConnection, NO_CONNECTION } from "../config";
 import { type CapabilityError, FailedToInitializeError, NetkitError } from "../errors";

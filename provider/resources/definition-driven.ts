@@ -5,7 +5,7 @@ import { connectionDefaults, setConnectionDefaults, setProviderSettings } from "
 import { checkInputs, type CheckResult } from "../definition/check";
 import { diffState, type StateDiff } from "../definition/diff";
 import { containsUnknown } from "../definition/check";
-import type { ConnectionInput } from "../ssh/connection";
+import type { ConnectionInput } from "../connection";
 import { endpointFor, endpointOfId, requireSameHost } from "./context";
 import type { InputsOf, ResourceDefinition } from "../definition/resource";
 import { hostChecks, type HostCheckPlan } from "./host-checks";

@@ -1,7 +1,7 @@
 // Field types shared by the netkit resources, with the kernel's own rules and limits
 // (net/core/dev.c dev_valid_name, drivers/net/netkit.c, include/uapi/linux/if_link.h).
 import { z } from "zod";
-import { connectionSchema } from "../ssh/connection";
+import { connectionSchema } from "../connection";
 import { field } from "../definition/field";
 import { containsUnknown } from "../definition/check";
 

@@ -19,7 +19,7 @@ import type { HostClient } from "../host/client";
 import type { HostFacts } from "../host/preflight";
 import { describeLink, type NetkitLink } from "../host/netkit";
 import type { NicQuestion } from "../host/look-around";
-import type { ConnectionInput } from "../ssh/connection";
+import type { ConnectionInput } from "../connection";
 import { providerSettings } from "../runtime";
 import { endpointFor, hostFor, missingFeatureFor, providerLog } from "./context";
 import { netnsPath, type DeclaredLease } from "./fields";

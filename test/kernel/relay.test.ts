@@ -8,7 +8,7 @@ import { RelayBatch } from "../../provider/host/batch";
 import { silentLogger } from "../../provider/log";
 import { netkitSingleProvider } from "../../provider/resources/netkit-single/controller";
 import { netkitSingleDefinition } from "../../provider/resources/netkit-single/definition";
-import { connectionSchema } from "../../provider/ssh/connection";
+import { connectionSchema } from "../../provider/connection";
 import { SshSession } from "../../provider/ssh/session";
 import { closeSessions } from "../../provider/runtime";
 import { getLinkRequest } from "../../provider/netlink/link";

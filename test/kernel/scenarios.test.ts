@@ -10,7 +10,7 @@ import { sshWireTransport } from "../../provider/host/relay-stream";
 import { silentLogger } from "../../provider/log";
 import { hostFor } from "../../provider/resources/context";
 import { useHosts } from "../../provider/runtime";
-import { connectionSchema } from "../../provider/ssh/connection";
+import { connectionSchema } from "../../provider/connection";
 import { SshSession } from "../../provider/ssh/session";
 import type { TestHost } from "../../testhost";
 import { addNetdevsim, removeNetdevsim } from "../support/netdevsim";

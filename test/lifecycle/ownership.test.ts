@@ -11,7 +11,7 @@ import { decoding } from "../../provider/host/relay";
 import { sshWireTransport } from "../../provider/host/relay-stream";
 import { silentLogger } from "../../provider/log";
 import { AmbiguousOperationError } from "../../provider/ssh/ambiguous";
-import { connectionSchema } from "../../provider/ssh/connection";
+import { connectionSchema } from "../../provider/connection";
 import { SshSession } from "../../provider/ssh/session";
 import type { TestHost } from "../../testhost";
 import { asError } from "../support/errors";

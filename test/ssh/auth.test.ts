@@ -6,7 +6,7 @@ import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connectionSchema, type ConnectionInput } from "../../provider/ssh/connection";
+import { connectionSchema, type ConnectionInput } from "../../provider/connection";
 import { SshSession } from "../../provider/ssh/session";
 import { SshError } from "../../provider/errors";
 import { startSshd, generateKey, ensureTestUser, type LoopbackSshd, type Keypair, type TestUser } from "../support/sshd";

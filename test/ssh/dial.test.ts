@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connectionSchema, type ConnectionInput } from "../../provider/ssh/connection";
+import { connectionSchema, type ConnectionInput } from "../../provider/connection";
 import { SshSession } from "../../provider/ssh/session";
 import { SshError } from "../../provider/errors";
 import { startSshd, generateKey, freePort, type LoopbackSshd } from "../support/sshd";

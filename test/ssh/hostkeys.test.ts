@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkInputs } from "../../provider/definition/check";
 import { netkitPairDefinition } from "../../provider/resources/netkit-pair/definition";
-import { connectionSchema, type ConnectionInput } from "../../provider/ssh/connection";
+import { connectionSchema, type ConnectionInput } from "../../provider/connection";
 import { fingerprintOf, parseHostKeyPin } from "../../provider/ssh/hostkey";
 import { SshSession } from "../../provider/ssh/session";
 import { SshError } from "../../provider/errors";

@@ -2,7 +2,7 @@
 // MaxSessions (10): many concurrent operations on one handshake, a connection dropped in
 // the middle of an operation, and queueing under the per-operation time limit.
 import assert from "node:assert/strict";
-import { connectionSchema, type ConnectionInput } from "../../provider/ssh/connection";
+import { connectionSchema, type ConnectionInput } from "../../provider/connection";
 import { SshSession, isAmbiguous } from "../../provider/ssh/session";
 import { SessionPool } from "../../provider/ssh/pool";
 import { SshError } from "../../provider/errors";

@@ -12,7 +12,7 @@ import { HostClient } from "../../provider/host/client";
 import { FIRST_NS_FD } from "../../provider/host/relay";
 import { silentLogger } from "../../provider/log";
 import { getLinkRequest } from "../../provider/netlink/link";
-import { connectionSchema, type ConnectionInput } from "../../provider/ssh/connection";
+import { connectionSchema, type ConnectionInput } from "../../provider/connection";
 import { isAmbiguous, SshSession } from "../../provider/ssh/session";
 import { asError } from "../support/errors";
 import { ensureTestUser, startSshd, type LoopbackSshd, type TestUser } from "../support/sshd";

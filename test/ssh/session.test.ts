@@ -1,6 +1,6 @@
 // The SSH layer against a real OpenSSH server on loopback.
 import assert from "node:assert/strict";
-import { connectionSchema, type ConnectionInput } from "../../provider/ssh/connection";
+import { connectionSchema, type ConnectionInput } from "../../provider/connection";
 import { SshSession, isAmbiguous } from "../../provider/ssh/session";
 import { parseHostKeyPin } from "../../provider/ssh/hostkey";
 import { Capture } from "../support/capture";

@@ -1,7 +1,7 @@
 // Privileged operations for a non-root login user, through real sudo: passwordless and with
 // a password, which must travel on stdin only when sudo asks and never on a command line.
 import assert from "node:assert/strict";
-import { connectionSchema, type ConnectionInput } from "../../provider/ssh/connection";
+import { connectionSchema, type ConnectionInput } from "../../provider/connection";
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -2,7 +2,7 @@
 // (below) with a few values changed, the property check must name, a pattern for the reason,
 // and a line saying what the row proves. test/lifecycle/bad-input.test.ts runs every row
 // through the real engine against a test host.
-import type { ConnectionInput } from "../../provider/ssh/connection";
+import type { ConnectionInput } from "../../provider/connection";
 
 export type ResourceName = "NetkitPair" | "NetkitSingle" | "RxqBinding";
 export type FieldGroup = "name" | "enum" | "range" | "mac/mode" | "single mode" | "netns" | "queue" | "connection" | "shape";

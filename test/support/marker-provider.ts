@@ -4,7 +4,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { hostPool } from "../../provider/runtime";
 import { silentLogger } from "../../provider/log";
-import { connectionSchema, type ConnectionInput } from "../../provider/ssh/connection";
+import { connectionSchema, type ConnectionInput } from "../../provider/connection";
 
 export interface MarkerInputs {
   connection: ConnectionInput;

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { providerShim } from "../../sdk/provider-shim";
-import type { ConnectionInput } from "../../provider/ssh/connection";
+import type { ConnectionInput } from "../../provider/connection";
 
 export interface MarkerArgs {
   connection: pulumi.Input<ConnectionInput>;

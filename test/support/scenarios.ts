@@ -5,7 +5,7 @@
 // observed; the replay must observe exactly what the kernel run did. Changes made "by hand"
 // on the host go through `outOfBand`, which a replay skips: the recorded replies show them.
 import assert from "node:assert/strict";
-import type { ConnectionInput } from "../../provider/ssh/connection";
+import type { ConnectionInput } from "../../provider/connection";
 import { netkitPairProvider } from "../../provider/resources/netkit-pair/controller";
 import { netkitPairDefinition } from "../../provider/resources/netkit-pair/definition";
 import { netkitSingleProvider } from "../../provider/resources/netkit-single/controller";

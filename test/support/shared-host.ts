@@ -1,10 +1,10 @@
 // One test-host VM shared by every kernel and lifecycle test in a run (booting costs
 // seconds under emulation); torn down by the global teardown in hooks.ts.
 import { startTestHosts, type TestHost, type TestHostSet } from "../../testhost";
-import type { ConnectionInput } from "../../provider/ssh/connection";
+import type { ConnectionInput } from "../../provider/connection";
 import { SshSession, type ExecResult } from "../../provider/ssh/session";
 import { silentLogger } from "../../provider/log";
-import { connectionSchema } from "../../provider/ssh/connection";
+import { connectionSchema } from "../../provider/connection";
 
 let shared: Promise<TestHostSet> | undefined;
 

@@ -8,7 +8,7 @@ import { connectionDefaultsFrom } from "../../../provider/config";
 import { checkInputs } from "../../../provider/definition/check";
 import { silentLogger } from "../../../provider/log";
 import { netkitPairDefinition } from "../../../provider/resources/netkit-pair/definition";
-import { connectionSchema } from "../../../provider/ssh/connection";
+import { connectionSchema } from "../../../provider/connection";
 import { hostKeyPolicy } from "../../../provider/ssh/host-verifier";
 import { fingerprintOf, hostKeyAlgorithms, matchesPin, negotiable, parseHostKeyPin, SSH2_HOST_KEY_ALGORITHMS } from "../../../provider/ssh/hostkey";
 import { knownHostKeys, readKnownHosts } from "../../../provider/ssh/known-hosts";

@@ -1,7 +1,8 @@
 // The SSH layer's pure parts, without a server: the connection schema, the channel
 // semaphore, dial back-off and retry policy, the sudo stderr preamble, the redactor.
 import assert from "node:assert/strict";
-import { connectionSchema, connectionKey } from "../../../provider/ssh/connection";
+import { connectionSchema } from "../../../provider/connection";
+import { connectionKey } from "../../../provider/ssh/connection";
 import { Semaphore } from "../../../provider/ssh/semaphore";
 import { backoffMs, dialWithRetries } from "../../../provider/ssh/dial";
 import { SudoPreamble, SUDO_PROMPT, SUDO_STARTED, sudoArgv, sudoMode } from "../../../provider/ssh/sudo";
