@@ -10,7 +10,7 @@ import { startTestHosts, type TestHost } from "../testhost";
 import { SshSession } from "../provider/ssh/session";
 import { connectionSchema } from "../provider/connection";
 import { silentLogger } from "../provider/log";
-import { repoRoot } from "../provider/definition/render";
+import { repoRoot } from "../provider/artefacts";
 // Inline runs share this process's gRPC runtime; see the module for why this matters.
 import "../test/support/inline-runtime";
 

@@ -5,7 +5,7 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { REFERENCE_DIR } from "../provider/definition/docs";
-import { renderReadme, renderReferencePages, renderSchema, repoRoot } from "../provider/definition/render";
+import { renderReadme, renderReferencePages, renderSchema, repoRoot } from "../provider/artefacts";
 
 writeFileSync(join(repoRoot, "schema.json"), renderSchema());
 const pages = renderReferencePages();

@@ -1,7 +1,7 @@
 // Entry point of the provider plugin `pulumi-resource-netkit` (bin/ starts it with node):
 // serves the package's schema and resources to the Pulumi engine over gRPC.
 import { main } from "@pulumi/pulumi/provider";
-import { packageVersion, renderSchema } from "../definition/render";
+import { packageVersion, renderSchema } from "../artefacts";
 import { adaptProviderServer } from "./server-adapter";
 import { configure, netkitPlugin } from "./provider";
 

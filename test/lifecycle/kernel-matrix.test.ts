@@ -30,7 +30,7 @@ import { rxqBindingDefinition } from "../../provider/resources/rxq-binding/defin
 import { hostFor } from "../../provider/resources/context";
 import { matrixRows, type KernelMatrix, type KernelMeasurement, type Outcome } from "../../provider/definition/kernel-table";
 import { allDefinitions } from "../../provider/resources/registry";
-import { repoRoot } from "../../provider/definition/render";
+import { repoRoot } from "../../provider/artefacts";
 import type { ResourceDefinition } from "../../provider/definition/resource";
 import { DEBIAN_KERNELS, type DebianKernel, type TestHost } from "../../testhost";
 import { inlineStack, type TestStack } from "../support/pulumi";

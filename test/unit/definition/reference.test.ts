@@ -8,7 +8,7 @@ import { FEATURES } from "../../../provider/features";
 import { fieldMeta } from "../../../provider/definition/field";
 import { CONNECTION_PAGE, REFERENCE_DIR } from "../../../provider/definition/docs";
 import { KERNELS_BEGIN, KERNELS_END, renderKernelTable } from "../../../provider/definition/kernel-table";
-import { kernelMatrix, renderReferencePages, renderSchema, repoRoot } from "../../../provider/definition/render";
+import { kernelMatrix, renderReferencePages, renderSchema, repoRoot } from "../../../provider/artefacts";
 import { allDefinitions } from "../../../provider/resources/registry";
 
 const read = (path: string) => readFileSync(join(repoRoot, path), "utf8");

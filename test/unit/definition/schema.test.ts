@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { renderReadme, renderSchema, repoRoot } from "../../../provider/definition/render";
+import { renderReadme, renderSchema, repoRoot } from "../../../provider/artefacts";
 
 describe("unit: schema.json", () => {
   it("matches what the definitions generate (run `npm run gen` after changing a definition)", () => {

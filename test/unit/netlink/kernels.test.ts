@@ -15,7 +15,7 @@ import { parseNetkitLink, type NetkitLink } from "../../../provider/host/netkit"
 import { verifyPair } from "../../../provider/resources/netkit-pair/host";
 import { netkitPairDefinition } from "../../../provider/resources/netkit-pair/definition";
 import { checkInputs } from "../../../provider/definition/check";
-import { kernelMatrix, repoRoot } from "../../../provider/definition/render";
+import { kernelMatrix, repoRoot } from "../../../provider/artefacts";
 
 type Fixture = { kernel: string; cases: Record<string, { reply: string; errno: number }> };
 const dir = join(repoRoot, "test", "fixtures", "netlink", "kernels");

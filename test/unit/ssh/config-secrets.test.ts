@@ -2,7 +2,7 @@
 // SDKs, YAML and the engine keep them encrypted (`netkit:jumpHost` has the jump host's key
 // and password; `netkit:sudo` the sudo password).
 import assert from "node:assert/strict";
-import { renderSchema } from "../../../provider/definition/render";
+import { renderSchema } from "../../../provider/artefacts";
 
 type Property = { secret?: boolean; $ref?: string; oneOf?: Array<{ $ref?: string }> };
 interface Schema {

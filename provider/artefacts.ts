@@ -1,17 +1,17 @@
-// The committed artefacts derived from the definitions, rendered byte for byte: schema.json,
+// The committed artefacts rendered from the registered resources, byte for byte: schema.json,
 // the reference pages (docs/reference/) and README's host-requirements table.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { allDefinitions } from "../resources/registry";
-import { providerConfigSchema } from "../config";
-import { packageSchema } from "./schema";
-import { renderReferencePages as referencePages } from "./docs";
-import { withKernelTable, type KernelMatrix } from "./kernel-table";
+import { allDefinitions } from "./resources/registry";
+import { providerConfigSchema } from "./config";
+import { packageSchema } from "./definition/schema";
+import { renderReferencePages as referencePages } from "./definition/docs";
+import { withKernelTable, type KernelMatrix } from "./definition/kernel-table";
 
-export const repoRoot = join(__dirname, "..", "..", "..");
+export const repoRoot = join(__dirname, "..", "..");
 
 export function packageVersion(): string {
-  // dist/provider/definition → package root
+  // dist/provider → package root
   return (JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string }).version;
 }
 
