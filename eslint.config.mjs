@@ -38,7 +38,7 @@ export default defineConfig(
       "import-x/no-duplicates": "error",
       // The package ships provider/ and sdk/: they may use dependencies and peerDependencies only.
       // Everything else is development code. Examples are checked against their own package.json.
-      "import-x/no-extraneous-dependencies": ["error", { devDependencies: ["eslint.config.mjs", "test/**", "testhost/**", "scripts/**", "bench/**", "examples/**"] }],
+      "import-x/no-extraneous-dependencies": ["error", { devDependencies: ["eslint.config.mjs", "test/**", "testhost/**", "harness/**", "scripts/**", "bench/**", "examples/**"] }],
 
       "@typescript-eslint/no-unused-vars": [
         "error",

@@ -1,8 +1,8 @@
 // Workloads that go through the real Pulumi engine: an inline program on a file backend
-// (test/support/pulumi.ts, the same setup as the lifecycle tests), up / refresh / destroy,
+// (harness/pulumi.ts, the same setup as the lifecycle tests), up / refresh / destroy,
 // each checked for the outcome it must have, so a fast run that did nothing cannot pass.
 import type { PulumiFn } from "@pulumi/pulumi/automation";
-import { inlineStack, type TestStack } from "../test/support/pulumi";
+import { inlineStack, type TestStack } from "../harness/pulumi";
 import type { Instance, Phase } from "./workloads/workload";
 
 export interface EngineOptions {

@@ -7,7 +7,7 @@ import { cpus, loadavg } from "node:os";
 import { basename, join } from "node:path";
 import { plotSvg } from "./plot";
 import { startTestHosts } from "../testhost";
-import { repoRoot } from "../test/support/pulumi";
+import { repoRoot } from "../harness/pulumi";
 import { BenchHost, PEER_NETNS } from "./host";
 import { renderReport, type Measurement, type RunInfo } from "./report";
 import { commandEmulationWorkload, commandPluginWorkload } from "./workloads/command";

@@ -5,7 +5,7 @@
 import { writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { startTestHosts } from "../testhost";
-import { rtnetlinkRequests } from "../test/fixtures/netlink/requests";
+import { rtnetlinkRequests } from "./netlink-requests";
 import { SshSession } from "../provider/ssh/session";
 import { connectionSchema } from "../provider/connection";
 import { silentLogger } from "../provider/log";

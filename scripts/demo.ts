@@ -12,7 +12,7 @@ import { connectionSchema } from "../provider/connection";
 import { silentLogger } from "../provider/log";
 import { repoRoot } from "../provider/artefacts";
 // Inline runs share this process's gRPC runtime; see the module for why this matters.
-import "../test/support/inline-runtime";
+import "../harness/inline-runtime";
 
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const say = (s: string) => console.log(`\n${bold(`▶ ${s}`)}`);

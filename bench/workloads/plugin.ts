@@ -2,7 +2,7 @@
 // by bin/pulumi-resource-netkit (the plugin) instead of the dynamic provider, the connection
 // from stack config, through the `pulumi` CLI as a user runs it (--skip-preview, as the
 // Automation API runs the dynamic provider's stack: one engine run per operation).
-import { yamlProject } from "../../test/support/yaml";
+import { yamlProject } from "../../harness/yaml";
 import { PEER_NETNS } from "../host";
 import { pairNames, type Phase, type Workload } from "./workload";
 

@@ -18,7 +18,7 @@
 // one change), and `pulumi preview` is shown to stop the same way for one row per field group.
 import assert from "node:assert/strict";
 import { NetkitPair, NetkitSingle, RxqBinding } from "../../sdk";
-import { inlineStack, type TestStack } from "../support/pulumi";
+import { inlineStack, type TestStack } from "../../harness/pulumi";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";
 import { addNetdevsim, removeNetdevsim } from "../support/netdevsim";
 import { connectionsLogged, hostState, type HostState } from "../support/host-state";
@@ -76,8 +76,8 @@ describe("lifecycle: invalid inputs fail check by field name before any host is 
 
   /**
    * Runs the operation, which must fail, and returns everything it printed. The engine must
-   * have seen the resource: a run that fails before registering it proves nothing (it used to
-   * happen now and then; test/support/inline-runtime.ts says why it no longer does).
+   * have seen the resource: a run that fails before registering it proves nothing (how an
+   * inline run can fail so, and what the harness does against it: harness/inline-runtime.ts).
    */
   async function failing(op: "up" | "preview"): Promise<string> {
     let out = "";

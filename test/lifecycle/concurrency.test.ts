@@ -4,8 +4,8 @@
 import assert from "node:assert/strict";
 import { NetkitPair } from "pulumi-netkit";
 import { startTestHosts, type TestHost, type TestHostSet } from "../../testhost";
-import { inlineStack, type TestStack } from "../support/pulumi";
-import { yamlProject } from "../support/yaml";
+import { inlineStack, type TestStack } from "../../harness/pulumi";
+import { yamlProject } from "../../harness/yaml";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";
 import { linkNames } from "../support/netkit";
 

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { repoRoot } from "../support/pulumi";
+import { repoRoot } from "../../harness/pulumi";
 
 describe("lifecycle: npm run demo", function () {
   it("walks preview → up → update → replace → drift + refresh → destroy, and says so", async function () {

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { NetkitPair, NetkitSingle } from "../../sdk";
 import { startTestHosts, type TestHost, type TestHostSet } from "../../testhost";
-import { inlineStack, stateAtRest, type TestStack } from "../support/pulumi";
+import { inlineStack, stateAtRest, type TestStack } from "../../harness/pulumi";
 import { connectionTo, onHost } from "../support/shared-host";
 import { debianHost } from "../support/kernel-hosts";
 import { disarmOutages, ipLinks, netkitNames, sshAnswers, sshdOutage, waitFor } from "../support/faults";

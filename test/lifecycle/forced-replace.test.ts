@@ -10,8 +10,8 @@
 //    and a pair without it, which fails with EEXIST and leaves the old pair in place.
 import assert from "node:assert/strict";
 import { NetkitPair, NetkitSingle, RxqBinding } from "../../sdk";
-import { inlineStack, type TestStack } from "../support/pulumi";
-import { yamlProject, type YamlProject } from "../support/yaml";
+import { inlineStack, type TestStack } from "../../harness/pulumi";
+import { yamlProject, type YamlProject } from "../../harness/yaml";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";
 import { linkNames, sysfs } from "../support/netkit";
 import { addNetdevsim, removeNetdevsim, rxQueueCount } from "../support/netdevsim";

@@ -9,7 +9,7 @@ import { startTestHosts, type TestHost, type TestHostSet } from "../../testhost"
 import { asError } from "../support/errors";
 import { linkNames } from "../support/netkit";
 import { configureProvider } from "../support/plugin";
-import { inlineStack, type TestStack } from "../support/pulumi";
+import { inlineStack, type TestStack } from "../../harness/pulumi";
 import { connectionTo, sharedHost } from "../support/shared-host";
 
 describe("lifecycle: a changed host is never a silent re-target", function () {

@@ -33,7 +33,7 @@ import { allDefinitions } from "../../provider/resources/registry";
 import { repoRoot } from "../../provider/artefacts";
 import type { ResourceDefinition } from "../../provider/definition/resource";
 import { DEBIAN_KERNELS, type DebianKernel, type TestHost } from "../../testhost";
-import { inlineStack, type TestStack } from "../support/pulumi";
+import { inlineStack, type TestStack } from "../../harness/pulumi";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";
 import { debianHost } from "../support/kernel-hosts";
 import { checked, linkNames, sysfs } from "../support/netkit";

@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { bigTcpPod } from "../../examples/big-tcp-pod/program";
 import { NetkitPair, NetkitSingle, RxqBinding } from "../../sdk";
 import { loadProgram, NETKIT_PASS } from "../support/bpf";
-import { inlineStack, type TestStack } from "../support/pulumi";
+import { inlineStack, type TestStack } from "../../harness/pulumi";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";
 import { isUp, linkNames, sysfs } from "../support/netkit";
 import { addNetdevsim, removeNetdevsim, rxQueueCount } from "../support/netdevsim";

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { pairIntoNetns } from "../../examples/pair-into-netns/program";
 import { singleDevice } from "../../examples/single-device/program";
-import { inlineStack, type TestStack } from "../support/pulumi";
+import { inlineStack, type TestStack } from "../../harness/pulumi";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";
 import { linkNames, sysfs } from "../support/netkit";
 import type { TestHost } from "../../testhost";

@@ -15,7 +15,7 @@ import { connectionSchema } from "../../provider/connection";
 import { SshSession } from "../../provider/ssh/session";
 import type { TestHost } from "../../testhost";
 import { asError } from "../support/errors";
-import { inlineStack, type TestStack } from "../support/pulumi";
+import { inlineStack, type TestStack } from "../../harness/pulumi";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";
 import { sysfs } from "../support/netkit";
 import { netkitIp } from "../support/plugin";

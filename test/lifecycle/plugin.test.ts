@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import { inlineStack, exportedState, pulumiCommand, repoRoot, stateAtRest, type TestStack } from "../support/pulumi";
+import { inlineStack, exportedState, pulumiCommand, repoRoot, stateAtRest, type TestStack } from "../../harness/pulumi";
 import { configureProvider, netkitIp, pluginResource } from "../support/plugin";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";
 import { linkNames, sysfs } from "../support/netkit";

@@ -9,7 +9,7 @@ import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { NetkitPair, NetkitSingle, RxqBinding } from "../../sdk";
 import type { TestHost } from "../../testhost";
 import { asError } from "../support/errors";
-import { inlineStack, type TestStack } from "../support/pulumi";
+import { inlineStack, type TestStack } from "../../harness/pulumi";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";
 import { debianHost } from "../support/kernel-hosts";
 import { linkNames } from "../support/netkit";

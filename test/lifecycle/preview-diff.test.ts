@@ -9,9 +9,9 @@ import { join } from "node:path";
 import { NetkitPair } from "../../sdk";
 import type { TestHost } from "../../testhost";
 import { configureProvider } from "../support/plugin";
-import { inlineStack, repoRoot, type TestStack } from "../support/pulumi";
+import { inlineStack, repoRoot, type TestStack } from "../../harness/pulumi";
 import { onHost, sharedHost } from "../support/shared-host";
-import { yamlProject, type YamlProject } from "../support/yaml";
+import { yamlProject, type YamlProject } from "../../harness/yaml";
 
 const GOLDEN = join(repoRoot, "test", "fixtures", "golden");
 

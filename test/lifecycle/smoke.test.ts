@@ -3,7 +3,7 @@
 // test-host VM over SSH with a pinned host key. Each step asserts the host-side effect.
 import assert from "node:assert/strict";
 import { Marker } from "../support/marker";
-import { inlineStack, type TestStack } from "../support/pulumi";
+import { inlineStack, type TestStack } from "../../harness/pulumi";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";
 import type { TestHost } from "../../testhost";
 

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { NetkitPair } from "../../sdk";
-import { exportedState, inlineStack, stateAtRest, type TestStack } from "../support/pulumi";
+import { exportedState, inlineStack, stateAtRest, type TestStack } from "../../harness/pulumi";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";
 import { linkNames } from "../support/netkit";
 import type { TestHost } from "../../testhost";

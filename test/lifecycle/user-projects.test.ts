@@ -13,7 +13,7 @@ import { packedTarball, tarballFiles, userProject, type UserProject } from "../s
 import { onHost, sharedHost } from "../support/shared-host";
 import { linkNames, sysfs } from "../support/netkit";
 import { addNetdevsim, removeNetdevsim, rxQueueCount } from "../support/netdevsim";
-import { repoRoot } from "../support/pulumi";
+import { repoRoot } from "../../harness/pulumi";
 import type { TestHost } from "../../testhost";
 import { bpffsEntries, loadProgram, NETKIT_PASS } from "../support/bpf";
 import { linkDir } from "../../provider/host/programs";

@@ -3,7 +3,7 @@
 // `pulumi import` of a pair made by hand, after which the declaring program previews with
 // no changes. The plugin is named in Pulumi.yaml (`plugins.providers`), as README shows.
 import assert from "node:assert/strict";
-import { yamlProject } from "../support/yaml";
+import { yamlProject } from "../../harness/yaml";
 import { netkitIp } from "../support/plugin";
 import { onHost, sharedHost } from "../support/shared-host";
 import { linkNames, sysfs } from "../support/netkit";

@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { HostClient } from "../../provider/host/client";
 import { decoding, type WireBatch, type WireResult, type WireTransport } from "../../provider/host/relay";
-import { repoRoot } from "./pulumi";
+import { repoRoot } from "../../harness/pulumi";
 
 export interface Exchange {
   batch: WireBatch;

@@ -9,7 +9,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
-import { offlineEnv, repoRoot } from "./pulumi";
+import { offlineEnv, repoRoot } from "../../harness/pulumi";
 
 const run = promisify(execFile);
 

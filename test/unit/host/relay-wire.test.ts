@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { decodeResult, RELAY_OP_NAMES, relayArgv, toWire, type RelayOp, type RelayResult, type WireResult } from "../../../provider/host/relay";
 import { getLinkRequest } from "../../../provider/netlink/link";
-import { repoRoot } from "../../support/pulumi";
+import { repoRoot } from "../../../harness/pulumi";
 
 /** The keys of relay.py's OPS table, in its order. */
 function relayOps(): string[] {

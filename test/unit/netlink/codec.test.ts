@@ -3,7 +3,7 @@
 // and every encoder still writes the requests that kernel accepted.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { rtnetlinkRequests } from "../../fixtures/netlink/requests";
+import { rtnetlinkRequests } from "../../../scripts/netlink-requests";
 import { join } from "node:path";
 import { decodeMessages, parseStatus } from "../../../provider/netlink/message";
 import { parseLink, bufferToMac, macToBuffer } from "../../../provider/netlink/link";

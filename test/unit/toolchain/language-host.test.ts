@@ -12,7 +12,7 @@ import { dirname, join } from "node:path";
 import type { Interceptor, ServiceError } from "@grpc/grpc-js";
 import { LanguageRuntimeClient } from "@pulumi/pulumi/proto/language_grpc_pb";
 import * as lang from "@pulumi/pulumi/proto/language_pb";
-import { fromPulumiTree, pulumiDir } from "../../support/pulumi-tree";
+import { fromPulumiTree, pulumiDir } from "../../../harness/pulumi-tree";
 
 // grpc-js and google-protobuf as @pulumi/pulumi's generated client and messages load them.
 const grpc = fromPulumiTree<typeof import("@grpc/grpc-js")>("@grpc/grpc-js");

@@ -5,7 +5,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { offlineEnv, pulumiCommand, repoRoot } from "./pulumi";
-import type { TestHost } from "../../testhost";
+import type { TestHost } from "../testhost";
 
 export interface YamlProject {
   dir: string;

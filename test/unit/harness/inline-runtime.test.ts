@@ -1,4 +1,4 @@
-// The test harness's fix for in-process inline programs (test/support/inline-runtime.ts):
+// The test harness's fix for in-process inline programs (harness/inline-runtime.ts):
 // a client left reconnecting to a dead engine port must not poison a new engine that later
 // listens on the same port. Reproduced with @pulumi/pulumi's own client class and options.
 import assert from "node:assert/strict";
@@ -6,8 +6,8 @@ import { createServer } from "node:net";
 import type { Server } from "@grpc/grpc-js";
 import { ResourceMonitorClient, ResourceMonitorService } from "@pulumi/pulumi/proto/resource_grpc_pb";
 import { SupportsFeatureRequest, SupportsFeatureResponse } from "@pulumi/pulumi/proto/resource_pb";
-import { sdkClientOptions } from "../../support/inline-runtime";
-import { fromPulumiTree } from "../../support/pulumi-tree";
+import { sdkClientOptions } from "../../../harness/inline-runtime";
+import { fromPulumiTree } from "../../../harness/pulumi-tree";
 
 // The grpc-js of @pulumi/pulumi's generated client (its credentials are checked with instanceof).
 const grpc = fromPulumiTree<typeof import("@grpc/grpc-js")>("@grpc/grpc-js");

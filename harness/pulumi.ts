@@ -1,13 +1,14 @@
-// Real `pulumi` runs for tests: the CLI built by scripts/toolchain/pulumi.sh, a file backend
-// and a private PULUMI_HOME per stack, no network. Inline programs run the language runtime
-// in this process (the Automation API's own server), so no pulumi-language-nodejs is needed.
+// Real `pulumi` runs for tests, the benchmark and the demo: the CLI built by
+// scripts/toolchain/pulumi.sh, a file backend and a private PULUMI_HOME per stack, no
+// network. Inline programs run the language runtime in this process (the Automation API's
+// own server), so no pulumi-language-nodejs is needed.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { LocalWorkspace, PulumiCommand, type PulumiFn, type Stack } from "@pulumi/pulumi/automation";
 import { RunClients } from "./inline-runtime";
 
-export const repoRoot = resolve(__dirname, "..", "..", "..");
+export const repoRoot = resolve(__dirname, "..", "..");
 
 export interface TestStack {
   stack: Stack;
