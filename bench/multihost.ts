@@ -6,7 +6,7 @@ import { startTestHosts, type TestHost } from "../testhost";
 import { NetkitPair } from "../sdk";
 import { engineInstance } from "./engine";
 import { BenchHost, connectionTo, PEER_NETNS } from "./host";
-import type { Measurement } from "./report";
+import type { Measurement } from "./measurement";
 import { pairNames } from "./workloads/workload";
 import { loadavg } from "node:os";
 

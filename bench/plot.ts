@@ -1,6 +1,6 @@
 // Time against N, one panel per phase, one line per workload: an SVG drawn here from the
 // measurements (no plotting library), for docs/benchmark.md to embed.
-import type { Measurement } from "./report";
+import type { Measurement } from "./measurement";
 
 const W = 320;
 const H = 220;

@@ -1,53 +1,11 @@
-// Turns measurements into docs/benchmark.md: the tables, the ratios, the targets of issue 7
-// with a verdict each, and for a missed target what the numbers say about why.
+// Turns measurements into docs/benchmark.md: the tables, the ratios, the targets against the
+// per-resource baseline and those near the floor and at fleet scale (scale-targets.ts), with a
+// verdict each, and for a missed target what the numbers say about why.
 import { STREAM_IN_FLIGHT } from "../provider/host/relay-queue";
-import { issue15Section } from "./issue15";
 import { SNAPSHOT_MAX_AGE_MS } from "../provider/host/link-snapshot";
+import type { Measurement, RunInfo } from "./measurement";
+import { scaleTargetsSection } from "./scale-targets";
 import type { Phase } from "./workloads/workload";
-
-export interface Measurement {
-  n: number;
-  workload: string;
-  phase: Phase;
-  ms: number;
-  /** CPU seconds of this process and its reaped children (the engine, the provider plugins). */
-  localCpu: number;
-  /** CPU seconds of the test host's qemu: all the host's work, emulated. */
-  guestCpu: number;
-  handshakes: number;
-  commands: number;
-  /** 1-minute load average of the machine when the phase started. */
-  load: number;
-  /** Largest resident set of a provider process during the phase, MB (0: none seen). */
-  rssMb?: number;
-}
-
-export interface RunInfo {
-  date: string;
-  cpus: number;
-  cpuModel: string;
-  accel: string;
-  kernel: string;
-  pulumi: string;
-  node: string;
-  sizes: number[];
-  labels: Record<string, string>;
-  /** Key of the workload that stands for baseline (a): "command-plugin" or "command". */
-  baselineA: string;
-  loadStart: number[];
-  loadEnd: number[];
-  command: string;
-  /** Workloads that failed, with the error: their rows are missing. */
-  failures: string[];
-  /** What single steps cost on the host, measured before the workloads. */
-  calibration: Array<{ key: string; step: string; ms: number }>;
-  /** What the reader must know about how this run was put together (e.g. a size measured in a second invocation). */
-  notes?: string[];
-  /** The plot's file name beside the report. */
-  plot?: string;
-  /** The multi-host run: so many hosts with so many pairs each (workloads "multihost" and "multihost-1"). */
-  multiHost?: { hosts: number; perHost: number };
-}
 
 const s = (ms: number) => (ms / 1000).toFixed(1);
 const aName = (info: RunInfo) => (info.baselineA === "command" ? "(a')" : "(a)");
@@ -166,7 +124,8 @@ interface Verdict {
   why?: string;
 }
 
-function verdicts(ms: Measurement[], info: RunInfo): Verdict[] {
+/** The targets against the per-resource baseline (a): handshakes, refresh round trips, `up` time. */
+function baselineTargets(ms: Measurement[], info: RunInfo): Verdict[] {
   const nk = ms.filter((m) => m.workload === "netkit");
   const out: Verdict[] = [];
 
@@ -209,26 +168,19 @@ function verdicts(ms: Measurement[], info: RunInfo): Verdict[] {
   let why: string | undefined;
   if (met === false && up && a) {
     const engineShare = c ? c.ms / a.ms : NaN;
-    const hostPerTrip = up.guestCpu / Math.max(up.commands, 1);
     const aHostPerPair = a.guestCpu / at;
     why =
       `At N=${at}, up took ${s(up.ms)} s against ${s(a.ms)} s for ${aName(info)}: ${x(ratio)}. ` +
       (c ? `The engine alone, with providers that do nothing (c), took ${s(c.ms)} s (${x(engineShare)} of ${aName(info)}); ` : "") +
-      `the rest, ${s(up.ms - (c?.ms ?? 0))} s, goes to the provider's ${up.commands} round trips (creates in flight together share one). ` +
-      `The host is the bottleneck: it burned ${up.guestCpu.toFixed(1)} s of CPU during this ${s(up.ms)} s run (one vCPU), ` +
-      `${hostPerTrip.toFixed(2)} s per round trip, because each round trip starts the relay in python3 (${cal(info, "relay")} s ` +
-      `for one, above). ${aName(info)} spent ${a.guestCpu.toFixed(1)} s of host CPU, ${aHostPerPair.toFixed(2)} s per pair, on a new ` +
-      `SSH connection (${cal(info, "dial")} s) and three \`ip\` runs (${cal(info, "ip")} s each) per pair. So sharing one ` +
-      `connection saves the handshakes, but a python3 start per resource costs the host as much as the handshake it saves. ` +
+      `the rest, ${s(up.ms - (c?.ms ?? 0))} s, goes to the provider's ${up.commands} round trip(s) and the host's work: ` +
+      `the host burned ${up.guestCpu.toFixed(1)} s of CPU during this ${s(up.ms)} s run (one vCPU), ` +
+      `${aName(info)} ${a.guestCpu.toFixed(1)} s, ${aHostPerPair.toFixed(2)} s per pair, on a new SSH connection (${cal(info, "dial")} s) ` +
+      `and three \`ip\` runs (${cal(info, "ip")} s each) per pair. ` +
       (b ? `The same netlink work in one batch (b) took ${s(b.ms)} s, ${b.guestCpu.toFixed(1)} s of it on the host. ` : "") +
       (c && engineShare > 0.3
-        ? `Even so no provider behind this engine path could reach 0.3× here: the engine floor of a Node dynamic provider is ` +
-          `itself above it. What would fix that: a real provider plugin (provider/plugin/), a larger --parallel. `
-        : `The target is within reach: engine floor plus one batch is ${c && b ? x((c.ms + b.ms) / a.ms) : "far below 0.3×"} of ${aName(info)}. `) +
-      `What would fix it: fewer python3 starts. Creates in flight together already share a relay run; a larger --parallel ` +
-      `lets more share one. Beyond that: one long-lived relay per host and run, started once over one exec channel and fed ` +
-      `request after request on its stdin, so that a round trip costs a message instead of a process (the relay protocol is ` +
-      `already JSON in, JSON out); that would bring up close to (c) + (b) plus the kernel's own work.\n`;
+        ? `No provider behind this engine path can reach 0.3× here: the engine floor of a Node dynamic provider is itself above it ` +
+          `(the provider plugin route and a larger --parallel lower that floor).\n`
+        : `The target is within reach: engine floor plus one batch is ${c && b ? x((c.ms + b.ms) / a.ms) : "far below 0.3×"} of ${aName(info)}.\n`);
   }
   out.push({
     target: `\`up\` of 100 pairs at most 0.3× baseline (a)`,
@@ -243,7 +195,7 @@ function verdicts(ms: Measurement[], info: RunInfo): Verdict[] {
 }
 
 export function renderReport(ms: Measurement[], info: RunInfo): string {
-  const v = verdicts(ms, info);
+  const v = baselineTargets(ms, info);
   const mark = (m: boolean | undefined) => (m === undefined ? "not measured" : m ? "**met**" : "**missed**");
   const emulated = info.baselineA === "command";
   return `# Benchmark
@@ -329,13 +281,13 @@ ${ratioTable(ms, info)}
 
 ${roundTrips(ms, info)}
 
-## Targets of issue 15
+## Targets near the floor and at fleet scale
 
 ![time against N, per phase and workload](${info.plot ?? "benchmark.svg"})
 
-${issue15Section(ms, info)}
+${scaleTargetsSection(ms, info)}
 
-## Targets of issue 7
+## Targets against the per-resource baseline
 
 ${table(
   ["target", "verdict", "measured"],

@@ -1,10 +1,10 @@
-// Leases through the real Pulumi engine where the kernel's state and the stack's part ways
-// (issue 16), on the test-host VM with netdevsim NICs; the host is checked apart from our
-// codec (sysfs RX queue counts).
+// Leases through the real Pulumi engine where the kernel's state and the stack's part ways,
+// on the test-host VM with netdevsim NICs; the host is checked apart from our codec (sysfs RX
+// queue counts).
 //  - Parallel creates into a fresh pod netns: a pair, a single device with two declared
 //    leases and four bindings in one `up`, each needing the nsid of the host's netns in the
-//    pod's, three times over with a new netns each time (the losers of the race used to fail
-//    with EEXIST, "Peer netns already has a nsid assigned").
+//    pod's, three times over with a new netns each time (they race to assign it: a loser must
+//    not fail with EEXIST, "Peer netns already has a nsid assigned").
 //  - A binding dropped from state (`pulumi state delete`) and declared again adopts its lease;
 //    `pulumi import` by the binding's id (the plugin, from Pulumi YAML) adopts it too.
 //  - A NIC moved to another netns keeps its leases: refresh keeps the binding and the device's

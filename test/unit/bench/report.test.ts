@@ -1,7 +1,8 @@
-// The benchmark's verdicts on issue 7's targets, from measurements made up for the purpose:
+// The benchmark's verdicts on its targets, from measurements made up for the purpose:
 // a report that called a missed target met (or the reverse) would mislead whoever reads it.
 import assert from "node:assert/strict";
-import { renderReport, type Measurement, type RunInfo } from "../../../bench/report";
+import type { Measurement, RunInfo } from "../../../bench/measurement";
+import { renderReport } from "../../../bench/report";
 import { plotSvg, slope } from "../../../bench/plot";
 
 const info = (sizes: number[]): RunInfo => ({
@@ -44,8 +45,8 @@ function run(sizes: number[], f: (n: number) => { up: number; upMs: number; refr
   return ms;
 }
 
-/** The verdict of a target in the report's section `section` (issue 7's by default). */
-function verdict(report: string, target: string, section = "## Targets of issue 7"): string {
+/** The verdict of a target in the report's section `section` (the targets against baseline (a) by default). */
+function verdict(report: string, target: string, section = "## Targets against the per-resource baseline"): string {
   const line = report
     .slice(report.indexOf(section))
     .split("\n")
@@ -101,11 +102,11 @@ describe("bench report: verdicts on the targets", () => {
     assert.match(r, /N=10 up: 2/);
   });
 
-  it("issue 15: up and destroy are judged by netkit − (c) against 2 × (b), with the measured ratio; round trips constant in N", () => {
+  it("near the floor: up and destroy are judged by netkit − (c) against 2 × (b), with the measured ratio; round trips constant in N", () => {
     const ms = run([10, 100], (n) => ({ up: 1, upMs: 100 * n + 1500, refresh: 1 }));
     const r = renderReport(ms, info([10, 100]));
     // up: netkit 11.5 s − (c) 10 s = 1.5 s against 2 × (b) 1 s: met, 1.50 × (b).
-    const section = "## Targets of issue 15";
+    const section = "## Targets near the floor and at fleet scale";
     assert.equal(verdict(r, "`up` of 100 pairs", section), "**met**");
     assert.match(r, /N=100: 11\.5 − 10\.0 = 1\.5 s vs 2 × 1\.0 s: 1\.50 × \(b\)/);
     // destroy has no (b)/(c) rows in this made-up run: not judged.

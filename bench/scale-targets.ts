@@ -1,17 +1,9 @@
-// The targets of issue 15 (close to the floor, and at fleet scale), each with its verdict
-// from the measurements of this run, beside the figures of the run before the long-lived
-// relay (docs/benchmark.md of 2026-12-01, N = 100 on the same machine).
+// The targets near the floor (netkit against the same netlink work in one batch, (b), and the
+// engine's own floor, (c)) and at fleet scale (1000 pairs, several hosts, the plugin route),
+// each with its verdict from the measurements of this run.
+import type { Measurement, RunInfo } from "./measurement";
 import { slope } from "./plot";
-import type { Measurement, RunInfo } from "./report";
 import type { Phase } from "./workloads/workload";
-
-/** The report before this work (2026-12-01 20:31 UTC), N = 100: wall s and remote commands. */
-export const BEFORE = {
-  up: { netkit: 17.4, floor: 2.3, noop: 4.6, commands: [3, 8, 16] as const },
-  destroy: { netkit: 24.1, floor: 3.1, noop: 2.7, commands: [4, 15, 28] as const },
-  refresh: { netkit: 3.0, commands: [1, 1, 1] as const },
-  sizes: [10, 50, 100] as const,
-};
 
 const s = (ms: number) => (ms / 1000).toFixed(1);
 const find = (ms: Measurement[], n: number, w: string, p: Phase) => ms.find((m) => m.n === n && m.workload === w && m.phase === p);
@@ -20,7 +12,6 @@ interface Row {
   target: string;
   met: boolean | undefined;
   measured: string;
-  before: string;
   why?: string;
 }
 
@@ -29,16 +20,13 @@ function floorTarget(ms: Measurement[], info: RunInfo, phase: "up" | "destroy"):
   const nk = find(ms, at, "netkit", phase);
   const b = find(ms, at, "floor", phase);
   const c = find(ms, at, "noop", phase);
-  const old = BEFORE[phase];
-  const before = `${old.netkit} − ${old.noop} = ${(old.netkit - old.noop).toFixed(1)} s vs 2 × ${old.floor} s: ${((old.netkit - old.noop) / old.floor).toFixed(2)} × (b)`;
-  if (!nk || !b || !c) return { target: `\`${phase}\` of 100 pairs: netkit − (c) ≤ 2 × (b)`, met: undefined, measured: "not measured", before };
+  if (!nk || !b || !c) return { target: `\`${phase}\` of 100 pairs: netkit − (c) ≤ 2 × (b)`, met: undefined, measured: "not measured" };
   const gap = nk.ms - c.ms;
   const ratio = gap / b.ms;
   const row: Row = {
     target: `\`${phase}\` of 100 pairs: netkit − (c) ≤ 2 × (b)`,
     met: ratio <= 2,
     measured: `N=${at}: ${s(nk.ms)} − ${s(c.ms)} = ${s(gap)} s vs 2 × ${s(b.ms)} s: ${ratio.toFixed(2)} × (b)`,
-    before,
   };
   if (ratio > 2) {
     const perPair = (gap / at).toFixed(0);
@@ -46,7 +34,7 @@ function floorTarget(ms: Measurement[], info: RunInfo, phase: "up" | "destroy"):
     const local = ((nk.localCpu - c.localCpu) / at) * 1000;
     row.why =
       `netkit − (c) is ${s(gap)} s, ${perPair} ms per pair, against (b)'s ${s(b.ms)} s for all ${at} pairs in one batch. ` +
-      `Not python3 starts any more: ${nk.commands} exec channel(s), ${nk.handshakes} handshake(s). The host's CPU was ${nk.guestCpu.toFixed(1)} s against ` +
+      `Not python3 starts: ${nk.commands} exec channel(s), ${nk.handshakes} handshake(s). The host's CPU was ${nk.guestCpu.toFixed(1)} s against ` +
       `(b)'s ${b.guestCpu.toFixed(1)} s, ${guest.toFixed(0)} ms more per pair: the relay runs one batch per pair (${phase === "up" ? "the create; the preview checks are answered from one snapshot" : "the delete"}) where (b) runs one op list, ` +
       `and each batch costs the emulated host its own request parsing, socket, journal file and reply, one after another on its one vCPU. ` +
       `The local CPU (engine, language host, provider) was ${nk.localCpu.toFixed(1)} s against (c)'s ${c.localCpu.toFixed(1)} s, ${local.toFixed(0)} ms more per pair. ` +
@@ -55,7 +43,7 @@ function floorTarget(ms: Measurement[], info: RunInfo, phase: "up" | "destroy"):
   return row;
 }
 
-export function issue15Rows(ms: Measurement[], info: RunInfo): Row[] {
+export function scaleTargets(ms: Measurement[], info: RunInfo): Row[] {
   const rows: Row[] = [floorTarget(ms, info, "up"), floorTarget(ms, info, "destroy")];
 
   const nk = ms.filter((m) => m.workload === "netkit");
@@ -71,7 +59,6 @@ export function issue15Rows(ms: Measurement[], info: RunInfo): Row[] {
     target: "round trips (exec channels, python3 starts) per operation independent of N",
     met: nk.length ? constant && nk.every((m) => m.commands <= 2) : undefined,
     measured: nk.length ? rt.join("; ") : "not measured",
-    before: `up ${BEFORE.up.commands.join("/")}, destroy ${BEFORE.destroy.commands.join("/")} for N = ${BEFORE.sizes.join("/")}`,
   });
 
   rows.push({
@@ -79,7 +66,6 @@ export function issue15Rows(ms: Measurement[], info: RunInfo): Row[] {
     met: true,
     measured:
       "counted by test/kernel/rxq-binding.test.ts, not by this benchmark (its workloads take no leases): three binding reads at once cost one relay run, and answer as direct surveys do",
-    before: "one survey (a relay run) per binding",
   });
 
   const big = Math.max(...info.sizes);
@@ -155,7 +141,6 @@ export function issue15Rows(ms: Measurement[], info: RunInfo): Row[] {
     measured:
       `largest N measured: ${big}${big < 1000 ? " (1000 did not fit this run: not judged)" : ""}; least-squares fit over N = ${info.sizes.join(", ")}: ${slopes.join("; ") || "–"}; ` +
       `${judged.length ? `cost per pair, average at ${judged[0]!.lo} → marginal from ${judged[0]!.lo} to ${judged[0]!.hi}: ${growthText}; ` : ""}largest provider RSS ${rss ? `${rss.toFixed(0)} MB` : "not seen"}`,
-    before: "not measured",
   });
 
   const mh = info.multiHost;
@@ -170,7 +155,6 @@ export function issue15Rows(ms: Measurement[], info: RunInfo): Row[] {
       measured:
         `up ${s(multi.ms)} s vs one host ${s(one.ms)} s (${(multi.ms / one.ms).toFixed(2)}×; ${mh.hosts}× would be ${s(mh.hosts * one.ms)} s); ` +
         `handshakes per operation ${hs.join(", ")}`,
-      before: "not measured",
     };
     if (!row.met)
       row.why =
@@ -179,7 +163,7 @@ export function issue15Rows(ms: Measurement[], info: RunInfo): Row[] {
         `${((multi.guestCpu + multi.localCpu) / info.cpus).toFixed(1)} s however well the hosts overlap, ${((multi.guestCpu + multi.localCpu) / info.cpus / (one.ms / 1000)).toFixed(2)}× one host's wall time: ` +
         `the machine's cores, not the provider's ordering, set this bound (the local CPU alone, the engine's and the provider's work for ${mh.hosts * mh.perHost} resources, grows with the resources, not the hosts).`;
     rows.push(row);
-  } else rows.push({ target: "several hosts in one stack", met: undefined, measured: "not measured in this run", before: "not measured" });
+  } else rows.push({ target: "several hosts in one stack", met: undefined, measured: "not measured in this run" });
 
   const plug = (["up", "preview", "refresh", "destroy"] as const)
     .map((p) => {
@@ -193,19 +177,18 @@ export function issue15Rows(ms: Measurement[], info: RunInfo): Row[] {
     target: "the provider plugin route (Pulumi YAML) measured beside the dynamic provider",
     met: plug.length ? true : undefined,
     measured: plug.length ? `N=${info.sizes.includes(100) ? 100 : big}, plugin vs dynamic: ${plug.join("; ")}` : "not measured",
-    before: "not measured",
   });
   return rows;
 }
 
-export function issue15Section(ms: Measurement[], info: RunInfo): string {
-  const rows = issue15Rows(ms, info);
+export function scaleTargetsSection(ms: Measurement[], info: RunInfo): string {
+  const rows = scaleTargets(ms, info);
   const mark = (m: boolean | undefined) => (m === undefined ? "not judged" : m ? "**met**" : "**missed**");
   const line = (r: string[]) => `| ${r.join(" | ")} |`;
   return [
-    line(["target", "verdict", "measured now", "before (2026-12-01)"]),
-    line(["---", "---", "---", "---"]),
-    ...rows.map((r) => line([r.target, mark(r.met), r.measured, r.before])),
+    line(["target", "verdict", "measured"]),
+    line(["---", "---", "---"]),
+    ...rows.map((r) => line([r.target, mark(r.met), r.measured])),
     ...rows.filter((r) => r.met === false && r.why).map((r) => `\n**Missed: ${r.target}.** ${r.why}`),
   ].join("\n");
 }
