@@ -3,7 +3,17 @@
 # expensive is cached outside the repo (scripts/toolchain/cache.sh: an entry is keyed by the
 # versions and the hash of the scripts that made it, and written only once verified).
 # Arguments: the parts beyond Node and the build — `pulumi`, `yaml`, `iproute2`, `kernel`.
-step() { echo "== $*" >&2; }
+# Each step's wall time goes to $NETKIT_STEP_TIMES when set ("name<TAB>ms" lines), which the
+# test runner prints in its time budget; step_done ends the last one.
+_step="" _step_t0=0
+_now_us() { echo "${EPOCHREALTIME/[.,]/}"; }
+step_done() {
+  if [[ -n $_step && -n ${NETKIT_STEP_TIMES:-} ]]; then
+    printf '%s\t%s\n' "$_step" "$((($(_now_us) - _step_t0) / 1000))" >>"$NETKIT_STEP_TIMES"
+  fi
+  _step=""
+}
+step() { step_done; echo "== $*" >&2; _step=$*; _step_t0=$(_now_us); }
 wanted() { local p; for p in "${provision[@]}"; do [[ "$p" == "$1" ]] && return 0; done; return 1; }
 provision=("$@")
 root="$PWD"
@@ -46,8 +56,8 @@ if wanted yaml; then
 fi
 
 step "build"
-rm -rf dist
-npm run --silent build
+# Incremental: only what changed is compiled; outputs of deleted sources are removed.
+bash scripts/build.sh
 
 if wanted pulumi; then
   step "pulumi CLI with its language hosts"

@@ -1,29 +1,116 @@
 #!/usr/bin/env bash
-# The one test command (README: `npm test`). Provisions what the tiers need (Debian
+# The one test command (README: `npm test`). Provisions what the chosen tests need (Debian
 # packages, Node >= 22, npm dependencies, the Pulumi CLI, the test-host kernel; all cached
-# outside the repo), builds, then runs every tier in order:
-#   unit → controllers (controller lifecycles replayed from recorded kernel replies) → ssh
-#   (real OpenSSH on loopback) → testhost/kernel (real netkit kernel in a VM over SSH) →
-#   lifecycle (real `pulumi` engine against the VM).
-# `npm test -- unit` (or `ssh`, `kernel`, …) runs only the named tiers.
+# outside the repo), builds what changed, then runs the tests (test/support/runner.ts) and ends
+# with where the time went and "tests: N passed, N failed, N skipped".
+#
+#   npm test                              every tier: unit → controllers → ssh → testhost →
+#                                         kernel → lifecycle, then any other folder of test/
+#   npm test -- unit controllers          some tiers
+#   npm test -- test/unit/host/relay-queue.test.ts test/ssh   files or folders (.ts or dist/ .js)
+#   npm test -- unit --grep 'relay queue' tests whose full title matches (--fgrep S: a plain
+#                                         string; --invert: those that do not match)
+#   --jobs N                              files run N at a time (default $NETKIT_TEST_JOBS, else
+#                                         2 without test hosts, 1 with)
+#   --bail, --timeout MS, --slow MS       as mocha's
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tiers=("$@"); (( ${#tiers[@]} )) || tiers=(unit controllers ssh testhost kernel lifecycle)
-wants() { local t; for t in "${tiers[@]}"; do [[ "$t" == "$1" ]] && return 0; done; return 1; }
 
+die() { echo "npm test: $*" >&2; exit 2; }
+
+# Every folder of test/ but the harness is a tier. A tier not named here is a new one: it gets
+# everything provisioned and runs after these.
+KNOWN_TIERS=(unit controllers ssh testhost kernel lifecycle)
+tier_needs() {
+  case $1 in
+    unit | controllers | ssh) echo "" ;;
+    testhost) echo "kernel" ;;
+    kernel) echo "iproute2 kernel" ;;
+    *) echo "iproute2 pulumi yaml kernel" ;;
+  esac
+}
+# Tiers whose files use the shared test host (test/support/shared-host.ts): each worker boots
+# its own as it starts, beside its first files.
+uses_shared_host() { case $1 in unit | controllers | ssh | testhost) return 1 ;; *) return 0 ;; esac; }
+all_tiers=("${KNOWN_TIERS[@]}")
+while IFS= read -r d; do
+  [[ " ${KNOWN_TIERS[*]} " == *" $d "* ]] || all_tiers+=("$d")
+done < <(find test -mindepth 1 -maxdepth 1 -type d ! -name support ! -name fixtures -printf '%f\n' | LC_ALL=C sort)
+is_tier() { [[ " ${all_tiers[*]} " == *" $1 "* ]]; }
+
+# Paths are as typed where `npm test` was run (npm runs this script from the package root).
+from=${INIT_CWD:-$PWD}
+tiers=() paths=() runner_opts=() jobs=${NETKIT_TEST_JOBS:-}
+while (($#)); do
+  arg=$1
+  shift
+  case $arg in
+    --grep=* | --fgrep=* | --timeout=* | --slow=* | --jobs=*) set -- "${arg%%=*}" "${arg#*=}" "$@"; continue ;;
+    -g | --grep | -f | --fgrep | -t | --timeout | -s | --slow | -j | --jobs)
+      (($#)) || die "$arg needs a value"
+      case $arg in -g) arg=--grep ;; -f) arg=--fgrep ;; -t) arg=--timeout ;; -s) arg=--slow ;; -j) arg=--jobs ;; esac
+      if [[ $arg == --jobs ]]; then jobs=$1; else runner_opts+=("$arg" "$1"); fi
+      shift ;;
+    -i | --invert) runner_opts+=(--invert) ;;
+    -b | --bail) runner_opts+=(--bail) ;;
+    -*) die "unknown option $arg (known: --grep RE, --fgrep S, --invert, --bail, --jobs N, --timeout MS, --slow MS)" ;;
+    *)
+      if is_tier "$arg"; then
+        tiers+=("$arg")
+        continue
+      fi
+      p=$arg
+      [[ $p == /* ]] || p=$from/$p
+      p=$(realpath -m "$p")
+      p=${p#"$PWD"/}
+      p=${p#dist/}
+      p=${p%/}
+      [[ $p == *.test.js ]] && p=${p%.js}.ts
+      [[ $p =~ ^test/([^/]+)(/|$) ]] && is_tier "${BASH_REMATCH[1]}" && [[ -e $p ]] ||
+        die "'$arg' is neither a tier (${all_tiers[*]}) nor a test file or folder under test/<tier>/"
+      paths+=("$p") ;;
+  esac
+done
+((${#tiers[@]} + ${#paths[@]})) || tiers=("${all_tiers[@]}")
+
+# In tier order, whether named as tiers or through their files.
+run_tiers=()
+for t in "${all_tiers[@]}"; do
+  want=""
+  [[ " ${tiers[*]} " == *" $t "* ]] && want=1
+  for p in "${paths[@]}"; do [[ $p == test/$t || $p == test/$t/* ]] && want=1; done
+  [[ -n $want ]] && run_tiers+=("$t")
+done
 needs=()
-if wants kernel || wants lifecycle; then needs+=(iproute2); fi
-if wants lifecycle; then needs+=(pulumi yaml); fi
-if wants testhost || wants kernel || wants lifecycle; then needs+=(kernel); fi
+shared_host_tiers=()
+for t in "${run_tiers[@]}"; do
+  for n in $(tier_needs "$t"); do [[ " ${needs[*]} " == *" $n "* ]] || needs+=("$n"); done
+  if uses_shared_host "$t"; then shared_host_tiers+=("$t"); fi
+done
+
+# Files without a test host run two at a time (the machine's two cores); with test hosts, one.
+[[ -n $jobs ]] || if [[ " ${needs[*]} " == *" kernel "* ]]; then jobs=1; else jobs=2; fi
+
+NETKIT_STEP_TIMES=$(mktemp "${TMPDIR:-/tmp}/netkit-steps.XXXXXX")
+export NETKIT_STEP_TIMES
+trap 'rm -f "$NETKIT_STEP_TIMES"' EXIT
 source scripts/provision.sh "${needs[@]}"
+step_done
 
 files=()
-for t in "${tiers[@]}"; do
-  [[ -d "dist/test/$t" ]] || continue
-  while IFS= read -r f; do files+=("$f"); done < <(find "dist/test/$t" -name '*.test.js' | sort)
+add() { while IFS= read -r f; do files+=("$f"); done < <(find "$1" -name '*.test.js' | LC_ALL=C sort); }
+for t in "${run_tiers[@]}"; do
+  if [[ " ${tiers[*]} " == *" $t "* ]]; then
+    [[ -d dist/test/$t ]] && add "dist/test/$t"
+    continue
+  fi
+  for p in "${paths[@]}"; do
+    [[ $p == test/$t || $p == test/$t/* ]] || continue
+    if [[ -d $p ]]; then add "dist/$p"; else files+=("dist/${p%.ts}.js"); fi
+  done
 done
-(( ${#files[@]} )) || { echo "no test files for tiers: ${tiers[*]}" >&2; exit 1; }
+((${#files[@]})) || die "no test files for: ${tiers[*]} ${paths[*]}"
 
-step "tests: ${tiers[*]}"
-exec npx mocha --reporter dist/test/support/reporter.js --require dist/test/support/hooks.js \
-  --timeout 600000 --slow 5000 "${files[@]}"
+echo "== tests: ${run_tiers[*]} (${#files[@]} files, $jobs at a time)" >&2
+node dist/test/support/runner.js --jobs "$jobs" --tiers "$(IFS=,; echo "${run_tiers[*]}")" \
+  --shared-host-tiers "$(IFS=,; echo "${shared_host_tiers[*]}")" "${runner_opts[@]}" "${files[@]}"

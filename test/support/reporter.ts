@@ -1,44 +1,25 @@
-// Spec output while running, then a per-tier summary and one closing line
-// "tests: N passed, N failed, N skipped" that CI reads. A tier is the folder under test/.
+// The reporter of one test file in a worker (worker.ts): mocha's spec output, which the worker
+// hands to the runner as the file's text, and each test's and hook's outcome and duration, which
+// the runner adds up into the summary and the time budget (runner.ts, budget.ts).
 import Mocha from "mocha";
-import { skipReasons } from "./skip";
+import type { FromWorker } from "./run-protocol";
 
-const TIERS = ["unit", "ssh", "testhost", "kernel", "lifecycle"];
+type Send = (m: FromWorker) => void;
 
-function tierOf(file: string | undefined): string {
-  const m = /[\\/]test[\\/]([^\\/]+)[\\/]/.exec(file ?? "");
-  return m?.[1] ?? "other";
+/** A spec reporter that also sends every test's and hook's outcome through `send`. */
+export function fileReporter(send: Send): Mocha.ReporterConstructor {
+  return class FileReporter extends Mocha.reporters.Spec {
+    constructor(runner: Mocha.Runner, options?: Mocha.MochaOptions) {
+      super(runner, options);
+      const C = Mocha.Runner.constants;
+      runner.on(C.EVENT_TEST_PASS, (t) => send({ kind: "test", title: t.fullTitle(), outcome: "passed", ms: t.duration ?? 0 }));
+      // A failing hook arrives here too: mocha counts it as a failed test.
+      runner.on(C.EVENT_TEST_FAIL, (t) => send({ kind: "test", title: t.fullTitle(), outcome: "failed", ms: t.duration ?? 0 }));
+      runner.on(C.EVENT_TEST_PENDING, (t) => send({ kind: "test", title: t.fullTitle(), outcome: "skipped", ms: 0 }));
+      runner.on(C.EVENT_HOOK_END, (h: Mocha.Hook) => {
+        // Hooks that did nothing measurable are not worth a message each.
+        if ((h.duration ?? 0) >= 100) send({ kind: "hook", title: h.fullTitle(), ms: h.duration ?? 0 });
+      });
+    }
+  };
 }
-
-class TierReporter extends Mocha.reporters.Spec {
-  constructor(runner: Mocha.Runner, options?: Mocha.MochaOptions) {
-    super(runner, options);
-    const counts = new Map<string, { passed: number; failed: number; skipped: number }>();
-    const bump = (t: Mocha.Runnable, k: "passed" | "failed" | "skipped") => {
-      const tier = tierOf(t.file);
-      const c = counts.get(tier) ?? { passed: 0, failed: 0, skipped: 0 };
-      c[k]++;
-      counts.set(tier, c);
-    };
-    runner.on("pass", (t) => bump(t, "passed"));
-    runner.on("fail", (t) => bump(t, "failed"));
-    runner.on("pending", (t) => bump(t, "skipped"));
-    runner.once("end", () => {
-      const total = { passed: 0, failed: 0, skipped: 0 };
-      console.log("\n== test summary by tier ==");
-      const order = [...TIERS, ...[...counts.keys()].filter((t) => !TIERS.includes(t))];
-      for (const tier of order) {
-        const c = counts.get(tier);
-        if (!c) continue;
-        console.log(`  ${tier.padEnd(10)} ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`);
-        total.passed += c.passed;
-        total.failed += c.failed;
-        total.skipped += c.skipped;
-      }
-      for (const [title, reason] of skipReasons) console.log(`  skipped: ${title} — ${reason}`);
-      console.log(`tests: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
-    });
-  }
-}
-
-export = TierReporter;
