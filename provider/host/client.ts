@@ -42,7 +42,7 @@ import { probeHost, type HostFacts } from "./preflight";
 import { decodeResult, decoding, FIRST_NS_FD, type RelayRequest, type RelayResult, type RelayTransport } from "./relay";
 import { sshWireTransport } from "./relay-stream";
 import type { SshSession } from "../ssh/session";
-import { RelayQueue, STREAMING, type QueueOptions } from "./relay-queue";
+import { RelayQueue, type QueueOptions } from "./relay-queue";
 import { lookAround, questionKey, type LinkAnswer, type NicAnswer, type NicQuestion, type Question } from "./look-around";
 
 export class HostClient {
@@ -72,7 +72,7 @@ export class HostClient {
   /** A client whose relay lives on `session` for as long as the session (or until close()). */
   static overSsh(session: SshSession, log: Logger): HostClient {
     const wire = sshWireTransport(session);
-    return new HostClient(session.host, decoding(wire), log, { queue: STREAMING, close: () => wire.close() });
+    return new HostClient(session.host, decoding(wire), log, { close: () => wire.close() });
   }
 
   /** Ends the host's relay (the session stays open); the next request starts another. */

@@ -1,35 +1,21 @@
 // How the requests to one host share relay runs. The engine runs many operations at once (one
-// per resource): requests that arrive while runs are under way go together in the next run,
-// each its own batch with its own stop-on-error. With a one-shot relay (a python3 start per
-// run) requests also wait GATHER_MS for company; the long-lived relay (relay-stream.ts) sends
-// at once, keeping STREAM_IN_FLIGHT runs under way so that the relay never waits for the
-// provider.
+// per resource): a request is sent at once while fewer than STREAM_IN_FLIGHT runs are under way, so
+// that the long-lived relay (relay-stream.ts) never waits for the provider; requests made in
+// the same turn of the event loop, and those that arrive while every place is taken, go
+// together in the next run, each its own batch with its own stop-on-error.
 import { randomUUID } from "node:crypto";
 import type { RelayRequest, RelayResult, RelayTransport, WireBatch } from "./relay";
 import { toWire } from "./relay";
 
 /** Per relay run: bounds the stdin and the run's duration against operationTimeoutMs. */
 export const MAX_BATCHES_PER_RUN = 64;
-/**
- * How long a run waits for more requests before it starts. The engine answers a finished
- * batch of operations by starting the next ones within milliseconds of each other; started
- * at the first, a run would carry one and the others would wait for the next. Measured on a
- * test host at --parallel 8, 100 pairs: up 27 runs without this, 24 with 25 ms, 16 with 100
- * ms; destroy 52, 38, 27. A run costs far more (an exec and a python3 start).
- */
-export const GATHER_MS = 100;
-/** Runs under way at once on a long-lived relay: it answers one while the next is already there. */
+/** Runs under way at once: the relay answers one while the next is already there. */
 export const STREAM_IN_FLIGHT = 2;
 
 export interface QueueOptions {
-  /** How long a run waits for more requests before it starts (default GATHER_MS). */
-  gatherMs?: number;
-  /** Runs under way at once (default 1). */
+  /** Runs under way at once (default STREAM_IN_FLIGHT). */
   inFlight?: number;
 }
-
-/** How requests share a long-lived relay: no waiting, two runs under way. */
-export const STREAMING: QueueOptions = { gatherMs: 0, inFlight: STREAM_IN_FLIGHT };
 
 interface Waiting {
   batch: WireBatch;
@@ -42,20 +28,18 @@ interface Waiting {
 export class RelayQueue {
   private running = 0;
   private runs = 0;
-  /** A run is about to start: requests arriving now join it. */
-  private gathering = false;
+  /** A run starts at the end of this turn: requests made meanwhile join it. */
+  private starting = false;
   private readonly waiting: Waiting[] = [];
   private writes = 0;
 
-  private readonly gatherMs: number;
   private readonly inFlight: number;
 
   constructor(
     private readonly transport: RelayTransport,
     opts: QueueOptions = {},
   ) {
-    this.gatherMs = opts.gatherMs ?? GATHER_MS;
-    this.inFlight = opts.inFlight ?? 1;
+    this.inFlight = opts.inFlight ?? STREAM_IN_FLIGHT;
   }
 
   /** Relay runs started so far (round trips). */
@@ -79,17 +63,17 @@ export class RelayQueue {
     });
   }
 
-  /** Starts the next run after gatherMs, or at once when a run's worth is waiting. */
+  /** Starts the next run at the end of this turn, or at once when a run's worth is waiting. */
   private schedule(): void {
     if (this.running >= this.inFlight || !this.waiting.length) return;
     if (this.waiting.length >= MAX_BATCHES_PER_RUN) return void this.pump();
-    if (this.gathering) return;
-    this.gathering = true;
-    setTimeout(() => void this.pump(), this.gatherMs);
+    if (this.starting) return;
+    this.starting = true;
+    setImmediate(() => void this.pump());
   }
 
   private async pump(): Promise<void> {
-    this.gathering = false;
+    this.starting = false;
     if (this.running >= this.inFlight || !this.waiting.length) return;
     this.running++;
     this.runs++;
