@@ -13,10 +13,7 @@ import { handshake } from "./handshake";
 import { forwardThrough } from "./jump";
 import { connectionSecrets, redactError, redactor, redactingLogger, type Redact } from "./redact";
 import { Semaphore } from "./semaphore";
-import { isAmbiguous } from "./ambiguous";
-
-/** Attempts to open a channel the server refused (nothing ran): see exec. */
-const CHANNEL_OPEN_ATTEMPTS = 5;
+import { openWithRetries } from "./open-retry";
 import { sudoArgv, sudoMode } from "./sudo";
 import { openStream, type RemoteStream, type StreamEnd } from "./stream";
 
@@ -155,19 +152,7 @@ export class SshSession {
         redact: this.redact,
       };
       const once = () => runOnChannel({ ...run, ...(opts.stdin !== undefined && { stdin: opts.stdin }), ...(sudo && { sudo }) });
-      // sshd frees a session slot a moment after the client saw the previous channel close,
-      // so a fast succession can meet MaxSessions briefly. A refused open ran nothing: it is
-      // safe to try again (never so for an ambiguous failure).
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await once();
-        } catch (e) {
-          const refusedOpen = e instanceof SshError && !isAmbiguous(e) && /Channel open failure/.test(e.message) && this.isOpen;
-          if (!refusedOpen || attempt >= CHANNEL_OPEN_ATTEMPTS || Date.now() + 100 * attempt > run.deadline) throw e;
-          this.log.debug(`ssh ${this.host}: channel refused (${attempt}/${CHANNEL_OPEN_ATTEMPTS}); retrying`);
-          await new Promise((r) => setTimeout(r, 100 * attempt));
-        }
-      }
+      return await openWithRetries(once, { host: this.host, deadline, isOpen: () => this.isOpen, log: this.log });
     } catch (e) {
       throw redactError(e, this.redact);
     } finally {
@@ -197,18 +182,11 @@ export class SshSession {
       },
       ...(sudo && { sudo }),
     };
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await openStream(run);
-      } catch (e) {
-        const refusedOpen = e instanceof SshError && /Channel open failure/.test(e.message) && this.isOpen;
-        if (!refusedOpen || attempt >= CHANNEL_OPEN_ATTEMPTS || Date.now() + 100 * attempt > deadline) {
-          release();
-          throw redactError(e, this.redact);
-        }
-        this.log.debug(`ssh ${this.host}: channel refused (${attempt}/${CHANNEL_OPEN_ATTEMPTS}); retrying`);
-        await new Promise((r) => setTimeout(r, 100 * attempt));
-      }
+    try {
+      return await openWithRetries(() => openStream(run), { host: this.host, deadline, isOpen: () => this.isOpen, log: this.log });
+    } catch (e) {
+      release();
+      throw redactError(e, this.redact);
     }
   }
 
