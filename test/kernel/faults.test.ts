@@ -1,48 +1,60 @@
-// The SSH connection dies while a create is in flight: the provider must not leave a
-// device behind or claim success it cannot know; a re-run must converge.
+// The SSH connection dies while a create is in flight: the provider must not leave a device
+// behind or claim success it cannot know; a re-run must converge. The fault is placed, not
+// timed: the provider's relay on the host is held while the create's request reaches it, the
+// sshd carrying the session is held so that the relay's answer cannot leave the host, the
+// relay then runs the create (the kernel makes the device), and only then is the connection
+// killed, with the answer still waiting on the host.
 import assert from "node:assert/strict";
 import { netkitPairProvider as provider } from "../../provider/resources/netkit-pair/controller";
 import { netkitPairDefinition } from "../../provider/resources/netkit-pair/definition";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";
 import { checked, linkNames } from "../support/netkit";
 import type { TestHost } from "../../testhost";
-import { hostPool } from "../../provider/runtime";
-import { connectionOf, hostFor } from "../../provider/resources/context";
-import { silentLogger } from "../../provider/log";
+import { closeSessions } from "../../provider/runtime";
+import { hostFor } from "../../provider/resources/context";
 import { asError } from "../support/errors";
+import { pipeBacklog, sessionRelays, signalOnHost, waitFor, type SessionRelay } from "../support/faults";
 
 describe("kernel: connection dropped mid-create", function () {
   let host: TestHost;
+  let session: SessionRelay | undefined;
   before(async function () {
     host = await sharedHost();
-    // The per-host preflight runs its own relay first; settle it so the kill below hits
-    // the create itself.
+    // A fresh provider session, the only one on the host: its relay is the create's.
+    closeSessions();
     await (await hostFor(connectionTo(host))).facts();
+    let relays: SessionRelay[] = [];
+    await waitFor("the provider's session to be the only one with a relay", async () => (relays = await sessionRelays(host)).length === 1, 30_000, 200);
+    session = relays[0];
   });
   after(async function () {
+    if (session) await onHost(host, ["kill", "-CONT", String(session.relay), String(session.sshd)]);
     await onHost(host, ["ip", "link", "del", "nkdrop"]);
   });
 
-  it("fails cleanly (nothing left) or completes; a re-run converges", async function () {
+  it("the answer is lost after the kernel made the device: the device is deleted again, the error says so, and a re-run creates it", async function () {
+    const { relay, sshd } = session!;
     const inputs = checked(netkitPairDefinition, { connection: connectionTo(host), name: "nkdrop", peerName: "nkdropp" });
-    // Drop the provider's one SSH connection while the create's relay runs on the host (its
-    // python start alone takes longer than this under emulation).
+
+    await signalOnHost(host, "STOP", relay);
     const pending = provider.create(inputs as never).then(
       () => "created" as const,
       (e: unknown) => asError(e),
     );
-    await new Promise((r) => setTimeout(r, 150));
-    (await hostPool(silentLogger).session(connectionOf(connectionTo(host)))).close();
+    await waitFor("the create's request to wait in the relay's stdin", async () => (await pipeBacklog(host, relay, 0)) > 0, 60_000, 100);
+    await signalOnHost(host, "STOP", sshd);
+    await signalOnHost(host, "CONT", relay);
+    await waitFor("the relay's answer to wait in its stdout, undelivered", async () => (await pipeBacklog(host, relay, 1)) > 0, 60_000, 100);
+    assert.ok((await linkNames(host)).includes("nkdrop"), "the kernel made the device before the connection dropped");
+    await signalOnHost(host, "KILL", sshd);
+
     const outcome = await pending;
+    assert.notEqual(outcome, "created", "the provider cannot know the create succeeded: its answer never arrived");
+    assert.match((outcome as Error).message, /connection dropped while creating netkit pair nkdrop; the device it had made was deleted again/);
     const names = await linkNames(host);
-    if (outcome === "created") {
-      console.log("      (the create finished before the connection died)");
-      assert.ok(names.includes("nkdrop") && names.includes("nkdropp"));
-    } else {
-      assert.match(outcome.message, /connection dropped while creating netkit pair nkdrop; (the device it had made was deleted again|no device was left behind)/);
-      assert.ok(!names.includes("nkdrop") && !names.includes("nkdropp"), `leaked: ${names.join(" ")}`);
-      const r = await provider.create(inputs as never); // the re-run, on a fresh connection
-      assert.equal((r.outs as { name: string }).name, "nkdrop");
-    }
+    assert.ok(!names.includes("nkdrop") && !names.includes("nkdropp"), `leaked: ${names.join(" ")}`);
+
+    const r = await provider.create(inputs as never); // the re-run, on a fresh connection
+    assert.equal((r.outs as { name: string }).name, "nkdrop");
   });
 });

@@ -19,7 +19,15 @@ describe("lifecycle: npm run demo", function () {
     ];
     for (const [what, re] of expect) assert.match(stdout, re, what);
     assert.ok(!/BEGIN OPENSSH PRIVATE KEY/.test(stdout), "the private key is never printed");
-    const after = stdout.slice(stdout.lastIndexOf("pulumi destroy"));
-    assert.ok(!/nk-web0/.test(after.slice(after.indexOf("on the host"))), "nothing left on the host");
+    // What the host shows after destroy: both listings of the last step, each found or the test fails.
+    const destroyAt = stdout.lastIndexOf("▶ pulumi destroy");
+    assert.ok(destroyAt >= 0, `the demo has a destroy step:\n${stdout}`);
+    const view = /on the host \(ip -br link\):\n([\s\S]*?)\n {4}in demo-pod \(ip -n demo-pod -br link\):\n([\s\S]*?)\n\n▶/.exec(stdout.slice(destroyAt));
+    assert.ok(view, `the demo shows the host's links after destroy:\n${stdout.slice(destroyAt)}`);
+    const [, onTheHost, inThePod] = view;
+    assert.match(onTheHost!, /^ +lo +UNKNOWN/m, "the host's listing is ip -br link's");
+    assert.match(inThePod!, /^ +lo +DOWN/m, "the pod's listing is ip -n demo-pod -br link's");
+    assert.doesNotMatch(onTheHost!, /nk-web0/, "nothing left on the host");
+    assert.doesNotMatch(inThePod!, /eth0/, "nothing left in the pod's netns");
   });
 });

@@ -67,3 +67,54 @@ export async function waitFor(what: string, fn: () => Promise<boolean>, timeoutM
 export function sshAnswers(host: TestHost, timeoutMs = 180_000): Promise<void> {
   return waitFor(`SSH on ${host.name}`, async () => (await onHost(host, ["true"])).exitCode === 0, timeoutMs, 1000);
 }
+
+/** A long-lived relay (relay.py serve) on a host, and the sshd process that carries its bytes. */
+export interface SessionRelay {
+  relay: number;
+  sshd: number;
+}
+
+// Run in the guest with python3: `find` lists the serve relays with their nearest sshd
+// ancestor; `pending PID FD` prints the bytes waiting in the pipe that is fd FD of PID.
+const GUEST_RELAYS = `
+import fcntl, json, os, struct, sys, termios
+def stat(pid):
+    s = open("/proc/%d/stat" % pid).read()
+    return s[s.index("(") + 1:s.rindex(")")], int(s[s.rindex(")") + 2:].split()[1])
+if sys.argv[1] == "find":
+    found = []
+    for p in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            argv = open("/proc/%s/cmdline" % p, "rb").read().split(b"\\0")[:-1]
+        except OSError:
+            continue
+        if argv[:4] == [b"python3", b"-I", b"-S", b"-c"] and argv[-1] == b"serve":
+            pid = int(p)
+            while pid > 1 and stat(pid)[0] != "sshd":
+                pid = stat(pid)[1]
+            found.append({"relay": int(p), "sshd": pid})
+    print(json.dumps(found))
+else:
+    fd = os.open("/proc/%s/fd/%s" % (sys.argv[2], sys.argv[3]), os.O_RDONLY | os.O_NONBLOCK)
+    print(struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\\0\\0\\0\\0"))[0])
+`;
+
+/** The long-lived relays running on the host (one per provider session with a relay). */
+export async function sessionRelays(host: TestHost): Promise<SessionRelay[]> {
+  const r = await onHost(host, ["python3", "-c", GUEST_RELAYS, "find"]);
+  assert.equal(r.exitCode, 0, r.stderr.toString());
+  return JSON.parse(r.stdout.toString()) as SessionRelay[];
+}
+
+/** Bytes written to the pipe that is fd `fd` of process `pid` and not yet read. */
+export async function pipeBacklog(host: TestHost, pid: number, fd: 0 | 1): Promise<number> {
+  const r = await onHost(host, ["python3", "-c", GUEST_RELAYS, "pending", String(pid), String(fd)]);
+  assert.equal(r.exitCode, 0, r.stderr.toString());
+  return Number(r.stdout.toString());
+}
+
+/** Sends `signal` (STOP, CONT, KILL) to processes in the guest. */
+export async function signalOnHost(host: TestHost, signal: "STOP" | "CONT" | "KILL", ...pids: number[]): Promise<void> {
+  const r = await onHost(host, ["kill", `-${signal}`, ...pids.map(String)]);
+  assert.equal(r.exitCode, 0, r.stderr.toString());
+}
