@@ -2,14 +2,18 @@
 # builds, and exports PATH and NETKIT_* for the Node processes that follow. Everything
 # expensive is cached outside the repo (scripts/toolchain/cache.sh: an entry is keyed by the
 # versions and the hash of the scripts that made it, and written only once verified).
-# Arguments: the parts beyond Node and the build — `pulumi`, `yaml`, `iproute2`, `kernel`.
-# Each step's wall time goes to $NETKIT_STEP_TIMES when set ("name<TAB>ms" lines), which the
-# test runner prints in its time budget; step_done ends the last one.
+# Arguments: the parts beyond Node and the build — `pulumi`, `yaml`, `iproute2`, `kernel`,
+# `debian-kernels`.
+# Each step's wall time goes to $NETKIT_STEP_TIMES when set ("name<TAB>ms" lines, and
+# "name<TAB>ms<TAB>parallel" for the parts below), which the test runner prints in its time
+# budget; step_done ends the last one.
 _step="" _step_t0=0
 _now_us() { echo "${EPOCHREALTIME/[.,]/}"; }
 step_done() {
   if [[ -n $_step && -n ${NETKIT_STEP_TIMES:-} ]]; then
-    printf '%s\t%s\n' "$_step" "$((($(_now_us) - _step_t0) / 1000))" >>"$NETKIT_STEP_TIMES"
+    local t1
+    t1=$(_now_us)
+    printf '%s\t%s\n' "$_step" "$(( (t1 - _step_t0) / 1000))" >>"$NETKIT_STEP_TIMES"
   fi
   _step=""
 }
@@ -20,6 +24,60 @@ root="$PWD"
 
 step "system packages"
 bash scripts/toolchain/system.sh
+
+# The parts that take minutes when cold (the Go builds of the CLI and the YAML host, the kernel
+# build, Debian's kernels) need nothing from each other or from Node: each starts now in the
+# background, in a session of its own, with its output kept apart; `collect` waits for one
+# where its result is needed and prints its log then. Their downloads and single-threaded
+# stretches (unpacking, linking) overlap the others' compiling.
+parts_dir="$(mktemp -d "${TMPDIR:-/tmp}/netkit-provision.XXXXXX")"
+declare -A part_title=() part_pid=()
+part() { # part NAME TITLE COMMAND...
+  local name=$1
+  part_title[$name]=$2
+  shift 2
+  (
+    t0=$(_now_us)
+    setsid "$@" >"$parts_dir/$name.out" 2>"$parts_dir/$name.log" </dev/null &
+    echo $! >"$parts_dir/$name.pid"
+    rc=0
+    wait $! || rc=$?
+    t1=$(_now_us)
+    echo "$rc $(( (t1 - t0) / 1000))" >"$parts_dir/$name.rc"
+  ) &
+  part_pid[$name]=$!
+}
+collect() { # collect NAME [VAR]: waits for the part, prints its log; VAR = its last stdout line
+  local name=$1 rc ms t0 t1
+  t0=$(_now_us)
+  wait "${part_pid[$name]}" || true
+  t1=$(_now_us)
+  read -r rc ms <"$parts_dir/$name.rc"
+  { echo "-- ${part_title[$name]}: $((ms / 1000)) s in parallel, $(( (t1 - t0) / 1000000)) s waited for"; cat "$parts_dir/$name.log"; } >&2
+  [[ -z ${NETKIT_STEP_TIMES:-} ]] || printf '%s\t%s\tparallel\n' "${part_title[$name]}" "$ms" >>"$NETKIT_STEP_TIMES"
+  ((rc == 0)) || { echo "provisioning: ${part_title[$name]} failed (exit $rc)" >&2; exit "$rc"; }
+  [[ -z ${2:-} ]] || printf -v "$2" '%s' "$(tail -n1 "$parts_dir/$name.out")"
+}
+# A run that stops early stops its parts too (each is a process group of its own).
+_stop_parts() {
+  local f
+  for f in "$parts_dir"/*.pid; do [[ -e $f && ! -e ${f%.pid}.rc ]] && kill -- "-$(cat "$f")" 2>/dev/null; done
+  rm -rf "$parts_dir"
+}
+trap _stop_parts EXIT
+
+if wanted iproute2; then part iproute2 "iproute2 with netkit" bash scripts/toolchain/iproute2.sh; fi
+if wanted pulumi; then part pulumi "pulumi CLI" bash scripts/toolchain/pulumi.sh; fi
+if wanted yaml; then part yaml "pulumi-language-yaml" bash scripts/toolchain/yaml.sh; fi
+if wanted kernel; then
+  part kernel "test-host kernel" bash testhost/kernel/build.sh
+  part initramfs "test-host initramfs" bash testhost/guest/mkinitramfs.sh
+fi
+debian_kernels=()
+if wanted debian-kernels; then
+  mapfile -t debian_kernels < <(bash testhost/kernel/debian.sh --list | cut -d" " -f1)
+  for f in "${debian_kernels[@]}"; do part "debian-$f" "Debian kernel $f" bash testhost/kernel/debian.sh "$f"; done
+fi
 
 step "node"
 node_bin="$(bash scripts/toolchain/node.sh)"
@@ -38,29 +96,23 @@ fi
 # sdk/provider-shim.ts); inside this repo the package resolves to itself through this link.
 ln -sfn .. node_modules/pulumi-netkit
 
+step "build"
+# Incremental: only what changed is compiled; outputs of deleted sources are removed.
+bash scripts/build.sh
+
 if wanted iproute2; then
   step "iproute2 with netkit"
   # Tests make devices "by hand" with it, as an operator would (see the script).
-  NETKIT_IP="$(bash scripts/toolchain/iproute2.sh)"
+  collect iproute2 NETKIT_IP
   export NETKIT_IP
 fi
 
 if wanted pulumi; then
   step "pulumi CLI"
-  pulumi_bin="$(bash scripts/toolchain/pulumi.sh)"
-fi
-if wanted yaml; then
-  step "pulumi-language-yaml"
+  collect pulumi pulumi_bin
+  yaml_bin=""
   # The language host of `runtime: yaml` projects, for the provider plugin's YAML tests.
-  yaml_bin="$(bash scripts/toolchain/yaml.sh)"
-fi
-
-step "build"
-# Incremental: only what changed is compiled; outputs of deleted sources are removed.
-bash scripts/build.sh
-
-if wanted pulumi; then
-  step "pulumi CLI with its language hosts"
+  if wanted yaml; then collect yaml yaml_bin; fi
   # pulumi and, beside it, the plugins an official install ships (see the script).
   cli_bin="$(bash scripts/toolchain/cli.sh "$pulumi_bin" ${yaml_bin:+"$yaml_bin"})"
   # bin/ holds this package's provider plugin, pulumi-resource-netkit, for tests that name it
@@ -72,5 +124,12 @@ fi
 
 if wanted kernel; then
   step "test-host kernel"
-  node dist/testhost/cli.js kernel >&2
+  collect kernel
+  collect initramfs
 fi
+if ((${#debian_kernels[@]})); then
+  step "Debian kernels"
+  for f in "${debian_kernels[@]}"; do collect "debian-$f"; done
+fi
+_stop_parts
+trap - EXIT

@@ -24,9 +24,9 @@ KNOWN_TIERS=(unit controllers ssh testhost kernel lifecycle)
 tier_needs() {
   case $1 in
     unit | controllers | ssh) echo "" ;;
-    testhost) echo "kernel" ;;
+    testhost) echo "kernel debian-kernels" ;;
     kernel) echo "iproute2 kernel" ;;
-    *) echo "iproute2 pulumi yaml kernel" ;;
+    *) echo "iproute2 pulumi yaml kernel debian-kernels" ;;
   esac
 }
 # Tiers whose files use the shared test host (test/support/shared-host.ts): each worker boots
@@ -93,7 +93,6 @@ done
 
 NETKIT_STEP_TIMES=$(mktemp "${TMPDIR:-/tmp}/netkit-steps.XXXXXX")
 export NETKIT_STEP_TIMES
-trap 'rm -f "$NETKIT_STEP_TIMES"' EXIT
 source scripts/provision.sh "${needs[@]}"
 step_done
 
@@ -112,5 +111,8 @@ done
 ((${#files[@]})) || die "no test files for: ${tiers[*]} ${paths[*]}"
 
 echo "== tests: ${run_tiers[*]} (${#files[@]} files, $jobs at a time)" >&2
+rc=0
 node dist/test/support/runner.js --jobs "$jobs" --tiers "$(IFS=,; echo "${run_tiers[*]}")" \
-  --shared-host-tiers "$(IFS=,; echo "${shared_host_tiers[*]}")" "${runner_opts[@]}" "${files[@]}"
+  --shared-host-tiers "$(IFS=,; echo "${shared_host_tiers[*]}")" "${runner_opts[@]}" "${files[@]}" || rc=$?
+rm -f "$NETKIT_STEP_TIMES"
+exit "$rc"

@@ -22,8 +22,11 @@ export interface TestTime {
 }
 
 export interface BudgetInput {
-  /** Provisioning steps in the order they ran, with their wall time. */
-  steps: { name: string; ms: number }[];
+  /**
+   * Provisioning steps in the order they ran, with their wall time; `parallel` ones ran in the
+   * background beside the others (their time is inside the steps that waited for them).
+   */
+  steps: { name: string; ms: number; parallel?: boolean }[];
   /** The tiers in their run order (others follow in order of appearance). */
   tierOrder: string[];
   files: FileTime[];
@@ -50,11 +53,14 @@ export function tierOf(file: string): string {
 export function budgetReport(b: BudgetInput): string[] {
   const out: string[] = [];
   const tiers = [...b.tierOrder, ...new Set([...b.files.map((f) => f.tier), ...b.tests.map((t) => t.tier)])].filter((t, i, all) => all.indexOf(t) === i);
-  const provisioning = b.steps.reduce((s, x) => s + x.ms, 0);
+  const steps = b.steps.filter((s) => !s.parallel);
+  const parallel = b.steps.filter((s) => s.parallel);
+  const provisioning = steps.reduce((s, x) => s + x.ms, 0);
 
   out.push("", "== time budget ==");
   if (b.steps.length) {
-    out.push(`  provisioning ${right(sec(provisioning), 9)}: ${b.steps.map((s) => `${s.name} ${sec(s.ms)}`).join(", ")}`);
+    out.push(`  provisioning ${right(sec(provisioning), 9)}: ${steps.map((s) => `${s.name} ${sec(s.ms)}`).join(", ")}`);
+    if (parallel.length) out.push(`               built beside them: ${parallel.map((s) => `${s.name} ${sec(s.ms)}`).join(", ")}`);
   }
   const busy = b.files.reduce((s, f) => s + (f.endMs - f.startMs), 0);
   out.push(`  tests        ${right(sec(b.wallMs), 9)} wall, ${b.workers} worker${b.workers === 1 ? "" : "s"} (the files' own times add up to ${sec(busy)})`);

@@ -123,15 +123,16 @@ function expectedMs(file: string, tiers: string[], history: Record<string, numbe
   return weight * 60_000 + statSync(file).size;
 }
 
-function readSteps(): { name: string; ms: number }[] {
+/** The provisioning steps scripts/provision.sh timed ("name<TAB>ms[<TAB>parallel]" lines). */
+function readSteps(): { name: string; ms: number; parallel: boolean }[] {
   const f = process.env.NETKIT_STEP_TIMES;
   if (!f || !existsSync(f)) return [];
   return readFileSync(f, "utf8")
     .split("\n")
     .filter(Boolean)
     .map((l) => {
-      const [name, ms] = l.split("\t");
-      return { name: name!, ms: Number(ms) };
+      const [name, ms, kind] = l.split("\t");
+      return { name: name!, ms: Number(ms), parallel: kind === "parallel" };
     });
 }
 

@@ -118,6 +118,7 @@ describe("unit: the time budget report", () => {
     steps: [
       { name: "build", ms: 3200 },
       { name: "test-host kernel", ms: 100 },
+      { name: "pulumi CLI", ms: 480_000, parallel: true },
     ],
     tierOrder: ["unit", "lifecycle"],
     files: [
@@ -140,8 +141,8 @@ describe("unit: the time budget report", () => {
   });
   const text = report.join("\n");
 
-  it("gives provisioning by step, the tests' wall time and the total", () => {
-    assert.match(text, /provisioning +3\.3 s: build 3\.2 s, test-host kernel 0\.1 s/);
+  it("gives provisioning by step (the parts built in parallel apart), the tests' wall time and the total", () => {
+    assert.match(text, /provisioning +3\.3 s: build 3\.2 s, test-host kernel 0\.1 s\n +built beside them: pulumi CLI 480\.0 s\n/);
     assert.match(text, /tests +96\.0 s wall, 2 workers \(the files' own times add up to 107\.5 s\)/);
     assert.match(text, /total +99\.3 s/);
   });
