@@ -8,8 +8,7 @@ import { readRecording, replayHost } from "../support/recorded-host";
 import { scenarios } from "../support/scenarios";
 
 describe("controllers: lifecycles replayed from recorded kernel replies", function () {
-  // Each batch still waits out the relay queue's short gathering window: a long scenario takes
-  // a couple of seconds, more on a loaded machine.
+  // Well under a second per scenario; the margin is for a loaded machine.
   this.timeout(20_000);
   for (const s of scenarios) {
     it(`${s.name}: the same requests, the same observations`, async function () {
