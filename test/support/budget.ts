@@ -11,6 +11,8 @@ export interface FileTime {
   startMs: number;
   endMs: number;
   failures: number;
+  /** CPU time of the worker's process tree while the file ran (test hosts, the engine, plugins included). */
+  cpuMs?: number;
 }
 
 export interface TestTime {
@@ -35,6 +37,8 @@ export interface BudgetInput {
   hooks: { file: string; title: string; ms: number }[];
   skips: { title: string; reason: string }[];
   wallMs: number;
+  /** The machine's 1-minute load average when the tests started and ended: other work slows them too. */
+  load?: { start: number; end: number };
   workers: number;
   /** Files at or above this are listed by name. */
   fileThresholdMs: number;
@@ -63,23 +67,30 @@ export function budgetReport(b: BudgetInput): string[] {
     if (parallel.length) out.push(`               built beside them: ${parallel.map((s) => `${s.name} ${sec(s.ms)}`).join(", ")}`);
   }
   const busy = b.files.reduce((s, f) => s + (f.endMs - f.startMs), 0);
+  const cpuOf = (fs: FileTime[]) => (fs.every((f) => f.cpuMs !== undefined) ? fs.reduce((s, f) => s + f.cpuMs!, 0) : undefined);
+  const cpu = cpuOf(b.files);
   out.push(`  tests        ${right(sec(b.wallMs), 9)} wall, ${b.workers} worker${b.workers === 1 ? "" : "s"} (the files' own times add up to ${sec(busy)})`);
+  if (cpu !== undefined && b.wallMs > 0) out.push(`               CPU ${sec(cpu)}: ${(cpu / b.wallMs).toFixed(2)} cores busy on average with the tests' own work`);
+  if (b.load) out.push(`               machine load (1 min) ${b.load.start.toFixed(1)} at the start, ${b.load.end.toFixed(1)} at the end`);
   if (b.steps.length) out.push(`  total        ${right(sec(provisioning + b.wallMs), 9)}`);
 
-  out.push("  per tier (span: first file's start to last file's end; files: their times added up)");
+  out.push("  per tier (span: first file's start to last file's end; files: their times added up; CPU: theirs)");
   for (const tier of tiers) {
     const fs = b.files.filter((f) => f.tier === tier);
     if (!fs.length) continue;
     const span = Math.max(...fs.map((f) => f.endMs)) - Math.min(...fs.map((f) => f.startMs));
     const own = fs.reduce((s, f) => s + (f.endMs - f.startMs), 0);
+    const tierCpu = cpuOf(fs);
     const n = b.tests.filter((t) => t.tier === tier).length;
-    out.push(`    ${tier.padEnd(12)} span ${right(sec(span), 9)}   files ${right(sec(own), 9)}   ${fs.length} file${fs.length === 1 ? "" : "s"}, ${n} tests`);
+    out.push(
+      `    ${tier.padEnd(12)} span ${right(sec(span), 9)}   files ${right(sec(own), 9)}${tierCpu !== undefined ? `   CPU ${right(sec(tierCpu), 9)}` : ""}   ${fs.length} file${fs.length === 1 ? "" : "s"}, ${n} tests`,
+    );
   }
 
   const slowFiles = b.files.filter((f) => f.endMs - f.startMs >= b.fileThresholdMs).sort((x, y) => y.endMs - y.startMs - (x.endMs - x.startMs));
   if (slowFiles.length) {
     out.push(`  files over ${sec(b.fileThresholdMs)} (a file's time includes its hooks: booting test hosts, stacks set up)`);
-    for (const f of slowFiles) out.push(`    ${right(sec(f.endMs - f.startMs), 9)}  ${f.file}`);
+    for (const f of slowFiles) out.push(`    ${right(sec(f.endMs - f.startMs), 9)}  ${f.file}${f.cpuMs !== undefined ? `  (CPU ${sec(f.cpuMs)})` : ""}`);
   }
 
   const runnables = [...b.tests.map((t) => ({ what: `${t.file}: ${t.title}`, ms: t.ms })), ...b.hooks.map((h) => ({ what: `${h.file}: ${h.title}`, ms: h.ms }))]

@@ -11,9 +11,10 @@
 // workers never share one.
 import { fork, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
+import { homedir, loadavg } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { budgetReport, tierOf, type FileTime, type TestTime } from "./budget";
+import { treeCpuMs } from "./process-cpu";
 import type { FileOptions, FromWorker, ToWorker } from "./run-protocol";
 
 const repoRoot = resolve(__dirname, "..", "..", "..");
@@ -140,7 +141,7 @@ interface Worker {
   id: number;
   proc: ChildProcess;
   ready: Promise<void>;
-  file?: { path: string; name: string; start: number; output: string[] };
+  file?: { path: string; name: string; start: number; cpuAtStart: number | undefined; output: string[] };
 }
 
 async function main(): Promise<void> {
@@ -152,6 +153,7 @@ async function main(): Promise<void> {
   // One worker prints as it goes; several, or a --grep that leaves most files empty, file by file.
   const live = jobs === 1 && !grepping;
   const t0 = Date.now();
+  const loadAtStart = loadavg()[0]!;
   const files: FileTime[] = [];
   const tests: TestTime[] = [];
   const hooks: { file: string; title: string; ms: number }[] = [];
@@ -170,7 +172,8 @@ async function main(): Promise<void> {
     if (!f) return;
     w.file = undefined;
     const end = Date.now();
-    files.push({ file: f.name, tier: tierOf(f.name), startMs: f.start - t0, endMs: end - t0, failures });
+    const cpu = f.cpuAtStart === undefined ? undefined : treeCpuMs(w.proc.pid!);
+    files.push({ file: f.name, tier: tierOf(f.name), startMs: f.start - t0, endMs: end - t0, failures, ...(cpu !== undefined ? { cpuMs: cpu - f.cpuAtStart! } : {}) });
     // Under --grep most files run nothing: only those that did are shown.
     const ranNothing = !failures && !tests.some((t) => t.file === f.name);
     if (!live && !(grepping && ranNothing)) print(`\n── ${f.name} (${((end - f.start) / 1000).toFixed(1)} s, worker ${w.id})\n${f.output.join("")}`);
@@ -188,7 +191,7 @@ async function main(): Promise<void> {
       if (idle.size === workers.length) finished();
       return;
     }
-    w.file = { path: file, name: sourceName(file), start: Date.now(), output: [] };
+    w.file = { path: file, name: sourceName(file), start: Date.now(), cpuAtStart: treeCpuMs(w.proc.pid!), output: [] };
     if (live) print(`\n── ${w.file.name}\n`);
     else if (!grepping) print(`▶ ${w.file.name} (worker ${w.id})\n`);
     w.proc.send({ kind: "run", file, options: args.options, env: {} } satisfies ToWorker);
@@ -296,6 +299,7 @@ async function main(): Promise<void> {
     hooks,
     skips,
     wallMs,
+    load: { start: loadAtStart, end: loadavg()[0]! },
     workers: jobs,
     fileThresholdMs: Number(process.env.NETKIT_TIME_THRESHOLD_S ?? 10) * 1000,
     slowest: 10,

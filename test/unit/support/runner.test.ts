@@ -108,7 +108,9 @@ describe("unit: the test runner (npm test)", function () {
     const r = passingRun();
     assert.match(r.out, /== time budget ==/);
     assert.match(r.out, /tests +\d+\.\d s wall, 2 workers/);
-    assert.match(r.out, /alpha +span +\d+\.\d s +files +\d+\.\d s +3 files, 6 tests/);
+    assert.match(r.out, /alpha +span +\d+\.\d s +files +\d+\.\d s +CPU +\d+\.\d s +3 files, 6 tests/);
+    assert.match(r.out, /CPU \d+\.\d s: \d+\.\d\d cores busy on average/);
+    assert.match(r.out, /machine load \(1 min\) \d+\.\d at the start, \d+\.\d at the end/);
     assert.match(r.out, /\d+\.\d s +.*alpha\/[abc]\.test\.ts: [abc] takes a while/);
   });
 });
@@ -122,9 +124,9 @@ describe("unit: the time budget report", () => {
     ],
     tierOrder: ["unit", "lifecycle"],
     files: [
-      { file: "test/lifecycle/slow.test.ts", tier: "lifecycle", startMs: 0, endMs: 95_000, failures: 0 },
-      { file: "test/unit/quick.test.ts", tier: "unit", startMs: 0, endMs: 2_000, failures: 0 },
-      { file: "test/unit/other.test.ts", tier: "unit", startMs: 2_000, endMs: 12_500, failures: 1 },
+      { file: "test/lifecycle/slow.test.ts", tier: "lifecycle", startMs: 0, endMs: 95_000, failures: 0, cpuMs: 80_000 },
+      { file: "test/unit/quick.test.ts", tier: "unit", startMs: 0, endMs: 2_000, failures: 0, cpuMs: 1_500 },
+      { file: "test/unit/other.test.ts", tier: "unit", startMs: 2_000, endMs: 12_500, failures: 1, cpuMs: 10_000 },
     ],
     tests: [
       { file: "test/lifecycle/slow.test.ts", tier: "lifecycle", title: "up", outcome: "passed", ms: 60_000 },
@@ -135,15 +137,17 @@ describe("unit: the time budget report", () => {
     hooks: [{ file: "test/lifecycle/slow.test.ts", title: '"before all" hook', ms: 30_000 }],
     skips: [{ title: "s", reason: "no netkit" }],
     wallMs: 96_000,
+    load: { start: 1.25, end: 2 },
     workers: 2,
     fileThresholdMs: 10_000,
     slowest: 2,
   });
   const text = report.join("\n");
 
-  it("gives provisioning by step (the parts built in parallel apart), the tests' wall time and the total", () => {
+  it("gives provisioning by step (the parts built in parallel apart), the tests' wall and CPU time, the machine's load and the total", () => {
     assert.match(text, /provisioning +3\.3 s: build 3\.2 s, test-host kernel 0\.1 s\n +built beside them: pulumi CLI 480\.0 s\n/);
-    assert.match(text, /tests +96\.0 s wall, 2 workers \(the files' own times add up to 107\.5 s\)/);
+    assert.match(text, /tests +96\.0 s wall, 2 workers \(the files' own times add up to 107\.5 s\)\n +CPU 91\.5 s: 0\.95 cores busy on average/);
+    assert.match(text, /machine load \(1 min\) 1\.3 at the start, 2\.0 at the end/);
     assert.match(text, /total +99\.3 s/);
   });
 
@@ -151,15 +155,15 @@ describe("unit: the time budget report", () => {
     const unit = report.findIndex((l) => /^ +unit +span/.test(l));
     const lifecycle = report.findIndex((l) => /^ +lifecycle +span/.test(l));
     assert.ok(unit > 0 && lifecycle > unit, text);
-    assert.match(report[unit]!, /span +12\.5 s +files +12\.5 s +2 files, 3 tests/);
-    assert.match(report[lifecycle]!, /span +95\.0 s +files +95\.0 s +1 file, 1 tests/);
+    assert.match(report[unit]!, /span +12\.5 s +files +12\.5 s +CPU +11\.5 s +2 files, 3 tests/);
+    assert.match(report[lifecycle]!, /span +95\.0 s +files +95\.0 s +CPU +80\.0 s +1 file, 1 tests/);
   });
 
   it("names the files above the threshold, slowest first, and the slowest tests and hooks", () => {
     const files = report.slice(report.findIndex((l) => l.includes("files over 10.0 s")) + 1).filter((l) => /^ +\d+\.\d s {2}test\//.test(l));
     assert.deepEqual(
       files.slice(0, 2).map((l) => l.trim()),
-      ["95.0 s  test/lifecycle/slow.test.ts", "10.5 s  test/unit/other.test.ts"],
+      ["95.0 s  test/lifecycle/slow.test.ts  (CPU 80.0 s)", "10.5 s  test/unit/other.test.ts  (CPU 10.0 s)"],
     );
     assert.doesNotMatch(text, /\d s {2}test\/unit\/quick\.test\.ts/);
     assert.match(text, /slowest tests and hooks\n +60\.0 s {2}test\/lifecycle\/slow\.test\.ts: up\n +30\.0 s {2}test\/lifecycle\/slow\.test\.ts: "before all" hook\n\n/);
