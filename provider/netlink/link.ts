@@ -19,67 +19,92 @@ import {
 import { decodeIfInfo, encodeIfInfo, encodeMessage, type NlMessage } from "./message";
 
 /**
- * Generic settings a live device accepts (`ip link set NAME gso_max_size N … alias TEXT group N`),
- * which can also be given at creation. The kernel's rules (net/core/rtnetlink.c): GSO sizes
- * above MAX_TCP_HEADER and at most the device's tso_max_size, GSO segments at most
- * GSO_MAX_SEGS (65535) and tso_max_segs, GRO sizes at most GRO_MAX_SIZE (524280). Setting a
- * generic GSO/GRO size of at most 65536 also sets its IPv4 variant: send both to keep both.
+ * When the kernel takes an attribute: "create" only at creation (`ip link add`; a change
+ * needs a new device), "live" at creation and on a live device (`ip link set`), "after" only
+ * on a live device, so right after creation (at creation the kernel ignores it or refuses it).
  */
-export interface LinkSettings {
-  gsoMaxSize?: number;
-  gsoMaxSegs?: number;
-  groMaxSize?: number;
-  /** Linux 6.3+. */
-  gsoIpv4MaxSize?: number;
-  /** Linux 6.3+. */
-  groIpv4MaxSize?: number;
-  /** IFLA_IFALIAS: "" removes the alias. Not applied at creation (rtnl_create_link ignores it): set it by a change. */
-  alias?: string;
-  /** IFLA_GROUP: 0 is "default". */
-  group?: number;
+export type Applies = "create" | "live" | "after";
+
+/** One generic link attribute: its encoder and decoder, side by side, and when the kernel takes it. */
+interface LinkAttribute<T> {
+  encode(v: T): Attr;
+  /** undefined: the reply does not carry it. */
+  decode(a: AttrMap): T | undefined;
+  applies: Applies;
+  /** What a reply without the attribute means (no IFLA_IFALIAS: the alias is ""). */
+  absent?: T;
+  /** The attribute the kernel overwrites as a side effect of this one: sent again with it. */
+  resend?: string;
 }
 
-/** The u32 settings with their attributes, in the order do_setlink applies them (the generic size before its IPv4 variant). */
-const U32_SETTINGS: Array<[Exclude<keyof LinkSettings, "alias">, number]> = [
-  ["group", IFLA.GROUP],
-  ["gsoMaxSize", IFLA.GSO_MAX_SIZE],
-  ["gsoMaxSegs", IFLA.GSO_MAX_SEGS],
-  ["groMaxSize", IFLA.GRO_MAX_SIZE],
-  ["gsoIpv4MaxSize", IFLA.GSO_IPV4_MAX_SIZE],
-  ["groIpv4MaxSize", IFLA.GRO_IPV4_MAX_SIZE],
-];
+const u32Attribute = <P extends Applies>(type: number, applies: P) => ({ encode: (v: number) => u32(type, v), decode: (a: AttrMap) => readU32(a, type), applies });
 
-function settingsAttrs(s: LinkSettings, withAlias: boolean): Attr[] {
-  const a: Attr[] = [];
-  for (const [k, type] of U32_SETTINGS) if (s[k] !== undefined) a.push(u32(type, s[k]));
-  // The kernel takes the alias as bytes (NLA_BINARY, no NUL); an empty one removes it.
-  if (withAlias && s.alias !== undefined) a.push(bytes(IFLA.IFALIAS, Buffer.from(s.alias)));
-  return a;
+/**
+ * The generic attributes of a device side that the provider sets and reads, one row each, in
+ * the order requests carry them (`ip link add`'s order). Named as the resources' inputs name
+ * them (a pair's peer prefixes "peer"); mapped to those inputs in one place
+ * (provider/resources/link-attributes.ts). The kernel's rules (net/core/rtnetlink.c): GSO
+ * sizes above MAX_TCP_HEADER and at most the device's tso_max_size, GSO segments at most
+ * GSO_MAX_SEGS (65535) and tso_max_segs, GRO sizes at most GRO_MAX_SIZE (524280); setting a
+ * generic GSO/GRO size of at most 65536 also sets its IPv4 variant.
+ */
+export const LINK_ATTRIBUTES = {
+  mtu: u32Attribute(IFLA.MTU, "live"),
+  /** MAC address "aa:bb:cc:dd:ee:ff"; l3 devices report all zeros. */
+  macAddress: {
+    encode: (v: string) => bytes(IFLA.ADDRESS, macToBuffer(v)),
+    decode: (a: AttrMap) => {
+      const b = a.get(IFLA.ADDRESS);
+      return b?.length === 6 ? bufferToMac(b) : undefined;
+    },
+    applies: "live",
+  },
+  numTxQueues: u32Attribute(IFLA.NUM_TX_QUEUES, "create"),
+  numRxQueues: u32Attribute(IFLA.NUM_RX_QUEUES, "create"),
+  /** IFLA_TXQLEN: the qdisc queue length. */
+  txQueueLen: u32Attribute(IFLA.TXQLEN, "live"),
+  /** IFLA_GROUP: 0 is "default". */
+  group: u32Attribute(IFLA.GROUP, "live"),
+  gsoMaxSize: { ...u32Attribute(IFLA.GSO_MAX_SIZE, "live"), resend: "gsoIpv4MaxSize" },
+  gsoMaxSegs: u32Attribute(IFLA.GSO_MAX_SEGS, "live"),
+  groMaxSize: { ...u32Attribute(IFLA.GRO_MAX_SIZE, "live"), resend: "groIpv4MaxSize" },
+  /** Linux 6.3+; absent before. */
+  gsoIpv4MaxSize: u32Attribute(IFLA.GSO_IPV4_MAX_SIZE, "live"),
+  groIpv4MaxSize: u32Attribute(IFLA.GRO_IPV4_MAX_SIZE, "live"),
+  /** IFLA_IFALIAS, bytes without a NUL; "" removes it. rtnl_create_link ignores it: set after. */
+  alias: { encode: (v: string) => bytes(IFLA.IFALIAS, Buffer.from(v)), decode: (a: AttrMap) => readStr(a, IFLA.IFALIAS), applies: "after", absent: "" },
+} as const satisfies Record<string, { encode(v: never): Attr; decode(a: AttrMap): unknown; applies: Applies; absent?: unknown; resend?: string }>;
+
+export type LinkAttributeKey = keyof typeof LINK_ATTRIBUTES;
+type ValueOf<K extends LinkAttributeKey> = Exclude<ReturnType<(typeof LINK_ATTRIBUTES)[K]["decode"]>, undefined>;
+/** Values of the generic link attributes, by the table's names. */
+export type LinkAttributes = { [K in LinkAttributeKey]?: ValueOf<K> };
+type KeysApplying<P extends Applies> = { [K in LinkAttributeKey]: (typeof LINK_ATTRIBUTES)[K]["applies"] extends P ? K : never }[LinkAttributeKey];
+/** What creation takes. */
+export type CreateAttributes = Pick<LinkAttributes, KeysApplying<"create" | "live">>;
+/** What a live device takes. */
+export type LiveAttributes = Pick<LinkAttributes, KeysApplying<"live" | "after">>;
+
+/** The table's rows, in order. */
+export const LINK_ATTRIBUTE_ROWS = Object.entries(LINK_ATTRIBUTES) as Array<[LinkAttributeKey, LinkAttribute<unknown>]>;
+
+/** The attributes of `values` that a request at `phase` may carry, in the table's order. */
+function encodeAttributes(values: LinkAttributes, phase: "create" | "live"): Attr[] {
+  const v = values as Record<string, unknown>;
+  return LINK_ATTRIBUTE_ROWS.filter(([k, row]) => v[k] !== undefined && row.applies !== (phase === "create" ? "after" : "create")).map(([k, row]) => row.encode(v[k]));
 }
 
 /** Generic properties of one side of a link at creation (`ip link add … [peer …]`). */
-export interface LinkSide extends Omit<LinkSettings, "alias"> {
+export interface LinkSide extends CreateAttributes {
   name: string;
-  mtu?: number;
-  /** MAC address "aa:bb:cc:dd:ee:ff". */
-  address?: string;
-  numRxQueues?: number;
-  numTxQueues?: number;
-  /** IFLA_TXQLEN: the qdisc queue length. */
-  txQueueLen?: number;
   /** An fd, open in the relay, of the netns to create the device in. */
   netnsFd?: number;
 }
 
-export interface Link {
+export interface Link extends LinkAttributes {
   ifindex: number;
   name: string;
   up: boolean;
-  mtu?: number;
-  address?: string;
-  numRxQueues?: number;
-  numTxQueues?: number;
-  txQueueLen?: number;
   carrier?: boolean;
   /** IFLA_LINK: for a netkit device, its peer's ifindex (in the peer's netns). */
   linkIfindex?: number;
@@ -90,15 +115,6 @@ export interface Link {
   parentDevice?: string;
   /** Raw IFLA_INFO_DATA of the kind. */
   data?: AttrMap;
-  gsoMaxSize?: number;
-  gsoMaxSegs?: number;
-  groMaxSize?: number;
-  /** Absent on kernels before 6.3. */
-  gsoIpv4MaxSize?: number;
-  groIpv4MaxSize?: number;
-  /** Absent when the device has no alias. */
-  alias?: string;
-  group?: number;
 }
 
 export function macToBuffer(mac: string): Buffer {
@@ -111,13 +127,7 @@ export function bufferToMac(b: Buffer): string {
 
 /** IFLA_* attributes of a side, in the order `ip link add` sends them. */
 export function sideAttrs(s: LinkSide): Attr[] {
-  const a: Attr[] = [str(IFLA.IFNAME, s.name)];
-  if (s.mtu !== undefined) a.push(u32(IFLA.MTU, s.mtu));
-  if (s.address !== undefined) a.push(bytes(IFLA.ADDRESS, macToBuffer(s.address)));
-  if (s.numTxQueues !== undefined) a.push(u32(IFLA.NUM_TX_QUEUES, s.numTxQueues));
-  if (s.numRxQueues !== undefined) a.push(u32(IFLA.NUM_RX_QUEUES, s.numRxQueues));
-  if (s.txQueueLen !== undefined) a.push(u32(IFLA.TXQLEN, s.txQueueLen));
-  a.push(...settingsAttrs(s, false));
+  const a: Attr[] = [str(IFLA.IFNAME, s.name), ...encodeAttributes(s, "create")];
   if (s.netnsFd !== undefined) a.push(u32(IFLA.NET_NS_FD, s.netnsFd));
   return a;
 }
@@ -158,22 +168,15 @@ export function delLinkRequest(name: string): Buffer {
   return encodeMessage(RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK, Buffer.concat([encodeIfInfo({}), encodeAttrs([str(IFLA.IFNAME, name)])]));
 }
 
-export interface LinkChange extends LinkSettings {
+export interface LinkChange extends LiveAttributes {
   up?: boolean;
-  mtu?: number;
-  address?: string;
-  txQueueLen?: number;
   /** Kind-specific changes (`ip link set NAME type KIND …`). */
   kind?: { kind: string; data: Attr[] };
 }
 
 /** RTM_NEWLINK without NLM_F_CREATE changes an existing device found by name. */
 export function changeLinkRequest(name: string, c: LinkChange): Buffer {
-  const attrs: Attr[] = [str(IFLA.IFNAME, name)];
-  if (c.mtu !== undefined) attrs.push(u32(IFLA.MTU, c.mtu));
-  if (c.address !== undefined) attrs.push(bytes(IFLA.ADDRESS, macToBuffer(c.address)));
-  if (c.txQueueLen !== undefined) attrs.push(u32(IFLA.TXQLEN, c.txQueueLen));
-  attrs.push(...settingsAttrs(c, true));
+  const attrs: Attr[] = [str(IFLA.IFNAME, name), ...encodeAttributes(c, "live")];
   if (c.kind) attrs.push(nest(IFLA.LINKINFO, [str(IFLA_INFO.KIND, c.kind.kind), nest(IFLA_INFO.DATA, c.kind.data)]));
   const info = c.up === undefined ? {} : { flags: c.up ? IFF_UP : 0, change: IFF_UP };
   return encodeMessage(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, Buffer.concat([encodeIfInfo(info), encodeAttrs(attrs)]));
@@ -203,25 +206,13 @@ export function parseLink(m: NlMessage): Link {
   const set = <K extends keyof Link>(k: K, v: Link[K] | undefined) => {
     if (v !== undefined) link[k] = v;
   };
-  set("mtu", readU32(a, IFLA.MTU));
-  const addr = a.get(IFLA.ADDRESS);
-  if (addr && addr.length === 6) link.address = bufferToMac(addr);
-  set("numRxQueues", readU32(a, IFLA.NUM_RX_QUEUES));
-  set("numTxQueues", readU32(a, IFLA.NUM_TX_QUEUES));
-  set("txQueueLen", readU32(a, IFLA.TXQLEN));
+  for (const [k, row] of LINK_ATTRIBUTE_ROWS) set(k, row.decode(a) as Link[typeof k]);
   const carrier = readU8(a, IFLA.CARRIER);
   if (carrier !== undefined) link.carrier = carrier === 1;
   set("linkIfindex", readU32(a, IFLA.LINK));
   const nsid = a.get(IFLA.LINK_NETNSID);
   if (nsid) link.linkNetnsId = nsid.readInt32LE(0);
   set("parentDevice", readStr(a, IFLA.PARENT_DEV_NAME));
-  set("gsoMaxSize", readU32(a, IFLA.GSO_MAX_SIZE));
-  set("gsoMaxSegs", readU32(a, IFLA.GSO_MAX_SEGS));
-  set("groMaxSize", readU32(a, IFLA.GRO_MAX_SIZE));
-  set("gsoIpv4MaxSize", readU32(a, IFLA.GSO_IPV4_MAX_SIZE));
-  set("groIpv4MaxSize", readU32(a, IFLA.GRO_IPV4_MAX_SIZE));
-  set("alias", readStr(a, IFLA.IFALIAS));
-  set("group", readU32(a, IFLA.GROUP));
   const li = readNested(a, IFLA.LINKINFO);
   if (li) {
     set("kind", readStr(li, IFLA_INFO.KIND));

@@ -45,7 +45,7 @@ export interface NetkitCreate {
  * that lack single mode never see IFLA_NETKIT_PAIRING for a pair.
  */
 export function netkitNewLinkRequest(c: NetkitCreate): Buffer {
-  if (c.mode === "l3" && (c.primary.address || c.peer?.address)) throw new Error("netkit: a MAC address needs mode l2");
+  if (c.mode === "l3" && (c.primary.macAddress || c.peer?.macAddress)) throw new Error("netkit: a MAC address needs mode l2");
   const single = c.pairing === "single";
   if (single && (c.peer || c.peerPolicy || c.peerScrub || c.scrub)) throw new Error("netkit: single mode has no peer and no scrub");
   const data: Attr[] = [u32(IFLA_NETKIT.MODE, MODE[c.mode])];

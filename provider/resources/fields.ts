@@ -125,25 +125,13 @@ export function linkSettingFields(of: string) {
   };
 }
 
-/** The same fields for a pair's peer: peerGsoMaxSize, … */
-export function peerLinkSettingFields() {
-  const f = linkSettingFields("the peer");
-  return {
-    peerGsoMaxSize: f.gsoMaxSize,
-    peerGsoMaxSegs: f.gsoMaxSegs,
-    peerGroMaxSize: f.groMaxSize,
-    peerGsoIpv4MaxSize: f.gsoIpv4MaxSize,
-    peerGroIpv4MaxSize: f.groIpv4MaxSize,
-    peerAlias: f.alias,
-    peerGroup: f.group,
-  };
-}
+type PeerFields<T> = { [K in keyof T & string as `peer${Capitalize<K>}`]: T[K] };
 
-/** The keys of the live link settings, per side. */
-export const LINK_SETTING_KEYS = ["gsoMaxSize", "gsoMaxSegs", "groMaxSize", "gsoIpv4MaxSize", "groIpv4MaxSize", "alias", "group"] as const;
-export type LinkSettingKey = (typeof LINK_SETTING_KEYS)[number];
-/** "peerGsoMaxSize" for "gsoMaxSize". */
-export const peerKey = (k: LinkSettingKey) => `peer${k[0]!.toUpperCase()}${k.slice(1)}` as const;
+/** The same fields for a pair's peer: peerGsoMaxSize, … */
+export function peerLinkSettingFields(): PeerFields<ReturnType<typeof linkSettingFields>> {
+  const f = linkSettingFields("the peer");
+  return Object.fromEntries(Object.entries(f).map(([k, v]) => [`peer${k[0]!.toUpperCase()}${k.slice(1)}`, v])) as PeerFields<typeof f>;
+}
 
 /** A queue index on a NIC; drivers have at most a few thousand RX queues. */
 export const queueIndex = z.number().int().min(0).max(65535);

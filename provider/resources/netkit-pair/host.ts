@@ -1,10 +1,10 @@
 // What a NetkitPair asks of its host, field by field: the create request (`ip link add NAME
 // type netkit mode l2 … peer name PEER netns NS`, plus what iproute2 cannot set: headroom,
 // tailroom), the in-place changes, what the kernel must have done, and the outputs read back.
-// A new field of the pair is mapped here and declared in definition.ts; nowhere else.
+// The generic link attributes of both sides (mtu, MAC address, queues, GSO/GRO limits, …) go
+// through one table (link-attributes.ts); the fields this file maps itself are OWN_FIELDS.
 import { NetkitError } from "../../errors";
 import { relocates, type ChangeNetkit, type CreateNetkit, type DeviceRef, type NetkitLink } from "../../host/netkit";
-import type { LinkChange } from "../../netlink/link";
 import type { InputsOf, OutputsOf } from "../../definition/resource";
 import { defined } from "../context";
 import { mismatch } from "../definition-driven";
@@ -12,10 +12,30 @@ import { netnsPath } from "../fields";
 import type { netkitPairDefinition } from "./definition";
 import type { DeclaredLeases } from "../rxq-binding/host";
 import type { Hook, ObservedHook } from "../../host/programs";
-import { changedSettings, createSettings, reportedSettings, settingChecks } from "../link-settings";
+import { attributeChecks, changedAttributes, createAttributes, reportedAttributes } from "../link-attributes";
 
 type Inputs = InputsOf<typeof netkitPairDefinition>;
 type Outputs = OutputsOf<typeof netkitPairDefinition>;
+
+/** The inputs mapped here rather than through the link-attribute table (a unit test holds the two against the definition). */
+export const OWN_FIELDS = [
+  "connection",
+  "name",
+  "peerName",
+  "peerNetns",
+  "mode",
+  "policy",
+  "peerPolicy",
+  "scrub",
+  "peerScrub",
+  "headroom",
+  "tailroom",
+  "peerLeases",
+  "programs",
+  "peerPrograms",
+  "up",
+  "peerUp",
+] as const satisfies ReadonlyArray<keyof Inputs>;
 
 export function refs(i: Pick<Inputs, "name" | "peerName" | "peerNetns">): { primary: DeviceRef; peer: DeviceRef } {
   return { primary: { name: i.name }, peer: i.peerNetns ? { name: i.peerName, netns: netnsPath(i.peerNetns) } : { name: i.peerName } };
@@ -23,8 +43,8 @@ export function refs(i: Pick<Inputs, "name" | "peerName" | "peerNetns">): { prim
 
 export function createRequest(i: Inputs): CreateNetkit {
   const r = refs(i);
-  const primarySettings = createSettings(i, "");
-  const peerSettings = createSettings(i, "peer");
+  const primary = createAttributes(i, "");
+  const peer = createAttributes(i, "peer");
   return {
     primary: r.primary,
     peer: r.peer,
@@ -37,28 +57,16 @@ export function createRequest(i: Inputs): CreateNetkit {
       peerScrub: i.peerScrub,
       ...(i.headroom !== undefined ? { headroom: i.headroom } : {}),
       ...(i.tailroom !== undefined ? { tailroom: i.tailroom } : {}),
-      primary: defined({
-        name: i.name,
-        mtu: i.mtu,
-        address: i.macAddress,
-        numRxQueues: i.numRxQueues,
-        numTxQueues: i.numTxQueues,
-        txQueueLen: i.txQueueLen,
-        ...primarySettings.create,
-      }),
+      primary: { name: i.name, ...primary.create },
       peer: defined({
         name: i.peerName,
-        mtu: i.peerMtu,
-        address: i.peerMacAddress,
+        ...peer.create,
         // Room for the declared leases unless the program sized it (check made sure it fits).
         numRxQueues: i.peerNumRxQueues ?? (i.peerLeases?.length ? 1 + i.peerLeases.length : undefined),
-        numTxQueues: i.peerNumTxQueues,
-        txQueueLen: i.peerTxQueueLen,
-        ...peerSettings.create,
       }),
     },
-    primaryAfter: primarySettings.after,
-    peerAfter: peerSettings.after,
+    primaryAfter: primary.after,
+    peerAfter: peer.after,
     primaryUp: i.up,
     peerUp: i.peerUp,
     verify: (p, q, on) => {
@@ -82,23 +90,16 @@ export function verifyPair(i: Inputs, p: NetkitLink, q: NetkitLink | undefined, 
     ["peerPolicy", i.peerPolicy, nk.peerPolicy],
     ["headroom", i.headroom, nk.headroom],
     ["tailroom", i.tailroom, nk.tailroom],
-    ["peerNumRxQueues", i.peerNumRxQueues, q?.numRxQueues],
-    ...settingChecks(i, p, ""),
-    ...settingChecks(i, q, "peer"),
+    ...attributeChecks(i, p, ""),
+    ...attributeChecks(i, q, "peer"),
   ]);
 }
 
 /** The in-place changes from `olds` to `news` (`changed`: the fields the diff found changed). */
 export function changeRequest(olds: Outputs, news: Inputs, changed: string[]): ChangeNetkit {
-  const primary: LinkChange = changedSettings(news, "", changed);
-  const peer: LinkChange = changedSettings(news, "peer", changed);
+  const primary = changedAttributes(news, "", changed);
+  const peer = changedAttributes(news, "peer", changed);
   const has = (k: keyof Inputs) => changed.includes(k) && news[k] !== undefined;
-  if (has("mtu")) primary.mtu = news.mtu!;
-  if (has("peerMtu")) peer.mtu = news.peerMtu!;
-  if (has("macAddress")) primary.address = news.macAddress!;
-  if (has("peerMacAddress")) peer.address = news.peerMacAddress!;
-  if (has("txQueueLen")) primary.txQueueLen = news.txQueueLen!;
-  if (has("peerTxQueueLen")) peer.txQueueLen = news.peerTxQueueLen!;
   const was = refs(olds);
   const now = refs(news);
   // A renamed or moved device goes down first: it comes up again as declared.
@@ -134,6 +135,8 @@ export function outputs(i: Inputs, p: NetkitLink, q: NetkitLink | undefined, lea
     // Only what was declared: a program without leases has none to compare.
     peerLeases: i.peerLeases !== undefined ? leased.leases : undefined,
     peerLeaseQueueIds: leased.queueIds,
+    ...reportedAttributes(p, ""),
+    ...reportedAttributes(q, "peer"),
     name: p.name,
     peerName: q?.name as string,
     mode: nk?.mode as Inputs["mode"],
@@ -143,19 +146,9 @@ export function outputs(i: Inputs, p: NetkitLink, q: NetkitLink | undefined, lea
     peerScrub: nk?.peerScrub as Inputs["peerScrub"],
     headroom: nk?.headroom,
     tailroom: nk?.tailroom,
-    numRxQueues: p.numRxQueues,
-    numTxQueues: p.numTxQueues,
-    peerNumRxQueues: q?.numRxQueues,
-    peerNumTxQueues: q?.numTxQueues,
-    mtu: p.mtu,
-    peerMtu: q?.mtu,
-    txQueueLen: p.txQueueLen,
-    peerTxQueueLen: q?.txQueueLen,
     // l3 devices report an all-zero address: a MAC means something only in l2.
-    macAddress: nk?.mode === "l2" ? p.address : undefined,
-    peerMacAddress: nk?.mode === "l2" ? q?.address : undefined,
-    ...reportedSettings(p, ""),
-    ...reportedSettings(q, "peer"),
+    macAddress: nk?.mode === "l2" ? p.macAddress : undefined,
+    peerMacAddress: nk?.mode === "l2" ? q?.macAddress : undefined,
     up: p.up,
     peerUp: q?.up as boolean,
     ifindex: p.ifindex,

@@ -1,6 +1,7 @@
 // What a NetkitSingle asks of its host, field by field: the create request (IFLA_NETKIT_PAIRING
 // = single, which iproute2 cannot set), the in-place changes, what the kernel must have done,
-// and the outputs read back. A new field is mapped here and declared in definition.ts.
+// and the outputs read back. The generic link attributes (mtu, MAC address, queues, GSO/GRO
+// limits, …) go through one table (link-attributes.ts); the fields mapped here are OWN_FIELDS.
 import { NetkitError } from "../../errors";
 import { missingFeature } from "../../features";
 import { relocates, type ChangeNetkit, type CreateNetkit, type DeviceRef, type NetkitLink } from "../../host/netkit";
@@ -10,17 +11,20 @@ import { mismatch } from "../definition-driven";
 import { netnsPath } from "../fields";
 import type { netkitSingleDefinition } from "./definition";
 import type { DeclaredLeases } from "../rxq-binding/host";
-import { changedSettings, createSettings, reportedSettings, settingChecks } from "../link-settings";
+import { attributeChecks, changedAttributes, createAttributes, reportedAttributes } from "../link-attributes";
 
 type Inputs = InputsOf<typeof netkitSingleDefinition>;
 type Outputs = OutputsOf<typeof netkitSingleDefinition>;
+
+/** The inputs mapped here rather than through the link-attribute table (a unit test holds the two against the definition). */
+export const OWN_FIELDS = ["connection", "name", "netns", "mode", "policy", "headroom", "tailroom", "leases", "up"] as const satisfies ReadonlyArray<keyof Inputs>;
 
 export function ref(i: Pick<Inputs, "name" | "netns">): DeviceRef {
   return i.netns ? { name: i.name, netns: netnsPath(i.netns) } : { name: i.name };
 }
 
 export function createRequest(i: Inputs): CreateNetkit {
-  const settings = createSettings(i, "");
+  const attributes = createAttributes(i, "");
   return {
     primary: ref(i),
     create: {
@@ -30,16 +34,12 @@ export function createRequest(i: Inputs): CreateNetkit {
       ...(i.tailroom !== undefined ? { tailroom: i.tailroom } : {}),
       primary: defined({
         name: i.name,
-        mtu: i.mtu,
-        address: i.macAddress,
+        ...attributes.create,
         // Room for the declared leases unless the program sized it (check made sure it fits).
         numRxQueues: i.numRxQueues ?? (i.leases?.length ? 1 + i.leases.length : undefined),
-        numTxQueues: i.numTxQueues,
-        txQueueLen: i.txQueueLen,
-        ...settings.create,
       }),
     },
-    primaryAfter: settings.after,
+    primaryAfter: attributes.after,
     primaryUp: i.up,
     verify: (p, _q, on) => verify(i, p, on),
   };
@@ -52,19 +52,12 @@ function verify(i: Inputs, d: NetkitLink, on: { host: string; release: string })
   // The preflight found single mode, or create would not have been sent; a kernel without it
   // ignores IFLA_NETKIT_PAIRING and makes a pair.
   if (nk.pairing !== "single") return missingFeature(on.host, on.release, "single", "NetkitSingle", `it made a ${nk.pairing ?? "pair"} instead`);
-  const why = mismatch(on.release, i.name, [
-    ["mode", i.mode, nk.mode],
-    ["headroom", i.headroom, nk.headroom],
-    ["tailroom", i.tailroom, nk.tailroom],
-    ["numRxQueues", i.numRxQueues, d.numRxQueues],
-    ...settingChecks(i, d, ""),
-  ]);
+  const why = mismatch(on.release, i.name, [["mode", i.mode, nk.mode], ["headroom", i.headroom, nk.headroom], ["tailroom", i.tailroom, nk.tailroom], ...attributeChecks(i, d, "")]);
   return why ? new NetkitError(`${on.host}: ${why}`) : undefined;
 }
 
 /** The in-place changes from `olds` to `news` (`changed`: the fields the diff found changed). */
 export function changeRequest(olds: Outputs, news: Inputs, changed: string[]): ChangeNetkit {
-  const has = (k: keyof Inputs) => changed.includes(k) && news[k] !== undefined;
   const was = ref(olds);
   const now = ref(news);
   const moved = relocates(was, now);
@@ -72,10 +65,7 @@ export function changeRequest(olds: Outputs, news: Inputs, changed: string[]): C
     primary: { ...was, ifindex: olds.ifindex },
     ...(moved ? { primaryTo: now } : {}),
     primaryChange: defined({
-      mtu: has("mtu") ? news.mtu : undefined,
-      address: has("macAddress") ? news.macAddress : undefined,
-      txQueueLen: has("txQueueLen") ? news.txQueueLen : undefined,
-      ...changedSettings(news, "", changed),
+      ...changedAttributes(news, "", changed),
       // A renamed or moved device goes down first: it comes up again as declared.
       up: olds.up !== news.up || moved ? news.up : undefined,
     }),
@@ -89,18 +79,14 @@ export function outputs(i: Inputs, d: NetkitLink, leased: DeclaredLeases): Outpu
     // Only what was declared: a program without leases has none to compare.
     leases: i.leases !== undefined ? leased.leases : undefined,
     leaseQueueIds: leased.queueIds,
+    ...reportedAttributes(d, ""),
     name: d.name,
     mode: d.netkit?.mode as Inputs["mode"],
     policy: d.netkit?.policy as Inputs["policy"],
     headroom: d.netkit?.headroom,
     tailroom: d.netkit?.tailroom,
-    numRxQueues: d.numRxQueues,
-    numTxQueues: d.numTxQueues,
-    mtu: d.mtu,
-    txQueueLen: d.txQueueLen,
     // l3 devices report an all-zero address: a MAC means something only in l2.
-    macAddress: d.netkit?.mode === "l2" ? d.address : undefined,
-    ...reportedSettings(d, ""),
+    macAddress: d.netkit?.mode === "l2" ? d.macAddress : undefined,
     up: d.up,
     ifindex: d.ifindex,
   });

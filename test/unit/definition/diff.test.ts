@@ -6,7 +6,7 @@ import { netkitPairDefinition } from "../../../provider/resources/netkit-pair/de
 import { netkitSingleDefinition } from "../../../provider/resources/netkit-single/definition";
 import { rxqBindingDefinition } from "../../../provider/resources/rxq-binding/definition";
 import { rxqBindingProvider } from "../../../provider/resources/rxq-binding/controller";
-import type { ResourceDefinition } from "../../../provider/definition/resource";
+import { inputKeys, type ResourceDefinition } from "../../../provider/definition/resource";
 
 const connection = { host: "10.0.0.1", privateKey: "k", hostKey: "SHA256:" + "a".repeat(43) };
 const norm = (spec: ResourceDefinition, i: Record<string, unknown>) => {
@@ -16,8 +16,10 @@ const norm = (spec: ResourceDefinition, i: Record<string, unknown>) => {
 };
 
 const pairBase = { connection, name: "nk0", peerName: "nk0p", mode: "l2", peerNetns: "pod" };
-// [field, new value, replaces?]
+// [field, new value, replaces?]: every field of the resource has a row (a test below checks).
 const pairChanges: Array<[string, unknown, boolean]> = [
+  // New credentials (another host or port: below) change nothing on the host.
+  ["connection", { ...connection, privateKey: "k2" }, false],
   // A rename or a move of the peer is an update: the kernel keeps the device (and its leases).
   ["name", "nk1", false],
   ["peerName", "nk1p", false],
@@ -37,6 +39,12 @@ const pairChanges: Array<[string, unknown, boolean]> = [
   ["peerMtu", 9000, false],
   ["macAddress", "02:00:00:00:00:09", false],
   ["peerMacAddress", "02:00:00:00:00:0a", false],
+  ["txQueueLen", 500, false],
+  ["peerTxQueueLen", 500, false],
+  // Programs swap on the live device; the kernel cannot release one lease: the pair goes.
+  ["programs", [{ pin: "/sys/fs/bpf/pod-policy" }], false],
+  ["peerPrograms", [{ pin: "/sys/fs/bpf/pod-egress" }], false],
+  ["peerLeases", [{ nic: "eth1", queue: 2 }], true],
   ["up", false, false],
   ["peerUp", false, false],
   // Live link settings, per side.
@@ -56,8 +64,65 @@ const pairChanges: Array<[string, unknown, boolean]> = [
   ["peerGroup", 7, false],
 ];
 
+const singleBase = { connection, name: "s0", netns: "pod", mode: "l2" };
+const singleChanges: Array<[string, unknown, boolean]> = [
+  ["connection", { ...connection, privateKey: "k2" }, false],
+  ["name", "s1", false],
+  ["netns", "pod2", false],
+  ["mode", "l3", true],
+  ["headroom", 64, true],
+  ["tailroom", 64, true],
+  ["numRxQueues", 3, true],
+  ["leases", [{ nic: "eth1", queue: 2 }], true],
+  ["numTxQueues", 1, true],
+  ["mtu", 1400, false],
+  ["txQueueLen", 500, false],
+  ["macAddress", "02:00:00:00:00:09", false],
+  ["gsoMaxSize", 131072, false],
+  ["gsoMaxSegs", 1000, false],
+  ["groMaxSize", 131072, false],
+  ["gsoIpv4MaxSize", 131072, false],
+  ["groIpv4MaxSize", 131072, false],
+  ["alias", "xsk", false],
+  ["group", 3, false],
+  ["up", false, false],
+];
+// A single device only forwards (check refuses anything else): a state that says otherwise
+// (a device changed out of band) is drift that an update sets back.
+const singleDrift: Array<[string, unknown, boolean]> = [["policy", "blackhole", false]];
+
+const bindingBase = { connection, deviceName: "nk0", netns: "pod", nic: "eth1", nicQueue: 1, deviceIfindex: 5 };
+// The kernel cannot change a lease: every field but the credentials replaces.
+const bindingChanges: Array<[string, unknown, boolean]> = [
+  ["connection", { ...connection, privateKey: "k2" }, false],
+  ["deviceName", "nk1", true],
+  ["netns", "pod2", true],
+  ["nic", "eth2", true],
+  ["nicQueue", 2, true],
+  ["deviceIfindex", 6, true],
+];
+
 describe("unit: diff (update vs replace)", () => {
   const olds = norm(netkitPairDefinition, pairBase);
+
+  for (const [spec, rows] of [
+    [netkitPairDefinition, pairChanges],
+    [netkitSingleDefinition, [...singleChanges, ...singleDrift]],
+    [rxqBindingDefinition, bindingChanges],
+  ] as const)
+    it(`${spec.name}: every field has a row in the table below, and every row is a field`, () => {
+      const fields = inputKeys(spec);
+      assert.deepEqual(
+        fields.filter((k) => !rows.some(([f]) => f === k)),
+        [],
+        "fields without a row",
+      );
+      assert.deepEqual(
+        rows.map(([f]) => f).filter((f) => !fields.includes(f)),
+        [],
+        "rows without a field",
+      );
+    });
 
   it("identical inputs: no changes", () => {
     const d = diffState(netkitPairDefinition, olds, norm(netkitPairDefinition, pairBase));
@@ -98,37 +163,29 @@ describe("unit: diff (update vs replace)", () => {
     assert.equal(diffState(netkitPairDefinition, { ...olds, __provider: "a" }, { ...olds, __provider: "b" }).changes, false);
   });
 
-  it("NetkitSingle: queues and mode replace; name, netns, mtu, link settings and up update", () => {
-    const base = norm(netkitSingleDefinition, { connection, name: "s0", netns: "pod" });
-    for (const [f, v, rep] of [
-      ["name", "s1", false],
-      ["netns", "pod2", false],
-      ["gsoMaxSize", 131072, false],
-      ["alias", "xsk", false],
-      ["group", 3, false],
-      ["numRxQueues", 3, true],
-      ["mode", "l2", true],
-      ["mtu", 1400, false],
-      ["up", false, false],
-    ] as const) {
-      const d = diffState(netkitSingleDefinition, base, norm(netkitSingleDefinition, { connection, name: "s0", netns: "pod", [f]: v }));
-      assert.deepEqual(d.replaces, rep ? [f] : [], f);
-    }
-  });
+  for (const [field, value, replaces] of singleChanges) {
+    it(`NetkitSingle.${field} → ${replaces ? "replace" : "update in place"}`, () => {
+      const base = norm(netkitSingleDefinition, singleBase);
+      const d = diffState(netkitSingleDefinition, base, norm(netkitSingleDefinition, { ...singleBase, [field]: value }));
+      assert.deepEqual([d.changed, d.replaces], [[field], replaces ? [field] : []]);
+    });
+  }
+
+  for (const [field, drifted, replaces] of singleDrift) {
+    it(`NetkitSingle.${field} drifted to ${JSON.stringify(drifted)} → ${replaces ? "replace" : "update in place"}`, () => {
+      const base = norm(netkitSingleDefinition, singleBase);
+      const d = diffState(netkitSingleDefinition, { ...base, [field]: drifted }, base);
+      assert.deepEqual([d.changed, d.replaces], [[field], replaces ? [field] : []]);
+    });
+  }
 
   describe("RxqBinding: the kernel cannot change a lease, so every field replaces", () => {
-    const base = { connection, deviceName: "nk0", netns: "pod", nic: "eth1", nicQueue: 1, deviceIfindex: 5 };
+    const base = bindingBase;
     const olds = { ...norm(rxqBindingDefinition, base), queueId: 1, nicIfindex: 3, deviceNetnsId: 0, hostNetnsId: 0 };
-    for (const [f, v] of [
-      ["deviceName", "nk1"],
-      ["netns", "pod2"],
-      ["nic", "eth2"],
-      ["nicQueue", 2],
-      ["deviceIfindex", 6],
-    ] as const) {
-      it(`RxqBinding.${f} → replace (delete first)`, async () => {
+    for (const [f, v, replaces] of bindingChanges) {
+      it(`RxqBinding.${f} → ${replaces ? "replace (delete first)" : "update in place"}`, async () => {
         const d = await rxqBindingProvider.diff!("id", olds as never, norm(rxqBindingDefinition, { ...base, [f]: v }) as never);
-        assert.deepEqual([d.changes, d.replaces, d.deleteBeforeReplace], [true, [f], true]);
+        assert.deepEqual([d.changes, d.replaces, d.deleteBeforeReplace], [true, replaces ? [f] : [], true]);
       });
     }
 

@@ -37,7 +37,7 @@ describe(`unit: netlink codec on replies captured from Linux ${fixture.kernel}`,
     assert.equal(l.name, "cap0");
     assert.equal(l.kind, "netkit");
     assert.equal(l.mtu, 9000);
-    assert.equal(l.address, "02:00:00:00:aa:01");
+    assert.equal(l.macAddress, "02:00:00:00:aa:01");
     assert.equal(l.numTxQueues, 1);
     assert.equal(typeof l.linkNetnsId, "number", "the peer lives in another netns");
     assert.equal(typeof l.linkIfindex, "number");
@@ -57,7 +57,7 @@ describe(`unit: netlink codec on replies captured from Linux ${fixture.kernel}`,
   it("decodes the peer: not primary, its own queues, the primary's settings as its peer's", () => {
     const l = linkOf("getPeer");
     assert.equal(l.name, "cap0p");
-    assert.equal(l.address, "02:00:00:00:aa:02");
+    assert.equal(l.macAddress, "02:00:00:00:aa:02");
     assert.equal(l.numRxQueues, 4);
     const nk = decodeNetkitInfo(l.data!);
     assert.equal(nk.primary, false);
@@ -74,7 +74,7 @@ describe(`unit: netlink codec on replies captured from Linux ${fixture.kernel}`,
     assert.equal(nk.primary, true);
     assert.equal(nk.scrub, undefined);
     assert.equal(nk.peerPolicy, undefined);
-    assert.equal(l.address, "00:00:00:00:00:00", "the kernel reports an all-zero address for l3 devices");
+    assert.equal(l.macAddress, "00:00:00:00:00:00", "the kernel reports an all-zero address for l3 devices");
   });
 
   it("reads acks and errors with the kernel's extack text", () => {
@@ -114,7 +114,7 @@ describe(`unit: netlink codec on replies captured from Linux ${fixture.kernel}`,
   });
 
   it("refuses what the kernel would refuse before encoding it", () => {
-    assert.throws(() => netkitNewLinkRequest({ mode: "l3", pairing: "pair", primary: { name: "a", address: "02:00:00:00:00:01" } }), /mode l2/);
+    assert.throws(() => netkitNewLinkRequest({ mode: "l3", pairing: "pair", primary: { name: "a", macAddress: "02:00:00:00:00:01" } }), /mode l2/);
     assert.throws(() => netkitNewLinkRequest({ mode: "l3", pairing: "single", scrub: "default", primary: { name: "a" } }), /single mode/);
   });
 
