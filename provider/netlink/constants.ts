@@ -43,6 +43,8 @@ export const IFLA = {
   OPERSTATE: 16,
   /** A free-form description of the device (`ip link set NAME alias TEXT`), at most IFALIASZ - 1 = 255 bytes. */
   IFALIAS: 20,
+  /** Per address family settings: IPv4's are the device's net.ipv4.conf.DEV.* (IFLA_INET_CONF). */
+  AF_SPEC: 26,
   /** The device group (`ip link set NAME group N`), u32; 0 is "default". */
   GROUP: 27,
   LINKINFO: 18,
@@ -71,6 +73,17 @@ export const IFLA = {
 } as const;
 
 export const IFLA_INFO = { KIND: 1, DATA: 2 } as const;
+
+/** IFLA_AF_SPEC's entry for IPv4 is keyed by its address family. */
+export const AF_INET = 2;
+/** IFLA_INET_* (include/uapi/linux/if_link.h): IFLA_AF_SPEC's AF_INET entry. */
+export const IFLA_INET = { CONF: 1 } as const;
+/**
+ * IPV4_DEVCONF_* (include/uapi/linux/ip.h): the device's net.ipv4.conf.DEV.* settings. Set as
+ * attributes of IFLA_INET_CONF (type = the setting); read back as one u32 array, setting N at
+ * index N - 1.
+ */
+export const IPV4_DEVCONF = { RP_FILTER: 8 } as const;
 
 export const NETNSA = { NSID: 1, PID: 2, FD: 3 } as const;
 /** NETNSA_NSID_NOT_ASSIGNED: RTM_GETNSID's answer when the peer netns has no id here. */

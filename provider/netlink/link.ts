@@ -2,11 +2,14 @@
 // (IFLA_INFO_DATA) is left raw here and decoded by the kind's codec (netkit.ts).
 import { bytes, decodeAttrs, encodeAttrs, nest, readNested, readStr, readU32, readU8, str, u32, type Attr, type AttrMap } from "./attributes";
 import {
+  AF_INET,
   AF_UNSPEC,
   IFF_UP,
   IFINFOMSG_LEN,
   IFLA,
+  IFLA_INET,
   IFLA_INFO,
+  IPV4_DEVCONF,
   NLM_F_ACK,
   NLM_F_CREATE,
   NLM_F_DUMP,
@@ -38,6 +41,17 @@ interface LinkAttribute<T> {
 }
 
 const u32Attribute = <P extends Applies>(type: number, applies: P) => ({ encode: (v: number) => u32(type, v), decode: (a: AttrMap) => readU32(a, type), applies });
+
+/** IPV4_DEVCONF_* setting `id` of the device: set as a nested attribute, read from the u32 array the kernel reports. */
+const ipv4Conf = (id: number) => ({
+  encode: (v: number) => nest(IFLA.AF_SPEC, [nest(AF_INET, [nest(IFLA_INET.CONF, [u32(id, v)])])]),
+  decode: (a: AttrMap) => {
+    const conf = readNested(a, IFLA.AF_SPEC)?.get(AF_INET);
+    const values = conf ? decodeAttrs(conf).get(IFLA_INET.CONF) : undefined;
+    return values && values.length >= 4 * id ? values.readUInt32LE(4 * (id - 1)) : undefined;
+  },
+  applies: "after" as const,
+});
 
 /**
  * The generic attributes of a device side that the provider sets and reads, one row each, in
@@ -73,6 +87,11 @@ export const LINK_ATTRIBUTES = {
   groIpv4MaxSize: u32Attribute(IFLA.GRO_IPV4_MAX_SIZE, "live"),
   /** IFLA_IFALIAS, bytes without a NUL; "" removes it. rtnl_create_link ignores it: set after. */
   alias: { encode: (v: string) => bytes(IFLA.IFALIAS, Buffer.from(v)), decode: (a: AttrMap) => readStr(a, IFLA.IFALIAS), applies: "after", absent: "" },
+  /**
+   * net.ipv4.conf.DEV.rp_filter, through IFLA_AF_SPEC: 0 off, 1 strict, 2 loose. A device has
+   * no IPv4 settings until it is registered (the kernel refuses them at creation): set after.
+   */
+  rpFilter: ipv4Conf(IPV4_DEVCONF.RP_FILTER),
 } as const satisfies Record<string, { encode(v: never): Attr; decode(a: AttrMap): unknown; applies: Applies; absent?: unknown; resend?: string }>;
 
 export type LinkAttributeKey = keyof typeof LINK_ATTRIBUTES;

@@ -92,11 +92,13 @@ export const alias = z
   .refine((s) => !s.includes("\0"), "must not contain NUL");
 /** IFLA_GROUP is a u32; 0 is the "default" group. */
 export const group = z.number().int().min(0).max(4294967295);
+/** net.ipv4.conf.DEV.rp_filter: 0 off, 1 strict, 2 loose (RFC 3704), its only modes. */
+export const rpFilter = z.number().int().min(0).max(2);
 
 /**
  * The live link settings of one device side (`ip link set NAME gso_max_size N … alias TEXT
- * group N`): set at creation, changed in place, read back by refresh. `of` names the side in
- * descriptions ("the primary", "the peer", "the device").
+ * group N`, the device's rp_filter sysctl): set at creation, changed in place, read back by
+ * refresh. `of` names the side in descriptions ("the primary", "the peer", "the device").
  */
 export function linkSettingFields(of: string) {
   const v4 = { feature: "ipv4BigTcp", except: 65536 } as const;
@@ -122,6 +124,13 @@ export function linkSettingFields(of: string) {
     }),
     alias: field(alias.optional(), { description: `Alias of ${of} (\`ip link set … alias\`, IFLA_IFALIAS), at most 255 bytes; "" removes it.`, kernelDefault: "none" }),
     group: field(group.optional(), { description: `Device group of ${of} (\`ip link set … group\`); 0 is the default group.`, kernelDefault: "0" }),
+    rpFilter: field(rpFilter.optional(), {
+      description:
+        `Reverse path filtering of IPv4 packets arriving on ${of} (its net.ipv4.conf.DEV.rp_filter, set through rtnetlink): 0 off, 1 strict, 2 loose (RFC 3704). ` +
+        "The kernel applies the larger of this and net.ipv4.conf.all.rp_filter of the device's netns, so 0 turns the check off only where that is 0 too. " +
+        "Where the route back to a pod's addresses leaves through another device (BPF host routing, several uplinks), strict mode drops the pod's packets: use 0 or 2 there.",
+      kernelDefault: "net.ipv4.conf.default.rp_filter of the device's netns",
+    }),
   };
 }
 

@@ -24,6 +24,13 @@ describe("kernel: NetkitPair on a real netkit kernel", function () {
     await onHost(host, ["ip", "netns", "del", ns]);
   });
 
+  /** The device's net.ipv4.conf.DEV.rp_filter, as the sysctl reads it (in its netns). */
+  const rpFilterOf = async (dev: string, netns?: string) => {
+    const cat = ["cat", `/proc/sys/net/ipv4/conf/${dev}/rp_filter`];
+    const r = await onHost(host, netns ? ["ip", "netns", "exec", netns, ...cat] : cat);
+    return r.stdout.toString().trim();
+  };
+
   const full = () =>
     checked(netkitPairDefinition, {
       ...base,
@@ -42,6 +49,8 @@ describe("kernel: NetkitPair on a real netkit kernel", function () {
       peerTxQueueLen: 700,
       macAddress: "02:00:00:00:aa:01",
       peerMacAddress: "02:00:00:00:aa:02",
+      rpFilter: 2,
+      peerRpFilter: 1,
       up: true,
       peerUp: false,
     });
@@ -72,6 +81,8 @@ describe("kernel: NetkitPair on a real netkit kernel", function () {
       peerTxQueueLen: 700,
       macAddress: "02:00:00:00:aa:01",
       peerMacAddress: "02:00:00:00:aa:02",
+      rpFilter: 2,
+      peerRpFilter: 1,
       up: true,
       peerUp: false,
     };
@@ -87,6 +98,7 @@ describe("kernel: NetkitPair on a real netkit kernel", function () {
     assert.deepEqual([p.ifindex, p.mtu, p.address, isUp(p.flags), p.tx_queue_len], [String(outs.ifindex), "9000", "02:00:00:00:aa:01", true, "500"]);
     assert.deepEqual([q.ifindex, q.mtu, q.address, isUp(q.flags), q.tx_queue_len], [String(outs.peerIfindex), "8000", "02:00:00:00:aa:02", false, "700"]);
     assert.ok(!(await linkNames(host)).includes("nkt0p"), "the peer is not in the host netns");
+    assert.deepEqual([await rpFilterOf("nkt0"), await rpFilterOf("nkt0p", ns)], ["2", "1"], "rp_filter as the sysctls read it");
   });
 
   it("reads back exactly what create reported", async function () {
@@ -94,7 +106,7 @@ describe("kernel: NetkitPair on a real netkit kernel", function () {
     assert.deepEqual(r.props, outs);
   });
 
-  it("changes policies, MTUs, transmit queue lengths, MACs and admin state in place", async function () {
+  it("changes policies, MTUs, transmit queue lengths, MACs, rp_filter and admin state in place", async function () {
     const news = {
       ...full(),
       policy: "forward",
@@ -105,6 +117,8 @@ describe("kernel: NetkitPair on a real netkit kernel", function () {
       peerTxQueueLen: 0,
       macAddress: "02:00:00:00:bb:01",
       peerMacAddress: "02:00:00:00:bb:02",
+      rpFilter: 0,
+      peerRpFilter: 2,
       up: false,
       peerUp: true,
     };
@@ -112,13 +126,14 @@ describe("kernel: NetkitPair on a real netkit kernel", function () {
     assert.deepEqual(d.replaces, []);
     const r = await provider.update!("id", outs as never, news as never);
     const o = r.outs as Record<string, unknown>;
-    for (const k of ["policy", "peerPolicy", "mtu", "peerMtu", "txQueueLen", "peerTxQueueLen", "macAddress", "peerMacAddress", "up", "peerUp"])
+    for (const k of ["policy", "peerPolicy", "mtu", "peerMtu", "txQueueLen", "peerTxQueueLen", "macAddress", "peerMacAddress", "rpFilter", "peerRpFilter", "up", "peerUp"])
       assert.deepEqual(o[k], news[k as keyof typeof news], k);
     assert.equal(o.ifindex, outs.ifindex, "same device, changed in place");
     const p = await sysfs(host, "nkt0");
     const q = await sysfs(host, "nkt0p", ns);
     assert.deepEqual([p!.mtu, p!.address, isUp(p!.flags), p!.tx_queue_len], ["1400", "02:00:00:00:bb:01", false, "2000"]);
     assert.deepEqual([q!.mtu, q!.address, isUp(q!.flags), q!.tx_queue_len], ["1300", "02:00:00:00:bb:02", true, "0"]);
+    assert.deepEqual([await rpFilterOf("nkt0"), await rpFilterOf("nkt0p", ns)], ["0", "2"]);
     outs = o;
   });
 

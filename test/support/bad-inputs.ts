@@ -110,6 +110,7 @@ export const badInputs: BadInput[] = [
   pair("range", { peerGroMaxSize: 524281 }, "peerGroMaxSize", /at most 524280/, "a GRO size above GRO_MAX_SIZE is refused"),
   single("range", { gsoMaxSegs: 65536 }, "gsoMaxSegs", /at most 65535/, "GSO segments end at GSO_MAX_SEGS"),
   single("range", { alias: "x".repeat(256) }, "alias", /255 bytes/, "an alias is at most IFALIASZ - 1 bytes"),
+  pair("range", { peerRpFilter: 3 }, "peerRpFilter", /<=2/, "rp_filter has three modes: 0 off, 1 strict, 2 loose"),
 
   // MAC addresses, which exist only in l2.
   pair("mac/mode", { macAddress: MAC }, "macAddress", /needs mode l2/, "a MAC with the default mode l3 is refused (l3 has no link-layer address)"),

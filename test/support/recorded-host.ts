@@ -53,8 +53,9 @@ const RANDOM_MAC_PREFIX = [0x02, 0x6e, 0x6b, 0x00, 0x00];
  * request header an error echoes), the MAC addresses the kernel chose at random (the same
  * stand-in wherever one appears: replies, later requests, observations), and what a link
  * dump carries that the provider never reads and that changes from run to run: the counters
- * (IFLA_STATS, IFLA_STATS64), the per-family state (IFLA_AF_SPEC: IPv6 timestamps, random
- * reachable time) and netdevsim's random switch id (IFLA_PHYS_SWITCH_ID), zeroed in place. A
+ * (IFLA_STATS, IFLA_STATS64), the per-family state but IPv4's (IFLA_AF_SPEC: IPv6 timestamps,
+ * random reachable time; the provider reads IPv4's settings, rp_filter) and netdevsim's random
+ * switch id (IFLA_PHYS_SWITCH_ID), zeroed in place. A
  * replay still has to observe what the live run observed, so a value the provider did read
  * could not be zeroed unnoticed. Values the kernel hands out in order (ifindex, BPF ids) are
  * kept: each scenario is recorded on a freshly booted host (test/kernel/scenarios.test.ts).
@@ -104,7 +105,10 @@ const RTM_NEWLINK = 16;
 const IFLA_ADDRESS = 1;
 const IFLA_PERM_ADDRESS = 54;
 /** Never read by the provider; different in every run. */
-const RUN_DEPENDENT_IFLA = new Set([7 /* STATS */, 23 /* STATS64 */, 26 /* AF_SPEC */, 36 /* PHYS_SWITCH_ID */]);
+const RUN_DEPENDENT_IFLA = new Set([7 /* STATS */, 23 /* STATS64 */, 36 /* PHYS_SWITCH_ID */]);
+/** Per address family state: the provider reads IPv4's (its settings, the same every run); the others' payloads are zeroed. */
+const IFLA_AF_SPEC = 26;
+const AF_INET = 2;
 
 /** Each netlink message of `buf` (a copy): its offset and the type and length in its header. */
 function* netlinkMessages(buf: Buffer): Generator<{ at: number; type: number; len: number }> {
@@ -116,11 +120,11 @@ function* netlinkMessages(buf: Buffer): Generator<{ at: number; type: number; le
   }
 }
 
-/** The top-level attributes of an RTM_NEWLINK message at `at`: type and payload offset and length. */
-function* linkAttrs(buf: Buffer, at: number, len: number): Generator<{ type: number; off: number; size: number }> {
-  for (let off = at + 32; off + 4 <= at + len;) {
+/** The attributes in `buf` from `start` to `end` (the top-level ones of an RTM_NEWLINK message from its offset + 32): type and payload offset and length. */
+function* linkAttrs(buf: Buffer, start: number, end: number): Generator<{ type: number; off: number; size: number }> {
+  for (let off = start; off + 4 <= end;) {
     const alen = buf.readUInt16LE(off);
-    if (alen < 4 || off + alen > at + len) return;
+    if (alen < 4 || off + alen > end) return;
     yield { type: buf.readUInt16LE(off + 2) & 0x3fff, off: off + 4, size: alen - 4 };
     off += (alen + 3) & ~3;
   }
@@ -133,7 +137,11 @@ function normaliseReply(original: Buffer): Buffer {
     buf.fill(0, m.at + 8, m.at + 16);
     // An error echoes the request's header after its errno.
     if (m.type === NLMSG_ERROR && m.len >= 36) buf.fill(0, m.at + 28, m.at + 36);
-    if (m.type === RTM_NEWLINK) for (const a of linkAttrs(buf, m.at, m.len)) if (RUN_DEPENDENT_IFLA.has(a.type)) buf.fill(0, a.off, a.off + a.size);
+    if (m.type !== RTM_NEWLINK) continue;
+    for (const a of linkAttrs(buf, m.at + 32, m.at + m.len)) {
+      if (RUN_DEPENDENT_IFLA.has(a.type)) buf.fill(0, a.off, a.off + a.size);
+      if (a.type === IFLA_AF_SPEC) for (const f of linkAttrs(buf, a.off, a.off + a.size)) if (f.type !== AF_INET) buf.fill(0, f.off, f.off + f.size);
+    }
   }
   return buf;
 }
@@ -178,7 +186,7 @@ function kernelMacs(exchanges: Exchange[]): Map<Buffer, Buffer> {
     for (const reply of replies(x.results)) {
       for (const m of netlinkMessages(reply)) {
         if (m.type !== RTM_NEWLINK) continue;
-        for (const a of linkAttrs(reply, m.at, m.len)) {
+        for (const a of linkAttrs(reply, m.at + 32, m.at + m.len)) {
           if ((a.type !== IFLA_ADDRESS && a.type !== IFLA_PERM_ADDRESS) || a.size !== 6) continue;
           const mac = Buffer.from(reply.subarray(a.off, a.off + 6));
           // Only locally administered unicast addresses can be the kernel's random choice.

@@ -62,6 +62,8 @@ const pairChanges: Array<[string, unknown, boolean]> = [
   ["peerAlias", "eth0 of pod1", false],
   ["group", 7, false],
   ["peerGroup", 7, false],
+  ["rpFilter", 0, false],
+  ["peerRpFilter", 2, false],
 ];
 
 const singleBase = { connection, name: "s0", netns: "pod", mode: "l2" };
@@ -85,6 +87,7 @@ const singleChanges: Array<[string, unknown, boolean]> = [
   ["groIpv4MaxSize", 131072, false],
   ["alias", "xsk", false],
   ["group", 3, false],
+  ["rpFilter", 2, false],
   ["up", false, false],
 ];
 // A single device only forwards (check refuses anything else): a state that says otherwise

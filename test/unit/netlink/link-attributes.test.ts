@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { decodeAttrs, readStr, readU32 } from "../../../provider/netlink/attributes";
-import { IFINFOMSG_LEN, IFLA } from "../../../provider/netlink/constants";
+import { AF_INET, IFINFOMSG_LEN, IFLA, IFLA_INET, IPV4_DEVCONF } from "../../../provider/netlink/constants";
 import { changeLinkRequest, moveLinkRequest, parseLink, sideAttrs } from "../../../provider/netlink/link";
 import { decodeIfInfo, decodeMessages } from "../../../provider/netlink/message";
 import { changedAttributes, createAttributes, reportedAttributes } from "../../../provider/resources/link-attributes";
@@ -25,6 +25,16 @@ describe("unit: link attributes and renames on the wire", () => {
     );
     assert.deepEqual(a.get(IFLA.IFALIAS), Buffer.from("pod1"));
     assert.equal(attrsOf(changeLinkRequest("nk0", { alias: "" })).get(IFLA.IFALIAS)?.length, 0, "an empty alias removes it");
+  });
+
+  it("rp_filter goes as IFLA_AF_SPEC → AF_INET → IFLA_INET_CONF → IPV4_DEVCONF_RP_FILTER (u32), only to a live device", () => {
+    const conf = decodeAttrs(decodeAttrs(attrsOf(changeLinkRequest("nk0", { rpFilter: 2 })).get(IFLA.AF_SPEC)!).get(AF_INET)!).get(IFLA_INET.CONF)!;
+    assert.equal(readU32(decodeAttrs(conf), IPV4_DEVCONF.RP_FILTER), 2);
+    assert.deepEqual(
+      createAttributes({ peerRpFilter: 0, peerMtu: 1400 }, "peer"),
+      { create: { mtu: 1400 }, after: { rpFilter: 0 } },
+      "a device has no IPv4 settings before it is registered",
+    );
   });
 
   it("creation takes every attribute but those only a live device takes (rtnl_create_link ignores IFLA_IFALIAS): they are set right after", () => {
@@ -63,6 +73,7 @@ describe("unit: link attributes and renames on the wire", () => {
       peerGroIpv4MaxSize: 65536,
       peerAlias: "",
       peerGroup: 0,
+      peerRpFilter: 0,
     });
   });
 

@@ -30,6 +30,7 @@ const SAMPLES: Required<LinkAttributes> = {
   gsoIpv4MaxSize: 131072,
   groIpv4MaxSize: 131072,
   alias: "pod1 uplink",
+  rpFilter: 2,
 };
 
 function checked(spec: ResourceDefinition, i: Record<string, unknown>): Record<string, unknown> {

@@ -62,6 +62,8 @@ const pairCases: Case[] = [
   ["alias with NUL", { ...pair, peerAlias: "a\0b" }, "peerAlias", /NUL/],
   ["group above u32", { ...pair, group: 4294967296 }, "group", /<=4294967295/],
   ["negative group", { ...pair, peerGroup: -1 }, "peerGroup", />=0/],
+  ["rp_filter mode above loose", { ...pair, rpFilter: 3 }, "rpFilter", /<=2/],
+  ["rp_filter not an integer", { ...pair, peerRpFilter: 1.5 }, "peerRpFilter", /expected int/],
   ["up not a boolean", { ...pair, up: "yes" }, "up", /boolean/],
   ["unknown field", { ...pair, peerMode: "l2" }, "peerMode", /not a field of NetkitPair/],
   ["missing peer name", { connection, name: "nk0" }, "peerName", /string/],
