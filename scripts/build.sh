@@ -11,6 +11,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 tsc=node_modules/.bin/tsc
 info=dist/.tsbuildinfo
 stamp=dist/.build-inputs
+# Files the compiled code runs beside it: the host relay, and the Python runner of the test
+# language host.
+assets() {
+  cp provider/host/relay.py dist/provider/host/
+  cp scripts/toolchain/language-host/python-runner.py dist/scripts/toolchain/language-host/
+}
 
 inputs=$({
   find . \( -name node_modules -o -name dist -o -name .git -o -name '.pulumi-*' \) -prune -o \
@@ -18,7 +24,7 @@ inputs=$({
   cat package-lock.json node_modules/.netkit-lock 2>/dev/null || true
 } | sha256sum | cut -c1-32)
 if [[ -f $info && $(cat "$stamp" 2>/dev/null) == "$inputs" ]]; then
-  cp provider/host/relay.py dist/provider/host/
+  assets
   exit 0
 fi
 rm -f "$stamp"
@@ -33,7 +39,7 @@ for s in "${sources[@]}"; do
 done
 
 "$tsc" -p . --incremental --tsBuildInfoFile "$info"
-cp provider/host/relay.py dist/provider/host/
+assets
 
 # Outputs of sources that no longer exist.
 while IFS= read -r -d '' out; do

@@ -2,25 +2,9 @@
 // directory the way Node would resolve it there, so the program runs with the SDK it installed.
 // The runner connects to the engine's resource monitor itself; its stdout/stderr are the
 // host's, which the engine already turns into the stack's diagnostics.
-import { spawn } from "node:child_process";
 import type { RunRequest } from "@pulumi/pulumi/proto/language_pb";
+import { runChild, type EngineArgs, type RunOutcome } from "./child";
 import { programOf } from "./program";
-import { track } from "./processes";
-
-/** What the engine told the host on its command line (or later in Handshake). */
-export interface EngineArgs {
-  engineAddress: string;
-  tracing?: string;
-}
-
-/** Success is `{}`; `bail`: the program reported its own error already; else `error`. */
-export interface RunOutcome {
-  bail?: boolean;
-  error?: string;
-}
-
-/** The SDK's runner exits with this code after it has logged the program's error to the engine. */
-export const BAIL_EXIT_CODE = 32;
 
 export const SDK_MISSING = "It looks like the Pulumi SDK has not been installed. Have you run pulumi install?";
 
@@ -69,22 +53,6 @@ export function runProgram(req: RunRequest, engine: EngineArgs, signal?: AbortSi
     return Promise.resolve({ error: `${SDK_MISSING} (${(e as Error).message.split("\n")[0]})` });
   }
   const { args, env } = runnerInvocation(req, runner, engine);
-  return new Promise((resolve) => {
-    let done = false;
-    const settle = (o: RunOutcome) => {
-      if (done) return;
-      done = true;
-      resolve(o);
-    };
-    // The node running the host runs the program too: the launcher chose it.
-    const child = track(spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ["ignore", "inherit", "inherit"] }));
-    signal?.addEventListener("abort", () => child.kill("SIGINT"), { once: true });
-    child.once("error", (e) => settle({ error: `Problem executing program (could not run language executor): ${e.message}` }));
-    child.once("close", (code, sig) => {
-      if (code === 0) settle({});
-      else if (code === BAIL_EXIT_CODE) settle({ bail: true });
-      else if (code !== null) settle({ error: `Program exited with non-zero exit code: ${code}` });
-      else settle({ error: `Program exited due to signal ${sig}` });
-    });
-  });
+  // The node running the host runs the program too: the launcher chose it.
+  return runChild(process.execPath, args, { env: { ...process.env, ...env } }, signal);
 }

@@ -1,17 +1,18 @@
 // The LanguageRuntime service: one handler per RPC the engine calls, each delegating to the
-// module that does the work. Absent methods (GetRequiredPlugins, RunPlugin, Generate*, Pack,
-// Link) get grpc-js's UNIMPLEMENTED answer, which the engine tolerates or reports as such.
+// language's module (language.ts) that does the work. Absent methods (GetRequiredPlugins,
+// RunPlugin, Generate*, Pack, Link) get grpc-js's UNIMPLEMENTED answer, which the engine
+// tolerates or reports as such.
 import type { ILanguageRuntimeServer } from "@pulumi/pulumi/proto/language_grpc_pb";
-import { installDependencies } from "./install";
-import { findPulumiPackages, programDependencies } from "./packages";
+import type { EngineArgs, RunOutcome } from "./child";
+import type { Language } from "./language";
+import type { PulumiPackage } from "./packages";
 import { interruptAll } from "./processes";
 import { programOf } from "./program";
-import { runProgram, type EngineArgs, type RunOutcome } from "./runner";
 import { emptypb, grpc, lang, pluginpb, sdkVersion } from "./sdk";
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
-export function languageRuntime(engine: EngineArgs): Partial<ILanguageRuntimeServer> {
+export function languageRuntime(engine: EngineArgs, language: Language): Partial<ILanguageRuntimeServer> {
   return {
     handshake(call, cb) {
       engine.engineAddress = call.request.getEngineAddress();
@@ -25,24 +26,22 @@ export function languageRuntime(engine: EngineArgs): Partial<ILanguageRuntimeSer
 
     // Any error here fails `pulumi up` ("failed to discover package requirements"): never one.
     getRequiredPackages(call, cb) {
-      const res = new lang.GetRequiredPackagesResponse();
-      let found: ReturnType<typeof findPulumiPackages> = [];
-      try {
-        found = findPulumiPackages(programOf(call.request.getInfo()).dir);
-      } catch {
-        // the scan swallows its own errors; this only guards the guard
-      }
-      for (const p of found) {
-        const dep = new pluginpb.PackageDependency().setName(p.name).setKind("resource");
-        if (p.version) dep.setVersion(p.version);
-        if (p.server) dep.setServer(p.server);
-        if (p.parameterization) {
-          const { name, version, value } = p.parameterization;
-          dep.setParameterization(new pluginpb.PackageParameterization().setName(name).setVersion(version).setValue(Buffer.from(value, "base64")));
+      const answer = (found: PulumiPackage[]) => {
+        const res = new lang.GetRequiredPackagesResponse();
+        for (const p of found) {
+          const dep = new pluginpb.PackageDependency().setName(p.name).setKind("resource");
+          if (p.version) dep.setVersion(p.version);
+          if (p.server) dep.setServer(p.server);
+          if (p.parameterization) {
+            const { name, version, value } = p.parameterization;
+            dep.setParameterization(new pluginpb.PackageParameterization().setName(name).setVersion(version).setValue(Buffer.from(value, "base64")));
+          }
+          res.addPackages(dep);
         }
-        res.addPackages(dep);
-      }
-      cb(null, res);
+        cb(null, res);
+      };
+      // The scans swallow their own errors; the catch only guards the guard.
+      language.requiredPackages(programOf(call.request.getInfo())).then(answer, () => answer([]));
     },
 
     run(call, cb) {
@@ -54,41 +53,49 @@ export function languageRuntime(engine: EngineArgs): Partial<ILanguageRuntimeSer
         if (o.error) res.setError(o.error);
         cb(null, res);
       };
-      runProgram(call.request, engine, abort.signal).then(respond, (e: unknown) => respond({ error: `language host: ${messageOf(e)}` }));
+      language.run(call.request, engine, abort.signal).then(respond, (e: unknown) => respond({ error: `language host: ${messageOf(e)}` }));
     },
 
     installDependencies(call) {
       const abort = new AbortController();
       call.on("cancelled", () => abort.abort());
-      const dir = programOf(call.request.getInfo(), { pwd: call.request.getDirectory() }).dir;
-      installDependencies(
-        dir,
-        (stream, chunk) => {
-          const msg = new lang.InstallDependenciesResponse();
-          if (stream === "stdout") msg.setStdout(chunk);
-          else msg.setStderr(chunk);
-          call.write(msg);
-        },
-        abort.signal,
-      ).then(
-        () => call.end(),
-        (e: unknown) => call.emit("error", { code: grpc.status.UNKNOWN, details: messageOf(e) }),
-      );
+      const program = programOf(call.request.getInfo(), { pwd: call.request.getDirectory() });
+      language
+        .install(
+          program,
+          (stream, chunk) => {
+            const msg = new lang.InstallDependenciesResponse();
+            if (stream === "stdout") msg.setStdout(chunk);
+            else msg.setStderr(chunk);
+            call.write(msg);
+          },
+          abort.signal,
+        )
+        .then(
+          () => call.end(),
+          (e: unknown) => call.emit("error", { code: grpc.status.UNKNOWN, details: messageOf(e) }),
+        );
     },
 
-    about(_call, cb) {
-      const res = new lang.AboutResponse().setExecutable(process.execPath).setVersion(process.version);
-      res.getMetadataMap().set("packagemanager", "npm");
-      cb(null, res);
+    about(call, cb) {
+      language.about(programOf(call.request.getInfo())).then(
+        (a) => {
+          const res = new lang.AboutResponse().setExecutable(a.executable).setVersion(a.version);
+          for (const [k, v] of Object.entries(a.metadata)) res.getMetadataMap().set(k, v);
+          cb(null, res);
+        },
+        (e: unknown) => cb({ code: grpc.status.UNKNOWN, details: messageOf(e) }, null),
+      );
     },
 
     getProgramDependencies(call, cb) {
       const req = call.request;
-      const res = new lang.GetProgramDependenciesResponse();
-      for (const d of programDependencies(programOf(req.getInfo(), { pwd: req.getPwd() }).dir)) {
-        res.addDependencies(new lang.DependencyInfo().setName(d.name).setVersion(d.version));
-      }
-      cb(null, res);
+      const answer = (deps: { name: string; version: string }[]) => {
+        const res = new lang.GetProgramDependenciesResponse();
+        for (const d of deps) res.addDependencies(new lang.DependencyInfo().setName(d.name).setVersion(d.version));
+        cb(null, res);
+      };
+      language.dependencies(programOf(req.getInfo(), { pwd: req.getPwd() })).then(answer, () => answer([]));
     },
 
     runtimeOptionsPrompts(_call, cb) {
