@@ -1,11 +1,14 @@
 // Writes the artefacts derived from the resource definitions (`npm run gen`): schema.json,
-// the reference pages in docs/reference/ (stale pages there are removed), and README's
+// the reference pages in docs/reference/ (stale pages there are removed), README's
 // host-requirements table (from docs/kernel-matrix.json, which the kernel matrix test
-// measures). test/unit/definition/schema.test.ts and reference.test.ts fail when any drifts.
+// measures), and the Python and Go SDKs generated from schema.json (sdk/python, sdk/go; their
+// generator is built with Go, so without Go they are left as they are, and said so).
+// test/unit/definition/schema.test.ts, reference.test.ts and sdks.test.ts fail when any drifts.
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { REFERENCE_DIR } from "../provider/definition/docs";
 import { renderReadme, renderReferencePages, renderSchema, repoRoot } from "../provider/artefacts";
+import { generateSdks, sdkgenBinary, SDK_LANGUAGES } from "./sdks";
 
 writeFileSync(join(repoRoot, "schema.json"), renderSchema());
 const pages = renderReferencePages();
@@ -17,3 +20,13 @@ for (const [path, text] of Object.entries(pages)) {
 }
 writeFileSync(join(repoRoot, "README.md"), renderReadme());
 console.log(`wrote schema.json, ${Object.keys(pages).join(", ")} and README.md (host requirements)`);
+
+const sdkgen = sdkgenBinary(repoRoot);
+if (sdkgen) {
+  generateSdks(sdkgen, join(repoRoot, "schema.json"), join(repoRoot, "sdk"));
+  console.log(`wrote ${SDK_LANGUAGES.map((l) => `sdk/${l}`).join(", ")} from schema.json`);
+} else {
+  console.warn(
+    `NOT written: ${SDK_LANGUAGES.map((l) => `sdk/${l}`).join(", ")} (their generator is built with Go, and there is no \`go\` here); the unit tier's SDK drift test fails until they are regenerated where Go is`,
+  );
+}

@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { repoRoot } from "../provider/definition/render";
+import { repoRoot } from "../provider/artefacts";
 import { buildPluginArchives } from "./plugin-archive";
 
 const packed = mkdtempSync(join(tmpdir(), "netkit-pack-"));

@@ -2,8 +2,8 @@
 # builds, and exports PATH and NETKIT_* for the Node processes that follow. Everything
 # expensive is cached outside the repo (scripts/toolchain/cache.sh: an entry is keyed by the
 # versions and the hash of the scripts that made it, and written only once verified).
-# Arguments: the parts beyond Node and the build — `pulumi`, `yaml`, `iproute2`, `kernel`,
-# `debian-kernels`.
+# Arguments: the parts beyond Node and the build — `pulumi`, `yaml`, `sdkgen`, `python`, `gomod`,
+# `iproute2`, `kernel`, `debian-kernels`.
 # Each step's wall time goes to $NETKIT_STEP_TIMES when set ("name<TAB>ms" lines, and
 # "name<TAB>ms<TAB>parallel" for the parts below), which the test runner prints in its time
 # budget; step_done ends the last one.
@@ -69,6 +69,13 @@ trap _stop_parts EXIT
 if wanted iproute2; then part iproute2 "iproute2 with netkit" bash scripts/toolchain/iproute2.sh; fi
 if wanted pulumi; then part pulumi "pulumi CLI" bash scripts/toolchain/pulumi.sh; fi
 if wanted yaml; then part yaml "pulumi-language-yaml" bash scripts/toolchain/yaml.sh; fi
+# The generator of the Python and Go SDKs (npm run gen, the unit tier's drift test) is built
+# with Go: without a `go` command the drift test says so and skips.
+if wanted sdkgen && command -v go >/dev/null; then part sdkgen "SDK generator" bash scripts/toolchain/sdkgen.sh; fi
+# What `pip install sdk/python` fetches from the package index, as a wheelhouse, and what `go
+# mod tidy` and `go build` of a project using sdk/go fetch and compile (see the scripts).
+if wanted python; then part python "Python SDK's packages" bash scripts/toolchain/python.sh; fi
+if wanted gomod; then part gomod "Go SDK's modules" bash scripts/toolchain/go-modules.sh; fi
 if wanted kernel; then
   part kernel "test-host kernel" bash testhost/kernel/build.sh
   part initramfs "test-host initramfs" bash testhost/guest/mkinitramfs.sh
@@ -120,6 +127,21 @@ if wanted pulumi; then
   export PATH="$cli_bin:$root/bin:$PATH"
   export NETKIT_PULUMI_ROOT="$(dirname "$cli_bin")"
   echo "pulumi CLI $(pulumi version) at $cli_bin" >&2
+fi
+
+if [[ -n ${part_pid[sdkgen]:-} ]]; then
+  step "SDK generator"
+  collect sdkgen NETKIT_SDKGEN
+  export NETKIT_SDKGEN
+fi
+if wanted python; then
+  step "Python SDK's packages"
+  collect python NETKIT_PY_WHEELS
+  export NETKIT_PY_WHEELS
+fi
+if wanted gomod; then
+  step "Go SDK's modules"
+  collect gomod
 fi
 
 if wanted kernel; then

@@ -23,10 +23,11 @@ die() { echo "npm test: $*" >&2; exit 2; }
 KNOWN_TIERS=(unit controllers ssh testhost kernel lifecycle)
 tier_needs() {
   case $1 in
-    unit | controllers | ssh) echo "" ;;
+    unit) echo "sdkgen" ;;
+    controllers | ssh) echo "" ;;
     testhost) echo "kernel debian-kernels" ;;
     kernel) echo "iproute2 kernel" ;;
-    *) echo "iproute2 pulumi yaml kernel debian-kernels" ;;
+    *) echo "iproute2 pulumi yaml python gomod kernel debian-kernels" ;;
   esac
 }
 # Tiers whose files use the shared test host (test/support/shared-host.ts): each worker boots

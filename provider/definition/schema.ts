@@ -6,6 +6,13 @@ import { unwrap } from "./diff";
 import type { ResourceDefinition } from "./resource";
 
 export const PACKAGE = "netkit";
+/** The repository the package is published from; the Go SDK's module path is derived from it. */
+export const REPOSITORY = "github.com/pulumi-netkit/pulumi-netkit";
+/** The Go SDK's module (sdk/go of the repository) and the package programs import. */
+export const GO_MODULE = `${REPOSITORY}/sdk/go`;
+export const GO_IMPORT = `${GO_MODULE}/${PACKAGE}`;
+/** The Python SDK's distribution and import name. */
+export const PYTHON_PACKAGE = `pulumi_${PACKAGE}`;
 const token = (name: string) => `${PACKAGE}:index:${name}`;
 
 type JsonSchema = { type?: string; enum?: unknown[]; const?: unknown; default?: unknown; minimum?: number; maximum?: number; minLength?: number };
@@ -143,8 +150,11 @@ export function packageSchema(specs: ResourceDefinition[], version: string, conf
     description: "Linux netkit devices (pairs, single devices, NIC RX queue leases) managed over SSH.",
     keywords: ["netkit", "linux", "networking", "ebpf", "kubernetes", "category/network"],
     license: "Apache-2.0",
+    repository: `https://${REPOSITORY}`,
     version,
-    meta: { moduleFormat: "(.*)" },
+    // supportPack: the SDKs are whole packages of this version (pyproject.toml, go.mod) that
+    // name the plugin release they need.
+    meta: { moduleFormat: "(.*)", supportPack: true },
     config: { variables },
     provider: {
       description: "The netkit provider. Its configuration is the default connection of resources that have none.",
@@ -152,5 +162,10 @@ export function packageSchema(specs: ResourceDefinition[], version: string, conf
     },
     types: Object.fromEntries(Object.entries(acc.types).sort(([a], [b]) => a.localeCompare(b))),
     resources,
+    // What the Python and Go generators (scripts/toolchain/sdkgen) need beyond the types.
+    language: {
+      go: { importBasePath: GO_IMPORT, respectSchemaVersion: true },
+      python: { packageName: PYTHON_PACKAGE, pyproject: { enabled: true }, respectSchemaVersion: true },
+    },
   };
 }

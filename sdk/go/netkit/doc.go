@@ -1,0 +1,2 @@
+// Linux netkit devices (pairs, single devices, NIC RX queue leases) managed over SSH.
+package netkit
