@@ -1,15 +1,17 @@
 // Projects as a user has them: the package as `npm pack` ships it (packed from a copy of the
 // checkout's files with nothing built, as a clean clone is), an example copied to a directory
-// outside the repo, `npm install`ed there from the tarball and the npm registry, and the
-// `pulumi` CLI run in that directory with only the CLI install and Node on PATH (no repo
-// paths, no NETKIT_* variables): the language host and plugins are found the way an official
-// install finds them.
+// outside the repo, `npm install`ed there from the tarball and the npm registry (TypeScript,
+// YAML), or with the generated Python or Go SDK installed by pip or go and the provider plugin
+// by `pulumi plugin install` from its archive; and the `pulumi` CLI run in that directory with
+// only the CLI install, Node, Go and Python on PATH (no repo paths, no NETKIT_* variables): the
+// language hosts and plugins are found the way an official install finds them.
 import { execFile, execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { offlineEnv, repoRoot } from "../../harness/pulumi";
+import { buildPluginArchives } from "../../scripts/plugin-archive";
 
 const run = promisify(execFile);
 
@@ -29,9 +31,26 @@ export function userEnv(dir: string): NodeJS.ProcessEnv {
   const machine = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(NETKIT_|npm_|PULUMI_)/i.test(k)));
   return {
     ...machine,
-    PATH: [cliBin(), dirname(process.execPath), "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"].join(":"),
+    PATH: [cliBin(), dirname(process.execPath), ...toolDirs(), "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"].join(":"),
     ...offlineEnv(dir),
   };
+}
+
+/** Where this machine's `go` and `python3` are (a user has them on PATH), found on the test's PATH. */
+function toolDirs(): string[] {
+  const dirs: string[] = [];
+  for (const tool of ["go", "python3"]) {
+    const dir = (process.env.PATH ?? "").split(delimiter).find((d) => {
+      try {
+        execFileSync("test", ["-x", join(d, tool)]);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    if (dir && !dirs.includes(dir)) dirs.push(dir);
+  }
+  return dirs;
 }
 
 let packing: Promise<string> | undefined;
@@ -80,6 +99,21 @@ export function tarballFiles(tgz: string): string[] {
   return execFileSync("tar", ["-tzf", tgz]).toString().trim().split("\n").sort();
 }
 
+let archiving: Promise<string> | undefined;
+
+/**
+ * The provider plugin's archive for this machine's architecture, once per test run, made from
+ * the packed package the way `npm run pack:plugin` makes it (scripts/plugin-archive.ts).
+ */
+export function pluginArchive(): Promise<string> {
+  archiving ??= (async () => {
+    const out = mkdtempSync(join(tmpdir(), "netkit-plugin-archive-"));
+    const archives = buildPluginArchives(await packedTarball(), join(repoRoot, "package-lock.json"), out);
+    return process.arch === "arm64" ? archives.arm64 : archives.amd64;
+  })();
+  return archiving;
+}
+
 export interface UserProject {
   dir: string;
   /** `pulumi ARGS` in the project directory; its output, or an error with the output (never the command line's secrets). */
@@ -88,35 +122,85 @@ export interface UserProject {
   npm: (...args: string[]) => Promise<string>;
   /** Runs `node -p EXPR` in the project directory (what its node_modules resolve to). */
   nodeEval: (expr: string) => Promise<string>;
+  /** Any command (`go`, `venv/bin/pip`, …) in the project directory, as `pulumi` and `npm` are run. */
+  exec: (cmd: string, ...args: string[]) => Promise<string>;
   cleanup: () => void;
+}
+
+/** An example copied outside the repo (without installs, build outputs or stack files), not yet installed. */
+function copiedProject(example: string, env: (dir: string) => NodeJS.ProcessEnv = userEnv): UserProject {
+  const dir = mkdtempSync(join(tmpdir(), `netkit-user-${example}-`));
+  cpSync(join(repoRoot, "examples", example), dir, {
+    recursive: true,
+    filter: (p) => !/\/(node_modules|bin|venv|__pycache__)$/.test(p) && !/Pulumi\.[^/]+\.yaml$/.test(p) && !p.endsWith("/go.sum"),
+  });
+  mkdirSync(join(dir, "state"));
+  const vars = env(dir);
+  const exec = async (cmd: string, ...args: string[]) => {
+    try {
+      const r = await run(cmd, args, { cwd: dir, env: vars, maxBuffer: 32 << 20 });
+      return r.stdout + r.stderr;
+    } catch (e) {
+      const x = e as { stdout?: string; stderr?: string; code?: number };
+      // Arguments may hold the test host's key: name the command only.
+      throw new Error(`\`${cmd} ${args.slice(0, 2).join(" ")}\` in ${dir} failed (exit ${x.code}):\n${x.stdout ?? ""}\n${x.stderr ?? ""}`);
+    }
+  };
+  return {
+    dir,
+    pulumi: (...args) => exec("pulumi", "--non-interactive", ...args),
+    npm: (...args) => exec("npm", ...args),
+    nodeEval: async (expr) => (await exec("node", "-p", expr)).trim(),
+    exec,
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 /** An example copied outside the repo, with `npm install` of the packed package (and `extra` packages). */
 export async function userProject(example: string, extra: string[] = []): Promise<UserProject> {
-  const dir = mkdtempSync(join(tmpdir(), `netkit-user-${example}-`));
-  cpSync(join(repoRoot, "examples", example), dir, { recursive: true, filter: (p) => !/\/(node_modules|bin)$/.test(p) && !/Pulumi\.[^/]+\.yaml$/.test(p) });
-  mkdirSync(join(dir, "state"));
-  const env = userEnv(dir);
-  const exec =
-    (cmd: string) =>
-    async (...args: string[]) => {
-      try {
-        const r = await run(cmd, args, { cwd: dir, env, maxBuffer: 32 << 20 });
-        return r.stdout + r.stderr;
-      } catch (e) {
-        const x = e as { stdout?: string; stderr?: string; code?: number };
-        // Arguments may hold the test host's key: name the command only.
-        throw new Error(`\`${cmd} ${args.slice(0, 2).join(" ")}\` in ${dir} failed (exit ${x.code}):\n${x.stdout ?? ""}\n${x.stderr ?? ""}`);
-      }
-    };
-  const npm = exec("npm");
-  await npm("install", "--no-audit", "--no-fund", "--loglevel=error", await packedTarball(), ...extra);
-  const pulumi = exec("pulumi");
-  return {
-    dir,
-    pulumi: (...args) => pulumi("--non-interactive", ...args),
-    npm,
-    nodeEval: async (expr) => (await exec("node")("-p", expr)).trim(),
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
-  };
+  const p = copiedProject(example);
+  await p.npm("install", "--no-audit", "--no-fund", "--loglevel=error", await packedTarball(), ...extra);
+  return p;
+}
+
+/** `pulumi plugin install resource netkit VERSION --file ARCHIVE`, as README's install section says. */
+async function installPlugin(p: UserProject): Promise<void> {
+  const version = (JSON.parse(execFileSync("tar", ["-xzOf", await packedTarball(), "package/package.json"]).toString()) as { version: string }).version;
+  await p.pulumi("plugin", "install", "resource", "netkit", version, "--file", await pluginArchive());
+}
+
+/**
+ * A Python example copied outside the repo: its virtualenv made and the generated SDK
+ * (the checkout's sdk/python) pip-installed into it, the plugin installed from its archive.
+ * pip reads the provisioned wheelhouse (scripts/toolchain/python.sh) instead of the index.
+ */
+export async function pythonProject(example: string): Promise<UserProject> {
+  const wheels = process.env.NETKIT_PY_WHEELS;
+  if (!wheels) throw new Error("NETKIT_PY_WHEELS is not set: run the tests through `npm test`, which provisions the Python packages");
+  const p = copiedProject(example, (dir) => ({ ...userEnv(dir), PIP_NO_INDEX: "1", PIP_FIND_LINKS: wheels, PIP_DISABLE_PIP_VERSION_CHECK: "1" }));
+  await p.exec("python3", "-m", "venv", "venv");
+  await p.exec("venv/bin/pip", "install", join(repoRoot, "sdk", "python"));
+  await installPlugin(p);
+  return p;
+}
+
+/** A Pulumi YAML example copied outside the repo with its `plugins` block taken out: the plugin is installed from its archive instead. */
+export async function yamlProjectWithInstalledPlugin(example: string): Promise<UserProject> {
+  const p = copiedProject(example);
+  const file = join(p.dir, "Pulumi.yaml");
+  const yaml = readFileSync(file, "utf8");
+  const without = yaml.replace(/^plugins:\n(?: .*\n)+/m, "");
+  if (without === yaml) throw new Error(`${example}/Pulumi.yaml has no plugins block to take out`);
+  writeFileSync(file, without);
+  await installPlugin(p);
+  return p;
+}
+
+/** A Go example copied outside the repo: the generated SDK (the checkout's sdk/go) replaced in and tidied, the plugin installed. */
+export async function goProject(example: string, module: string): Promise<UserProject> {
+  const p = copiedProject(example);
+  await p.exec("go", "mod", "edit", "-replace", `${module}=${join(repoRoot, "sdk", "go")}`);
+  await p.exec("go", "mod", "tidy");
+  await installPlugin(p);
+  return p;
 }

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import type { ServiceError } from "@grpc/grpc-js";
 import { LanguageRuntimeClient } from "@pulumi/pulumi/proto/language_grpc_pb";
 import * as lang from "@pulumi/pulumi/proto/language_pb";
-import { fromPulumiTree } from "../../support/pulumi-tree";
+import { fromPulumiTree } from "../../../harness/pulumi-tree";
 
 const grpc = fromPulumiTree<typeof import("@grpc/grpc-js")>("@grpc/grpc-js");
 const { Empty } = fromPulumiTree<typeof import("google-protobuf/google/protobuf/empty_pb")>("google-protobuf/google/protobuf/empty_pb");
