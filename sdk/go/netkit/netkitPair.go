@@ -92,6 +92,8 @@ type NetkitPair struct {
 	PeerProgramIds pulumi.IntArrayOutput `pulumi:"peerProgramIds"`
 	// BPF programs the peer's hook runs (BPF_NETKIT_PEER: traffic the pod sends), in this order, each given by its pin in bpffs; attached and changed like programs. Default: none managed.
 	PeerPrograms ProgramArrayOutput `pulumi:"peerPrograms"`
+	// Reverse path filtering of IPv4 packets arriving on the peer (its net.ipv4.conf.DEV.rp_filter, set through rtnetlink): 0 off, 1 strict, 2 loose (RFC 3704). The kernel applies the larger of this and net.ipv4.conf.all.rp_filter of the device's netns, so 0 turns the check off only where that is 0 too. Where the route back to a pod's addresses leaves through another device (BPF host routing, several uplinks), strict mode drops the pod's packets: use 0 or 2 there. Range: 0-2. Unset: the kernel's default (net.ipv4.conf.default.rp_filter of the device's netns).
+	PeerRpFilter pulumi.IntPtrOutput `pulumi:"peerRpFilter"`
 	// Packet scrubbing on the peer: default or none.
 	PeerScrub NetkitScrubOutput `pulumi:"peerScrub"`
 	// Transmit queue length of the peer. Range: 0-4294967295. Unset: the kernel's default (1000).
@@ -104,6 +106,8 @@ type NetkitPair struct {
 	ProgramIds pulumi.IntArrayOutput `pulumi:"programIds"`
 	// BPF programs the primary's hook runs (BPF_NETKIT_PRIMARY: traffic the host sends to the pod), in this order, each given by its pin in bpffs. Attached through bpf links that the provider pins under /sys/fs/bpf/pulumi-netkit; a change swaps programs on the live device (BPF_LINK_UPDATE). Default: none managed.
 	Programs ProgramArrayOutput `pulumi:"programs"`
+	// Reverse path filtering of IPv4 packets arriving on the primary (its net.ipv4.conf.DEV.rp_filter, set through rtnetlink): 0 off, 1 strict, 2 loose (RFC 3704). The kernel applies the larger of this and net.ipv4.conf.all.rp_filter of the device's netns, so 0 turns the check off only where that is 0 too. Where the route back to a pod's addresses leaves through another device (BPF host routing, several uplinks), strict mode drops the pod's packets: use 0 or 2 there. Range: 0-2. Unset: the kernel's default (net.ipv4.conf.default.rp_filter of the device's netns).
+	RpFilter pulumi.IntPtrOutput `pulumi:"rpFilter"`
 	// Packet scrubbing on the primary: default (scrub skb metadata crossing netns) or none.
 	Scrub NetkitScrubOutput `pulumi:"scrub"`
 	// Extra tailroom in bytes reserved in packets (both devices). Range: 0-65535. Unset: the kernel's default (0).
@@ -268,6 +272,8 @@ type netkitPairArgs struct {
 	PeerPolicy *NetkitPolicy `pulumi:"peerPolicy"`
 	// BPF programs the peer's hook runs (BPF_NETKIT_PEER: traffic the pod sends), in this order, each given by its pin in bpffs; attached and changed like programs. Default: none managed.
 	PeerPrograms []Program `pulumi:"peerPrograms"`
+	// Reverse path filtering of IPv4 packets arriving on the peer (its net.ipv4.conf.DEV.rp_filter, set through rtnetlink): 0 off, 1 strict, 2 loose (RFC 3704). The kernel applies the larger of this and net.ipv4.conf.all.rp_filter of the device's netns, so 0 turns the check off only where that is 0 too. Where the route back to a pod's addresses leaves through another device (BPF host routing, several uplinks), strict mode drops the pod's packets: use 0 or 2 there. Range: 0-2. Unset: the kernel's default (net.ipv4.conf.default.rp_filter of the device's netns).
+	PeerRpFilter *int `pulumi:"peerRpFilter"`
 	// Packet scrubbing on the peer: default or none.
 	PeerScrub *NetkitScrub `pulumi:"peerScrub"`
 	// Transmit queue length of the peer. Range: 0-4294967295. Unset: the kernel's default (1000).
@@ -278,6 +284,8 @@ type netkitPairArgs struct {
 	Policy *NetkitPolicy `pulumi:"policy"`
 	// BPF programs the primary's hook runs (BPF_NETKIT_PRIMARY: traffic the host sends to the pod), in this order, each given by its pin in bpffs. Attached through bpf links that the provider pins under /sys/fs/bpf/pulumi-netkit; a change swaps programs on the live device (BPF_LINK_UPDATE). Default: none managed.
 	Programs []Program `pulumi:"programs"`
+	// Reverse path filtering of IPv4 packets arriving on the primary (its net.ipv4.conf.DEV.rp_filter, set through rtnetlink): 0 off, 1 strict, 2 loose (RFC 3704). The kernel applies the larger of this and net.ipv4.conf.all.rp_filter of the device's netns, so 0 turns the check off only where that is 0 too. Where the route back to a pod's addresses leaves through another device (BPF host routing, several uplinks), strict mode drops the pod's packets: use 0 or 2 there. Range: 0-2. Unset: the kernel's default (net.ipv4.conf.default.rp_filter of the device's netns).
+	RpFilter *int `pulumi:"rpFilter"`
 	// Packet scrubbing on the primary: default (scrub skb metadata crossing netns) or none.
 	Scrub *NetkitScrub `pulumi:"scrub"`
 	// Extra tailroom in bytes reserved in packets (both devices). Range: 0-65535. Unset: the kernel's default (0).
@@ -352,6 +360,8 @@ type NetkitPairArgs struct {
 	PeerPolicy NetkitPolicyPtrInput
 	// BPF programs the peer's hook runs (BPF_NETKIT_PEER: traffic the pod sends), in this order, each given by its pin in bpffs; attached and changed like programs. Default: none managed.
 	PeerPrograms ProgramArrayInput
+	// Reverse path filtering of IPv4 packets arriving on the peer (its net.ipv4.conf.DEV.rp_filter, set through rtnetlink): 0 off, 1 strict, 2 loose (RFC 3704). The kernel applies the larger of this and net.ipv4.conf.all.rp_filter of the device's netns, so 0 turns the check off only where that is 0 too. Where the route back to a pod's addresses leaves through another device (BPF host routing, several uplinks), strict mode drops the pod's packets: use 0 or 2 there. Range: 0-2. Unset: the kernel's default (net.ipv4.conf.default.rp_filter of the device's netns).
+	PeerRpFilter pulumi.IntPtrInput
 	// Packet scrubbing on the peer: default or none.
 	PeerScrub NetkitScrubPtrInput
 	// Transmit queue length of the peer. Range: 0-4294967295. Unset: the kernel's default (1000).
@@ -362,6 +372,8 @@ type NetkitPairArgs struct {
 	Policy NetkitPolicyPtrInput
 	// BPF programs the primary's hook runs (BPF_NETKIT_PRIMARY: traffic the host sends to the pod), in this order, each given by its pin in bpffs. Attached through bpf links that the provider pins under /sys/fs/bpf/pulumi-netkit; a change swaps programs on the live device (BPF_LINK_UPDATE). Default: none managed.
 	Programs ProgramArrayInput
+	// Reverse path filtering of IPv4 packets arriving on the primary (its net.ipv4.conf.DEV.rp_filter, set through rtnetlink): 0 off, 1 strict, 2 loose (RFC 3704). The kernel applies the larger of this and net.ipv4.conf.all.rp_filter of the device's netns, so 0 turns the check off only where that is 0 too. Where the route back to a pod's addresses leaves through another device (BPF host routing, several uplinks), strict mode drops the pod's packets: use 0 or 2 there. Range: 0-2. Unset: the kernel's default (net.ipv4.conf.default.rp_filter of the device's netns).
+	RpFilter pulumi.IntPtrInput
 	// Packet scrubbing on the primary: default (scrub skb metadata crossing netns) or none.
 	Scrub NetkitScrubPtrInput
 	// Extra tailroom in bytes reserved in packets (both devices). Range: 0-65535. Unset: the kernel's default (0).
@@ -599,6 +611,11 @@ func (o NetkitPairOutput) PeerPrograms() ProgramArrayOutput {
 	return o.ApplyT(func(v *NetkitPair) ProgramArrayOutput { return v.PeerPrograms }).(ProgramArrayOutput)
 }
 
+// Reverse path filtering of IPv4 packets arriving on the peer (its net.ipv4.conf.DEV.rp_filter, set through rtnetlink): 0 off, 1 strict, 2 loose (RFC 3704). The kernel applies the larger of this and net.ipv4.conf.all.rp_filter of the device's netns, so 0 turns the check off only where that is 0 too. Where the route back to a pod's addresses leaves through another device (BPF host routing, several uplinks), strict mode drops the pod's packets: use 0 or 2 there. Range: 0-2. Unset: the kernel's default (net.ipv4.conf.default.rp_filter of the device's netns).
+func (o NetkitPairOutput) PeerRpFilter() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *NetkitPair) pulumi.IntPtrOutput { return v.PeerRpFilter }).(pulumi.IntPtrOutput)
+}
+
 // Packet scrubbing on the peer: default or none.
 func (o NetkitPairOutput) PeerScrub() NetkitScrubOutput {
 	return o.ApplyT(func(v *NetkitPair) NetkitScrubOutput { return v.PeerScrub }).(NetkitScrubOutput)
@@ -627,6 +644,11 @@ func (o NetkitPairOutput) ProgramIds() pulumi.IntArrayOutput {
 // BPF programs the primary's hook runs (BPF_NETKIT_PRIMARY: traffic the host sends to the pod), in this order, each given by its pin in bpffs. Attached through bpf links that the provider pins under /sys/fs/bpf/pulumi-netkit; a change swaps programs on the live device (BPF_LINK_UPDATE). Default: none managed.
 func (o NetkitPairOutput) Programs() ProgramArrayOutput {
 	return o.ApplyT(func(v *NetkitPair) ProgramArrayOutput { return v.Programs }).(ProgramArrayOutput)
+}
+
+// Reverse path filtering of IPv4 packets arriving on the primary (its net.ipv4.conf.DEV.rp_filter, set through rtnetlink): 0 off, 1 strict, 2 loose (RFC 3704). The kernel applies the larger of this and net.ipv4.conf.all.rp_filter of the device's netns, so 0 turns the check off only where that is 0 too. Where the route back to a pod's addresses leaves through another device (BPF host routing, several uplinks), strict mode drops the pod's packets: use 0 or 2 there. Range: 0-2. Unset: the kernel's default (net.ipv4.conf.default.rp_filter of the device's netns).
+func (o NetkitPairOutput) RpFilter() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *NetkitPair) pulumi.IntPtrOutput { return v.RpFilter }).(pulumi.IntPtrOutput)
 }
 
 // Packet scrubbing on the primary: default (scrub skb metadata crossing netns) or none.

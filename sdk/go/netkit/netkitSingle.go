@@ -56,6 +56,8 @@ type NetkitSingle struct {
 	NumTxQueues pulumi.IntPtrOutput `pulumi:"numTxQueues"`
 	// Default action; single devices support only forward.
 	Policy NetkitSinglePolicyOutput `pulumi:"policy"`
+	// Reverse path filtering of IPv4 packets arriving on the device (its net.ipv4.conf.DEV.rp_filter, set through rtnetlink): 0 off, 1 strict, 2 loose (RFC 3704). The kernel applies the larger of this and net.ipv4.conf.all.rp_filter of the device's netns, so 0 turns the check off only where that is 0 too. Where the route back to a pod's addresses leaves through another device (BPF host routing, several uplinks), strict mode drops the pod's packets: use 0 or 2 there. Range: 0-2. Unset: the kernel's default (net.ipv4.conf.default.rp_filter of the device's netns).
+	RpFilter pulumi.IntPtrOutput `pulumi:"rpFilter"`
 	// Extra tailroom in bytes reserved in packets. Range: 0-65535. Unset: the kernel's default (0).
 	Tailroom pulumi.IntPtrOutput `pulumi:"tailroom"`
 	// Transmit queue length (used by a qdisc attached to the device). Range: 0-4294967295. Unset: the kernel's default (1000).
@@ -173,6 +175,8 @@ type netkitSingleArgs struct {
 	NumTxQueues *int `pulumi:"numTxQueues"`
 	// Default action; single devices support only forward.
 	Policy *NetkitSinglePolicy `pulumi:"policy"`
+	// Reverse path filtering of IPv4 packets arriving on the device (its net.ipv4.conf.DEV.rp_filter, set through rtnetlink): 0 off, 1 strict, 2 loose (RFC 3704). The kernel applies the larger of this and net.ipv4.conf.all.rp_filter of the device's netns, so 0 turns the check off only where that is 0 too. Where the route back to a pod's addresses leaves through another device (BPF host routing, several uplinks), strict mode drops the pod's packets: use 0 or 2 there. Range: 0-2. Unset: the kernel's default (net.ipv4.conf.default.rp_filter of the device's netns).
+	RpFilter *int `pulumi:"rpFilter"`
 	// Extra tailroom in bytes reserved in packets. Range: 0-65535. Unset: the kernel's default (0).
 	Tailroom *int `pulumi:"tailroom"`
 	// Transmit queue length (used by a qdisc attached to the device). Range: 0-4294967295. Unset: the kernel's default (1000).
@@ -219,6 +223,8 @@ type NetkitSingleArgs struct {
 	NumTxQueues pulumi.IntPtrInput
 	// Default action; single devices support only forward.
 	Policy NetkitSinglePolicyPtrInput
+	// Reverse path filtering of IPv4 packets arriving on the device (its net.ipv4.conf.DEV.rp_filter, set through rtnetlink): 0 off, 1 strict, 2 loose (RFC 3704). The kernel applies the larger of this and net.ipv4.conf.all.rp_filter of the device's netns, so 0 turns the check off only where that is 0 too. Where the route back to a pod's addresses leaves through another device (BPF host routing, several uplinks), strict mode drops the pod's packets: use 0 or 2 there. Range: 0-2. Unset: the kernel's default (net.ipv4.conf.default.rp_filter of the device's netns).
+	RpFilter pulumi.IntPtrInput
 	// Extra tailroom in bytes reserved in packets. Range: 0-65535. Unset: the kernel's default (0).
 	Tailroom pulumi.IntPtrInput
 	// Transmit queue length (used by a qdisc attached to the device). Range: 0-4294967295. Unset: the kernel's default (1000).
@@ -362,6 +368,11 @@ func (o NetkitSingleOutput) NumTxQueues() pulumi.IntPtrOutput {
 // Default action; single devices support only forward.
 func (o NetkitSingleOutput) Policy() NetkitSinglePolicyOutput {
 	return o.ApplyT(func(v *NetkitSingle) NetkitSinglePolicyOutput { return v.Policy }).(NetkitSinglePolicyOutput)
+}
+
+// Reverse path filtering of IPv4 packets arriving on the device (its net.ipv4.conf.DEV.rp_filter, set through rtnetlink): 0 off, 1 strict, 2 loose (RFC 3704). The kernel applies the larger of this and net.ipv4.conf.all.rp_filter of the device's netns, so 0 turns the check off only where that is 0 too. Where the route back to a pod's addresses leaves through another device (BPF host routing, several uplinks), strict mode drops the pod's packets: use 0 or 2 there. Range: 0-2. Unset: the kernel's default (net.ipv4.conf.default.rp_filter of the device's netns).
+func (o NetkitSingleOutput) RpFilter() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *NetkitSingle) pulumi.IntPtrOutput { return v.RpFilter }).(pulumi.IntPtrOutput)
 }
 
 // Extra tailroom in bytes reserved in packets. Range: 0-65535. Unset: the kernel's default (0).

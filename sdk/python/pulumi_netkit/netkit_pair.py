@@ -53,11 +53,13 @@ class NetkitPairArgs:
                  peer_num_tx_queues: pulumi.Input[Optional[_builtins.int]] = None,
                  peer_policy: pulumi.Input[Optional['NetkitPolicy']] = None,
                  peer_programs: pulumi.Input[Optional[Sequence[pulumi.Input['ProgramArgs']]]] = None,
+                 peer_rp_filter: pulumi.Input[Optional[_builtins.int]] = None,
                  peer_scrub: pulumi.Input[Optional['NetkitScrub']] = None,
                  peer_tx_queue_len: pulumi.Input[Optional[_builtins.int]] = None,
                  peer_up: pulumi.Input[Optional[_builtins.bool]] = None,
                  policy: pulumi.Input[Optional['NetkitPolicy']] = None,
                  programs: pulumi.Input[Optional[Sequence[pulumi.Input['ProgramArgs']]]] = None,
+                 rp_filter: pulumi.Input[Optional[_builtins.int]] = None,
                  scrub: pulumi.Input[Optional['NetkitScrub']] = None,
                  tailroom: pulumi.Input[Optional[_builtins.int]] = None,
                  tx_queue_len: pulumi.Input[Optional[_builtins.int]] = None,
@@ -96,11 +98,13 @@ class NetkitPairArgs:
         :param pulumi.Input[_builtins.int] peer_num_tx_queues: TX queues of the peer (netkit supports 1). Range: 1-1. Unset: the kernel's default (1).
         :param pulumi.Input['NetkitPolicy'] peer_policy: Default action of the peer when no BPF program decides: forward (default) or blackhole.
         :param pulumi.Input[Sequence[pulumi.Input['ProgramArgs']]] peer_programs: BPF programs the peer's hook runs (BPF_NETKIT_PEER: traffic the pod sends), in this order, each given by its pin in bpffs; attached and changed like programs. Default: none managed.
+        :param pulumi.Input[_builtins.int] peer_rp_filter: Reverse path filtering of IPv4 packets arriving on the peer (its net.ipv4.conf.DEV.rp_filter, set through rtnetlink): 0 off, 1 strict, 2 loose (RFC 3704). The kernel applies the larger of this and net.ipv4.conf.all.rp_filter of the device's netns, so 0 turns the check off only where that is 0 too. Where the route back to a pod's addresses leaves through another device (BPF host routing, several uplinks), strict mode drops the pod's packets: use 0 or 2 there. Range: 0-2. Unset: the kernel's default (net.ipv4.conf.default.rp_filter of the device's netns).
         :param pulumi.Input['NetkitScrub'] peer_scrub: Packet scrubbing on the peer: default or none.
         :param pulumi.Input[_builtins.int] peer_tx_queue_len: Transmit queue length of the peer. Range: 0-4294967295. Unset: the kernel's default (1000).
         :param pulumi.Input[_builtins.bool] peer_up: Administrative state of the peer (default up).
         :param pulumi.Input['NetkitPolicy'] policy: Default action of the primary when no BPF program decides: forward (default) or blackhole.
         :param pulumi.Input[Sequence[pulumi.Input['ProgramArgs']]] programs: BPF programs the primary's hook runs (BPF_NETKIT_PRIMARY: traffic the host sends to the pod), in this order, each given by its pin in bpffs. Attached through bpf links that the provider pins under /sys/fs/bpf/pulumi-netkit; a change swaps programs on the live device (BPF_LINK_UPDATE). Default: none managed.
+        :param pulumi.Input[_builtins.int] rp_filter: Reverse path filtering of IPv4 packets arriving on the primary (its net.ipv4.conf.DEV.rp_filter, set through rtnetlink): 0 off, 1 strict, 2 loose (RFC 3704). The kernel applies the larger of this and net.ipv4.conf.all.rp_filter of the device's netns, so 0 turns the check off only where that is 0 too. Where the route back to a pod's addresses leaves through another device (BPF host routing, several uplinks), strict mode drops the pod's packets: use 0 or 2 there. Range: 0-2. Unset: the kernel's default (net.ipv4.conf.default.rp_filter of the device's netns).
         :param pulumi.Input['NetkitScrub'] scrub: Packet scrubbing on the primary: default (scrub skb metadata crossing netns) or none.
         :param pulumi.Input[_builtins.int] tailroom: Extra tailroom in bytes reserved in packets (both devices). Range: 0-65535. Unset: the kernel's default (0).
         :param pulumi.Input[_builtins.int] tx_queue_len: Transmit queue length of the primary (used by a qdisc attached to it). Range: 0-4294967295. Unset: the kernel's default (1000).
@@ -170,6 +174,8 @@ class NetkitPairArgs:
             pulumi.set(__self__, "peer_policy", peer_policy)
         if peer_programs is not None:
             pulumi.set(__self__, "peer_programs", peer_programs)
+        if peer_rp_filter is not None:
+            pulumi.set(__self__, "peer_rp_filter", peer_rp_filter)
         if peer_scrub is None:
             peer_scrub = 'default'
         if peer_scrub is not None:
@@ -186,6 +192,8 @@ class NetkitPairArgs:
             pulumi.set(__self__, "policy", policy)
         if programs is not None:
             pulumi.set(__self__, "programs", programs)
+        if rp_filter is not None:
+            pulumi.set(__self__, "rp_filter", rp_filter)
         if scrub is None:
             scrub = 'default'
         if scrub is not None:
@@ -572,6 +580,18 @@ class NetkitPairArgs:
         pulumi.set(self, "peer_programs", value)
 
     @_builtins.property
+    @pulumi.getter(name="peerRpFilter")
+    def peer_rp_filter(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        Reverse path filtering of IPv4 packets arriving on the peer (its net.ipv4.conf.DEV.rp_filter, set through rtnetlink): 0 off, 1 strict, 2 loose (RFC 3704). The kernel applies the larger of this and net.ipv4.conf.all.rp_filter of the device's netns, so 0 turns the check off only where that is 0 too. Where the route back to a pod's addresses leaves through another device (BPF host routing, several uplinks), strict mode drops the pod's packets: use 0 or 2 there. Range: 0-2. Unset: the kernel's default (net.ipv4.conf.default.rp_filter of the device's netns).
+        """
+        return pulumi.get(self, "peer_rp_filter")
+
+    @peer_rp_filter.setter
+    def peer_rp_filter(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "peer_rp_filter", value)
+
+    @_builtins.property
     @pulumi.getter(name="peerScrub")
     def peer_scrub(self) -> pulumi.Input[Optional['NetkitScrub']]:
         """
@@ -630,6 +650,18 @@ class NetkitPairArgs:
     @programs.setter
     def programs(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['ProgramArgs']]]]):
         pulumi.set(self, "programs", value)
+
+    @_builtins.property
+    @pulumi.getter(name="rpFilter")
+    def rp_filter(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        Reverse path filtering of IPv4 packets arriving on the primary (its net.ipv4.conf.DEV.rp_filter, set through rtnetlink): 0 off, 1 strict, 2 loose (RFC 3704). The kernel applies the larger of this and net.ipv4.conf.all.rp_filter of the device's netns, so 0 turns the check off only where that is 0 too. Where the route back to a pod's addresses leaves through another device (BPF host routing, several uplinks), strict mode drops the pod's packets: use 0 or 2 there. Range: 0-2. Unset: the kernel's default (net.ipv4.conf.default.rp_filter of the device's netns).
+        """
+        return pulumi.get(self, "rp_filter")
+
+    @rp_filter.setter
+    def rp_filter(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "rp_filter", value)
 
     @_builtins.property
     @pulumi.getter
@@ -717,11 +749,13 @@ class NetkitPair(pulumi.CustomResource):
                  peer_num_tx_queues: pulumi.Input[Optional[_builtins.int]] = None,
                  peer_policy: pulumi.Input[Optional['NetkitPolicy']] = None,
                  peer_programs: pulumi.Input[Optional[Sequence[pulumi.Input[Union['ProgramArgs', 'ProgramArgsDict']]]]] = None,
+                 peer_rp_filter: pulumi.Input[Optional[_builtins.int]] = None,
                  peer_scrub: pulumi.Input[Optional['NetkitScrub']] = None,
                  peer_tx_queue_len: pulumi.Input[Optional[_builtins.int]] = None,
                  peer_up: pulumi.Input[Optional[_builtins.bool]] = None,
                  policy: pulumi.Input[Optional['NetkitPolicy']] = None,
                  programs: pulumi.Input[Optional[Sequence[pulumi.Input[Union['ProgramArgs', 'ProgramArgsDict']]]]] = None,
+                 rp_filter: pulumi.Input[Optional[_builtins.int]] = None,
                  scrub: pulumi.Input[Optional['NetkitScrub']] = None,
                  tailroom: pulumi.Input[Optional[_builtins.int]] = None,
                  tx_queue_len: pulumi.Input[Optional[_builtins.int]] = None,
@@ -763,11 +797,13 @@ class NetkitPair(pulumi.CustomResource):
         :param pulumi.Input[_builtins.int] peer_num_tx_queues: TX queues of the peer (netkit supports 1). Range: 1-1. Unset: the kernel's default (1).
         :param pulumi.Input['NetkitPolicy'] peer_policy: Default action of the peer when no BPF program decides: forward (default) or blackhole.
         :param pulumi.Input[Sequence[pulumi.Input[Union['ProgramArgs', 'ProgramArgsDict']]]] peer_programs: BPF programs the peer's hook runs (BPF_NETKIT_PEER: traffic the pod sends), in this order, each given by its pin in bpffs; attached and changed like programs. Default: none managed.
+        :param pulumi.Input[_builtins.int] peer_rp_filter: Reverse path filtering of IPv4 packets arriving on the peer (its net.ipv4.conf.DEV.rp_filter, set through rtnetlink): 0 off, 1 strict, 2 loose (RFC 3704). The kernel applies the larger of this and net.ipv4.conf.all.rp_filter of the device's netns, so 0 turns the check off only where that is 0 too. Where the route back to a pod's addresses leaves through another device (BPF host routing, several uplinks), strict mode drops the pod's packets: use 0 or 2 there. Range: 0-2. Unset: the kernel's default (net.ipv4.conf.default.rp_filter of the device's netns).
         :param pulumi.Input['NetkitScrub'] peer_scrub: Packet scrubbing on the peer: default or none.
         :param pulumi.Input[_builtins.int] peer_tx_queue_len: Transmit queue length of the peer. Range: 0-4294967295. Unset: the kernel's default (1000).
         :param pulumi.Input[_builtins.bool] peer_up: Administrative state of the peer (default up).
         :param pulumi.Input['NetkitPolicy'] policy: Default action of the primary when no BPF program decides: forward (default) or blackhole.
         :param pulumi.Input[Sequence[pulumi.Input[Union['ProgramArgs', 'ProgramArgsDict']]]] programs: BPF programs the primary's hook runs (BPF_NETKIT_PRIMARY: traffic the host sends to the pod), in this order, each given by its pin in bpffs. Attached through bpf links that the provider pins under /sys/fs/bpf/pulumi-netkit; a change swaps programs on the live device (BPF_LINK_UPDATE). Default: none managed.
+        :param pulumi.Input[_builtins.int] rp_filter: Reverse path filtering of IPv4 packets arriving on the primary (its net.ipv4.conf.DEV.rp_filter, set through rtnetlink): 0 off, 1 strict, 2 loose (RFC 3704). The kernel applies the larger of this and net.ipv4.conf.all.rp_filter of the device's netns, so 0 turns the check off only where that is 0 too. Where the route back to a pod's addresses leaves through another device (BPF host routing, several uplinks), strict mode drops the pod's packets: use 0 or 2 there. Range: 0-2. Unset: the kernel's default (net.ipv4.conf.default.rp_filter of the device's netns).
         :param pulumi.Input['NetkitScrub'] scrub: Packet scrubbing on the primary: default (scrub skb metadata crossing netns) or none.
         :param pulumi.Input[_builtins.int] tailroom: Extra tailroom in bytes reserved in packets (both devices). Range: 0-65535. Unset: the kernel's default (0).
         :param pulumi.Input[_builtins.int] tx_queue_len: Transmit queue length of the primary (used by a qdisc attached to it). Range: 0-4294967295. Unset: the kernel's default (1000).
@@ -828,11 +864,13 @@ class NetkitPair(pulumi.CustomResource):
                  peer_num_tx_queues: pulumi.Input[Optional[_builtins.int]] = None,
                  peer_policy: pulumi.Input[Optional['NetkitPolicy']] = None,
                  peer_programs: pulumi.Input[Optional[Sequence[pulumi.Input[Union['ProgramArgs', 'ProgramArgsDict']]]]] = None,
+                 peer_rp_filter: pulumi.Input[Optional[_builtins.int]] = None,
                  peer_scrub: pulumi.Input[Optional['NetkitScrub']] = None,
                  peer_tx_queue_len: pulumi.Input[Optional[_builtins.int]] = None,
                  peer_up: pulumi.Input[Optional[_builtins.bool]] = None,
                  policy: pulumi.Input[Optional['NetkitPolicy']] = None,
                  programs: pulumi.Input[Optional[Sequence[pulumi.Input[Union['ProgramArgs', 'ProgramArgsDict']]]]] = None,
+                 rp_filter: pulumi.Input[Optional[_builtins.int]] = None,
                  scrub: pulumi.Input[Optional['NetkitScrub']] = None,
                  tailroom: pulumi.Input[Optional[_builtins.int]] = None,
                  tx_queue_len: pulumi.Input[Optional[_builtins.int]] = None,
@@ -885,6 +923,7 @@ class NetkitPair(pulumi.CustomResource):
                 peer_policy = 'forward'
             __props__.__dict__["peer_policy"] = peer_policy
             __props__.__dict__["peer_programs"] = peer_programs
+            __props__.__dict__["peer_rp_filter"] = peer_rp_filter
             if peer_scrub is None:
                 peer_scrub = 'default'
             __props__.__dict__["peer_scrub"] = peer_scrub
@@ -896,6 +935,7 @@ class NetkitPair(pulumi.CustomResource):
                 policy = 'forward'
             __props__.__dict__["policy"] = policy
             __props__.__dict__["programs"] = programs
+            __props__.__dict__["rp_filter"] = rp_filter
             if scrub is None:
                 scrub = 'default'
             __props__.__dict__["scrub"] = scrub
@@ -976,12 +1016,14 @@ class NetkitPair(pulumi.CustomResource):
         __props__.__dict__["peer_policy"] = None
         __props__.__dict__["peer_program_ids"] = None
         __props__.__dict__["peer_programs"] = None
+        __props__.__dict__["peer_rp_filter"] = None
         __props__.__dict__["peer_scrub"] = None
         __props__.__dict__["peer_tx_queue_len"] = None
         __props__.__dict__["peer_up"] = None
         __props__.__dict__["policy"] = None
         __props__.__dict__["program_ids"] = None
         __props__.__dict__["programs"] = None
+        __props__.__dict__["rp_filter"] = None
         __props__.__dict__["scrub"] = None
         __props__.__dict__["tailroom"] = None
         __props__.__dict__["tx_queue_len"] = None
@@ -1293,6 +1335,14 @@ class NetkitPair(pulumi.CustomResource):
         return pulumi.get(self, "peer_programs")
 
     @_builtins.property
+    @pulumi.getter(name="peerRpFilter")
+    def peer_rp_filter(self) -> pulumi.Output[Optional[_builtins.int]]:
+        """
+        Reverse path filtering of IPv4 packets arriving on the peer (its net.ipv4.conf.DEV.rp_filter, set through rtnetlink): 0 off, 1 strict, 2 loose (RFC 3704). The kernel applies the larger of this and net.ipv4.conf.all.rp_filter of the device's netns, so 0 turns the check off only where that is 0 too. Where the route back to a pod's addresses leaves through another device (BPF host routing, several uplinks), strict mode drops the pod's packets: use 0 or 2 there. Range: 0-2. Unset: the kernel's default (net.ipv4.conf.default.rp_filter of the device's netns).
+        """
+        return pulumi.get(self, "peer_rp_filter")
+
+    @_builtins.property
     @pulumi.getter(name="peerScrub")
     def peer_scrub(self) -> pulumi.Output['NetkitScrub']:
         """
@@ -1339,6 +1389,14 @@ class NetkitPair(pulumi.CustomResource):
         BPF programs the primary's hook runs (BPF_NETKIT_PRIMARY: traffic the host sends to the pod), in this order, each given by its pin in bpffs. Attached through bpf links that the provider pins under /sys/fs/bpf/pulumi-netkit; a change swaps programs on the live device (BPF_LINK_UPDATE). Default: none managed.
         """
         return pulumi.get(self, "programs")
+
+    @_builtins.property
+    @pulumi.getter(name="rpFilter")
+    def rp_filter(self) -> pulumi.Output[Optional[_builtins.int]]:
+        """
+        Reverse path filtering of IPv4 packets arriving on the primary (its net.ipv4.conf.DEV.rp_filter, set through rtnetlink): 0 off, 1 strict, 2 loose (RFC 3704). The kernel applies the larger of this and net.ipv4.conf.all.rp_filter of the device's netns, so 0 turns the check off only where that is 0 too. Where the route back to a pod's addresses leaves through another device (BPF host routing, several uplinks), strict mode drops the pod's packets: use 0 or 2 there. Range: 0-2. Unset: the kernel's default (net.ipv4.conf.default.rp_filter of the device's netns).
+        """
+        return pulumi.get(self, "rp_filter")
 
     @_builtins.property
     @pulumi.getter

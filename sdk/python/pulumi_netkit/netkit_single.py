@@ -40,6 +40,7 @@ class NetkitSingleArgs:
                  num_rx_queues: pulumi.Input[Optional[_builtins.int]] = None,
                  num_tx_queues: pulumi.Input[Optional[_builtins.int]] = None,
                  policy: pulumi.Input[Optional['NetkitSinglePolicy']] = None,
+                 rp_filter: pulumi.Input[Optional[_builtins.int]] = None,
                  tailroom: pulumi.Input[Optional[_builtins.int]] = None,
                  tx_queue_len: pulumi.Input[Optional[_builtins.int]] = None,
                  up: pulumi.Input[Optional[_builtins.bool]] = None):
@@ -64,6 +65,7 @@ class NetkitSingleArgs:
         :param pulumi.Input[_builtins.int] num_rx_queues: RX queue capacity: 1 (the device's own queue) + the NIC queues leased to it (leases, or RxqBinding). Range: 1-1024. Unset: the kernel's default (1 + the leases).
         :param pulumi.Input[_builtins.int] num_tx_queues: TX queues (netkit supports 1). Range: 1-1. Unset: the kernel's default (1).
         :param pulumi.Input['NetkitSinglePolicy'] policy: Default action; single devices support only forward.
+        :param pulumi.Input[_builtins.int] rp_filter: Reverse path filtering of IPv4 packets arriving on the device (its net.ipv4.conf.DEV.rp_filter, set through rtnetlink): 0 off, 1 strict, 2 loose (RFC 3704). The kernel applies the larger of this and net.ipv4.conf.all.rp_filter of the device's netns, so 0 turns the check off only where that is 0 too. Where the route back to a pod's addresses leaves through another device (BPF host routing, several uplinks), strict mode drops the pod's packets: use 0 or 2 there. Range: 0-2. Unset: the kernel's default (net.ipv4.conf.default.rp_filter of the device's netns).
         :param pulumi.Input[_builtins.int] tailroom: Extra tailroom in bytes reserved in packets. Range: 0-65535. Unset: the kernel's default (0).
         :param pulumi.Input[_builtins.int] tx_queue_len: Transmit queue length (used by a qdisc attached to the device). Range: 0-4294967295. Unset: the kernel's default (1000).
         :param pulumi.Input[_builtins.bool] up: Administrative state (default up).
@@ -107,6 +109,8 @@ class NetkitSingleArgs:
             policy = 'forward'
         if policy is not None:
             pulumi.set(__self__, "policy", policy)
+        if rp_filter is not None:
+            pulumi.set(__self__, "rp_filter", rp_filter)
         if tailroom is not None:
             pulumi.set(__self__, "tailroom", tailroom)
         if tx_queue_len is not None:
@@ -333,6 +337,18 @@ class NetkitSingleArgs:
         pulumi.set(self, "policy", value)
 
     @_builtins.property
+    @pulumi.getter(name="rpFilter")
+    def rp_filter(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        Reverse path filtering of IPv4 packets arriving on the device (its net.ipv4.conf.DEV.rp_filter, set through rtnetlink): 0 off, 1 strict, 2 loose (RFC 3704). The kernel applies the larger of this and net.ipv4.conf.all.rp_filter of the device's netns, so 0 turns the check off only where that is 0 too. Where the route back to a pod's addresses leaves through another device (BPF host routing, several uplinks), strict mode drops the pod's packets: use 0 or 2 there. Range: 0-2. Unset: the kernel's default (net.ipv4.conf.default.rp_filter of the device's netns).
+        """
+        return pulumi.get(self, "rp_filter")
+
+    @rp_filter.setter
+    def rp_filter(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "rp_filter", value)
+
+    @_builtins.property
     @pulumi.getter
     def tailroom(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
@@ -393,6 +409,7 @@ class NetkitSingle(pulumi.CustomResource):
                  num_rx_queues: pulumi.Input[Optional[_builtins.int]] = None,
                  num_tx_queues: pulumi.Input[Optional[_builtins.int]] = None,
                  policy: pulumi.Input[Optional['NetkitSinglePolicy']] = None,
+                 rp_filter: pulumi.Input[Optional[_builtins.int]] = None,
                  tailroom: pulumi.Input[Optional[_builtins.int]] = None,
                  tx_queue_len: pulumi.Input[Optional[_builtins.int]] = None,
                  up: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -420,6 +437,7 @@ class NetkitSingle(pulumi.CustomResource):
         :param pulumi.Input[_builtins.int] num_rx_queues: RX queue capacity: 1 (the device's own queue) + the NIC queues leased to it (leases, or RxqBinding). Range: 1-1024. Unset: the kernel's default (1 + the leases).
         :param pulumi.Input[_builtins.int] num_tx_queues: TX queues (netkit supports 1). Range: 1-1. Unset: the kernel's default (1).
         :param pulumi.Input['NetkitSinglePolicy'] policy: Default action; single devices support only forward.
+        :param pulumi.Input[_builtins.int] rp_filter: Reverse path filtering of IPv4 packets arriving on the device (its net.ipv4.conf.DEV.rp_filter, set through rtnetlink): 0 off, 1 strict, 2 loose (RFC 3704). The kernel applies the larger of this and net.ipv4.conf.all.rp_filter of the device's netns, so 0 turns the check off only where that is 0 too. Where the route back to a pod's addresses leaves through another device (BPF host routing, several uplinks), strict mode drops the pod's packets: use 0 or 2 there. Range: 0-2. Unset: the kernel's default (net.ipv4.conf.default.rp_filter of the device's netns).
         :param pulumi.Input[_builtins.int] tailroom: Extra tailroom in bytes reserved in packets. Range: 0-65535. Unset: the kernel's default (0).
         :param pulumi.Input[_builtins.int] tx_queue_len: Transmit queue length (used by a qdisc attached to the device). Range: 0-4294967295. Unset: the kernel's default (1000).
         :param pulumi.Input[_builtins.bool] up: Administrative state (default up).
@@ -466,6 +484,7 @@ class NetkitSingle(pulumi.CustomResource):
                  num_rx_queues: pulumi.Input[Optional[_builtins.int]] = None,
                  num_tx_queues: pulumi.Input[Optional[_builtins.int]] = None,
                  policy: pulumi.Input[Optional['NetkitSinglePolicy']] = None,
+                 rp_filter: pulumi.Input[Optional[_builtins.int]] = None,
                  tailroom: pulumi.Input[Optional[_builtins.int]] = None,
                  tx_queue_len: pulumi.Input[Optional[_builtins.int]] = None,
                  up: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -502,6 +521,7 @@ class NetkitSingle(pulumi.CustomResource):
             if policy is None:
                 policy = 'forward'
             __props__.__dict__["policy"] = policy
+            __props__.__dict__["rp_filter"] = rp_filter
             __props__.__dict__["tailroom"] = tailroom
             __props__.__dict__["tx_queue_len"] = tx_queue_len
             if up is None:
@@ -555,6 +575,7 @@ class NetkitSingle(pulumi.CustomResource):
         __props__.__dict__["num_rx_queues"] = None
         __props__.__dict__["num_tx_queues"] = None
         __props__.__dict__["policy"] = None
+        __props__.__dict__["rp_filter"] = None
         __props__.__dict__["tailroom"] = None
         __props__.__dict__["tx_queue_len"] = None
         __props__.__dict__["up"] = None
@@ -719,6 +740,14 @@ class NetkitSingle(pulumi.CustomResource):
         Default action; single devices support only forward.
         """
         return pulumi.get(self, "policy")
+
+    @_builtins.property
+    @pulumi.getter(name="rpFilter")
+    def rp_filter(self) -> pulumi.Output[Optional[_builtins.int]]:
+        """
+        Reverse path filtering of IPv4 packets arriving on the device (its net.ipv4.conf.DEV.rp_filter, set through rtnetlink): 0 off, 1 strict, 2 loose (RFC 3704). The kernel applies the larger of this and net.ipv4.conf.all.rp_filter of the device's netns, so 0 turns the check off only where that is 0 too. Where the route back to a pod's addresses leaves through another device (BPF host routing, several uplinks), strict mode drops the pod's packets: use 0 or 2 there. Range: 0-2. Unset: the kernel's default (net.ipv4.conf.default.rp_filter of the device's netns).
+        """
+        return pulumi.get(self, "rp_filter")
 
     @_builtins.property
     @pulumi.getter
