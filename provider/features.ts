@@ -4,7 +4,22 @@
 // compared with the running kernel's version (distributions backport, and disable).
 import { CapabilityError } from "./errors";
 
-export type KernelFeature = "netkit" | "scrub" | "headroom" | "tailroom" | "ipv4BigTcp" | "single" | "queueLease";
+export type KernelFeature =
+  | "netkit"
+  | "scrub"
+  | "headroom"
+  | "tailroom"
+  | "ipv4BigTcp"
+  | "single"
+  | "queueLease"
+  // The NIC side of a queue (probed only when a NIC resource asks: HostClient.nicFacts).
+  | "ethtool"
+  | "tcpDataSplit"
+  | "hdsThresh"
+  | "rssNetlink"
+  | "napiSet"
+  | "napiIrqSuspend"
+  | "napiThreaded";
 
 export interface FeatureInfo {
   /** What it is, as a user would call it. */
@@ -23,12 +38,26 @@ export const FEATURES: Record<KernelFeature, FeatureInfo> = {
   ipv4BigTcp: { what: "IPv4 GSO/GRO size limits (BIG TCP for IPv4)", probe: "IFLA_GSO_IPV4_MAX_SIZE", since: "6.3" },
   single: { what: "netkit single mode", probe: "IFLA_NETKIT_PAIRING", since: "7.1" },
   queueLease: { what: "RX queue leasing", probe: "queue-create in the netdev generic netlink family", since: "7.1" },
+  ethtool: { what: "ethtool netlink (channels, rings)", probe: "CHANNELS_SET and RINGS_SET in the ethtool generic netlink family", since: "5.6" },
+  tcpDataSplit: { what: "setting TCP header/data split", probe: "ETHTOOL_A_RINGS_TCP_DATA_SPLIT in RINGS_SET's policy", since: "6.9" },
+  hdsThresh: { what: "the header/data split threshold", probe: "ETHTOOL_A_RINGS_HDS_THRESH in RINGS_SET's policy", since: "6.14" },
+  rssNetlink: { what: "RSS indirection over ethtool netlink", probe: "RSS_GET and RSS_SET in the ethtool generic netlink family", since: "6.17" },
+  napiSet: { what: "per-NAPI settings", probe: "napi-get and napi-set in the netdev generic netlink family", since: "6.13" },
+  napiIrqSuspend: { what: "the NAPI IRQ suspend timeout", probe: "NETDEV_A_NAPI_IRQ_SUSPEND_TIMEOUT in napi-set's policy", since: "6.13" },
+  napiThreaded: { what: "threaded NAPI per instance", probe: "NETDEV_A_NAPI_THREADED in napi-set's policy", since: "6.17" },
 };
+
+/** Features of the NIC side, probed with HostClient.nicFacts() (a separate read, only for the resources that need them). */
+export const NIC_FEATURES = ["ethtool", "tcpDataSplit", "hdsThresh", "rssNetlink", "napiSet", "napiIrqSuspend", "napiThreaded"] as const satisfies readonly KernelFeature[];
+export type NicFeature = (typeof NIC_FEATURES)[number];
+
+/** Whether a feature is one of the NIC side's (probed by probeNic, not by probeHost). */
+export const isNicFeature = (f: KernelFeature): f is NicFeature => (NIC_FEATURES as readonly KernelFeature[]).includes(f);
 
 export const FEATURE_NAMES = Object.keys(FEATURES) as KernelFeature[];
 
-/** What a host's kernel has, each probed. */
-export type FeatureSet = Record<KernelFeature, boolean>;
+/** What a host's kernel has, each probed; the NIC side's only once probed (HostClient.nicFacts). */
+export type FeatureSet = Record<Exclude<KernelFeature, NicFeature>, boolean> & Partial<Record<NicFeature, boolean>>;
 
 /**
  * "HOST: kernel R has no WHAT (PROBE, Linux SINCE or later)[; FOR needs it[: ADVICE]]". `forWhat`

@@ -3,7 +3,7 @@
 # expensive is cached outside the repo (scripts/toolchain/cache.sh: an entry is keyed by the
 # versions and the hash of the scripts that made it, and written only once verified).
 # Arguments: the parts beyond Node and the build — `pulumi`, `yaml`, `sdkgen`, `python`, `gomod`,
-# `iproute2`, `kernel`, `debian-kernels`.
+# `iproute2`, `ethtool`, `kernel`, `debian-kernels`.
 # Each step's wall time goes to $NETKIT_STEP_TIMES when set ("name<TAB>ms" lines, and
 # "name<TAB>ms<TAB>parallel" for the parts below), which the test runner prints in its time
 # budget; step_done ends the last one.
@@ -67,6 +67,7 @@ _stop_parts() {
 trap _stop_parts EXIT
 
 if wanted iproute2; then part iproute2 "iproute2 with netkit" bash scripts/toolchain/iproute2.sh; fi
+if wanted ethtool; then part ethtool "ethtool" bash scripts/toolchain/ethtool.sh; fi
 if wanted pulumi; then part pulumi "pulumi CLI" bash scripts/toolchain/pulumi.sh; fi
 if wanted yaml; then part yaml "pulumi-language-yaml" bash scripts/toolchain/yaml.sh; fi
 # The generator of the Python and Go SDKs (npm run gen, the unit tier's drift test) is built
@@ -112,6 +113,13 @@ if wanted iproute2; then
   # Tests make devices "by hand" with it, as an operator would (see the script).
   collect iproute2 NETKIT_IP
   export NETKIT_IP
+fi
+
+if wanted ethtool; then
+  step "ethtool"
+  # Tests read NIC settings back with the kernel's own tool, not the provider's codec.
+  collect ethtool NETKIT_ETHTOOL
+  export NETKIT_ETHTOOL
 fi
 
 if wanted pulumi; then

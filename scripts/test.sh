@@ -26,8 +26,8 @@ tier_needs() {
     unit) echo "sdkgen" ;;
     controllers | ssh) echo "" ;;
     testhost) echo "kernel debian-kernels" ;;
-    kernel) echo "iproute2 kernel" ;;
-    *) echo "iproute2 pulumi yaml python gomod kernel debian-kernels" ;;
+    kernel) echo "iproute2 ethtool kernel" ;;
+    *) echo "iproute2 ethtool pulumi yaml python gomod kernel debian-kernels" ;;
   esac
 }
 # Tiers whose files use the shared test host (test/support/shared-host.ts): each worker boots

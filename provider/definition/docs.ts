@@ -86,8 +86,8 @@ function featureText(feature: KernelFeature): string {
 }
 
 /** Per input field of a resource: the kernel feature it needs, unless set to `except`. */
-function needsOf(spec: ResourceDefinition): Map<string, { feature: KernelFeature; except: unknown }> {
-  const out = new Map<string, { feature: KernelFeature; except: unknown }>();
+function needsOf(spec: ResourceDefinition): Map<string, { feature: KernelFeature; except?: unknown }> {
+  const out = new Map<string, { feature: KernelFeature; except?: unknown }>();
   for (const [k, s] of Object.entries(spec.inputs.shape)) {
     const need = fieldMeta.get(s)?.needs;
     if (need) out.set(k, need);
@@ -104,11 +104,11 @@ function fieldRow(
   types: Record<string, ObjectType>,
   home: Map<string, string>,
   page: string,
-  need?: { feature: KernelFeature; except: unknown },
+  need?: { feature: KernelFeature; except?: unknown },
 ): string {
   const def = p.default !== undefined ? `\`${JSON.stringify(p.default)}\`` : required ? "required" : "";
   const needs = need
-    ? ` Kernel: any value but \`${JSON.stringify(need.except)}\` needs the ${featureText(need.feature)}, [probed](${README}#host-requirements) before anything is created.`
+    ? ` Kernel: ${need.except === undefined ? "any value" : `any value but \`${JSON.stringify(need.except)}\``} needs the ${featureText(need.feature)}, [probed](${README}#host-requirements) before anything is created.`
     : "";
   return `| \`${k}\` | ${typeOf(p, types, home, page)} | ${def} | ${p.replaceOnChanges ? "**replace**" : "update"} | ${cell(p.description)}${p.secret ? " Secret." : ""}${needs} |`;
 }

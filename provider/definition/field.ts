@@ -20,8 +20,9 @@ export interface FieldMeta {
    * A kernel feature the field needs, probed before anything is created. `except` is the value
    * that a kernel without the feature has anyway (scrub "default", headroom 0): unset or that
    * value works everywhere; any other value on a host without the feature is a CapabilityError.
+   * Without `except`, every value needs the feature.
    */
-  needs?: { feature: KernelFeature; except: unknown };
+  needs?: { feature: KernelFeature; except?: unknown };
 }
 
 export const fieldMeta = z.registry<FieldMeta>();

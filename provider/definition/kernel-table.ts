@@ -45,7 +45,7 @@ export function matrixRows(specs: ResourceDefinition[]): MatrixRow[] {
     label: s.needs?.length ? s.name : `${s.name} (fields not listed below)`,
     needs: s.needs?.[0] ?? "netkit",
   }));
-  const byFeature = new Map<KernelFeature, Array<{ spec: string; field: string; except: unknown }>>();
+  const byFeature = new Map<KernelFeature, Array<{ spec: string; field: string; except?: unknown }>>();
   for (const s of specs)
     for (const [field, schema] of Object.entries(s.inputs.shape)) {
       const need = fieldMeta.get(schema)?.needs;
@@ -56,7 +56,8 @@ export function matrixRows(specs: ResourceDefinition[]): MatrixRow[] {
     if (!fields) continue;
     const names = [...new Set(fields.map((f) => `\`${f.field}\``))].join(", ");
     const on = [...new Set(fields.map((f) => f.spec))].join(", ");
-    rows.push({ id: feature, label: `${names} other than \`${JSON.stringify(fields[0]!.except)}\` (${on})`, needs: feature });
+    const except = fields[0]!.except;
+    rows.push({ id: feature, label: `${names}${except === undefined ? "" : ` other than \`${JSON.stringify(except)}\``} (${on})`, needs: feature });
   }
   return rows;
 }

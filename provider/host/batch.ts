@@ -15,7 +15,7 @@ export function failed(r: RelayResult | undefined): boolean {
     r?.kind === "oserror" ||
     r?.kind === "exception" ||
     (r?.kind === "netlink" && (r.status.errno !== 0 || r.mismatch !== undefined)) ||
-    (r?.kind === "bpf" && r.errno !== 0) ||
+    ((r?.kind === "bpf" || r?.kind === "ioctl") && r.errno !== 0) ||
     (r?.kind === "skipped" && r.reason !== undefined)
   );
 }
@@ -58,7 +58,7 @@ export class BatchResults {
   errno(i: number): number | undefined {
     const r = this.at(i);
     if (r?.kind === "netlink") return r.status.errno;
-    if (r?.kind === "oserror" || r?.kind === "bpf") return r.errno;
+    if (r?.kind === "oserror" || r?.kind === "bpf" || r?.kind === "ioctl") return r.errno;
     if (r?.kind === "ok" || r?.kind === "data" || r?.kind === "names" || r?.kind === "each") return 0;
     return undefined;
   }

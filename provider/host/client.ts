@@ -38,17 +38,26 @@ import {
   type OwnedDevice,
   type ReadDevices,
 } from "./netkit";
-import { probeHost, type HostFacts } from "./preflight";
-import { decodeResult, decoding, FIRST_NS_FD, type RelayRequest, type RelayResult, type RelayTransport } from "./relay";
+import { probeHost, probeNic, type HostFacts } from "./preflight";
+import { decodeResult, decoding, FIRST_NS_FD, type NetlinkOp, type RelayRequest, type RelayResult, type RelayTransport } from "./relay";
 import { sshWireTransport } from "./relay-stream";
 import type { SshSession } from "../ssh/session";
 import { RelayQueue, type QueueOptions } from "./relay-queue";
 import { lookAround, questionKey, type LinkAnswer, type NicAnswer, type NicQuestion, type Question } from "./look-around";
 
+/** How long a delete that something may hold up waits for the kernel before it reports what holds it. */
+export const HELD_DELETE_WAIT_MS = 15_000;
+
+/** A delete the kernel holds up (see deleteNetkit): the device is unlisted, its unregistering waits for a reference. */
+export class DeleteHeldUp extends NetkitError {
+  override name = "DeleteHeldUp";
+}
+
 export class HostClient {
   private readonly queue: RelayQueue;
   private readonly snapshot: LinkSnapshot;
   private probed?: Promise<HostFacts>;
+  private nicProbed?: Promise<HostFacts>;
   /** What previews asked this host (look-around.ts), by question: asked once per run. */
   private readonly looked = new Map<string, Promise<LinkAnswer | NicAnswer>>();
 
@@ -125,6 +134,25 @@ export class HostClient {
       this.probed = p;
     }
     return this.probed;
+  }
+
+  /**
+   * The preflight's facts with the NIC side probed too (the ethtool family, which settings
+   * RINGS_SET and napi-set accept): once per client, only for the resources that need it.
+   */
+  nicFacts(): Promise<HostFacts> {
+    if (!this.nicProbed) {
+      const p = this.facts().then((base) =>
+        probeNic(this, base).then((h) => {
+          const on = Object.entries(h.has).filter(([k, v]) => v && !(k in base.has && base.has[k as keyof typeof base.has]));
+          this.log.debug(`preflight ${h.host} (NIC side): ${on.map(([k]) => k).join(", ") || "none"}`);
+          return h;
+        }),
+      );
+      p.catch(() => this.nicProbed === p && (this.nicProbed = undefined));
+      this.nicProbed = p;
+    }
+    return this.nicProbed;
   }
 
   /**
@@ -336,14 +364,24 @@ export class HostClient {
    * deletes it by ifindex. A device that took the name since is left alone ("foreign").
    * Deleting the primary removes its peer.
    */
-  async deleteNetkit(d: OwnedDevice): Promise<DeleteOutcome> {
+  async deleteNetkit(d: OwnedDevice, opts: { mayBeHeld?: boolean } = {}): Promise<DeleteOutcome> {
     const b = new RelayBatch();
     const check = b.add(`check that ${where(d)} is the netkit primary this stack manages`, { ...getOp(d), expect: ownedExpect(d, "primary") });
-    const del = b.add(`delete ${where(d)}`, d.ifindex !== undefined ? { op: "netlink", message: delLinkByIndexRequest(d.ifindex), netns: d.netns } : delOp(d));
+    const op: NetlinkOp = d.ifindex !== undefined ? { op: "netlink", message: delLinkByIndexRequest(d.ifindex), netns: d.netns } : delOp(d);
+    // A device whose leased queue something references (io_uring's ifq) is unregistered only
+    // once that reference drops: the kernel holds the request until then. Sent aside, the
+    // relay answers within HELD_DELETE_WAIT_MS whatever the kernel does.
+    const del = b.add(`delete ${where(d)}`, opts.mayBeHeld ? { ...op, waitMs: HELD_DELETE_WAIT_MS } : op);
     const res = await this.run(b);
     const found = res.at(check);
     if (absent(found) || res.errno(del) === ENODEV) return { outcome: "gone" };
     if (found?.kind === "netlink" && found.mismatch !== undefined) return { outcome: "foreign", found: describeLink(linkOf(found, true)) };
+    const held = res.at(del);
+    if (held?.kind === "oserror" && held.pending !== undefined)
+      throw new DeleteHeldUp(
+        `${this.host}: deleting ${where(d)} is held up in the kernel: it unregisters a device only once every reference to it is gone, and after ${HELD_DELETE_WAIT_MS / 1000} s one still was ` +
+          `(process ${held.pending} on the host keeps waiting and finishes the delete when it drops; the device is no longer listed)`,
+      );
     const err = this.firstFailure(res);
     if (err) throw err;
     return { outcome: "deleted" };

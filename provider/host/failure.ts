@@ -14,7 +14,7 @@ export function opFailure(host: string, label: string, r: RelayResult | undefine
     const h = hint(name, undefined);
     return new NetkitError(`${host}: ${label} failed: ${r.path ? `${r.path}: ` : ""}${name} (${r.message})${h ? ` — ${h}` : ""}`);
   }
-  if (r?.kind === "bpf") {
+  if (r?.kind === "bpf" || r?.kind === "ioctl") {
     const name = errnoName(r.errno);
     const h = hint(name, undefined);
     return new NetkitError(`${host}: ${label} failed: ${name}${h ? ` — ${h}` : ""}`);

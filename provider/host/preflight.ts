@@ -6,20 +6,26 @@
 // GSO/GRO limits are read from a link the kernel reports: every device carries
 // IFLA_GSO_IPV4_MAX_SIZE where the kernel has it (`lo` always exists).
 import { decodeAttrs, u32, u8, type Attr } from "../netlink/attributes";
-import { IFINFOMSG_LEN, IFLA, IFLA_NETKIT, NETDEV_CMD, NETDEV_FAMILY_NAME, NETLINK_GENERIC } from "../netlink/constants";
-import { getFamilyRequest, parseFamily } from "../netlink/genl";
+import { IFINFOMSG_LEN, IFLA, IFLA_NETKIT, NETDEV_A_NAPI, NETDEV_CMD, NETDEV_FAMILY_NAME, NETLINK_GENERIC } from "../netlink/constants";
+import { getFamilyRequest, getOpPolicyByNameRequest, parseFamily, parseOpPolicy } from "../netlink/genl";
+import { ETHTOOL_A_RINGS, ETHTOOL_FAMILY_NAME, ETHTOOL_MSG } from "../netlink/ethtool";
 import { getLinkRequest, newLinkRequest, parseLink } from "../netlink/link";
 import type { NlMessage, NlStatus } from "../netlink/message";
 import type { RelayTarget } from "./batch";
-import type { FeatureSet } from "../features";
+import type { FeatureSet, NicFeature } from "../features";
 import type { RelayOp, RelayResult } from "./relay";
 
 export interface HostFacts {
   host: string;
   kernelRelease: string;
+  /** The NIC side's features (NIC_FEATURES) are there once nicProbed. */
   has: FeatureSet;
   /** The netdev family's id on this host (genl ids are assigned at boot), when it exists. */
   netdevFamilyId?: number;
+  /** The NIC side was probed (HostClient.nicFacts): its features in `has` are real. */
+  nicProbed?: boolean;
+  /** The ethtool family's id, when it exists (NIC side). */
+  ethtoolFamilyId?: number;
 }
 
 const PRIMARY_REJECTED = "Primary attribute is read-only";
@@ -103,4 +109,50 @@ export async function probeHost(target: RelayTarget & { host: string }): Promise
     },
     ...(lease.netdevFamilyId !== undefined ? { netdevFamilyId: lease.netdevFamilyId } : {}),
   };
+}
+
+/**
+ * What the NIC side needs, from the generic netlink controller alone: the ethtool family and
+ * its ops (channels, rings, RSS), which attributes RINGS_SET accepts (header split and its
+ * threshold), the netdev family's NAPI ops and which attributes napi-set accepts. Nothing is
+ * sent to a NIC.
+ */
+export function classifyNic(
+  ethtool: NlMessage | undefined,
+  netdev: NlMessage | undefined,
+  ringsPolicy: Set<number> | undefined,
+  napiPolicy: Set<number> | undefined,
+): { has: Pick<FeatureSet, NicFeature>; ethtoolFamilyId?: number } {
+  const e = ethtool ? parseFamily(ethtool) : undefined;
+  const n = netdev ? parseFamily(netdev) : undefined;
+  const ethtoolOk = !!e && e.ops.has(ETHTOOL_MSG.CHANNELS_SET) && e.ops.has(ETHTOOL_MSG.RINGS_SET);
+  const napi = !!n && n.ops.has(NETDEV_CMD.NAPI_GET) && n.ops.has(NETDEV_CMD.NAPI_SET);
+  const has: Record<NicFeature, boolean> = {
+    ethtool: ethtoolOk,
+    tcpDataSplit: ethtoolOk && !!ringsPolicy?.has(ETHTOOL_A_RINGS.TCP_DATA_SPLIT),
+    hdsThresh: ethtoolOk && !!ringsPolicy?.has(ETHTOOL_A_RINGS.HDS_THRESH),
+    rssNetlink: !!e && e.ops.has(ETHTOOL_MSG.RSS_GET) && e.ops.has(ETHTOOL_MSG.RSS_SET),
+    napiSet: napi,
+    napiIrqSuspend: napi && !!napiPolicy?.has(NETDEV_A_NAPI.IRQ_SUSPEND_TIMEOUT),
+    napiThreaded: napi && !!napiPolicy?.has(NETDEV_A_NAPI.THREADED),
+  };
+  return { has, ...(e ? { ethtoolFamilyId: e.id } : {}) };
+}
+
+/** The NIC probes, in one read-only relay request; merged into `base` (the host's preflight facts). */
+export async function probeNic(target: RelayTarget, base: HostFacts): Promise<HostFacts> {
+  const [ethtool, netdev, rings, napi] = await target.request({
+    stopOnError: false,
+    readOnly: true,
+    ops: [
+      { op: "netlink", message: getFamilyRequest(ETHTOOL_FAMILY_NAME), proto: NETLINK_GENERIC },
+      { op: "netlink", message: getFamilyRequest(NETDEV_FAMILY_NAME), proto: NETLINK_GENERIC },
+      { op: "netlink", message: getOpPolicyByNameRequest(ETHTOOL_FAMILY_NAME, ETHTOOL_MSG.RINGS_SET), proto: NETLINK_GENERIC, dump: true },
+      { op: "netlink", message: getOpPolicyByNameRequest(NETDEV_FAMILY_NAME, NETDEV_CMD.NAPI_SET), proto: NETLINK_GENERIC, dump: true },
+    ],
+  });
+  const first = (r: RelayResult | undefined) => (r?.kind === "netlink" && r.status.errno === 0 ? r.messages[0] : undefined);
+  const all = (r: RelayResult | undefined) => (r?.kind === "netlink" && r.status.errno === 0 ? r.messages : []);
+  const c = classifyNic(first(ethtool), first(netdev), parseOpPolicy(all(rings), ETHTOOL_MSG.RINGS_SET), parseOpPolicy(all(napi), NETDEV_CMD.NAPI_SET));
+  return { ...base, has: { ...base.has, ...c.has }, nicProbed: true, ...(c.ethtoolFamilyId !== undefined ? { ethtoolFamilyId: c.ethtoolFamilyId } : {}) };
 }

@@ -16,10 +16,15 @@
 #   {"op": "bpf", "cmd": 28, "attr": "<b64>", "fds": [[0, "prog"]], "paths": [[0, "/sys/fs/bpf/x"]],
 #    "bufs": [[16, 256]], "keep": "link"}                     # the bpf() syscall, see op_bpf
 #   {"op": "bpffs", "action": "mkdir" | "unlink" | "clear" | "rmdir", "path": BPFFS_ROOT + "/..."}
+#   {"op": "ioctl", "request": 0x8946, "socket": [2, 2], "netns": "/path", "arg": "<b64>",
+#    "bufs": [[16, "<b64>"]]}                                 # ioctl(2) on a socket, see op_ioctl
+#   A netlink op with "waitMs" is sent aside: see exchange_aside.
 # Reply (JSON on stdout), a result per op of each batch:
 #   {"run": 7, "batches": [{"results": [{"reply": "<b64>", "errno": 0[, "mismatch": "..."]} | {"data": "<b64>"}
 #                            | {"ok": true} | {"names": [...]} | {"oserror": errno, "message": "...", "path": "..."}
 #                            | {"bpf": ret, "errno": 0, "attr": "<b64>", "bufs": ["<b64>", ...]}
+#                            | {"ioctl": ret, "errno": 0, "arg": "<b64>", "bufs": ["<b64>", ...]}
+#                            | {"oserror": 110, "message": "...", "pending": pid}
 #                            | {"each": [{"name": "x", "reply": ..., "errno": 0} | {"name": "y", "oserror": ...}]}
 #                            | {"exception": "Type: message"} | {"skipped": true[, "reason": "deadline"]}]}, ...]}
 #
@@ -102,17 +107,21 @@ def open_netns(path):
 HOME_NETNS = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
 
 
-def open_sock(ns, proto):
-    # A netlink socket acts in the netns it was created in: enter, create, return.
+def socket_in(ns, family, kind, proto=0):
+    # A socket acts in the netns it was created in: enter, create, return.
     fd = open_netns(ns) if ns else None
     try:
         if fd is not None:
             setns(fd)
-        s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, proto)
+        return socket.socket(family, kind, proto)
     finally:
         if fd is not None:
             setns(HOME_NETNS)
             os.close(fd)
+
+
+def open_sock(ns, proto):
+    s = socket_in(ns, socket.AF_NETLINK, socket.SOCK_RAW, proto)
     s.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1)
     s.setsockopt(SOL_NETLINK, NETLINK_CAP_ACK, 1)
     s.bind((0, 0))
@@ -240,6 +249,8 @@ class Batch:
 
 
 def op_netlink(batch, op):
+    if "waitMs" in op:
+        return exchange_aside(batch, op)
     s = batch.socket(op.get("netns"), op.get("proto", 0))
     reply, err = batch.exchange(s, base64.b64decode(op["message"]), op.get("dump", False))
     result = {"reply": base64.b64encode(reply).decode(), "errno": err}
@@ -248,6 +259,66 @@ def op_netlink(batch, op):
         if why:
             result["mismatch"] = why
     return result
+
+
+def exchange_aside(batch, op):
+    """A request the kernel may hold up indefinitely, such as deleting a device something
+    still references (unregistering waits for the last reference): sent from a child process
+    on a socket of its own, so that the relay answers within "waitMs" whatever the kernel
+    does. Past it the request stays pending in the child, which exits once the kernel
+    answers; the result says so (ETIMEDOUT, "pending": its pid)."""
+    import select, warnings
+    r, w = os.pipe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # fork beside the reader thread: the child runs only this
+        pid = os.fork()
+    if pid == 0:
+        try:
+            null = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(null, fd)  # the child must not keep the SSH channel open
+            s = open_sock(op.get("netns"), op.get("proto", 0))
+            for fd in map(int, os.listdir("/proc/self/fd")):
+                if fd > 2 and fd not in (w, s.fileno()):
+                    close_quietly(fd)
+            # The child waits as long as the kernel takes.
+            reply, err = Batch(Run(time.monotonic() + 10 ** 9)).exchange(s, base64.b64decode(op["message"]), False)
+            os.write(w, json.dumps({"reply": base64.b64encode(reply).decode(), "errno": err}).encode())
+        finally:
+            os._exit(0)
+    os.close(w)
+    CHILDREN.add(pid)
+    end = time.monotonic() + min(op["waitMs"] / 1000.0, batch.run.remaining())
+    got = bytearray()
+    try:
+        while True:
+            left = end - time.monotonic()
+            if left <= 0 or not select.select([r], [], [], left)[0]:
+                return {"oserror": errno.ETIMEDOUT, "pending": pid,
+                        "message": "the kernel had not answered after %d ms; the request is still pending in process %d, which ends once it answers" % (op["waitMs"], pid)}
+            chunk = os.read(r, 1 << 20)
+            if not chunk:
+                break
+            got += chunk
+    finally:
+        os.close(r)
+    reap_children()
+    if not got:
+        raise OSError(errno.EPROTO, "the child that sent the request ended without an answer")
+    return json.loads(bytes(got))
+
+
+# Children of exchange_aside that may still wait in the kernel; reaped once they end.
+CHILDREN = set()
+
+
+def reap_children():
+    for pid in list(CHILDREN):
+        try:
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                CHILDREN.discard(pid)
+        except ChildProcessError:
+            CHILDREN.discard(pid)
 
 
 def op_netlink_each_netns(batch, op):
@@ -324,6 +395,29 @@ def op_bpf(batch, op):
     return {"bpf": ret, "errno": err, "attr": base64.b64encode(attr.raw).decode(), "bufs": [base64.b64encode(b.raw).decode() for b in bufs]}
 
 
+def op_ioctl(batch, op):
+    """ioctl(2) on a socket of the given family and type, created in the netns "netns". The
+    provider builds the argument bytes; the relay only allocates the buffers it points into
+    ("bufs": offset, initial contents), writes their addresses at those offsets, and returns
+    the argument and the buffers as the kernel left them."""
+    family, kind = op.get("socket", [socket.AF_INET, socket.SOCK_DGRAM])
+    s = socket_in(op.get("netns"), family, kind)
+    try:
+        raw = base64.b64decode(op["arg"])
+        arg = ctypes.create_string_buffer(raw, len(raw))
+        bufs = []
+        for at, data in op.get("bufs", []):
+            init = base64.b64decode(data)
+            b = ctypes.create_string_buffer(init, len(init))
+            bufs.append(b)
+            struct.pack_into("=Q", arg, at, ctypes.addressof(b))
+        ret = libc.ioctl(ctypes.c_int(s.fileno()), ctypes.c_ulong(op["request"]), arg)
+        err = ctypes.get_errno() if ret < 0 else 0
+        return {"ioctl": ret, "errno": err, "arg": base64.b64encode(arg.raw).decode(), "bufs": [base64.b64encode(b.raw).decode() for b in bufs]}
+    finally:
+        s.close()
+
+
 def op_bpffs(batch, op):
     path = os.path.normpath(op["path"])
     if path != BPFFS_ROOT and not path.startswith(BPFFS_ROOT + "/"):
@@ -359,6 +453,7 @@ OPS = {
     "journal": op_journal,
     "bpf": op_bpf,
     "bpffs": op_bpffs,
+    "ioctl": op_ioctl,
 }
 
 
@@ -394,6 +489,7 @@ class Journal:
 
 
 def run_batch(run, spec, journaled):
+    reap_children()
     batch = Batch(run)
     journal = Journal(spec.get("id") if journaled else None)
     results, failed = [], False

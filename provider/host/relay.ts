@@ -26,8 +26,13 @@ export interface Expect {
  * with its bytes in base64 (toWire), and `op` names the function of relay.py's OPS that runs it.
  */
 export type RelayOp =
-  /** A netlink message sent from inside `netns` (default: the host's), its replies returned. */
-  | { op: "netlink"; message: Buffer; netns?: string; proto?: number; dump?: boolean; expect?: Expect }
+  /**
+   * A netlink message sent from inside `netns` (default: the host's), its replies returned.
+   * `waitMs`: a request the kernel may hold up (unregistering a device that something still
+   * references waits for it) is sent from a child process, and the relay answers after at most
+   * this long, with ETIMEDOUT and the pending child's pid when the kernel has not answered.
+   */
+  | { op: "netlink"; message: Buffer; netns?: string; proto?: number; dump?: boolean; expect?: Expect; waitMs?: number }
   /**
    * A netlink dump request sent in every netns whose file is in the directory `dir`. `netnsFd`:
    * each netns is first opened as that fd (for a message that refers to it); `fromHost`: the
@@ -45,7 +50,14 @@ export type RelayOp =
   /** A bpf() call (provider/bpf/syscall.ts declares and builds them). */
   | BpfOp
   /** A file op in the provider's own bpffs directory (BPFFS_ROOT); "clear" unlinks a directory's entries. */
-  | { op: "bpffs"; action: "mkdir" | "unlink" | "clear" | "rmdir"; path: string };
+  | { op: "bpffs"; action: "mkdir" | "unlink" | "clear" | "rmdir"; path: string }
+  /**
+   * ioctl(fd, request, arg) on a socket (`socket`: family and type, default AF_INET datagram)
+   * created in `netns`: the argument's bytes as the kernel reads them, except pointers to
+   * buffers the relay allocates (`bufs`: offset in arg → the buffer's initial contents); the
+   * argument and buffers come back as the kernel left them. SIOCETHTOOL is one.
+   */
+  | { op: "ioctl"; request: number; socket?: [family: number, type: number]; netns?: string; arg: Buffer; bufs?: Array<[offset: number, contents: Buffer]> };
 
 /** The name of each kind of op, as relay.py's OPS knows it. */
 export type RelayOpName = RelayOp["op"];
@@ -61,6 +73,7 @@ export const RELAY_OP_NAMES = Object.keys({
   journal: true,
   bpf: true,
   bpffs: true,
+  ioctl: true,
 } satisfies Record<RelayOpName, true>) as RelayOpName[];
 
 /** The provider's bpffs directory on every host; relay.py refuses file ops anywhere else. */
@@ -85,11 +98,14 @@ export type RelayResult =
   | { kind: "data"; data: Buffer }
   /** A bpf() call: its return value (an fd, 0, or -1), errno, and the attr and buffers after it. */
   | { kind: "bpf"; ret: number; errno: number; attr: Buffer; bufs: Buffer[] }
+  /** An ioctl: its return value, errno, and the argument and buffers after it. */
+  | { kind: "ioctl"; ret: number; errno: number; arg: Buffer; bufs: Buffer[] }
   | { kind: "ok" }
   | { kind: "names"; names: string[] }
   /** Per netns of a netlinkEachNetns op (by file name); a missing directory has none. */
   | { kind: "each"; entries: Array<{ name: string; result: RelayResult }> }
-  | { kind: "oserror"; errno: number; message: string; path?: string }
+  /** `pending`: a `waitMs` request the kernel had not answered, still waiting in that process on the host. */
+  | { kind: "oserror"; errno: number; message: string; path?: string; pending?: number }
   /** The relay failed on this op in a way that is no OS or kernel error (a bug, a reply it did not expect). */
   | { kind: "exception"; message: string }
   /** Not run: an earlier op of the batch failed, or (reason "deadline") time ran out. */
@@ -202,14 +218,20 @@ export function decodeResult(x: WireResult): RelayResult {
   if (Array.isArray(x.names)) return { kind: "names", names: x.names.map(String) };
   if (Array.isArray(x.each)) return { kind: "each", entries: (x.each as Array<Record<string, unknown>>).map((e) => ({ name: String(e.name), result: decodeResult(e) })) };
   if (typeof x.data === "string") return { kind: "data", data: Buffer.from(x.data, "base64") };
-  if (typeof x.bpf === "number")
-    return {
-      kind: "bpf",
-      ret: x.bpf,
-      errno: Number(x.errno ?? 0),
-      attr: Buffer.from(typeof x.attr === "string" ? x.attr : "", "base64"),
-      bufs: Array.isArray(x.bufs) ? x.bufs.map((b) => Buffer.from(String(b), "base64")) : [],
-    };
+  // A system call's result: its return value, errno, and the argument and buffers after it.
+  const call = (arg: unknown) => ({
+    errno: Number(x.errno ?? 0),
+    bytes: Buffer.from(typeof arg === "string" ? arg : "", "base64"),
+    bufs: Array.isArray(x.bufs) ? x.bufs.map((b) => Buffer.from(String(b), "base64")) : [],
+  });
+  if (typeof x.bpf === "number") {
+    const c = call(x.attr);
+    return { kind: "bpf", ret: x.bpf, errno: c.errno, attr: c.bytes, bufs: c.bufs };
+  }
+  if (typeof x.ioctl === "number") {
+    const c = call(x.arg);
+    return { kind: "ioctl", ret: x.ioctl, errno: c.errno, arg: c.bytes, bufs: c.bufs };
+  }
   if (typeof x.reply === "string") {
     const raw = Buffer.from(x.reply, "base64");
     const messages = decodeMessages(raw);
@@ -221,5 +243,6 @@ export function decodeResult(x: WireResult): RelayResult {
   }
   const res: RelayResult = { kind: "oserror", errno: Number(x.oserror ?? 0), message: typeof x.message === "string" ? x.message : "" };
   if (typeof x.path === "string") res.path = x.path;
+  if (typeof x.pending === "number") res.pending = x.pending;
   return res;
 }

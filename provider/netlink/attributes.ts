@@ -57,6 +57,13 @@ export const s32 = (type: number, v: number): Attr => {
   b.writeInt32LE(v);
   return { type, value: b };
 };
+/** NLA_UINT: a u32 when the value fits, else a u64 (the kernel reads either). */
+export const uint = (type: number, v: number): Attr => {
+  if (v <= 0xffffffff) return u32(type, v);
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(BigInt(v));
+  return { type, value: b };
+};
 export const str = (type: number, v: string): Attr => ({ type, value: Buffer.concat([Buffer.from(v), Buffer.alloc(1)]) });
 export const bytes = (type: number, v: Buffer): Attr => ({ type, value: v });
 export const nest = (type: number, children: readonly Attr[]): Attr => ({ type, value: children });
@@ -66,6 +73,12 @@ export const readU8 = (m: AttrMap, t: number) => m.get(t)?.readUInt8(0);
 export const readU16 = (m: AttrMap, t: number) => m.get(t)?.readUInt16LE(0);
 export const readU32 = (m: AttrMap, t: number) => m.get(t)?.readUInt32LE(0);
 export const readS32 = (m: AttrMap, t: number) => m.get(t)?.readInt32LE(0);
+/** NLA_UINT: 4 or 8 bytes, as the kernel chose for the value. */
+export const readUint = (m: AttrMap, t: number) => {
+  const b = m.get(t);
+  if (!b) return undefined;
+  return b.length >= 8 ? Number(b.readBigUInt64LE(0)) : b.readUInt32LE(0);
+};
 export const readStr = (m: AttrMap, t: number) => {
   const b = m.get(t);
   if (!b) return undefined;

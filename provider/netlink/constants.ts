@@ -95,16 +95,19 @@ export const RTGENMSG_LEN = 4;
 export const GENL_ID_CTRL = 16;
 export const GENLMSGHDR_LEN = 4;
 export const CTRL_CMD_GETFAMILY = 3;
-export const CTRL_ATTR = { FAMILY_ID: 1, FAMILY_NAME: 2, VERSION: 3, HDRSIZE: 4, MAXATTR: 5, OPS: 6 } as const;
+export const CTRL_CMD_GETPOLICY = 10;
+export const CTRL_ATTR = { FAMILY_ID: 1, FAMILY_NAME: 2, VERSION: 3, HDRSIZE: 4, MAXATTR: 5, OPS: 6, MCAST_GROUPS: 7, POLICY: 8, OP_POLICY: 9, OP: 10 } as const;
+export const CTRL_ATTR_POLICY = { DO: 1, DUMP: 2 } as const;
 export const CTRL_ATTR_OP = { ID: 1, FLAGS: 2 } as const;
 
 // The "netdev" generic netlink family (include/uapi/linux/netdev.h, Linux 7.1+ for leasing)
 export const NETDEV_FAMILY_NAME = "netdev";
 export const NETDEV_FAMILY_VERSION = 1;
-export const NETDEV_CMD = { QUEUE_GET: 10, QUEUE_CREATE: 16 } as const;
+export const NETDEV_CMD = { QUEUE_GET: 10, NAPI_GET: 11, NAPI_SET: 14, QUEUE_CREATE: 16 } as const;
 export const NETDEV_QUEUE_TYPE = { RX: 0, TX: 1 } as const;
 export const NETDEV_A_QUEUE = { ID: 1, IFINDEX: 2, TYPE: 3, NAPI_ID: 4, DMABUF: 5, IO_URING: 6, XSK: 7, LEASE: 8 } as const;
 export const NETDEV_A_LEASE = { IFINDEX: 1, QUEUE: 2, NETNS_ID: 3 } as const;
+export const NETDEV_A_NAPI = { IFINDEX: 1, ID: 2, IRQ: 3, PID: 4, DEFER_HARD_IRQS: 5, GRO_FLUSH_TIMEOUT: 6, IRQ_SUSPEND_TIMEOUT: 7, THREADED: 8 } as const;
 
 /** IFLA_NETKIT_* (IFLA_INFO_DATA of kind "netkit"). */
 export const IFLA_NETKIT = {

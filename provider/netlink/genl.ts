@@ -1,8 +1,8 @@
 // Generic netlink framing (struct genlmsghdr) and the controller's CTRL_CMD_GETFAMILY, which
 // resolves a family's id (allocated at registration, so never hard-coded) and lists its ops:
 // the op list is how the provider probes for a feature such as queue-create.
-import { decodeAttrs, encodeAttrs, readNested, readStr, readU16, readU32, str, type Attr } from "./attributes";
-import { CTRL_ATTR, CTRL_ATTR_OP, CTRL_CMD_GETFAMILY, GENL_ID_CTRL, GENLMSGHDR_LEN, NLM_F_ACK, NLM_F_REQUEST } from "./constants";
+import { decodeAttrs, encodeAttrs, readNested, readStr, readU16, readU32, str, u32, type Attr } from "./attributes";
+import { CTRL_ATTR, CTRL_ATTR_OP, CTRL_ATTR_POLICY, CTRL_CMD_GETFAMILY, CTRL_CMD_GETPOLICY, GENL_ID_CTRL, GENLMSGHDR_LEN, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST } from "./constants";
 import { encodeMessage, type NlMessage } from "./message";
 
 export interface GenlHeader {
@@ -48,4 +48,33 @@ export function parseFamily(m: NlMessage): GenlFamily {
     if (opId !== undefined) ops.set(opId, readU32(o, CTRL_ATTR_OP.FLAGS) ?? 0);
   }
   return { id, name: readStr(attrs, CTRL_ATTR.FAMILY_NAME) ?? "", version: readU32(attrs, CTRL_ATTR.VERSION) ?? 0, ops };
+}
+
+/**
+ * CTRL_CMD_GETPOLICY (a dump) of one op of a family, by the family's name: which attributes its `do` accepts. A
+ * kernel that predates an attribute has no policy entry for it, so this is how an attribute
+ * of a set op is probed without sending it.
+ */
+export function getOpPolicyByNameRequest(family: string, op: number): Buffer {
+  return encodeGenl(GENL_ID_CTRL, NLM_F_REQUEST | NLM_F_DUMP, { cmd: CTRL_CMD_GETPOLICY, version: 1 }, [str(CTRL_ATTR.FAMILY_NAME, family), u32(CTRL_ATTR.OP, op)]);
+}
+
+/**
+ * The attribute types the op's `do` policy lists, from a GETPOLICY dump: one message maps the
+ * op to its policy index (CTRL_ATTR_OP_POLICY), the others carry one policy entry each
+ * (CTRL_ATTR_POLICY: {policy index: {attribute type: …}}). Undefined: the op has no `do`.
+ */
+export function parseOpPolicy(messages: NlMessage[], op: number): Set<number> | undefined {
+  let index: number | undefined;
+  const entries: Array<[number, number]> = [];
+  for (const m of messages) {
+    const { attrs } = decodeGenl(m);
+    const opPolicy = readNested(attrs, CTRL_ATTR.OP_POLICY);
+    const forOp = opPolicy ? readNested(opPolicy, op) : undefined;
+    if (forOp) index = readU32(forOp, CTRL_ATTR_POLICY.DO);
+    const policy = readNested(attrs, CTRL_ATTR.POLICY);
+    for (const [idx, body] of policy ?? []) for (const type of decodeAttrs(body).keys()) entries.push([idx, type]);
+  }
+  if (index === undefined) return undefined;
+  return new Set(entries.filter(([i]) => i === index).map(([, t]) => t));
 }

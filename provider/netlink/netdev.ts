@@ -70,6 +70,10 @@ export interface QueueInfo {
   xsk: boolean;
   /** A memory provider (devmem dmabuf or io_uring zcrx) holds the queue. */
   memoryProvider: boolean;
+  /** Which memory provider: io_uring zero-copy receive (an ifq)… */
+  ioUring?: true;
+  /** …or a devmem dmabuf binding (its id). */
+  dmabuf?: number;
 }
 
 export function parseQueue(m: NlMessage): QueueInfo {
@@ -81,6 +85,9 @@ export function parseQueue(m: NlMessage): QueueInfo {
     xsk: attrs.has(NETDEV_A_QUEUE.XSK),
     memoryProvider: attrs.has(NETDEV_A_QUEUE.DMABUF) || attrs.has(NETDEV_A_QUEUE.IO_URING),
   };
+  if (attrs.has(NETDEV_A_QUEUE.IO_URING)) q.ioUring = true;
+  const dmabuf = readU32(attrs, NETDEV_A_QUEUE.DMABUF);
+  if (dmabuf !== undefined) q.dmabuf = dmabuf;
   const napi = readU32(attrs, NETDEV_A_QUEUE.NAPI_ID);
   if (napi !== undefined) q.napiId = napi;
   const l = readNested(attrs, NETDEV_A_QUEUE.LEASE);

@@ -5,9 +5,9 @@ import { connectionSchema, type ConnectionInput } from "../connection";
 import type { Connection } from "../ssh/connection";
 import { connectionDefaults, hostPool } from "../runtime";
 import { effectiveConnection, NO_CONNECTION } from "../config";
-import { type CapabilityError, FailedToInitializeError, NetkitError } from "../errors";
+import { type CapabilityError, FailedToInitializeError, NetkitError, ProviderBugError } from "../errors";
 import type { HostClient } from "../host/client";
-import { missingFeature, type KernelFeature } from "../features";
+import { isNicFeature, missingFeature, type KernelFeature } from "../features";
 import type { HostFacts } from "../host/preflight";
 import { where, type DeleteOutcome, type DeviceRef } from "../host/netkit";
 import { CreateInDoubt } from "../host/in-doubt";
@@ -109,19 +109,34 @@ export function observedInputs<T extends object>(inputKeys: string[], outs: T): 
  * need nothing.
  */
 export function missingFeatureFor(spec: ResourceDefinition, inputs: Record<string, unknown>, f: HostFacts): CapabilityError | undefined {
-  for (const feature of ["netkit", ...(spec.needs ?? [])] as KernelFeature[]) if (!f.has[feature]) return missingFeature(f.host, f.kernelRelease, feature, spec.name);
-  for (const [key, schema] of Object.entries(spec.inputs.shape)) {
-    const need = fieldMeta.get(schema)?.needs;
+  const fields = Object.entries(spec.inputs.shape).map(([key, schema]) => ({ key, need: fieldMeta.get(schema)?.needs }));
+  if (!f.nicProbed && [...resourceNeeds(spec), ...fields.map((x) => x.need?.feature)].some((x) => x && isNicFeature(x)))
+    throw new ProviderBugError(`${spec.name} needs NIC features, but the facts checked are the host's without the NIC side (use factsFor)`);
+  for (const feature of resourceNeeds(spec)) if (!f.has[feature]) return missingFeature(f.host, f.kernelRelease, feature, spec.name);
+  for (const { key, need } of fields) {
     const v = inputs[key];
     if (!need || v === undefined || isDeepStrictEqual(v, need.except) || f.has[need.feature]) continue;
-    return missingFeature(f.host, f.kernelRelease, need.feature, `${key} ${JSON.stringify(v)}`, `leave ${key} unset (or ${JSON.stringify(need.except)}) on this host`);
+    const leave = need.except === undefined ? `leave ${key} unset on this host` : `leave ${key} unset (or ${JSON.stringify(need.except)}) on this host`;
+    return missingFeature(f.host, f.kernelRelease, need.feature, `${key} ${JSON.stringify(v)}`, leave);
   }
   return undefined;
 }
 
+/** What every instance of a resource needs: netkit, unless it is a NIC resource, and its own needs. */
+export function resourceNeeds(spec: ResourceDefinition): KernelFeature[] {
+  const own = spec.needs ?? [];
+  return own.some(isNicFeature) ? own : ["netkit", ...own];
+}
+
+/** The host's facts as `spec` needs them checked: with the NIC side probed for a resource (or field) that needs it. */
+export function factsFor(host: HostClient, spec: ResourceDefinition): Promise<HostFacts> {
+  const needs = [...(spec.needs ?? []), ...Object.values(spec.inputs.shape).map((s) => fieldMeta.get(s as never)?.needs?.feature)];
+  return needs.some((x) => x && isNicFeature(x)) ? host.nicFacts() : host.facts();
+}
+
 /** Fails with what is missing and which kernel runs, before anything is changed on the host. */
 export async function requireFeatures(host: HostClient, spec: ResourceDefinition, inputs: object): Promise<HostFacts> {
-  const f = await host.facts();
+  const f = await factsFor(host, spec);
   const missing = missingFeatureFor(spec, inputs as Record<string, unknown>, f);
   if (missing) throw missing;
   return f;

@@ -21,7 +21,7 @@ import { describeLink, type NetkitLink } from "../host/netkit";
 import type { NicQuestion } from "../host/look-around";
 import type { ConnectionInput } from "../connection";
 import { providerSettings } from "../runtime";
-import { endpointFor, hostFor, missingFeatureFor, providerLog } from "./context";
+import { endpointFor, factsFor, hostFor, missingFeatureFor, providerLog } from "./context";
 import { netnsPath, type DeclaredLease } from "./fields";
 
 type Failure = pulumi.dynamic.CheckFailure;
@@ -67,7 +67,7 @@ export async function hostChecks<I extends { connection?: ConnectionInput }>(
   });
   const work = (async (): Promise<Failure[]> => {
     const host = await hostFor(inputs.connection);
-    const facts = await host.facts();
+    const facts = await factsFor(host, spec);
     const missing = missingFeatureFor(spec, known, facts);
     if (missing) return [{ property: capabilityField(spec, known, missing instanceof CapabilityError ? missing.feature : undefined), reason: missing.message }];
     return plan ? plan({ host, facts, inputs: known, olds: sameHost(inputs, olds) ? olds : undefined }) : [];

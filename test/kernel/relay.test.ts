@@ -122,4 +122,60 @@ describe("kernel: the relay's failure modes", function () {
     );
     assert.match(lines[3] ?? "", /No such file/, "a read-only batch leaves no journal");
   });
+
+  it("an ioctl on a socket: the argument and the buffers it points to come back as the kernel left them; a refusal is its errno", async function () {
+    const c = await client();
+    // SIOCGIFINDEX (0x8933): struct ifreq in, the ifindex written into it.
+    const ifreq = Buffer.alloc(40);
+    ifreq.write("lo");
+    // SIOCETHTOOL with ETHTOOL_GDRVINFO (3): the driver's name written into the buffer ifr_data points to.
+    const drvinfo = Buffer.alloc(196);
+    drvinfo.writeUInt32LE(3, 0);
+    const eth0 = Buffer.alloc(40);
+    eth0.write("eth0");
+    // ETHTOOL_GRXCLSRLCNT (0x2e) on a NIC without flow rules (virtio): EOPNOTSUPP.
+    const rules = Buffer.alloc(192);
+    rules.writeUInt32LE(0x2e, 0);
+    const [index, info, refused] = await c.request({
+      readOnly: true,
+      stopOnError: false,
+      ops: [
+        { op: "ioctl", request: 0x8933, arg: ifreq },
+        { op: "ioctl", request: 0x8946, arg: eth0, bufs: [[16, drvinfo]] },
+        { op: "ioctl", request: 0x8946, arg: eth0, bufs: [[16, rules]] },
+      ],
+    });
+    assert.ok(index?.kind === "ioctl" && index.ret === 0, JSON.stringify(index));
+    assert.equal(index.arg.readInt32LE(16), 1, "lo is ifindex 1");
+    assert.ok(info?.kind === "ioctl" && info.errno === 0, JSON.stringify(info));
+    assert.equal(info.bufs[0]!.subarray(4, 36).toString().replace(/\0.*$/s, ""), "virtio_net");
+    assert.ok(refused?.kind === "ioctl" && refused.errno === 95 && refused.ret === -1, JSON.stringify(refused));
+  });
+
+  it("a request sent aside (waitMs) is answered like any; one the kernel holds up ends at the wait with the pending child's pid", async function () {
+    const c = await client();
+    const [normal] = await c.request({ readOnly: true, ops: [{ op: "netlink", message: getLinkRequest("lo"), waitMs: 5000 }] });
+    assert.ok(normal?.kind === "netlink" && normal.status.errno === 0 && normal.messages.length === 1, JSON.stringify(normal));
+    // Without NLM_F_ACK the kernel sends the link and no status: the child keeps waiting for one,
+    // as it would for a delete that unregistering holds up.
+    const noAck = getLinkRequest("lo");
+    noAck.writeUInt16LE(noAck.readUInt16LE(6) & ~0x4, 6);
+    const t0 = Date.now();
+    const [held, after] = await c.request({
+      readOnly: true,
+      stopOnError: false,
+      ops: [
+        { op: "netlink", message: noAck, waitMs: 1500 },
+        { op: "netlink", message: getLinkRequest("lo") },
+      ],
+    });
+    const took = Date.now() - t0;
+    assert.ok(held?.kind === "oserror" && held.errno === 110 && typeof held.pending === "number", JSON.stringify(held));
+    assert.match(held.message, /had not answered after 1500 ms; the request is still pending in process \d+/);
+    assert.ok(took >= 1400 && took < 10_000, `answered after ${took} ms`);
+    assert.equal(after?.kind, "netlink", "the relay goes on with the next op");
+    const alive = await onHost(host, ["kill", "-0", String(held.pending)]);
+    assert.equal(alive.exitCode, 0, "the child still waits");
+    await onHost(host, ["kill", String(held.pending)]);
+  });
 });

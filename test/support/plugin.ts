@@ -3,9 +3,8 @@
 // program declares them.
 import * as pulumi from "@pulumi/pulumi";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { readFileSync } from "node:fs";
 import type { TestHost } from "../../testhost";
-import { onHost } from "./shared-host";
+import { toolOnHost } from "./shared-host";
 
 class NetkitResource extends pulumi.CustomResource {
   declare readonly ifindex: pulumi.Output<number>;
@@ -27,24 +26,12 @@ export async function configureProvider(stack: Stack, host: TestHost): Promise<v
   });
 }
 
-const uploaded = new WeakMap<TestHost, Promise<string>>();
-
 /**
  * A netkit-aware `ip` on the test host, for making devices by hand as an operator would: the
- * one scripts/test.sh provides (scripts/toolchain/iproute2.sh), copied into the guest's /tmp
- * (its libraries are the guest's own; the guest's /root, where the cache is, is private).
+ * one scripts/test.sh provides (scripts/toolchain/iproute2.sh), copied into the guest's /tmp.
  */
 export function netkitIp(host: TestHost): Promise<string> {
   const ip = process.env.NETKIT_IP;
   if (!ip) throw new Error("NETKIT_IP is not set: run the tests through `npm test`, which provides a netkit-aware iproute2");
-  let p = uploaded.get(host);
-  if (!p) {
-    const dest = "/tmp/netkit-ip";
-    p = onHost(host, ["sh", "-c", `cat > ${dest} && chmod 0755 ${dest}`], readFileSync(ip)).then((r) => {
-      if (r.exitCode !== 0) throw new Error(`copying ip to the test host failed: ${r.stderr.toString()}`);
-      return dest;
-    });
-    uploaded.set(host, p);
-  }
-  return p;
+  return toolOnHost(host, ip, "/tmp/netkit-ip");
 }

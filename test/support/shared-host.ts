@@ -1,5 +1,6 @@
 // One test-host VM shared by every kernel and lifecycle test in a run (booting costs
 // seconds under emulation); torn down by the global teardown in hooks.ts.
+import { readFileSync } from "node:fs";
 import { startTestHosts, type TestHost, type TestHostSet } from "../../testhost";
 import type { ConnectionInput } from "../../provider/connection";
 import { SshSession, type ExecResult } from "../../provider/ssh/session";
@@ -39,4 +40,24 @@ export async function onHost(h: TestHost, argv: string[], stdin?: Buffer): Promi
   } finally {
     s.close();
   }
+}
+
+const uploaded = new Map<string, WeakMap<TestHost, Promise<string>>>();
+
+/**
+ * A tool from the machine's cache on a test host, copied once per host into the guest's /tmp
+ * (its libraries are the guest's own; the guest's /root, where the cache is, is private).
+ */
+export function toolOnHost(h: TestHost, local: string, dest: string): Promise<string> {
+  let perHost = uploaded.get(dest);
+  if (!perHost) uploaded.set(dest, (perHost = new WeakMap()));
+  let p = perHost.get(h);
+  if (!p) {
+    p = onHost(h, ["sh", "-c", `cat > ${dest} && chmod 0755 ${dest}`], readFileSync(local)).then((r) => {
+      if (r.exitCode !== 0) throw new Error(`copying ${local} to the test host failed: ${r.stderr.toString()}`);
+      return dest;
+    });
+    perHost.set(h, p);
+  }
+  return p;
 }
