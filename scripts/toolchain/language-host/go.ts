@@ -1,11 +1,13 @@
 // `runtime: go`: the program is built with `go build` in its directory (or is the prebuilt
 // binary Pulumi.yaml names, `runtime.options.binary`) and run with the engine's settings in
-// the PULUMI_* variables that the Go SDK's pulumi.Run reads.
+// the PULUMI_* variables that the Go SDK's pulumi.Run reads. A build is reused while nothing
+// it links changed.
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import type { RunRequest } from "@pulumi/pulumi/proto/language_pb";
 import { runChild, streamCommand, type EngineArgs, type RunOutcome } from "./child";
@@ -37,11 +39,55 @@ export function goProgramEnv(req: RunRequest, engine: EngineArgs): Record<string
   return env;
 }
 
-/** `go build` of the program into a fresh directory; its output goes to the stack's diagnostics. */
-async function build(dir: string, out: string, signal?: AbortSignal): Promise<RunOutcome | undefined> {
-  const r = await runChild("go", ["build", "-o", out, "."], { cwd: dir }, signal);
-  if (!r.error && !r.bail) return undefined;
-  return { error: `go build in ${dir} failed (${r.error ?? "exit code 32"}); its output is above` };
+/** Where built programs are kept between runs (each `pulumi` command starts new hosts). */
+const BUILDS = join(tmpdir(), "pulumi-language-go-builds");
+const DAY_MS = 24 * 3600 * 1000;
+
+/**
+ * The program's binary: `go build` output, reused while what it links is unchanged. Go's build
+ * cache spares the compiling but not the link, seconds per run, and a preview and an up run the
+ * program again and again. The key is the export data of every package the program links as
+ * `go list -export` names it: files in Go's build cache named by the hash of each package's
+ * inputs (sources, dependencies, toolchain). Build errors go to the stack's diagnostics.
+ */
+async function build(dir: string, signal?: AbortSignal): Promise<{ exe: string } | RunOutcome> {
+  let key: string | undefined;
+  try {
+    const { stdout } = await execFileP("go", ["list", "-deps", "-export", "-f", "{{.ImportPath}} {{.Export}}", "."], { cwd: dir, timeout: 600_000, maxBuffer: 64 << 20 });
+    key = createHash("sha256").update(stdout).digest("hex").slice(0, 24);
+  } catch {
+    // It does not compile: `go build` below says why, in the diagnostics.
+  }
+  const exe = key ? join(BUILDS, key, "program") : undefined;
+  if (exe && existsSync(exe)) return { exe };
+  mkdirSync(BUILDS, { recursive: true });
+  prune();
+  const stage = mkdtempSync(join(BUILDS, ".build-"));
+  try {
+    const r = await runChild("go", ["build", "-o", join(stage, "program"), "."], { cwd: dir }, signal);
+    if (r.error || r.bail) return { error: `go build in ${dir} failed (${r.error ?? "exit code 32"}); its output is above` };
+    if (!exe) return { error: `go build in ${dir} succeeded where go list -export failed` };
+    try {
+      renameSync(stage, dirname(exe));
+    } catch {
+      // another host built the same program meanwhile: theirs is as good
+    }
+    return { exe };
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
+}
+
+/** Builds unused for a day go. */
+function prune(): void {
+  for (const name of readdirSync(BUILDS)) {
+    const path = join(BUILDS, name);
+    try {
+      if (Date.now() - statSync(path).mtimeMs > DAY_MS) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // gone already
+    }
+  }
 }
 
 export const go: Language = {
@@ -52,14 +98,11 @@ export const go: Language = {
     const env = { ...process.env, ...goProgramEnv(req, engine) };
     const binary = program.options.binary;
     if (typeof binary === "string" && binary) return runChild(resolve(program.dir, binary), req.getArgsList(), { cwd: program.dir, env }, signal);
-    const work = mkdtempSync(join(tmpdir(), "pulumi-go-"));
-    try {
-      const exe = join(work, "program");
-      const failed = await build(program.dir, exe, signal);
-      return failed ?? (await runChild(exe, req.getArgsList(), { cwd: program.dir, env }, signal));
-    } finally {
-      rmSync(work, { recursive: true, force: true });
-    }
+    const built = await build(program.dir, signal);
+    if (!("exe" in built)) return built;
+    const now = new Date();
+    utimesSync(dirname(built.exe), now, now);
+    return runChild(built.exe, req.getArgsList(), { cwd: program.dir, env }, signal);
   },
 
   // The pulumi-plugin.json of every package the program imports (the generated SDKs ship one).
