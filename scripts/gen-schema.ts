@@ -27,6 +27,6 @@ if (sdkgen) {
   console.log(`wrote ${SDK_LANGUAGES.map((l) => `sdk/${l}`).join(", ")} from schema.json`);
 } else {
   console.warn(
-    `NOT written: ${SDK_LANGUAGES.map((l) => `sdk/${l}`).join(", ")} (their generator is built with Go, and there is no \`go\` here); the unit tier's SDK drift test fails until they are regenerated where Go is`,
+    `NOT written: ${SDK_LANGUAGES.map((l) => `sdk/${l}`).join(", ")} (their generator is built with Go, and there is no \`go\` here): regenerate them where Go is, or the unit tier's SDK drift test fails there`,
   );
 }
