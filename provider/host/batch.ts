@@ -9,6 +9,18 @@ export interface RelayTarget {
   request(req: RelayRequest): Promise<RelayResult[]>;
 }
 
+/** A host that runs batches, as operations need it (HostClient); `host` names it in messages. */
+export interface BatchHost {
+  readonly host: string;
+  run(b: RelayBatch, stopOnError?: boolean): Promise<BatchResults>;
+}
+
+/** One op of a plan, with the label that names it in an error ("create netkit nk0"). */
+export interface Step {
+  label: string;
+  op: RelayOp;
+}
+
 /** Whether an op failed: an OS error, a relay exception, a netlink errno or a reply not as expected, or time ran out. */
 export function failed(r: RelayResult | undefined): boolean {
   return (
@@ -34,6 +46,12 @@ export class RelayBatch {
     this.ops.push(op);
     this.labels.push(label);
     return this.ops.length - 1;
+  }
+
+  /** Adds a plan's steps in order; the returned function finds a step's result index by its index in the plan. */
+  addSteps(steps: readonly Step[]): (step: number) => number {
+    const at = steps.map((s) => this.add(s.label, s.op));
+    return (step) => (step < 0 ? -1 : at[step]!);
   }
 
   async run(target: RelayTarget, stopOnError = true): Promise<BatchResults> {

@@ -13,6 +13,7 @@ import { parseQueue, queueGetDumpRequest, type QueueInfo } from "../netlink/netd
 import { getNsidRequest, isNsidMessage, parseNsid } from "../netlink/nsid";
 import { RelayBatch, type BatchResults } from "./batch";
 import { NETNS_DIR, parseNetkitLink, type DeviceRef, type NetkitLink, type ReadDevices } from "./netkit";
+import { readNetkit } from "./netkit-ops";
 import { FIRST_NS_FD, type RelayResult } from "./relay";
 import type { LinkAnswer, LinkQuestion } from "./look-around";
 
@@ -78,7 +79,6 @@ export interface SnapshotSource {
   readonly host: string;
   readonly writeGeneration: number;
   run(b: RelayBatch, stopOnError?: boolean): Promise<BatchResults>;
-  readNetkit(primary: DeviceRef, peer?: DeviceRef): Promise<ReadDevices>;
 }
 
 export class LinkSnapshot {
@@ -97,11 +97,11 @@ export class LinkSnapshot {
    * snapshot cannot answer for (a netns outside NETNS_DIR, a dump that failed) are read directly.
    */
   async read(primary: DeviceRef, peer?: DeviceRef): Promise<ReadDevices> {
-    if (!covered(primary) || (peer && !covered(peer))) return this.client.readNetkit(primary, peer);
+    if (!covered(primary) || (peer && !covered(peer))) return readNetkit(this.client, primary, peer);
     const s = await this.snapshot();
     const p = lookup(s, primary);
     const q = peer ? lookup(s, peer) : undefined;
-    if (p === "unreadable" || q === "unreadable") return this.client.readNetkit(primary, peer);
+    if (p === "unreadable" || q === "unreadable") return readNetkit(this.client, primary, peer);
     return { release: s.release, ...(p ? { primary: p } : {}), ...(q ? { peer: q } : {}) };
   }
 

@@ -11,6 +11,7 @@ import { isNicFeature, missingFeature, type KernelFeature } from "../features";
 import type { HostFacts } from "../host/preflight";
 import { where, type DeleteOutcome, type DeviceRef } from "../host/netkit";
 import { CreateInDoubt } from "../host/in-doubt";
+import { deleteNetkit, settleCreate } from "../host/netkit-ops";
 import { fieldMeta } from "../definition/field";
 import { interfaceName, netnsRef } from "./fields";
 import type { ResourceDefinition } from "../definition/resource";
@@ -167,7 +168,7 @@ export async function createOrClean<T>(
     let left: DeleteOutcome;
     try {
       host = await hostFor(conn);
-      left = err instanceof CreateInDoubt ? await host.settleCreate(ref, err) : await host.deleteNetkit(ref);
+      left = err instanceof CreateInDoubt ? await settleCreate(host, ref, err) : await deleteNetkit(host, ref);
     } catch (cleanup) {
       throw new FailedToInitializeError(
         `${connectionOf(conn).host}: the connection dropped while creating ${what}, and checking the host afterwards failed too ` +

@@ -9,6 +9,7 @@ import { netkitSingleDefinition } from "../../provider/resources/netkit-single/d
 import type { DeviceRef } from "../../provider/host/netkit";
 import { SNAPSHOT_MAX_AGE_MS } from "../../provider/host/link-snapshot";
 import type { HostClient } from "../../provider/host/client";
+import { readNetkit } from "../../provider/host/netkit-ops";
 import { hostFor } from "../../provider/resources/context";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";
 import { checked } from "../support/netkit";
@@ -58,7 +59,7 @@ describe("kernel: refresh reads from one link snapshot per host", function () {
   it("answers every read exactly as a direct read of the device does", async function () {
     await write();
     for (const [what, primary, peer] of refs) {
-      assert.deepEqual(await client.readNetkitForRefresh(primary, peer), await client.readNetkit(primary, peer), what);
+      assert.deepEqual(await client.readNetkitForRefresh(primary, peer), await readNetkit(client, primary, peer), what);
     }
     const r = await client.readNetkitForRefresh({ name: "nkr0" }, { name: "nkr0p", netns: `/run/netns/${nsA}` });
     assert.deepEqual([r.primary?.mtu, r.primary?.netkit?.headroom, r.peer?.up, r.peer?.netkit?.primary], [9000, 64, false, false]);
@@ -97,7 +98,7 @@ describe("kernel: refresh reads from one link snapshot per host", function () {
     assert.ok((await client.readNetkitForRefresh({ name: "nkr2", netns: `/run/netns/${nsB}` })).primary);
     assert.equal(runs() - before, 1);
     // … a device in the broken one gets the direct read's error …
-    const direct = await client.readNetkit({ name: "x", netns: `/run/netns/${stale}` }).then(
+    const direct = await readNetkit(client, { name: "x", netns: `/run/netns/${stale}` }).then(
       () => "no error",
       (e: unknown) => asError(e).message,
     );

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { netkitPairProvider as provider } from "../../provider/resources/netkit-pair/controller";
 import { netkitPairDefinition } from "../../provider/resources/netkit-pair/definition";
 import { hostFor } from "../../provider/resources/context";
+import { createNetkit } from "../../provider/host/netkit-ops";
 import { NetkitError, NetlinkError } from "../../provider/errors";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";
 import { checked, isUp, linkNames, sysfs } from "../support/netkit";
@@ -185,7 +186,7 @@ describe("kernel: NetkitPair on a real netkit kernel", function () {
   it("a failure after the kernel created the pair rolls it back", async function () {
     const client = await hostFor(connectionTo(host));
     await assert.rejects(
-      client.createNetkit({
+      createNetkit(client, {
         primary: { name: "nkt-rb" },
         peer: { name: "nkt-rbp" },
         create: { mode: "l3", pairing: "pair", primary: { name: "nkt-rb" }, peer: { name: "nkt-rbp" } },

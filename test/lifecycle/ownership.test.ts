@@ -7,6 +7,7 @@ import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { NetkitPair, NetkitSingle } from "../../sdk";
 import { HostClient } from "../../provider/host/client";
 import { CreateInDoubt } from "../../provider/host/in-doubt";
+import { createNetkit, settleCreate } from "../../provider/host/netkit-ops";
 import { decoding } from "../../provider/host/relay";
 import { sshWireTransport } from "../../provider/host/relay-stream";
 import { silentLogger } from "../../provider/log";
@@ -140,25 +141,25 @@ describe("lifecycle: a stack touches only the devices it made", function () {
     };
 
     it("deletes the device its batch made, as the host's journal proves", async function () {
-      const doubt = await (await dropping()).createNetkit(request).then(
+      const doubt = await createNetkit(await dropping(), request).then(
         () => assert.fail("the drop must surface"),
         (e: unknown) => e,
       );
       assert.ok(doubt instanceof CreateInDoubt);
       assert.ok(await sysfs(host, "nko2"), "the create happened on the host");
-      assert.deepEqual(await (await fresh()).settleCreate({ name: "nko2" }, doubt), { outcome: "deleted" });
+      assert.deepEqual(await settleCreate(await fresh(), { name: "nko2" }, doubt), { outcome: "deleted" });
       assert.equal(await sysfs(host, "nko2"), undefined);
     });
 
     it("leaves a same-named device alone when the journal shows its batch did not make it", async function () {
       assert.equal((await onHost(host, ["ip", "link", "add", "nko2", "type", "dummy"])).exitCode, 0);
       const theirs = await sysfs(host, "nko2");
-      const doubt = await (await dropping()).createNetkit(request).then(
+      const doubt = await createNetkit(await dropping(), request).then(
         () => assert.fail("the drop must surface"),
         (e: unknown) => e,
       );
       assert.ok(doubt instanceof CreateInDoubt);
-      assert.deepEqual(await (await fresh()).settleCreate({ name: "nko2" }, doubt), { outcome: "gone" });
+      assert.deepEqual(await settleCreate(await fresh(), { name: "nko2" }, doubt), { outcome: "gone" });
       assert.deepEqual(await sysfs(host, "nko2"), theirs, "their device is untouched");
     });
   });

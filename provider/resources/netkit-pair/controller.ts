@@ -12,6 +12,8 @@ import { changeRequest, createRequest, outputs, refs } from "./host";
 import { leaseNewDevice, leasesNow } from "../rxq-binding/host";
 import { applyPrograms, observeHook, readHooks, removePrograms, type HookPrograms, type ObservedHook, type Hook } from "../../host/programs";
 import type { HostClient } from "../../host/client";
+import { changeNetkit, createNetkit, deleteNetkit, readNetkit } from "../../host/netkit-ops";
+import { findPeer } from "../../host/locate";
 
 /** The programs a pair declares, by hook (undefined: that hook is not managed). */
 function declaredPrograms(i: Pick<Inputs, "programs" | "peerPrograms">): HookPrograms {
@@ -29,7 +31,7 @@ async function attachNewDevice(host: HostClient, i: Inputs, ifindex: number): Pr
   } catch (e) {
     const err = e instanceof NetkitError ? e : new NetkitError(String(e), { cause: e });
     try {
-      const r = await host.deleteNetkit({ ...refs(i).primary, ifindex });
+      const r = await deleteNetkit(host, { ...refs(i).primary, ifindex });
       await removePrograms(host, ifindex);
       err.message += r.outcome === "deleted" ? "; the pair was deleted again, with the links it had" : "; the pair was gone already";
     } catch (x) {
@@ -50,13 +52,13 @@ async function adopt(id: string): Promise<pulumi.dynamic.ReadResult<Outputs>> {
   const { name, netns } = parseDeviceId(id);
   if (netns) throw new NetkitError(`import id "${id}": a pair is named by its primary in the host's netns, HOST:PORT/NAME`);
   const host = await importHost(id);
-  const { primary: p } = await host.readNetkit({ name });
+  const { primary: p } = await readNetkit(host, { name });
   if (!p) return { id: "", props: {} as Outputs };
   const what = `${host.host}: ${name}`;
   if (!p.netkit) throw new NetkitError(`${what} is not a netkit device (kind ${p.kind ?? "none"})`);
   if (p.netkit.pairing === "single") throw new NetkitError(`${what} is a single-mode netkit device: import it as NetkitSingle`);
   if (!p.netkit.primary) throw new NetkitError(`${what} is the peer of a netkit pair: import the pair by its primary`);
-  const peer = await host.findPeer(p);
+  const peer = await findPeer(host, p);
   const seed = { name, peerName: peer.link.name, ...(peer.ref.netns ? { peerNetns: peer.netnsName ?? peer.ref.netns } : {}) } as Inputs;
   const seen = outputs(seed, p, peer.link, { leases: [], queueIds: [] });
   // An import declares what it found: the program that adopts the device sets these fields.
@@ -72,7 +74,7 @@ export const netkitPairProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
     const facts = await requireFeatures(host, definition, i);
     const id = deviceId(i.connection, i.name);
     const r = refs(i);
-    const d = await createOrClean(i.connection, r.primary, `netkit pair ${i.name}`, { id, inputs: i }, () => host.createNetkit(createRequest(i)));
+    const d = await createOrClean(i.connection, r.primary, `netkit pair ${i.name}`, { id, inputs: i }, () => createNetkit(host, createRequest(i)));
     // The kernel leases only to the peer; deleting the primary removes both.
     const queueIds = await leaseNewDevice(host, facts, { ...r.peer, ifindex: d.peer!.ifindex }, { ...r.primary, ifindex: d.primary.ifindex }, i.peerLeases ?? []);
     const hooks = await attachNewDevice(host, i, d.primary.ifindex);
@@ -104,7 +106,7 @@ export const netkitPairProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
     requireSameHost(definition.name, id, news.connection);
     const { changed } = diffState(definition, olds, news);
     const host = await hostFor(news.connection);
-    const d = await host.changeNetkit(changeRequest(olds, news, changed));
+    const d = await changeNetkit(host, changeRequest(olds, news, changed));
     // Programs swap on the live device. A hook whose list was removed loses the provider's links
     // (they are the stack's); what other tools attached stays.
     const had = linkCounts(olds);
@@ -117,7 +119,7 @@ export const netkitPairProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
   async delete(id, props) {
     requireSameHost(definition.name, id, props.connection);
     const host = await hostFor(props.connection);
-    reportDelete(id, host.host, props.name, await host.deleteNetkit({ ...refs(props).primary, ifindex: props.ifindex }));
+    reportDelete(id, host.host, props.name, await deleteNetkit(host, { ...refs(props).primary, ifindex: props.ifindex }));
     // The device took its links' attachments with it; the pins keep the links until unpinned.
     if (managesPrograms(props) || (props.programIds?.length ?? 0) + (props.peerProgramIds?.length ?? 0) > 0) await removePrograms(host, props.ifindex);
   },

@@ -10,6 +10,7 @@ import { createOrClean, deviceId, hostFor, importHost, isRecorded, observedInput
 import { netkitSingleDefinition as definition } from "./definition";
 import { changeRequest, createRequest, outputs, ref } from "./host";
 import { leaseNewDevice, leasesNow } from "../rxq-binding/host";
+import { changeNetkit, createNetkit, deleteNetkit, readNetkit } from "../../host/netkit-ops";
 
 type Inputs = InputsOf<typeof definition>;
 type Outputs = OutputsOf<typeof definition>;
@@ -19,7 +20,7 @@ async function adopt(id: string): Promise<pulumi.dynamic.ReadResult<Outputs>> {
   const { name, netns } = parseDeviceId(id);
   const seed = { name, ...(netns ? { netns } : {}) } as Inputs;
   const host = await importHost(id);
-  const { primary: p } = await host.readNetkit(ref(seed));
+  const { primary: p } = await readNetkit(host, ref(seed));
   if (!p) return { id: "", props: {} as Outputs };
   if (p.netkit?.pairing !== "single") throw new NetkitError(`${host.host}: ${name} is not a single-mode netkit device (kind ${p.kind ?? "none"}${p.netkit ? ", paired" : ""})`);
   const seen = outputs(seed, p, { leases: [], queueIds: [] });
@@ -35,7 +36,7 @@ export const netkitSingleProvider: pulumi.dynamic.ResourceProvider<Inputs, Outpu
     const host = await hostFor(i.connection);
     const facts = await requireFeatures(host, definition, i);
     const id = deviceId(i.connection, i.name, i.netns);
-    const d = await createOrClean(i.connection, ref(i), `netkit device ${i.name}`, { id, inputs: i }, () => host.createNetkit(createRequest(i)));
+    const d = await createOrClean(i.connection, ref(i), `netkit device ${i.name}`, { id, inputs: i }, () => createNetkit(host, createRequest(i)));
     const me = { ...ref(i), ifindex: d.primary.ifindex };
     const queueIds = await leaseNewDevice(host, facts, me, me, i.leases ?? []);
     return { id, outs: withDeclared(inputKeys(definition), i, outputs(i, d.primary, { leases: i.leases ?? [], queueIds })) };
@@ -55,7 +56,7 @@ export const netkitSingleProvider: pulumi.dynamic.ResourceProvider<Inputs, Outpu
   async update(id, olds, news) {
     requireSameHost(definition.name, id, news.connection);
     const { changed } = diffState(definition, olds, news);
-    const d = await (await hostFor(news.connection)).changeNetkit(changeRequest(olds, news, changed));
+    const d = await changeNetkit(await hostFor(news.connection), changeRequest(olds, news, changed));
     // Leases replace the device when they change: an update keeps what it holds.
     return { outs: withDeclared(inputKeys(definition), news, outputs(news, d.primary, { leases: olds.leases ?? [], queueIds: olds.leaseQueueIds ?? [] })) };
   },
@@ -63,6 +64,6 @@ export const netkitSingleProvider: pulumi.dynamic.ResourceProvider<Inputs, Outpu
   async delete(id, props) {
     requireSameHost(definition.name, id, props.connection);
     const host = await hostFor(props.connection);
-    reportDelete(id, host.host, props.name, await host.deleteNetkit({ ...ref(props), ifindex: props.ifindex }));
+    reportDelete(id, host.host, props.name, await deleteNetkit(host, { ...ref(props), ifindex: props.ifindex }));
   },
 };

@@ -13,7 +13,9 @@ import { NetkitError, ProviderBugError } from "../../errors";
 import type { HostFacts } from "../../host/preflight";
 import type { OwnedDevice } from "../../host/netkit";
 import { RelayBatch, type BatchResults } from "../../host/batch";
-import { locationKey, type HostClient } from "../../host/client";
+import type { HostClient } from "../../host/client";
+import { locate, locationKey } from "../../host/locate";
+import { deleteNetkit } from "../../host/netkit-ops";
 import { FIRST_NS_FD, type RelayOp, type RelayResult } from "../../host/relay";
 import { NETLINK_GENERIC, NSID_NOT_ASSIGNED } from "../../netlink/constants";
 import { getLinkRequest } from "../../netlink/link";
@@ -168,7 +170,10 @@ async function nicElsewhere(host: HostClient, familyId: number, t: LeaseTarget, 
  */
 async function nameHolders(host: HostClient, s: Survey): Promise<Map<string, HolderName>> {
   const leases = s.queues.filter((q) => q.ifindex === s.nic?.ifindex && q.lease).map((q) => q.lease!);
-  const found = await host.locate(leases.map((l) => ({ ifindex: l.ifindex, ...(l.netnsId !== undefined ? { nsid: l.netnsId } : {}) })));
+  const found = await locate(
+    host,
+    leases.map((l) => ({ ifindex: l.ifindex, ...(l.netnsId !== undefined ? { nsid: l.netnsId } : {}) })),
+  );
   const out = new Map<string, HolderName>();
   for (const l of leases) {
     const at = found.get(locationKey({ ifindex: l.ifindex, ...(l.netnsId !== undefined ? { nsid: l.netnsId } : {}) }));
@@ -342,7 +347,7 @@ export async function leaseNewDevice(host: HostClient, facts: HostFacts, leaser:
   } catch (e) {
     const err = e instanceof NetkitError ? e : new NetkitError(String(e), { cause: e });
     try {
-      const r = await host.deleteNetkit(owner);
+      const r = await deleteNetkit(host, owner);
       err.message += r.outcome === "deleted" ? "; the device was deleted again, and the leases it had taken with it" : "; the device was gone already";
     } catch (x) {
       err.message += `; deleting the device failed too, delete ${owner.name} by hand: ${x instanceof Error ? x.message : String(x)}`;
