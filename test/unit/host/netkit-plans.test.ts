@@ -6,7 +6,7 @@ import { decodeAttrs, readU32 } from "../../../provider/netlink/attributes";
 import { IFINFOMSG_LEN, IFLA, IFLA_NETKIT } from "../../../provider/netlink/constants";
 import { decodeIfInfo, decodeMessages } from "../../../provider/netlink/message";
 import type { Step } from "../../../provider/host/batch";
-import { planChange, planCreate, planDelete, planMoveBack, unrelocatable } from "../../../provider/host/netkit-plans";
+import { HELD_DELETE_WAIT_MS, planChange, planCreate, planDelete, planMoveBack, unrelocatable } from "../../../provider/host/netkit-plans";
 import type { ChangeNetkit } from "../../../provider/host/netkit";
 
 const labels = (steps: Step[]) => steps.map((s) => s.label);
@@ -110,6 +110,8 @@ describe("unit: netkit operations as plans", () => {
     assert.equal(message(plan.steps[plan.del]).index, 7);
     const byName = planDelete({ name: "nk0" });
     assert.equal(message(byName.steps[byName.del]).index, 0);
+    const held = planDelete({ name: "nk0", ifindex: 7 }, { mayBeHeld: true }).steps[1]!.op;
+    assert.ok(held.op === "netlink" && held.waitMs === HELD_DELETE_WAIT_MS, "a delete the kernel may hold up is sent aside, answered within the wait");
   });
 
   it("moving back after a failed update: into the netns the state has, under the old name, by ifindex", () => {
