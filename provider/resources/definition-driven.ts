@@ -6,7 +6,8 @@ import { checkInputs, type CheckResult } from "../definition/check";
 import { diffState, type StateDiff } from "../definition/diff";
 import { containsUnknown } from "../definition/check";
 import type { ConnectionInput } from "../connection";
-import { endpointFor, endpointOfId, requireSameHost } from "./context";
+import { endpointFor, endpointOfId } from "./ids";
+import { requireSameHost } from "./host-identity";
 import type { InputsOf, ResourceDefinition } from "../definition/resource";
 import { hostChecks, type HostCheckPlan } from "./host-checks";
 

@@ -21,7 +21,9 @@ import { describeLink, type NetkitLink } from "../host/netkit";
 import type { NicQuestion } from "../host/look-around";
 import type { ConnectionInput } from "../connection";
 import { providerSettings } from "../runtime";
-import { endpointFor, factsFor, hostFor, missingFeatureFor, providerLog } from "./context";
+import { endpointFor } from "./ids";
+import { factsFor, missingFeatureFor } from "./kernel-needs";
+import { hostFor, providerLog } from "./hosts";
 import { netnsPath, type DeclaredLease } from "./fields";
 
 type Failure = pulumi.dynamic.CheckFailure;

@@ -11,7 +11,7 @@ import { connectionTo, onHost, sharedHost } from "../support/shared-host";
 import { checked, linkNames } from "../support/netkit";
 import type { TestHost } from "../../testhost";
 import { closeSessions } from "../../provider/runtime";
-import { hostFor } from "../../provider/resources/context";
+import { hostFor } from "../../provider/resources/hosts";
 import { asError } from "../support/errors";
 import { pipeBacklog, sessionRelays, signalOnHost, waitFor, type SessionRelay } from "../support/faults";
 

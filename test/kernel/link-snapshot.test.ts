@@ -10,7 +10,7 @@ import type { DeviceRef } from "../../provider/host/netkit";
 import { SNAPSHOT_MAX_AGE_MS } from "../../provider/host/link-snapshot";
 import type { HostClient } from "../../provider/host/client";
 import { readNetkit } from "../../provider/host/netkit-ops";
-import { hostFor } from "../../provider/resources/context";
+import { hostFor } from "../../provider/resources/hosts";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";
 import { checked } from "../support/netkit";
 import type { TestHost } from "../../testhost";

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { netkitPairProvider as provider } from "../../provider/resources/netkit-pair/controller";
 import { netkitPairDefinition } from "../../provider/resources/netkit-pair/definition";
-import { hostFor } from "../../provider/resources/context";
+import { hostFor } from "../../provider/resources/hosts";
 import { createNetkit } from "../../provider/host/netkit-ops";
 import { NetkitError, NetlinkError } from "../../provider/errors";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";

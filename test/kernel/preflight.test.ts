@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { probeHost } from "../../provider/host/preflight";
-import { hostFor } from "../../provider/resources/context";
+import { hostFor } from "../../provider/resources/hosts";
 import { connectionTo, sharedHost } from "../support/shared-host";
 import { linkNames } from "../support/netkit";
 

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { netkitPairProvider as provider } from "../../provider/resources/netkit-pair/controller";
 import { netkitPairDefinition } from "../../provider/resources/netkit-pair/definition";
-import { hostFor } from "../../provider/resources/context";
+import { hostFor } from "../../provider/resources/hosts";
 import { readHooks, linkDir, linkPin } from "../../provider/host/programs";
 import { BPF_NETKIT_PRIMARY } from "../../provider/bpf/syscall";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";

@@ -10,7 +10,7 @@ import { netkitSingleProvider } from "../../provider/resources/netkit-single/con
 import { netkitSingleDefinition } from "../../provider/resources/netkit-single/definition";
 import { netkitPairProvider } from "../../provider/resources/netkit-pair/controller";
 import { netkitPairDefinition } from "../../provider/resources/netkit-pair/definition";
-import { hostFor } from "../../provider/resources/context";
+import { hostFor } from "../../provider/resources/hosts";
 import { readLease } from "../../provider/resources/rxq-binding/host";
 import { RelayBatch } from "../../provider/host/batch";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";

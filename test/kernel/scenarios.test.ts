@@ -10,7 +10,7 @@ import { HostClient } from "../../provider/host/client";
 import { decoding } from "../../provider/host/relay";
 import { sshWireTransport } from "../../provider/host/relay-stream";
 import { silentLogger } from "../../provider/log";
-import { hostFor } from "../../provider/resources/context";
+import { hostFor } from "../../provider/resources/hosts";
 import { useHosts } from "../../provider/runtime";
 import { connectionSchema } from "../../provider/connection";
 import { SshSession } from "../../provider/ssh/session";

@@ -15,7 +15,7 @@ import { yamlProject, type YamlProject } from "../../harness/yaml";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";
 import { linkNames, sysfs } from "../support/netkit";
 import { addNetdevsim, removeNetdevsim, rxQueueCount } from "../support/netdevsim";
-import { hostFor } from "../../provider/resources/context";
+import { hostFor } from "../../provider/resources/hosts";
 import { skipBecause } from "../support/skip";
 import type { TestHost } from "../../testhost";
 

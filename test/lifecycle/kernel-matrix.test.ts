@@ -27,7 +27,7 @@ import { netkitSingleProvider } from "../../provider/resources/netkit-single/con
 import { netkitSingleDefinition } from "../../provider/resources/netkit-single/definition";
 import { rxqBindingProvider } from "../../provider/resources/rxq-binding/controller";
 import { rxqBindingDefinition } from "../../provider/resources/rxq-binding/definition";
-import { hostFor } from "../../provider/resources/context";
+import { hostFor } from "../../provider/resources/hosts";
 import { matrixRows, type KernelMatrix, type KernelMeasurement, type Outcome } from "../../provider/definition/kernel-table";
 import { allDefinitions } from "../../provider/resources/registry";
 import { repoRoot } from "../../provider/artefacts";

@@ -22,7 +22,7 @@ import { connectionTo, onHost, sharedHost } from "../support/shared-host";
 import { linkNames } from "../support/netkit";
 import { yamlProject } from "../../harness/yaml";
 import { addNetdevsim, netnsIds, removeNetdevsim, rxQueueCount } from "../support/netdevsim";
-import { hostFor } from "../../provider/resources/context";
+import { hostFor } from "../../provider/resources/hosts";
 import { skipBecause } from "../support/skip";
 import type { TestHost } from "../../testhost";
 

@@ -17,7 +17,7 @@ import { connectionTo, onHost, sharedHost } from "../support/shared-host";
 import { isUp, linkNames, sysfs } from "../support/netkit";
 import { addNetdevsim, removeNetdevsim, rxQueueCount } from "../support/netdevsim";
 import { netkitIp } from "../support/plugin";
-import { hostFor } from "../../provider/resources/context";
+import { hostFor } from "../../provider/resources/hosts";
 import { skipBecause } from "../support/skip";
 import type { TestHost } from "../../testhost";
 

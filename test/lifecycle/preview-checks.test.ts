@@ -14,7 +14,7 @@ import { connectionTo, onHost, sharedHost } from "../support/shared-host";
 import { debianHost } from "../support/kernel-hosts";
 import { linkNames } from "../support/netkit";
 import { addNetdevsim, removeNetdevsim } from "../support/netdevsim";
-import { hostFor } from "../../provider/resources/context";
+import { hostFor } from "../../provider/resources/hosts";
 import { skipBecause } from "../support/skip";
 
 type Declare = (host: TestHost) => void;

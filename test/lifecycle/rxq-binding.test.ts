@@ -17,7 +17,7 @@ import { inlineStack, type TestStack } from "../../harness/pulumi";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";
 import { linkNames, sysfs } from "../support/netkit";
 import { addNetdevsim, removeNetdevsim, rxQueueCount } from "../support/netdevsim";
-import { hostFor } from "../../provider/resources/context";
+import { hostFor } from "../../provider/resources/hosts";
 import { skipBecause } from "../support/skip";
 import type { TestHost } from "../../testhost";
 

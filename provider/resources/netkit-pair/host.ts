@@ -6,7 +6,7 @@
 import { NetkitError } from "../../errors";
 import { relocates, type ChangeNetkit, type CreateNetkit, type DeviceRef, type NetkitLink } from "../../host/netkit";
 import type { InputsOf, OutputsOf } from "../../definition/resource";
-import { defined } from "../context";
+import { defined } from "../declared";
 import { mismatch } from "../definition-driven";
 import { netnsPath } from "../fields";
 import type { netkitPairDefinition } from "./definition";

@@ -6,7 +6,13 @@ import { inputKeys, type InputsOf, type OutputsOf } from "../../definition/resou
 import { NetkitError } from "../../errors";
 import { definitionDriven } from "../definition-driven";
 import { previewPlan } from "./preview";
-import { createOrClean, deviceId, hostFor, importHost, isRecorded, observedInputs, parseDeviceId, reportDelete, requireFeatures, requireSameHost, withDeclared } from "../context";
+import { createOrClean } from "../create-or-clean";
+import { deviceId, importHost, parseDeviceId } from "../ids";
+import { hostFor } from "../hosts";
+import { isRecorded, reportDelete } from "../ownership";
+import { observedInputs, withDeclared } from "../declared";
+import { requireFeatures } from "../kernel-needs";
+import { requireSameHost } from "../host-identity";
 import { netkitSingleDefinition as definition } from "./definition";
 import { changeRequest, createRequest, outputs, ref } from "./host";
 import { leaseNewDevice, leasesNow } from "../rxq-binding/host";

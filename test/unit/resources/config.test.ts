@@ -2,7 +2,7 @@
 // naming the key of a bad value without its content, and what check says without one.
 import assert from "node:assert/strict";
 import { connectionDefaultsFrom, DEFAULT_SETTINGS, effectiveConnection, settingsFrom } from "../../../provider/config";
-import { parseDeviceId } from "../../../provider/resources/context";
+import { parseDeviceId } from "../../../provider/resources/ids";
 import { netkitPairProvider } from "../../../provider/resources/netkit-pair/controller";
 import { setConnectionDefaults, setProviderSettings } from "../../../provider/runtime";
 

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { FEATURE_NAMES, type FeatureSet, type KernelFeature } from "../../../provider/features";
 import type { HostFacts } from "../../../provider/host/preflight";
-import { missingFeatureFor } from "../../../provider/resources/context";
+import { missingFeatureFor } from "../../../provider/resources/kernel-needs";
 import { netkitPairDefinition } from "../../../provider/resources/netkit-pair/definition";
 import { netkitSingleDefinition } from "../../../provider/resources/netkit-single/definition";
 import { rxqBindingDefinition } from "../../../provider/resources/rxq-binding/definition";
