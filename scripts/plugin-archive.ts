@@ -7,7 +7,7 @@
 // The plugin is JavaScript on the user's Node (22 or later): no native code, so both
 // architectures get the same files under the names the engine looks for.
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -72,10 +72,13 @@ export function buildPluginArchives(tgz: string, lockfile: string, outDir: strin
     chmodSync(join(root, "pulumi-resource-netkit"), 0o755);
     mkdirSync(outDir, { recursive: true });
     const files = readdirSync(root).sort();
-    const out = {} as Record<(typeof PLUGIN_ARCHS)[number], string>;
-    for (const arch of PLUGIN_ARCHS) {
+    // One archive, copied under each architecture's name: the files are the same.
+    const [first, ...rest] = PLUGIN_ARCHS;
+    const out = { [first]: join(outDir, archiveName(manifest.version, first)) } as Record<(typeof PLUGIN_ARCHS)[number], string>;
+    execFileSync("tar", ["-czf", out[first], "--owner=0", "--group=0", "--sort=name", "-C", root, ...files]);
+    for (const arch of rest) {
       out[arch] = join(outDir, archiveName(manifest.version, arch));
-      execFileSync("tar", ["-czf", out[arch], "--owner=0", "--group=0", "--sort=name", "-C", root, ...files]);
+      copyFileSync(out[first], out[arch]);
     }
     return out;
   } finally {
