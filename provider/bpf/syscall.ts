@@ -16,6 +16,8 @@ export interface BpfOp {
   paths?: Array<[offset: number, path: string]>;
   bufs?: Array<[offset: number, size: number]>;
   keep?: string;
+  /** The attr must hold these bytes at these offsets after the call, or the op fails with ESTALE (a hook's revision check). */
+  expect?: Array<[offset: number, bytes: Buffer]>;
 }
 
 /** enum bpf_cmd */

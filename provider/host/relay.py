@@ -14,11 +14,12 @@
 #   {"op": "read", "path": "/proc/sys/kernel/osrelease"}      {"op": "listdir", "path": "/run/netns"}
 #   {"op": "openNetns", "path": "/run/netns/x", "fd": 100}    {"op": "journal", "batch": "<batch id>"}
 #   {"op": "bpf", "cmd": 28, "attr": "<b64>", "fds": [[0, "prog"]], "paths": [[0, "/sys/fs/bpf/x"]],
-#    "bufs": [[16, 256]], "keep": "link"}                     # the bpf() syscall, see op_bpf
+#    "bufs": [[16, 256]], "keep": "link", "expect": [[56, "<b64>"]]}  # the bpf() syscall, see op_bpf
 #   {"op": "bpffs", "action": "mkdir" | "unlink" | "clear" | "rmdir", "path": BPFFS_ROOT + "/..."}
 #   {"op": "ioctl", "request": 0x8946, "socket": [2, 2], "netns": "/path", "arg": "<b64>",
 #    "bufs": [[16, "<b64>"]]}                                 # ioctl(2) on a socket, see op_ioctl
 #   A netlink op with "waitMs" is sent aside: see exchange_aside.
+#   {"op": "owner", "action": "get" | "put" | "drop", "key": "12-3", "data": "<b64>", "urn": "..."}  # see op_owner
 # Reply (JSON on stdout), a result per op of each batch:
 #   {"run": 7, "batches": [{"results": [{"reply": "<b64>", "errno": 0[, "mismatch": "..."]} | {"data": "<b64>"}
 #                            | {"ok": true} | {"names": [...]} | {"oserror": errno, "message": "...", "path": "..."}
@@ -50,6 +51,7 @@ BPFFS_ROOT = "/sys/fs/bpf/pulumi-netkit"
 
 STATE_DIR = "/run/pulumi-netkit" if os.geteuid() == 0 else "/tmp/pulumi-netkit-%d" % os.geteuid()
 JOURNAL_DIR = os.path.join(STATE_DIR, "journal")
+OWNER_DIR = os.path.join(STATE_DIR, "owners")
 JOURNAL_MAX_AGE_S = 3600
 
 # The provider may drop the connection: finish what was started (the journal keeps it) rather
@@ -370,7 +372,9 @@ def op_bpf(batch, op):
     """One bpf() call. The provider builds the attr bytes; the relay only fills in what it
     alone knows: fds from earlier ops of the batch ("fds": offset, slot), pointers to path
     strings ("paths") and to output buffers ("bufs": offset, size, returned after the call).
-    A returned fd is kept under "keep" until the batch ends."""
+    A returned fd is kept under "keep" until the batch ends. With "expect" ([offset, bytes], …),
+    a call whose attr does not hold those bytes afterwards counts as ESTALE: a query that checks
+    a hook is as an earlier run read it, before the ops after it act on that."""
     nr = BPF_SYSCALL.get(os.uname().machine)
     if nr is None:
         raise OSError(errno.ENOSYS, "no bpf() syscall number known for machine %s" % os.uname().machine)
@@ -392,6 +396,11 @@ def op_bpf(batch, op):
     err = ctypes.get_errno() if ret < 0 else 0
     if ret >= 0 and "keep" in op:
         batch.keep_fd(op["keep"], ret)
+    if ret >= 0:
+        for at, want in op.get("expect", []):
+            want = base64.b64decode(want)
+            if attr.raw[at:at + len(want)] != want:
+                err = errno.ESTALE
     return {"bpf": ret, "errno": err, "attr": base64.b64encode(attr.raw).decode(), "bufs": [base64.b64encode(b.raw).decode() for b in bufs]}
 
 
@@ -443,6 +452,39 @@ def op_bpffs(batch, op):
     return {"ok": True}
 
 
+def op_owner(batch, op):
+    """Who holds a NIC queue's lease, as the provider recorded it: one small file per queue
+    ("<NIC ifindex>-<queue>") in the relay's state directory. "get" reads it, "put" replaces it
+    (written aside, then renamed), "drop" removes it, only if it names "urn" when given."""
+    key = op["key"]
+    a, _, b = key.partition("-")
+    if not (a.isdigit() and b.isdigit()):
+        raise OSError(errno.EINVAL, "not a lease owner key", key)
+    path = os.path.join(OWNER_DIR, key)
+    action = op["action"]
+    if action == "get":
+        with open(path, "rb") as f:
+            return {"data": base64.b64encode(f.read(1 << 16)).decode()}
+    if action == "put":
+        os.makedirs(OWNER_DIR, mode=0o700, exist_ok=True)
+        with open(path + ".new", "wb") as f:
+            f.write(base64.b64decode(op["data"]))
+        os.rename(path + ".new", path)
+        return {"ok": True}
+    if action == "drop":
+        try:
+            with open(path, "rb") as f:
+                cur = json.loads(f.read(1 << 16) or b"{}")
+        except FileNotFoundError:
+            return {"ok": True}
+        except ValueError:
+            cur = {}
+        if "urn" not in op or cur.get("urn") == op["urn"]:
+            os.unlink(path)
+        return {"ok": True}
+    raise OSError(errno.EINVAL, "unknown owner action " + action, key)
+
+
 # By the name the provider gives an op (RelayOp["op"] in relay.ts).
 OPS = {
     "netlink": op_netlink,
@@ -454,6 +496,7 @@ OPS = {
     "bpf": op_bpf,
     "bpffs": op_bpffs,
     "ioctl": op_ioctl,
+    "owner": op_owner,
 }
 
 

@@ -57,7 +57,12 @@ export type RelayOp =
    * buffers the relay allocates (`bufs`: offset in arg → the buffer's initial contents); the
    * argument and buffers come back as the kernel left them. SIOCETHTOOL is one.
    */
-  | { op: "ioctl"; request: number; socket?: [family: number, type: number]; netns?: string; arg: Buffer; bufs?: Array<[offset: number, contents: Buffer]> };
+  | { op: "ioctl"; request: number; socket?: [family: number, type: number]; netns?: string; arg: Buffer; bufs?: Array<[offset: number, contents: Buffer]> }
+  /**
+   * The record of who holds a NIC queue's lease, kept by the relay in its state directory
+   * (host/lease-owners.ts): get, put (replace), or drop (only if it names `urn`, when given).
+   */
+  | { op: "owner"; action: "get" | "put" | "drop"; key: string; data?: Buffer; urn?: string };
 
 /** The name of each kind of op, as relay.py's OPS knows it. */
 export type RelayOpName = RelayOp["op"];
@@ -74,6 +79,7 @@ export const RELAY_OP_NAMES = Object.keys({
   bpf: true,
   bpffs: true,
   ioctl: true,
+  owner: true,
 } satisfies Record<RelayOpName, true>) as RelayOpName[];
 
 /** The provider's bpffs directory on every host; relay.py refuses file ops anywhere else. */
