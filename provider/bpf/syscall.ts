@@ -36,8 +36,14 @@ export const BPF_CMD = {
 export const BPF_NETKIT_PRIMARY = 54;
 export const BPF_NETKIT_PEER = 55;
 
-/** Attach flags (bpf_mprog): place relative to another attachment, named by a link fd. */
+/**
+ * Attach flags (bpf_mprog, kernel/bpf/mprog.c): before or after another attachment (without
+ * one: the hook's first or last place), named by an fd of its program, or of its link with
+ * BPF_F_LINK, or by its id with BPF_F_ID.
+ */
+export const BPF_F_BEFORE = 1 << 3;
 export const BPF_F_AFTER = 1 << 4;
+export const BPF_F_ID = 1 << 5;
 export const BPF_F_LINK = 1 << 13;
 
 /** enum bpf_link_type */
@@ -108,6 +114,27 @@ export function progQuery(ifindex: number, attachType: number): BpfOp {
   };
 }
 
+/**
+ * A BPF_PROG_QUERY that fails (ESTALE, checked by the relay) unless the hook still runs
+ * `count` programs and, when it runs any, is at `revision`: what the ops after it were
+ * planned from. (The kernel reports revision 1 for a hook that runs nothing, whatever its
+ * count of changes: there only the count can tell.)
+ */
+export function hookUnchanged(ifindex: number, attachType: number, count: number, revision: bigint): BpfOp {
+  const attr = Buffer.alloc(64);
+  attr.writeUInt32LE(ifindex, 0);
+  attr.writeUInt32LE(attachType, 4);
+  const n = Buffer.alloc(4);
+  n.writeUInt32LE(count);
+  const expect: Array<[number, Buffer]> = [[24, n]];
+  if (count > 0) {
+    const r = Buffer.alloc(8);
+    r.writeBigUInt64LE(revision);
+    expect.push([56, r]);
+  }
+  return { op: "bpf", cmd: BPF_CMD.PROG_QUERY, attr, expect };
+}
+
 /** What a hook runs, in order: program ids, and the link of each (0: attached without a link). */
 export interface HookQuery {
   progIds: number[];
@@ -122,19 +149,36 @@ export function parseProgQuery(attr: Buffer, bufs: Buffer[]): HookQuery {
 }
 
 /**
- * BPF_LINK_CREATE of the program in `prog` on a netkit hook of the primary `ifindex`; after the
- * link in `after` if given (BPF_F_AFTER | BPF_F_LINK), else at the end. The link is kept in `slot`.
+ * Where a new link goes: before or after `rel` (an fd slot of the relay's batch or an id, of a
+ * program or of a link), or without `rel` the hook's first or last place.
  */
-export function linkCreate(prog: string, ifindex: number, attachType: number, slot: string, after?: string): BpfOp {
-  // prog_fd @0, target_ifindex @4, attach_type @8, flags @12, netkit.relative_fd @16, netkit.expected_revision @24
+export interface Placement {
+  before: boolean;
+  rel?: { slot: string; link: boolean } | { id: number; link: boolean };
+}
+
+/**
+ * BPF_LINK_CREATE of the program in `prog` on a netkit hook of the primary `ifindex`, placed
+ * as `place` says (default: last), the link kept in `slot`. `revision`: the hook's revision the
+ * attach expects (expected_revision; ESTALE if another change came first); 0: none.
+ */
+export function linkCreate(prog: string, ifindex: number, attachType: number, slot: string, place: Placement = { before: false }, revision = 0n): BpfOp {
+  // prog_fd @0, target_ifindex @4, attach_type @8, flags @12, netkit.relative_fd|relative_id @16, netkit.expected_revision @24
   const attr = Buffer.alloc(32);
   attr.writeUInt32LE(ifindex, 4);
   attr.writeUInt32LE(attachType, 8);
   const fds: Array<[number, string]> = [[0, prog]];
-  if (after) {
-    attr.writeUInt32LE(BPF_F_AFTER | BPF_F_LINK, 12);
-    fds.push([16, after]);
+  let flags = place.before ? BPF_F_BEFORE : BPF_F_AFTER;
+  const rel = place.rel;
+  if (rel) {
+    if (rel.link) flags |= BPF_F_LINK;
+    if ("id" in rel) {
+      flags |= BPF_F_ID;
+      attr.writeUInt32LE(rel.id, 16);
+    } else fds.push([16, rel.slot]);
   }
+  attr.writeUInt32LE(flags, 12);
+  attr.writeBigUInt64LE(revision, 24);
   return { op: "bpf", cmd: BPF_CMD.LINK_CREATE, attr, fds, keep: slot };
 }
 

@@ -14,6 +14,8 @@ export interface FieldMeta {
   enumName?: string;
   /** Pulumi schema name for the object type of a field (or of its list's items), e.g. "Lease". */
   typeName?: string;
+  /** The schema's description of that object type, where the type serves several fields (default: the field's description). */
+  typeDescription?: string;
   /** When unset, the kernel chooses; its value is reported but never diffed. */
   kernelDefault?: string;
   /**

@@ -57,7 +57,7 @@ function property(name: string, s: z.ZodType, acc: Collected): PulumiProperty {
   const p: PulumiProperty = { description: meta.description };
   const typeName = name.charAt(0).toUpperCase() + name.slice(1);
   if (inner instanceof z.ZodObject) {
-    acc.types[token(meta.typeName ?? typeName)] = objectType(inner, meta.description, acc);
+    acc.types[token(meta.typeName ?? typeName)] = objectType(inner, meta.typeDescription ?? meta.description, acc);
     p.$ref = `#/types/${token(meta.typeName ?? typeName)}`;
   } else if (inner instanceof z.ZodArray) {
     const item = unwrap(inner.element as z.ZodType);
@@ -99,13 +99,15 @@ function isOptional(s: z.ZodType): boolean {
 
 function objectType(o: z.ZodObject, description: string, acc: Collected) {
   const shape = o.shape as Record<string, z.ZodType>;
+  const required = Object.entries(shape)
+    .filter(([, s]) => !isOptional(s))
+    .map(([k]) => k);
+  // Pulumi drops an empty list when it reads the schema: leave it out, so the served schema equals this one.
   return {
     type: "object",
     description,
     properties: Object.fromEntries(Object.entries(shape).map(([k, s]) => [k, property(k, s, acc)])),
-    required: Object.entries(shape)
-      .filter(([, s]) => !isOptional(s))
-      .map(([k]) => k),
+    ...(required.length ? { required } : {}),
   };
 }
 

@@ -1,11 +1,13 @@
 // BPF programs on a netkit pair's two hooks (BPF_NETKIT_PRIMARY, BPF_NETKIT_PEER), attached
 // through bpf links that the provider pins under BPFFS_ROOT/if<primary ifindex>/<hook>-<i>: a
 // pinned link outlives the relay run that made it, and the pin is how the provider knows its
-// own attachments from anyone else's. Programs come from pins the user's loader made.
+// own attachments from anyone else's. Programs come from pins the user's loader made; where
+// they go among other tools' programs, and how a hook gets there, is program-plan.ts's.
 import { NetkitError } from "../errors";
 import {
   BPF_NETKIT_PEER,
   BPF_NETKIT_PRIMARY,
+  hookUnchanged,
   linkCreate,
   linkDetach,
   linkUpdate,
@@ -16,9 +18,9 @@ import {
   parseProgInfo,
   parseProgQuery,
   progQuery,
-  type HookQuery,
-  type LinkInfo,
+  type Placement,
 } from "../bpf/syscall";
+import { holdsPlace, isEmptyPlan, planHook, PlanError, type AnchorTarget, type DeclaredProgram, type HookPlan, type HookState, type LinkRef, type Place } from "./program-plan";
 import { RelayBatch } from "./batch";
 import type { HostClient } from "./client";
 import type { Hint } from "./failure";
@@ -30,9 +32,7 @@ export type Hook = (typeof HOOKS)[number];
 export const HOOK_FIELD: Record<Hook, string> = { primary: "programs", peer: "peerPrograms" };
 const ATTACH_TYPE: Record<Hook, number> = { primary: BPF_NETKIT_PRIMARY, peer: BPF_NETKIT_PEER };
 
-export interface DeclaredProgram {
-  pin: string;
-}
+export type { DeclaredProgram, HookState } from "./program-plan";
 export type HookPrograms = Partial<Record<Hook, DeclaredProgram[] | undefined>>;
 
 export function linkDir(ifindex: number): string {
@@ -41,15 +41,6 @@ export function linkDir(ifindex: number): string {
 export function linkPin(ifindex: number, hook: Hook, i: number): string {
   // bpffs refuses "." in names (EPERM): reserved by the kernel.
   return `${linkDir(ifindex)}/${hook}-${i}`;
-}
-
-/** One hook as the kernel runs it, and what the provider's pins and the declared pins hold. */
-export interface HookState {
-  query: HookQuery;
-  /** The provider's pinned link at each position (undefined: no pin there). */
-  ours: Array<LinkInfo | undefined>;
-  /** The program id at each declared pin (undefined: nothing pinned there). */
-  pinned: Array<number | undefined>;
 }
 
 /** A hook as refresh reports it. */
@@ -68,7 +59,7 @@ export interface ObservedHook {
  */
 export async function readHooks(host: HostClient, ifindex: number, declared: HookPrograms, oursCount: Partial<Record<Hook, number>>): Promise<Partial<Record<Hook, HookState>>> {
   const b = new RelayBatch({ readOnly: true });
-  const at: Record<string, { query: number; ours: Array<[number, number]>; pinned: Array<[number, number]> }> = {};
+  const at: Record<string, { query: number; ours: Array<[number, number]>; pinned: Array<[number, number]>; anchors: Array<[number, number] | undefined> }> = {};
   const hooks = HOOKS.filter((h) => declared[h] !== undefined || (oursCount[h] ?? 0) > 0);
   for (const h of hooks) {
     const query = b.add(`query the ${h} hook of ifindex ${ifindex}`, progQuery(ifindex, ATTACH_TYPE[h]));
@@ -82,7 +73,14 @@ export async function readHooks(host: HostClient, ifindex: number, declared: Hoo
       const slot = `p.${h}.${i}`;
       pinned.push([b.add(`open ${p.pin}`, objGet(p.pin, slot)), b.add(`info of ${p.pin}`, objInfo(slot))]);
     });
-    at[h] = { query, ours, pinned };
+    // Each entry's anchor: the id of the other tool's program or link it goes next to.
+    const anchors = (declared[h] ?? []).map((p, i) => {
+      const t = anchorPin(p);
+      if (!t) return undefined;
+      const slot = `a.${h}.${i}`;
+      return [b.add(`open ${t.pin}`, objGet(t.pin, slot)), b.add(`info of ${t.pin}`, objInfo(slot))] as [number, number];
+    });
+    at[h] = { query, ours, pinned, anchors };
   }
   if (!hooks.length) return {};
   const res = await host.run(b, false);
@@ -114,9 +112,24 @@ export async function readHooks(host: HostClient, ifindex: number, declared: Hoo
         const i = info(p);
         return i && parseProgInfo(i).id;
       }),
+      anchors: (declared[h] ?? []).map((p, k): AnchorTarget | undefined => {
+        const t = anchorPin(p);
+        const pair = a.anchors[k];
+        if (!t || !pair) return undefined;
+        const i = info(pair);
+        // bpf_prog_info and bpf_link_info both begin with type, id.
+        return i ? { ...t, id: t.kind === "link" ? parseLinkInfo(i).id : parseProgInfo(i).id } : t;
+      }),
     };
   }
   return out;
+}
+
+/** The pin an entry's `before`/`after` names, and of what. */
+function anchorPin(p: DeclaredProgram): AnchorTarget | undefined {
+  const a = p.before ?? p.after;
+  if (!a) return undefined;
+  return a.link !== undefined ? { kind: "link", pin: a.link } : a.program !== undefined ? { kind: "program", pin: a.program } : undefined;
 }
 
 /** What refresh shows of a hook: the provider's links in run order, mapped back to declared pins. */
@@ -133,42 +146,15 @@ export function observeHook(s: HookState, declared: DeclaredProgram[]): Observed
     }
     out.programIds.push(progId);
     const j = s.pinned[i] === progId ? i : s.pinned.findIndex((p) => p === progId);
-    out.programs.push(j >= 0 ? declared[j]! : { pin: `program ${progId}, not what ${declared[i]?.pin ?? "the program list"} holds now` });
+    if (j < 0) {
+      out.programs.push({ pin: `program ${progId}, not what ${declared[i]?.pin ?? "the program list"} holds now` });
+      return;
+    }
+    // Out of its place among other tools' programs (one was attached before it since): the
+    // entry reads without its position or anchor, so that the diff shows it and up moves it.
+    out.programs.push(holdsPlace(s, k, declared, j) ? declared[j]! : { pin: declared[j]!.pin });
   });
   return out;
-}
-
-/** One step of bringing a hook to its declared programs. */
-export type Step =
-  | { op: "update"; i: number } // our link i runs declared[i] from now on (BPF_LINK_UPDATE)
-  | { op: "drop"; i: number; attached: boolean } // detach our link i (if attached) and unpin it
-  | { op: "attach"; i: number; afterOurs: boolean }; // a new link for declared[i], after our link i-1 (or at the end)
-
-/**
- * The steps from a hook's state to `declared`. Links are updated in place where the provider's
- * links run in declared order and no program would run twice (the kernel runs a program once
- * per hook: EEXIST); otherwise they are all replaced, in order.
- */
-export function planHook(s: HookState, declared: DeclaredProgram[]): Step[] {
-  const attachedOrder = s.query.linkIds.map((id) => (id === 0 ? -1 : s.ours.findIndex((l) => l?.id === id))).filter((i) => i >= 0);
-  const pins = s.ours.map((l, i) => (l ? i : -1)).filter((i) => i >= 0);
-  const m = pins.length;
-  const running = new Set(s.query.progIds);
-  const current = (i: number) => s.query.progIds[s.query.linkIds.indexOf(s.ours[i]!.id)];
-  const inOrder = attachedOrder.length === m && attachedOrder.every((p, k) => p === k) && pins.every((p, k) => p === k);
-  const n = declared.length;
-  const changed = (i: number) => s.pinned[i] === undefined || s.pinned[i] !== current(i);
-  const updatable = inOrder && Array.from({ length: Math.min(m, n) }, (_, i) => i).every((i) => !changed(i) || (s.pinned[i] !== undefined && !running.has(s.pinned[i])));
-  const steps: Step[] = [];
-  if (updatable) {
-    for (let i = 0; i < Math.min(m, n); i++) if (changed(i)) steps.push({ op: "update", i });
-    for (let i = n; i < m; i++) steps.push({ op: "drop", i, attached: true });
-    for (let i = m; i < n; i++) steps.push({ op: "attach", i, afterOurs: i > 0 });
-    return steps;
-  }
-  for (const i of pins) steps.push({ op: "drop", i, attached: attachedOrder.includes(i) });
-  for (let i = 0; i < n; i++) steps.push({ op: "attach", i, afterOurs: i > 0 });
-  return steps;
 }
 
 /** What to do about a refused bpf op, by errno. */
@@ -180,6 +166,8 @@ export const programHint: Hint = (name) =>
     EPERM: "bpffs must be mounted at /sys/fs/bpf (mount -t bpf bpf /sys/fs/bpf) and the connection needs root",
     EACCES: "the connection needs root (CAP_BPF and CAP_NET_ADMIN)",
     ENOLINK: "the link was detached meanwhile: refresh, then run up again",
+    ESTALE:
+      "another loader changed this hook since the provider read it (attached, detached or moved a program): this step and those after it did not run, so nothing of ours is interleaved with it; run up again (refresh shows what the hook runs now)",
   })[name];
 
 /**
@@ -197,50 +185,28 @@ export async function applyPrograms(
   const count = (h: Hook) => Math.max(known[h] ?? 0, want[h]?.length ?? 0);
   const counts = { primary: count("primary"), peer: count("peer") };
   const before = await readHooks(host, ifindex, want, counts);
-  // A missing program fails before anything is detached.
-  for (const h of HOOKS)
-    before[h]?.pinned.forEach((id, i) => {
-      if (id === undefined) throw new NetkitError(`${host.host}: ${HOOK_FIELD[h]}[${i}].pin: nothing is pinned at ${want[h]![i]!.pin}: ${programHint("ENOENT", undefined)}`);
-    });
+  // Every refusal the plan can foresee comes before anything changes.
+  const plans: Partial<Record<Hook, HookPlan>> = {};
+  for (const h of HOOKS) {
+    const st = before[h];
+    if (!st) continue;
+    try {
+      plans[h] = planHook(st, want[h] ?? [], HOOK_FIELD[h]);
+    } catch (e) {
+      if (e instanceof PlanError) throw new NetkitError(`${host.host}: ${name}: ${e.message}`);
+      throw e;
+    }
+  }
   const b = new RelayBatch();
   let writes = 0;
   b.add(`create ${BPFFS_ROOT}`, { op: "bpffs", action: "mkdir", path: BPFFS_ROOT });
   b.add(`create ${linkDir(ifindex)}`, { op: "bpffs", action: "mkdir", path: linkDir(ifindex) });
   for (const h of HOOKS) {
-    const s = before[h];
-    const declared = want[h] ?? [];
-    if (!s) continue;
-    const field = HOOK_FIELD[h];
-    const opened = new Set<number>();
-    const openOurs = (i: number) => {
-      if (opened.has(i)) return;
-      opened.add(i);
-      b.add(`open ${linkPin(ifindex, h, i)}`, objGet(linkPin(ifindex, h, i), `l.${h}.${i}`));
-    };
-    for (const step of planHook(s, declared)) {
-      writes++;
-      const i = step.i;
-      const what = `${field}[${i}]`;
-      if (step.op === "update") {
-        openOurs(i);
-        b.add(`open ${what} (${declared[i]!.pin})`, objGet(declared[i]!.pin, `p.${h}.${i}`));
-        b.add(`swap ${what} into ${name}'s ${h} hook (${declared[i]!.pin})`, linkUpdate(`l.${h}.${i}`, `p.${h}.${i}`));
-      } else if (step.op === "drop") {
-        openOurs(i);
-        if (step.attached) b.add(`detach link ${h}.${i} from ${name}'s ${h} hook`, linkDetach(`l.${h}.${i}`));
-        b.add(`unpin ${linkPin(ifindex, h, i)}`, { op: "bpffs", action: "unlink", path: linkPin(ifindex, h, i) });
-        opened.delete(i);
-      } else {
-        if (step.afterOurs) openOurs(i - 1);
-        b.add(`open ${what} (${declared[i]!.pin})`, objGet(declared[i]!.pin, `p.${h}.${i}`));
-        b.add(
-          `attach ${what} (${declared[i]!.pin}) to ${name}'s ${h} hook`,
-          linkCreate(`p.${h}.${i}`, ifindex, ATTACH_TYPE[h], `l.${h}.${i}`, step.afterOurs ? `l.${h}.${i - 1}` : undefined),
-        );
-        b.add(`pin the link of ${what} at ${linkPin(ifindex, h, i)}`, objPin(`l.${h}.${i}`, linkPin(ifindex, h, i)));
-        opened.add(i);
-      }
-    }
+    const plan = plans[h];
+    const st = before[h];
+    if (!plan || !st || isEmptyPlan(plan)) continue;
+    writes++;
+    addHookOps(b, { name, ifindex, hook: h, state: st, declared: want[h] ?? [], plan });
   }
   if (writes) {
     const err = host.firstFailure(await host.run(b), programHint);
@@ -250,6 +216,62 @@ export async function applyPrograms(
   const out: Partial<Record<Hook, ObservedHook>> = {};
   for (const h of HOOKS) if (after[h]) out[h] = observeHook(after[h], want[h] ?? []);
   return out;
+}
+
+/**
+ * The relay ops of one hook's plan: a guard that the hook is as read, our pinned links and the
+ * anchors opened, the steps, then the pins moved to where the state expects them.
+ */
+function addHookOps(b: RelayBatch, x: { name: string; ifindex: number; hook: Hook; state: HookState; declared: DeclaredProgram[]; plan: HookPlan }): void {
+  const { name, ifindex, hook: h, state: st, declared, plan } = x;
+  const field = HOOK_FIELD[h];
+  const q = st.query;
+  b.add(
+    `check that ${name}'s ${h} hook still runs what was read (${q.progIds.length} programs, revision ${q.revision})`,
+    hookUnchanged(ifindex, ATTACH_TYPE[h], q.progIds.length, q.revision),
+  );
+  const ours = (i: number) => `l.${h}.${i}`;
+  const fresh = (k: number) => `n.${h}.${k}`;
+  const slotOf = (r: LinkRef) => ("existing" in r ? ours(r.existing) : fresh(r.fresh));
+  st.ours.forEach((l, i) => l && b.add(`open ${linkPin(ifindex, h, i)}`, objGet(linkPin(ifindex, h, i), ours(i))));
+  declared.forEach((d, k) => {
+    const t = st.anchors?.[k];
+    if (t) b.add(`open ${t.pin} (${field}[${k}].${d.before ? "before" : "after"})`, objGet(t.pin, `a.${h}.${k}`));
+  });
+  for (const step of plan.steps) {
+    if (step.op === "detach") {
+      b.add(`detach link ${h}.${step.i} from ${name}'s ${h} hook`, linkDetach(ours(step.i)));
+      continue;
+    }
+    const d = declared[step.k]!;
+    const what = `${field}[${step.k}]`;
+    b.add(`open ${what} (${d.pin})`, objGet(d.pin, `p.${h}.${step.k}`));
+    if (step.op === "update") {
+      b.add(`swap ${what} into ${name}'s ${h} hook (${d.pin})`, linkUpdate(ours(step.i), `p.${h}.${step.k}`));
+      continue;
+    }
+    const rel = step.place.rel;
+    const placement: Placement = {
+      before: step.place.before,
+      ...(rel && "ours" in rel ? { rel: { slot: slotOf(rel.ours), link: true } } : {}),
+      ...(rel && "anchorOf" in rel ? { rel: { slot: `a.${h}.${rel.anchorOf}`, link: st.anchors?.[rel.anchorOf]?.kind === "link" } } : {}),
+    };
+    b.add(
+      `attach ${what} (${d.pin}) to ${name}'s ${h} hook, ${describePlace(step.place, st, h)}`,
+      linkCreate(`p.${h}.${step.k}`, ifindex, ATTACH_TYPE[h], fresh(step.k), placement, step.revision ?? 0n),
+    );
+  }
+  // Pins last: a run that stopped before here leaves new links unpinned (they end with it).
+  for (const i of plan.unpin) b.add(`unpin ${linkPin(ifindex, h, i)}`, { op: "bpffs", action: "unlink", path: linkPin(ifindex, h, i) });
+  for (const p of plan.pin) b.add(`pin the link of ${field}[${p.k}] at ${linkPin(ifindex, h, p.k)}`, objPin(slotOf(p.from), linkPin(ifindex, h, p.k)));
+}
+
+function describePlace(p: Place, st: HookState, h: Hook): string {
+  const dir = p.before ? "before" : "after";
+  if (!p.rel) return p.before ? "first" : "last";
+  if ("anchorOf" in p.rel) return `${dir} ${st.anchors?.[p.rel.anchorOf]?.pin}`;
+  const r = p.rel.ours;
+  return `${dir} ${"existing" in r ? `link ${h}.${r.existing}` : `the new link of ${HOOK_FIELD[h]}[${r.fresh}]`}`;
 }
 
 /**

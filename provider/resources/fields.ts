@@ -190,25 +190,62 @@ export function checkLeases(
     });
 }
 
-/** A BPF program that a loader pinned in bpffs, for a netkit hook. */
+/** A path in bpffs where another tool pinned something (a program, a link); never the provider's own directory. */
+const bpffsPin = z
+  .string()
+  .refine((s) => /^\/sys\/fs\/bpf\/./.test(s), "must be a path in bpffs, under /sys/fs/bpf/")
+  .refine((s) => !s.split("/").some((p) => p === "." || p === ".."), "must not contain . or .. components")
+  .refine((s) => !/[\x00-\x1f\x7f]/.test(s), "must not contain control characters")
+  .refine((s) => !s.endsWith("/"), 'must name a file: it must not end in "/"')
+  .refine((s) => s !== "/sys/fs/bpf/pulumi-netkit" && !s.startsWith("/sys/fs/bpf/pulumi-netkit/"), "must not be in /sys/fs/bpf/pulumi-netkit, where the provider pins its links")
+  .refine((s) => Buffer.byteLength(s) <= 4095, "must be at most 4095 bytes (PATH_MAX)");
+
+const ANCHOR = "Another tool's attachment on the same hook, by its pin in bpffs: a program, or a bpf link. Give exactly one.";
+
+/** Another tool's attachment on the same hook that a program goes before or after, by its pin. */
+export const programAnchor = z
+  .object({
+    program: field(bpffsPin.optional(), {
+      description: "The pin of a program attached to the same hook (through a link or not), e.g. one your loader pinned.",
+    }),
+    link: field(bpffsPin.optional(), {
+      description: "The pin of a bpf link attached to the same hook, e.g. the link Cilium pinned for this device.",
+    }),
+  })
+  .strict()
+  .superRefine((a, ctx) => {
+    if ((a.program === undefined) === (a.link === undefined))
+      ctx.addIssue({ code: "custom", path: [], message: "give exactly one of program and link: the pin of the attachment to place the program next to" });
+  });
+export type DeclaredAnchor = z.output<typeof programAnchor>;
+
+/** A BPF program that a loader pinned in bpffs, for a netkit hook, and where it goes among other tools' programs. */
 export const program = z
   .object({
-    pin: field(
-      z
-        .string()
-        .refine((s) => /^\/sys\/fs\/bpf\/./.test(s), "must be a path in bpffs, under /sys/fs/bpf/")
-        .refine((s) => !s.split("/").some((p) => p === "." || p === ".."), "must not contain . or .. components")
-        .refine((s) => !/[\x00-\x1f\x7f]/.test(s), "must not contain control characters")
-        .refine((s) => !s.endsWith("/"), 'must name a file: it must not end in "/"')
-        .refine(
-          (s) => s !== "/sys/fs/bpf/pulumi-netkit" && !s.startsWith("/sys/fs/bpf/pulumi-netkit/"),
-          "must not be in /sys/fs/bpf/pulumi-netkit, where the provider pins its links",
-        )
-        .refine((s) => Buffer.byteLength(s) <= 4095, "must be at most 4095 bytes (PATH_MAX)"),
-      { description: "Where the program is pinned (by bpftool, Cilium, or your loader), e.g. /sys/fs/bpf/pod-policy. It must be a tc (sched_cls) program." },
-    ),
+    pin: field(bpffsPin, {
+      description: "Where the program is pinned (by bpftool, Cilium, or your loader), e.g. /sys/fs/bpf/pod-policy. It must be a tc (sched_cls) program.",
+    }),
+    position: field(z.enum(["first", "last"]).optional(), {
+      description:
+        "first: before every other tool's program on the hook (only for the list's first entry); last: after all of them (only for its last). Default: after the previous entry, or (the first entry) after what the hook runs.",
+      enumName: "ProgramPosition",
+    }),
+    before: field(programAnchor.optional(), {
+      description: "Runs before this other tool's program or link on the same hook (the kernel's BPF_F_BEFORE).",
+      typeName: "ProgramAnchor",
+      typeDescription: ANCHOR,
+    }),
+    after: field(programAnchor.optional(), {
+      description: "Runs after this other tool's program or link on the same hook (the kernel's BPF_F_AFTER).",
+      typeName: "ProgramAnchor",
+      typeDescription: ANCHOR,
+    }),
   })
-  .strict();
+  .strict()
+  .superRefine((p, ctx) => {
+    const set = (["position", "before", "after"] as const).filter((k) => p[k] !== undefined);
+    if (set.length > 1) ctx.addIssue({ code: "custom", path: [set[1]!], message: `give one of position, before and after, not ${set.join(" and ")}` });
+  });
 export type DeclaredProgramInput = z.output<typeof program>;
 /** bpf_mprog allows 64 programs per hook. */
 export const programs = z
@@ -216,9 +253,20 @@ export const programs = z
   .max(64)
   .superRefine((list, ctx) => {
     if (containsUnknown(list)) return;
+    const pins = new Set(list.map((p) => p.pin));
     list.forEach((p, i) => {
       if (list.findIndex((q) => q.pin === p.pin) !== i)
         ctx.addIssue({ code: "custom", path: [i, "pin"], message: `${p.pin} is listed twice: the kernel runs a program once per hook` });
+      // The list runs in its order: first and last are about other tools' programs.
+      if (p.position === "first" && i > 0)
+        ctx.addIssue({ code: "custom", path: [i, "position"], message: "first is only for the list's first entry: the entries run in the order listed" });
+      if (p.position === "last" && i < list.length - 1)
+        ctx.addIssue({ code: "custom", path: [i, "position"], message: "last is only for the list's last entry: the entries run in the order listed" });
+      for (const dir of ["before", "after"] as const) {
+        const a = p[dir]?.program;
+        if (a !== undefined && pins.has(a))
+          ctx.addIssue({ code: "custom", path: [i, dir, "program"], message: `${a} is in this list: its order says where it runs; anchors are other tools' programs` });
+      }
     });
   });
 

@@ -176,19 +176,28 @@ export function leasesFit(host: HostClient, leases: DeclaredLease[] | undefined,
   );
 }
 
-/** Programs a hook declares (field `field`): each pin must hold something, as up opens them. */
+/** Programs a hook declares (field `field`): each pin, and each anchor's, must hold something, as up opens them. */
 export async function programsArePinned(host: HostClient, programs: DeclaredProgram[] | undefined, field: string): Promise<Failure[]> {
   if (!programs?.length) return [];
   const b = new RelayBatch({ readOnly: true });
-  const at = programs.map((p, i) => b.add(`open ${p.pin}`, objGet(p.pin, `p${i}`)));
+  const pins = programs.flatMap((p, i) => {
+    const out: Array<{ path: string; pin: string; what: string }> = [{ path: `${field}[${i}].pin`, pin: p.pin, what: "the program" }];
+    for (const dir of ["before", "after"] as const)
+      for (const kind of ["program", "link"] as const) {
+        const pin = p[dir]?.[kind];
+        if (pin !== undefined) out.push({ path: `${field}[${i}].${dir}.${kind}`, pin, what: `the ${kind} to place it ${dir}` });
+      }
+    return out;
+  });
+  const at = pins.map((p, i) => b.add(`open ${p.pin}`, objGet(p.pin, `p${i}`)));
   const res = await host.run(b, false);
-  return programs.flatMap((p, i) => {
+  return pins.flatMap((p, i) => {
     const name = res.errnoName(at[i]!);
     if (res.errno(at[i]!) === 0) return [];
     const why =
       name === "ENOENT"
-        ? `nothing is pinned at ${p.pin}: load the program and pin it first`
+        ? `nothing is pinned at ${p.pin}: ${p.what === "the program" ? "load the program and pin it first" : `${p.what} must be attached and pinned first`}`
         : `${p.pin} cannot be opened: ${name}${programHint(name, undefined) ? ` (${programHint(name, undefined)})` : ""}`;
-    return [{ property: `${field}[${i}].pin`, reason: `${host.host}: ${why}` }];
+    return [{ property: p.path, reason: `${host.host}: ${why}` }];
   });
 }

@@ -14,7 +14,8 @@ import { debianHost } from "../support/kernel-hosts";
 import { yamlProject } from "../../harness/yaml";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";
 import { linkNames, sysfs } from "../support/netkit";
-import { bpffsEntries, detachLink, loadProgram, NETKIT_DROP, NETKIT_PASS, pings } from "../support/bpf";
+import { attachByHand, bpffsEntries, detachLink, hookRuns, loadProgram, NETKIT_DROP, NETKIT_PASS, pings } from "../support/bpf";
+import { BPF_NETKIT_PRIMARY } from "../../provider/bpf/syscall";
 import { linkDir, linkPin } from "../../provider/host/programs";
 
 describe("lifecycle: BPF programs on a NetkitPair (TypeScript and YAML)", function () {
@@ -22,6 +23,7 @@ describe("lifecycle: BPF programs on a NetkitPair (TypeScript and YAML)", functi
   const ns = "nkp-pod";
   const PASS = "/sys/fs/bpf/nkp-pass";
   const DROP = "/sys/fs/bpf/nkp-drop";
+  const FOREIGN_LINK = "/sys/fs/bpf/nkp-foreign-link";
 
   async function prepare(h: TestHost): Promise<void> {
     await onHost(h, ["ip", "netns", "add", ns]);
@@ -107,13 +109,13 @@ describe("lifecycle: BPF programs on a NetkitPair (TypeScript and YAML)", functi
   });
 
   it("YAML: the same through the provider plugin and the pulumi CLI", async function () {
-    const program = (pin: string) =>
-      `resources:\n  pod:\n    type: netkit:index:NetkitPair\n    properties:\n      name: nkp1\n      peerName: eth1\n      peerNetns: ${ns}\n      programs:\n        - pin: ${pin}\n`;
+    const program = (pin: string, place = "") =>
+      `resources:\n  pod:\n    type: netkit:index:NetkitPair\n    properties:\n      name: nkp1\n      peerName: eth1\n      peerNetns: ${ns}\n      programs:\n        - pin: ${pin}\n${place}`;
     const p = await yamlProject("yaml-programs", host, program(PASS));
-    const setProgram = (pin: string) => {
+    const setProgram = (pin: string, place = "") => {
       const file = join(p.dir, "Pulumi.yaml");
       const text = readFileSync(file, "utf8");
-      writeFileSync(file, text.slice(0, text.indexOf("resources:")) + program(pin));
+      writeFileSync(file, text.slice(0, text.indexOf("resources:")) + program(pin, place));
     };
     try {
       await p.pulumi("up", "--yes");
@@ -137,11 +139,27 @@ describe("lifecycle: BPF programs on a NetkitPair (TypeScript and YAML)", functi
       assert.equal(await pings(host, ns, "10.78.0.1"), false);
       await p.pulumi("preview", "--expect-no-changes");
 
+      // Another tool attaches a passing program after ours (as Cilium appends its link): ours
+      // decides first. Declared to go after that tool's link, ours moves, in an update.
+      await attachByHand(host, PASS, ifindex, BPF_NETKIT_PRIMARY, FOREIGN_LINK);
+      assert.equal(await pings(host, ns, "10.78.0.1"), false, "our drop program runs first");
+      setProgram(DROP, `          after:\n            link: ${FOREIGN_LINK}\n`);
+      const moved = await p.pulumi("preview", "--diff");
+      assert.match(moved, /~ netkit:index:NetkitPair: \(update\)/);
+      assert.doesNotMatch(moved, /replace/);
+      await p.pulumi("up", "--yes");
+      assert.equal(await pings(host, ns, "10.78.0.1"), true, "the other tool's pass program now decides first");
+      const hook = await hookRuns(host, ifindex, BPF_NETKIT_PRIMARY);
+      assert.equal(hook.progs.length, 2, "the other tool's program is still there, once");
+      assert.doesNotMatch(await p.pulumi("refresh", "--yes"), /updated/, "refresh finds it where declared");
+      await p.pulumi("preview", "--expect-no-changes");
+
       await p.pulumi("destroy", "--yes");
       assert.ok(!(await linkNames(host)).includes("nkp1"));
       assert.deepEqual(await bpffsEntries(host, linkDir(ifindex)), []);
     } finally {
       await p.pulumi("destroy", "--yes").catch(() => undefined);
+      await onHost(host, ["rm", "-f", FOREIGN_LINK]);
       p.cleanup();
     }
   });

@@ -67,18 +67,70 @@ export async function detachLink(host: TestHost, path: string): Promise<void> {
 }
 
 const ATTACH = `${PRELUDE}
-prog, ifindex, attach_type, link_pin = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+prog, ifindex, attach_type, link_pin, flags = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
 pfd = obj(7, prog)
 a = ctypes.create_string_buffer(32)
-struct.pack_into("=III", a, 0, pfd, ifindex, attach_type)
+struct.pack_into("=IIII", a, 0, pfd, ifindex, attach_type, flags)
 lfd = bpf(28, a)
 obj(6, link_pin, lfd)
 `;
 
+/** BPF_F_BEFORE without a relative: the hook's first place (as a loader that wants to run first attaches). */
+export const FIRST = 1 << 3;
+
+/** The argv that attaches the program pinned at `prog` to a netkit hook through a link pinned at `linkPin` (`flags`: FIRST, or 0 for last). */
+export const attachByHandArgv = (prog: string, ifindex: number, attachType: number, linkPin: string, flags = 0) => [
+  "python3",
+  "-c",
+  ATTACH,
+  prog,
+  String(ifindex),
+  String(attachType),
+  linkPin,
+  String(flags),
+];
+
 /** Attaches the program pinned at `prog` to a netkit hook through a link pinned at `linkPin`: another tool's attachment. */
-export async function attachByHand(host: TestHost, prog: string, ifindex: number, attachType: number, linkPin: string): Promise<void> {
-  const r = await onHost(host, ["python3", "-c", ATTACH, prog, String(ifindex), String(attachType), linkPin]);
+export async function attachByHand(host: TestHost, prog: string, ifindex: number, attachType: number, linkPin: string, flags = 0): Promise<void> {
+  const r = await onHost(host, attachByHandArgv(prog, ifindex, attachType, linkPin, flags));
   if (r.exitCode !== 0) throw new Error(`attaching ${prog}: ${r.stderr.toString()}`);
+}
+
+const QUERY = `${PRELUDE}
+import json
+ifindex, attach_type = int(sys.argv[1]), int(sys.argv[2])
+progs = ctypes.create_string_buffer(4 * 64)
+links = ctypes.create_string_buffer(4 * 64)
+a = ctypes.create_string_buffer(64)
+struct.pack_into("=IIIIQ", a, 0, ifindex, attach_type, 0, 0, ctypes.addressof(progs))
+struct.pack_into("=I", a, 24, 64)
+struct.pack_into("=Q", a, 40, ctypes.addressof(links))
+bpf(16, a)
+n = struct.unpack_from("=I", a, 24)[0]
+print(json.dumps({"progs": list(struct.unpack_from("=%dI" % n, progs, 0)), "links": list(struct.unpack_from("=%dI" % n, links, 0)), "revision": struct.unpack_from("=Q", a, 56)[0]}))
+`;
+
+/** What a netkit hook runs, in order, by BPF_PROG_QUERY from the guest's python (not the provider's codec). */
+export async function hookRuns(host: TestHost, ifindex: number, attachType: number): Promise<{ progs: number[]; links: number[]; revision: number }> {
+  const r = await onHost(host, ["python3", "-c", QUERY, String(ifindex), String(attachType)]);
+  if (r.exitCode !== 0) throw new Error(`querying ifindex ${ifindex}: ${r.stderr.toString()}`);
+  return JSON.parse(r.stdout.toString()) as { progs: number[]; links: number[]; revision: number };
+}
+
+const INFO_ID = `${PRELUDE}
+fd = obj(7, sys.argv[1])
+info = ctypes.create_string_buffer(96)
+a = ctypes.create_string_buffer(16)
+struct.pack_into("=IIQ", a, 0, fd, 96, ctypes.addressof(info))
+bpf(15, a)
+print(struct.unpack_from("=I", info, 4)[0])
+`;
+
+/** The id of the program or link pinned at `pin` (bpf_prog_info and bpf_link_info both hold it at offset 4). */
+export async function pinnedId(host: TestHost, pin: string): Promise<number> {
+  const r = await onHost(host, ["python3", "-c", INFO_ID, pin]);
+  if (r.exitCode !== 0) throw new Error(`reading ${pin}: ${r.stderr.toString()}`);
+  return Number(r.stdout.toString().trim());
 }
 
 /** One ICMP echo from a raw socket (the guests have python3, not ping): exit 0 if answered within 2 s. */

@@ -668,6 +668,171 @@ func (in *netkitSinglePolicyPtr) ToNetkitSinglePolicyPtrOutputWithContext(ctx co
 	return pulumi.ToOutputWithContext(ctx, in).(NetkitSinglePolicyPtrOutput)
 }
 
+type ProgramPosition string
+
+const (
+	ProgramPositionFirst = ProgramPosition("first")
+	ProgramPositionLast  = ProgramPosition("last")
+)
+
+func (ProgramPosition) ElementType() reflect.Type {
+	return reflect.TypeOf((*ProgramPosition)(nil)).Elem()
+}
+
+func (e ProgramPosition) ToProgramPositionOutput() ProgramPositionOutput {
+	return pulumi.ToOutput(e).(ProgramPositionOutput)
+}
+
+func (e ProgramPosition) ToProgramPositionOutputWithContext(ctx context.Context) ProgramPositionOutput {
+	return pulumi.ToOutputWithContext(ctx, e).(ProgramPositionOutput)
+}
+
+func (e ProgramPosition) ToProgramPositionPtrOutput() ProgramPositionPtrOutput {
+	return e.ToProgramPositionPtrOutputWithContext(context.Background())
+}
+
+func (e ProgramPosition) ToProgramPositionPtrOutputWithContext(ctx context.Context) ProgramPositionPtrOutput {
+	return ProgramPosition(e).ToProgramPositionOutputWithContext(ctx).ToProgramPositionPtrOutputWithContext(ctx)
+}
+
+func (e ProgramPosition) ToStringOutput() pulumi.StringOutput {
+	return pulumi.ToOutput(pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e ProgramPosition) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return pulumi.ToOutputWithContext(ctx, pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e ProgramPosition) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringPtrOutputWithContext(context.Background())
+}
+
+func (e ProgramPosition) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringOutputWithContext(ctx).ToStringPtrOutputWithContext(ctx)
+}
+
+type ProgramPositionOutput struct{ *pulumi.OutputState }
+
+func (ProgramPositionOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*ProgramPosition)(nil)).Elem()
+}
+
+func (o ProgramPositionOutput) ToProgramPositionOutput() ProgramPositionOutput {
+	return o
+}
+
+func (o ProgramPositionOutput) ToProgramPositionOutputWithContext(ctx context.Context) ProgramPositionOutput {
+	return o
+}
+
+func (o ProgramPositionOutput) ToProgramPositionPtrOutput() ProgramPositionPtrOutput {
+	return o.ToProgramPositionPtrOutputWithContext(context.Background())
+}
+
+func (o ProgramPositionOutput) ToProgramPositionPtrOutputWithContext(ctx context.Context) ProgramPositionPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v ProgramPosition) *ProgramPosition {
+		return &v
+	}).(ProgramPositionPtrOutput)
+}
+
+func (o ProgramPositionOutput) ToStringOutput() pulumi.StringOutput {
+	return o.ToStringOutputWithContext(context.Background())
+}
+
+func (o ProgramPositionOutput) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e ProgramPosition) string {
+		return string(e)
+	}).(pulumi.StringOutput)
+}
+
+func (o ProgramPositionOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o ProgramPositionOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e ProgramPosition) *string {
+		v := string(e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+type ProgramPositionPtrOutput struct{ *pulumi.OutputState }
+
+func (ProgramPositionPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**ProgramPosition)(nil)).Elem()
+}
+
+func (o ProgramPositionPtrOutput) ToProgramPositionPtrOutput() ProgramPositionPtrOutput {
+	return o
+}
+
+func (o ProgramPositionPtrOutput) ToProgramPositionPtrOutputWithContext(ctx context.Context) ProgramPositionPtrOutput {
+	return o
+}
+
+func (o ProgramPositionPtrOutput) Elem() ProgramPositionOutput {
+	return o.ApplyT(func(v *ProgramPosition) ProgramPosition {
+		if v != nil {
+			return *v
+		}
+		var ret ProgramPosition
+		return ret
+	}).(ProgramPositionOutput)
+}
+
+func (o ProgramPositionPtrOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o ProgramPositionPtrOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e *ProgramPosition) *string {
+		if e == nil {
+			return nil
+		}
+		v := string(*e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+// ProgramPositionInput is an input type that accepts values of the ProgramPosition enum
+// A concrete instance of `ProgramPositionInput` can be one of the following:
+//
+//	ProgramPositionFirst
+//	ProgramPositionLast
+type ProgramPositionInput interface {
+	pulumi.Input
+
+	ToProgramPositionOutput() ProgramPositionOutput
+	ToProgramPositionOutputWithContext(context.Context) ProgramPositionOutput
+}
+
+var programPositionPtrType = reflect.TypeOf((**ProgramPosition)(nil)).Elem()
+
+type ProgramPositionPtrInput interface {
+	pulumi.Input
+
+	ToProgramPositionPtrOutput() ProgramPositionPtrOutput
+	ToProgramPositionPtrOutputWithContext(context.Context) ProgramPositionPtrOutput
+}
+
+type programPositionPtr string
+
+func ProgramPositionPtr(v string) ProgramPositionPtrInput {
+	return (*programPositionPtr)(&v)
+}
+
+func (*programPositionPtr) ElementType() reflect.Type {
+	return programPositionPtrType
+}
+
+func (in *programPositionPtr) ToProgramPositionPtrOutput() ProgramPositionPtrOutput {
+	return pulumi.ToOutput(in).(ProgramPositionPtrOutput)
+}
+
+func (in *programPositionPtr) ToProgramPositionPtrOutputWithContext(ctx context.Context) ProgramPositionPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, in).(ProgramPositionPtrOutput)
+}
+
 func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*NetkitModeInput)(nil)).Elem(), NetkitMode("l2"))
 	pulumi.RegisterInputType(reflect.TypeOf((*NetkitModePtrInput)(nil)).Elem(), NetkitMode("l2"))
@@ -677,6 +842,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*NetkitScrubPtrInput)(nil)).Elem(), NetkitScrub("default"))
 	pulumi.RegisterInputType(reflect.TypeOf((*NetkitSinglePolicyInput)(nil)).Elem(), NetkitSinglePolicy("forward"))
 	pulumi.RegisterInputType(reflect.TypeOf((*NetkitSinglePolicyPtrInput)(nil)).Elem(), NetkitSinglePolicy("forward"))
+	pulumi.RegisterInputType(reflect.TypeOf((*ProgramPositionInput)(nil)).Elem(), ProgramPosition("first"))
+	pulumi.RegisterInputType(reflect.TypeOf((*ProgramPositionPtrInput)(nil)).Elem(), ProgramPosition("first"))
 	pulumi.RegisterOutputType(NetkitModeOutput{})
 	pulumi.RegisterOutputType(NetkitModePtrOutput{})
 	pulumi.RegisterOutputType(NetkitPolicyOutput{})
@@ -685,4 +852,6 @@ func init() {
 	pulumi.RegisterOutputType(NetkitScrubPtrOutput{})
 	pulumi.RegisterOutputType(NetkitSinglePolicyOutput{})
 	pulumi.RegisterOutputType(NetkitSinglePolicyPtrOutput{})
+	pulumi.RegisterOutputType(ProgramPositionOutput{})
+	pulumi.RegisterOutputType(ProgramPositionPtrOutput{})
 }

@@ -903,8 +903,14 @@ func (o LeaseArrayOutput) Index(i pulumi.IntInput) LeaseOutput {
 
 // BPF programs the peer's hook runs (BPF_NETKIT_PEER: traffic the pod sends), in this order, each given by its pin in bpffs; attached and changed like programs. Default: none managed.
 type Program struct {
+	// Runs after this other tool's program or link on the same hook (the kernel's BPF_F_AFTER).
+	After *ProgramAnchor `pulumi:"after"`
+	// Runs before this other tool's program or link on the same hook (the kernel's BPF_F_BEFORE).
+	Before *ProgramAnchor `pulumi:"before"`
 	// Where the program is pinned (by bpftool, Cilium, or your loader), e.g. /sys/fs/bpf/pod-policy. It must be a tc (sched_cls) program.
 	Pin string `pulumi:"pin"`
+	// first: before every other tool's program on the hook (only for the list's first entry); last: after all of them (only for its last). Default: after the previous entry, or (the first entry) after what the hook runs.
+	Position *ProgramPosition `pulumi:"position"`
 }
 
 // ProgramInput is an input type that accepts ProgramArgs and ProgramOutput values.
@@ -920,8 +926,14 @@ type ProgramInput interface {
 
 // BPF programs the peer's hook runs (BPF_NETKIT_PEER: traffic the pod sends), in this order, each given by its pin in bpffs; attached and changed like programs. Default: none managed.
 type ProgramArgs struct {
+	// Runs after this other tool's program or link on the same hook (the kernel's BPF_F_AFTER).
+	After ProgramAnchorPtrInput `pulumi:"after"`
+	// Runs before this other tool's program or link on the same hook (the kernel's BPF_F_BEFORE).
+	Before ProgramAnchorPtrInput `pulumi:"before"`
 	// Where the program is pinned (by bpftool, Cilium, or your loader), e.g. /sys/fs/bpf/pod-policy. It must be a tc (sched_cls) program.
 	Pin pulumi.StringInput `pulumi:"pin"`
+	// first: before every other tool's program on the hook (only for the list's first entry); last: after all of them (only for its last). Default: after the previous entry, or (the first entry) after what the hook runs.
+	Position ProgramPositionPtrInput `pulumi:"position"`
 }
 
 func (ProgramArgs) ElementType() reflect.Type {
@@ -976,9 +988,24 @@ func (o ProgramOutput) ToProgramOutputWithContext(ctx context.Context) ProgramOu
 	return o
 }
 
+// Runs after this other tool's program or link on the same hook (the kernel's BPF_F_AFTER).
+func (o ProgramOutput) After() ProgramAnchorPtrOutput {
+	return o.ApplyT(func(v Program) *ProgramAnchor { return v.After }).(ProgramAnchorPtrOutput)
+}
+
+// Runs before this other tool's program or link on the same hook (the kernel's BPF_F_BEFORE).
+func (o ProgramOutput) Before() ProgramAnchorPtrOutput {
+	return o.ApplyT(func(v Program) *ProgramAnchor { return v.Before }).(ProgramAnchorPtrOutput)
+}
+
 // Where the program is pinned (by bpftool, Cilium, or your loader), e.g. /sys/fs/bpf/pod-policy. It must be a tc (sched_cls) program.
 func (o ProgramOutput) Pin() pulumi.StringOutput {
 	return o.ApplyT(func(v Program) string { return v.Pin }).(pulumi.StringOutput)
+}
+
+// first: before every other tool's program on the hook (only for the list's first entry); last: after all of them (only for its last). Default: after the previous entry, or (the first entry) after what the hook runs.
+func (o ProgramOutput) Position() ProgramPositionPtrOutput {
+	return o.ApplyT(func(v Program) *ProgramPosition { return v.Position }).(ProgramPositionPtrOutput)
 }
 
 type ProgramArrayOutput struct{ *pulumi.OutputState }
@@ -999,6 +1026,165 @@ func (o ProgramArrayOutput) Index(i pulumi.IntInput) ProgramOutput {
 	return pulumi.All(o, i).ApplyT(func(vs []interface{}) Program {
 		return vs[0].([]Program)[vs[1].(int)]
 	}).(ProgramOutput)
+}
+
+// Another tool's attachment on the same hook, by its pin in bpffs: a program, or a bpf link. Give exactly one.
+type ProgramAnchor struct {
+	// The pin of a bpf link attached to the same hook, e.g. the link Cilium pinned for this device.
+	Link *string `pulumi:"link"`
+	// The pin of a program attached to the same hook (through a link or not), e.g. one your loader pinned.
+	Program *string `pulumi:"program"`
+}
+
+// ProgramAnchorInput is an input type that accepts ProgramAnchorArgs and ProgramAnchorOutput values.
+// You can construct a concrete instance of `ProgramAnchorInput` via:
+//
+//	ProgramAnchorArgs{...}
+type ProgramAnchorInput interface {
+	pulumi.Input
+
+	ToProgramAnchorOutput() ProgramAnchorOutput
+	ToProgramAnchorOutputWithContext(context.Context) ProgramAnchorOutput
+}
+
+// Another tool's attachment on the same hook, by its pin in bpffs: a program, or a bpf link. Give exactly one.
+type ProgramAnchorArgs struct {
+	// The pin of a bpf link attached to the same hook, e.g. the link Cilium pinned for this device.
+	Link pulumi.StringPtrInput `pulumi:"link"`
+	// The pin of a program attached to the same hook (through a link or not), e.g. one your loader pinned.
+	Program pulumi.StringPtrInput `pulumi:"program"`
+}
+
+func (ProgramAnchorArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*ProgramAnchor)(nil)).Elem()
+}
+
+func (i ProgramAnchorArgs) ToProgramAnchorOutput() ProgramAnchorOutput {
+	return i.ToProgramAnchorOutputWithContext(context.Background())
+}
+
+func (i ProgramAnchorArgs) ToProgramAnchorOutputWithContext(ctx context.Context) ProgramAnchorOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ProgramAnchorOutput)
+}
+
+func (i ProgramAnchorArgs) ToProgramAnchorPtrOutput() ProgramAnchorPtrOutput {
+	return i.ToProgramAnchorPtrOutputWithContext(context.Background())
+}
+
+func (i ProgramAnchorArgs) ToProgramAnchorPtrOutputWithContext(ctx context.Context) ProgramAnchorPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ProgramAnchorOutput).ToProgramAnchorPtrOutputWithContext(ctx)
+}
+
+// ProgramAnchorPtrInput is an input type that accepts ProgramAnchorArgs, ProgramAnchorPtr and ProgramAnchorPtrOutput values.
+// You can construct a concrete instance of `ProgramAnchorPtrInput` via:
+//
+//	        ProgramAnchorArgs{...}
+//
+//	or:
+//
+//	        nil
+type ProgramAnchorPtrInput interface {
+	pulumi.Input
+
+	ToProgramAnchorPtrOutput() ProgramAnchorPtrOutput
+	ToProgramAnchorPtrOutputWithContext(context.Context) ProgramAnchorPtrOutput
+}
+
+type programAnchorPtrType ProgramAnchorArgs
+
+func ProgramAnchorPtr(v *ProgramAnchorArgs) ProgramAnchorPtrInput {
+	return (*programAnchorPtrType)(v)
+}
+
+func (*programAnchorPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**ProgramAnchor)(nil)).Elem()
+}
+
+func (i *programAnchorPtrType) ToProgramAnchorPtrOutput() ProgramAnchorPtrOutput {
+	return i.ToProgramAnchorPtrOutputWithContext(context.Background())
+}
+
+func (i *programAnchorPtrType) ToProgramAnchorPtrOutputWithContext(ctx context.Context) ProgramAnchorPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ProgramAnchorPtrOutput)
+}
+
+// Another tool's attachment on the same hook, by its pin in bpffs: a program, or a bpf link. Give exactly one.
+type ProgramAnchorOutput struct{ *pulumi.OutputState }
+
+func (ProgramAnchorOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*ProgramAnchor)(nil)).Elem()
+}
+
+func (o ProgramAnchorOutput) ToProgramAnchorOutput() ProgramAnchorOutput {
+	return o
+}
+
+func (o ProgramAnchorOutput) ToProgramAnchorOutputWithContext(ctx context.Context) ProgramAnchorOutput {
+	return o
+}
+
+func (o ProgramAnchorOutput) ToProgramAnchorPtrOutput() ProgramAnchorPtrOutput {
+	return o.ToProgramAnchorPtrOutputWithContext(context.Background())
+}
+
+func (o ProgramAnchorOutput) ToProgramAnchorPtrOutputWithContext(ctx context.Context) ProgramAnchorPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v ProgramAnchor) *ProgramAnchor {
+		return &v
+	}).(ProgramAnchorPtrOutput)
+}
+
+// The pin of a bpf link attached to the same hook, e.g. the link Cilium pinned for this device.
+func (o ProgramAnchorOutput) Link() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ProgramAnchor) *string { return v.Link }).(pulumi.StringPtrOutput)
+}
+
+// The pin of a program attached to the same hook (through a link or not), e.g. one your loader pinned.
+func (o ProgramAnchorOutput) Program() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ProgramAnchor) *string { return v.Program }).(pulumi.StringPtrOutput)
+}
+
+type ProgramAnchorPtrOutput struct{ *pulumi.OutputState }
+
+func (ProgramAnchorPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**ProgramAnchor)(nil)).Elem()
+}
+
+func (o ProgramAnchorPtrOutput) ToProgramAnchorPtrOutput() ProgramAnchorPtrOutput {
+	return o
+}
+
+func (o ProgramAnchorPtrOutput) ToProgramAnchorPtrOutputWithContext(ctx context.Context) ProgramAnchorPtrOutput {
+	return o
+}
+
+func (o ProgramAnchorPtrOutput) Elem() ProgramAnchorOutput {
+	return o.ApplyT(func(v *ProgramAnchor) ProgramAnchor {
+		if v != nil {
+			return *v
+		}
+		var ret ProgramAnchor
+		return ret
+	}).(ProgramAnchorOutput)
+}
+
+// The pin of a bpf link attached to the same hook, e.g. the link Cilium pinned for this device.
+func (o ProgramAnchorPtrOutput) Link() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ProgramAnchor) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Link
+	}).(pulumi.StringPtrOutput)
+}
+
+// The pin of a program attached to the same hook (through a link or not), e.g. one your loader pinned.
+func (o ProgramAnchorPtrOutput) Program() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ProgramAnchor) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Program
+	}).(pulumi.StringPtrOutput)
 }
 
 // For a user other than root: run privileged operations through sudo. true: passwordless sudo (`sudo -n`); { password }: sudo with a password, sent on the command's stdin only when sudo asks for it, never on a command line. Default false (operations run as the login user). Ignored when user is root.
@@ -1150,6 +1336,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*LeaseArrayInput)(nil)).Elem(), LeaseArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ProgramInput)(nil)).Elem(), ProgramArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ProgramArrayInput)(nil)).Elem(), ProgramArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ProgramAnchorInput)(nil)).Elem(), ProgramAnchorArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ProgramAnchorPtrInput)(nil)).Elem(), ProgramAnchorArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*SudoOptionsInput)(nil)).Elem(), SudoOptionsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*SudoOptionsPtrInput)(nil)).Elem(), SudoOptionsArgs{})
 	pulumi.RegisterOutputType(ConnectionOutput{})
@@ -1160,6 +1348,8 @@ func init() {
 	pulumi.RegisterOutputType(LeaseArrayOutput{})
 	pulumi.RegisterOutputType(ProgramOutput{})
 	pulumi.RegisterOutputType(ProgramArrayOutput{})
+	pulumi.RegisterOutputType(ProgramAnchorOutput{})
+	pulumi.RegisterOutputType(ProgramAnchorPtrOutput{})
 	pulumi.RegisterOutputType(SudoOptionsOutput{})
 	pulumi.RegisterOutputType(SudoOptionsPtrOutput{})
 }

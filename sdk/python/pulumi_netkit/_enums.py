@@ -11,6 +11,7 @@ __all__ = [
     'NetkitPolicy',
     'NetkitScrub',
     'NetkitSinglePolicy',
+    'ProgramPosition',
 ]
 
 
@@ -35,3 +36,9 @@ class NetkitScrub(_builtins.str, Enum):
 @pulumi.type_token("netkit:index:NetkitSinglePolicy")
 class NetkitSinglePolicy(_builtins.str, Enum):
     FORWARD = "forward"
+
+
+@pulumi.type_token("netkit:index:ProgramPosition")
+class ProgramPosition(_builtins.str, Enum):
+    FIRST = "first"
+    LAST = "last"

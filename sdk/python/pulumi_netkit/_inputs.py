@@ -24,6 +24,8 @@ __all__ = [
     'LeaseArgsDict',
     'ProgramArgs',
     'ProgramArgsDict',
+    'ProgramAnchorArgs',
+    'ProgramAnchorArgsDict',
     'SudoOptionsArgs',
     'SudoOptionsArgsDict',
 ]
@@ -594,17 +596,41 @@ class ProgramArgsDict(TypedDict):
     """
     Where the program is pinned (by bpftool, Cilium, or your loader), e.g. /sys/fs/bpf/pod-policy. It must be a tc (sched_cls) program.
     """
+    after: NotRequired[pulumi.Input[Optional['ProgramAnchorArgsDict']]]
+    """
+    Runs after this other tool's program or link on the same hook (the kernel's BPF_F_AFTER).
+    """
+    before: NotRequired[pulumi.Input[Optional['ProgramAnchorArgsDict']]]
+    """
+    Runs before this other tool's program or link on the same hook (the kernel's BPF_F_BEFORE).
+    """
+    position: NotRequired[pulumi.Input[Optional['ProgramPosition']]]
+    """
+    first: before every other tool's program on the hook (only for the list's first entry); last: after all of them (only for its last). Default: after the previous entry, or (the first entry) after what the hook runs.
+    """
 
 @pulumi.input_type
 class ProgramArgs:
     def __init__(__self__, *,
-                 pin: pulumi.Input[_builtins.str]):
+                 pin: pulumi.Input[_builtins.str],
+                 after: pulumi.Input[Optional['ProgramAnchorArgs']] = None,
+                 before: pulumi.Input[Optional['ProgramAnchorArgs']] = None,
+                 position: pulumi.Input[Optional['ProgramPosition']] = None):
         """
         BPF programs the peer's hook runs (BPF_NETKIT_PEER: traffic the pod sends), in this order, each given by its pin in bpffs; attached and changed like programs. Default: none managed.
 
         :param pulumi.Input[_builtins.str] pin: Where the program is pinned (by bpftool, Cilium, or your loader), e.g. /sys/fs/bpf/pod-policy. It must be a tc (sched_cls) program.
+        :param pulumi.Input['ProgramAnchorArgs'] after: Runs after this other tool's program or link on the same hook (the kernel's BPF_F_AFTER).
+        :param pulumi.Input['ProgramAnchorArgs'] before: Runs before this other tool's program or link on the same hook (the kernel's BPF_F_BEFORE).
+        :param pulumi.Input['ProgramPosition'] position: first: before every other tool's program on the hook (only for the list's first entry); last: after all of them (only for its last). Default: after the previous entry, or (the first entry) after what the hook runs.
         """
         pulumi.set(__self__, "pin", pin)
+        if after is not None:
+            pulumi.set(__self__, "after", after)
+        if before is not None:
+            pulumi.set(__self__, "before", before)
+        if position is not None:
+            pulumi.set(__self__, "position", position)
 
     @_builtins.property
     @pulumi.getter
@@ -617,6 +643,96 @@ class ProgramArgs:
     @pin.setter
     def pin(self, value: pulumi.Input[_builtins.str]):
         pulumi.set(self, "pin", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def after(self) -> pulumi.Input[Optional['ProgramAnchorArgs']]:
+        """
+        Runs after this other tool's program or link on the same hook (the kernel's BPF_F_AFTER).
+        """
+        return pulumi.get(self, "after")
+
+    @after.setter
+    def after(self, value: pulumi.Input[Optional['ProgramAnchorArgs']]):
+        pulumi.set(self, "after", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def before(self) -> pulumi.Input[Optional['ProgramAnchorArgs']]:
+        """
+        Runs before this other tool's program or link on the same hook (the kernel's BPF_F_BEFORE).
+        """
+        return pulumi.get(self, "before")
+
+    @before.setter
+    def before(self, value: pulumi.Input[Optional['ProgramAnchorArgs']]):
+        pulumi.set(self, "before", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def position(self) -> pulumi.Input[Optional['ProgramPosition']]:
+        """
+        first: before every other tool's program on the hook (only for the list's first entry); last: after all of them (only for its last). Default: after the previous entry, or (the first entry) after what the hook runs.
+        """
+        return pulumi.get(self, "position")
+
+    @position.setter
+    def position(self, value: pulumi.Input[Optional['ProgramPosition']]):
+        pulumi.set(self, "position", value)
+
+
+class ProgramAnchorArgsDict(TypedDict):
+    """
+    Another tool's attachment on the same hook, by its pin in bpffs: a program, or a bpf link. Give exactly one.
+    """
+    link: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The pin of a bpf link attached to the same hook, e.g. the link Cilium pinned for this device.
+    """
+    program: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The pin of a program attached to the same hook (through a link or not), e.g. one your loader pinned.
+    """
+
+@pulumi.input_type
+class ProgramAnchorArgs:
+    def __init__(__self__, *,
+                 link: pulumi.Input[Optional[_builtins.str]] = None,
+                 program: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        Another tool's attachment on the same hook, by its pin in bpffs: a program, or a bpf link. Give exactly one.
+
+        :param pulumi.Input[_builtins.str] link: The pin of a bpf link attached to the same hook, e.g. the link Cilium pinned for this device.
+        :param pulumi.Input[_builtins.str] program: The pin of a program attached to the same hook (through a link or not), e.g. one your loader pinned.
+        """
+        if link is not None:
+            pulumi.set(__self__, "link", link)
+        if program is not None:
+            pulumi.set(__self__, "program", program)
+
+    @_builtins.property
+    @pulumi.getter
+    def link(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The pin of a bpf link attached to the same hook, e.g. the link Cilium pinned for this device.
+        """
+        return pulumi.get(self, "link")
+
+    @link.setter
+    def link(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "link", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def program(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The pin of a program attached to the same hook (through a link or not), e.g. one your loader pinned.
+        """
+        return pulumi.get(self, "program")
+
+    @program.setter
+    def program(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "program", value)
 
 
 class SudoOptionsArgsDict(TypedDict):

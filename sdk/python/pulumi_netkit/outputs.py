@@ -21,6 +21,7 @@ __all__ = [
     'JumpHost',
     'Lease',
     'Program',
+    'ProgramAnchor',
     'SudoOptions',
 ]
 
@@ -436,13 +437,25 @@ class Program(dict):
     BPF programs the peer's hook runs (BPF_NETKIT_PEER: traffic the pod sends), in this order, each given by its pin in bpffs; attached and changed like programs. Default: none managed.
     """
     def __init__(__self__, *,
-                 pin: _builtins.str):
+                 pin: _builtins.str,
+                 after: Optional['outputs.ProgramAnchor'] = None,
+                 before: Optional['outputs.ProgramAnchor'] = None,
+                 position: Optional['ProgramPosition'] = None):
         """
         BPF programs the peer's hook runs (BPF_NETKIT_PEER: traffic the pod sends), in this order, each given by its pin in bpffs; attached and changed like programs. Default: none managed.
 
         :param _builtins.str pin: Where the program is pinned (by bpftool, Cilium, or your loader), e.g. /sys/fs/bpf/pod-policy. It must be a tc (sched_cls) program.
+        :param 'ProgramAnchor' after: Runs after this other tool's program or link on the same hook (the kernel's BPF_F_AFTER).
+        :param 'ProgramAnchor' before: Runs before this other tool's program or link on the same hook (the kernel's BPF_F_BEFORE).
+        :param 'ProgramPosition' position: first: before every other tool's program on the hook (only for the list's first entry); last: after all of them (only for its last). Default: after the previous entry, or (the first entry) after what the hook runs.
         """
         pulumi.set(__self__, "pin", pin)
+        if after is not None:
+            pulumi.set(__self__, "after", after)
+        if before is not None:
+            pulumi.set(__self__, "before", before)
+        if position is not None:
+            pulumi.set(__self__, "position", position)
 
     @_builtins.property
     @pulumi.getter
@@ -451,6 +464,66 @@ class Program(dict):
         Where the program is pinned (by bpftool, Cilium, or your loader), e.g. /sys/fs/bpf/pod-policy. It must be a tc (sched_cls) program.
         """
         return pulumi.get(self, "pin")
+
+    @_builtins.property
+    @pulumi.getter
+    def after(self) -> Optional['outputs.ProgramAnchor']:
+        """
+        Runs after this other tool's program or link on the same hook (the kernel's BPF_F_AFTER).
+        """
+        return pulumi.get(self, "after")
+
+    @_builtins.property
+    @pulumi.getter
+    def before(self) -> Optional['outputs.ProgramAnchor']:
+        """
+        Runs before this other tool's program or link on the same hook (the kernel's BPF_F_BEFORE).
+        """
+        return pulumi.get(self, "before")
+
+    @_builtins.property
+    @pulumi.getter
+    def position(self) -> Optional['ProgramPosition']:
+        """
+        first: before every other tool's program on the hook (only for the list's first entry); last: after all of them (only for its last). Default: after the previous entry, or (the first entry) after what the hook runs.
+        """
+        return pulumi.get(self, "position")
+
+
+@pulumi.output_type
+class ProgramAnchor(dict):
+    """
+    Another tool's attachment on the same hook, by its pin in bpffs: a program, or a bpf link. Give exactly one.
+    """
+    def __init__(__self__, *,
+                 link: Optional[_builtins.str] = None,
+                 program: Optional[_builtins.str] = None):
+        """
+        Another tool's attachment on the same hook, by its pin in bpffs: a program, or a bpf link. Give exactly one.
+
+        :param _builtins.str link: The pin of a bpf link attached to the same hook, e.g. the link Cilium pinned for this device.
+        :param _builtins.str program: The pin of a program attached to the same hook (through a link or not), e.g. one your loader pinned.
+        """
+        if link is not None:
+            pulumi.set(__self__, "link", link)
+        if program is not None:
+            pulumi.set(__self__, "program", program)
+
+    @_builtins.property
+    @pulumi.getter
+    def link(self) -> Optional[_builtins.str]:
+        """
+        The pin of a bpf link attached to the same hook, e.g. the link Cilium pinned for this device.
+        """
+        return pulumi.get(self, "link")
+
+    @_builtins.property
+    @pulumi.getter
+    def program(self) -> Optional[_builtins.str]:
+        """
+        The pin of a program attached to the same hook (through a link or not), e.g. one your loader pinned.
+        """
+        return pulumi.get(self, "program")
 
 
 @pulumi.output_type
