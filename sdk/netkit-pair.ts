@@ -11,7 +11,7 @@ export interface NetkitPair extends OutputPropsOf<typeof netkitPairDefinition> {
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class NetkitPair extends pulumi.dynamic.Resource {
   constructor(name: string, args: NetkitPairArgs, opts?: pulumi.CustomResourceOptions) {
-    const r = dynamicResource("NetkitPair", args);
+    const r = dynamicResource("NetkitPair", args, { name, opts });
     super(r.provider, name, r.props, withSecrets(deleteFirst(opts)), "netkit", "NetkitPair");
   }
 }

@@ -11,7 +11,7 @@ export interface NetkitSingle extends OutputPropsOf<typeof netkitSingleDefinitio
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class NetkitSingle extends pulumi.dynamic.Resource {
   constructor(name: string, args: NetkitSingleArgs, opts?: pulumi.CustomResourceOptions) {
-    const r = dynamicResource("NetkitSingle", args);
+    const r = dynamicResource("NetkitSingle", args, { name, opts });
     super(r.provider, name, r.props, withSecrets(deleteFirst(opts)), "netkit", "NetkitSingle");
   }
 }

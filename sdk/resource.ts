@@ -17,10 +17,24 @@ export type DeepInput<T> = T extends object ? pulumi.Input<{ [K in keyof T]: Dee
 export type ArgsOf<S extends ResourceDefinition> = { [K in keyof In<S>]: DeepInput<In<S>[K]> };
 export type OutputPropsOf<S extends ResourceDefinition> = { readonly [K in keyof Out<S>]-?: pulumi.Output<Out<S>[K]> };
 
-/** The serialized provider and the props of a registered resource (provider/resources/registry.ts). */
-export function dynamicResource(name: string, args: object): { provider: pulumi.dynamic.ResourceProvider; props: pulumi.Inputs } {
+/** The type token the engine gives a dynamic resource of ours ("pulumi-nodejs:dynamic/netkit:RxqBinding"). */
+export const dynamicType = (name: string) => `pulumi-nodejs:dynamic/netkit:${name}`;
+
+/**
+ * The serialized provider and the props of a registered resource (provider/resources/registry.ts).
+ * `resource`: its name and options, for its URN, which a dynamic provider is not told: the
+ * props carry it as `__urn`, so that the provider knows which resource of the stack declares
+ * a NIC queue (one lease has one owner; provider/resources/lease-claims.ts).
+ */
+export function dynamicResource(
+  name: string,
+  args: object,
+  resource?: { name: string; opts?: pulumi.CustomResourceOptions | undefined },
+): { provider: pulumi.dynamic.ResourceProvider; props: pulumi.Inputs } {
   const r = registered(name);
-  return { provider: providerShim(PROVIDER_MODULE, r.controller), props: dynamicProps(r.definition, args) };
+  const props = dynamicProps(r.definition, args);
+  if (resource) props.__urn = pulumi.createUrn(resource.name, dynamicType(name), resource.opts?.parent);
+  return { provider: providerShim(PROVIDER_MODULE, r.controller), props };
 }
 
 export function dynamicProps(spec: ResourceDefinition, args: object): pulumi.Inputs {

@@ -41,7 +41,7 @@ export class RxqBinding extends pulumi.dynamic.Resource {
     const resolved = device ? fromDevice(name, device, rest) : (rest as SpecArgs);
     if (resolved.deviceName === undefined) throw new Error(`RxqBinding ${name}: give \`device\` (a NetkitSingle or NetkitPair) or \`deviceName\``);
     const options = device ? { deletedWith: device, ...opts, replaceWith: [device, ...(opts?.replaceWith ?? [])] } : opts;
-    const r = dynamicResource("RxqBinding", resolved);
+    const r = dynamicResource("RxqBinding", resolved, { name, opts: options });
     super(r.provider, name, r.props, withSecrets(options), "netkit", "RxqBinding");
   }
 }

@@ -6,7 +6,7 @@ import { adaptProviderServer } from "./server-adapter";
 import { configure, netkitPlugin } from "./provider";
 
 const plugin = netkitPlugin(packageVersion(), renderSchema());
-adaptProviderServer({ onConfigure: configure, onDiff: plugin.detailedDiff });
+adaptProviderServer({ onConfigure: configure, onDiff: plugin.detailedDiff, onPreviewUpdate: plugin.previewUpdate });
 main(plugin, process.argv.slice(2)).catch((err: unknown) => {
   console.error(`pulumi-resource-netkit: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);

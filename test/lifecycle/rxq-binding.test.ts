@@ -10,10 +10,13 @@
 //    (no deletedWith, no replaceWith: as in YAML) is replaced with its device and destroys
 //    cleanly too.
 import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { afXdpQueues } from "../../examples/af-xdp-queues/program";
 import { NetkitSingle, RxqBinding } from "../../sdk";
 import { inlineStack, type TestStack } from "../../harness/pulumi";
+import { yamlProject, type YamlProject } from "../../harness/yaml";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";
 import { linkNames, sysfs } from "../support/netkit";
 import { addNetdevsim, removeNetdevsim, rxQueueCount } from "../support/netdevsim";
@@ -107,7 +110,7 @@ describe("lifecycle: RxqBinding follows its device, with the real pulumi engine"
   let t: TestStack;
   const ns = "nkl-xdp2";
   const NSIM = 7312;
-  const cfg = { mtu: 1500, headroom: 0, second: true };
+  const cfg = { mtu: 1500, headroom: 0, second: true, twin: false };
   let hostLinksBefore: string[];
   let nsLinksBefore: string[];
 
@@ -123,6 +126,9 @@ describe("lifecycle: RxqBinding follows its device, with the real pulumi engine"
       const first = new RxqBinding("first", { device: xsk, nic: "nkl-nic1", nicQueue: 0 });
       // Written as in YAML, without `device`: no deletedWith, no replaceWith.
       const second = cfg.second ? new RxqBinding("second", { connection, deviceName: xsk.name, netns: ns, nic: "nkl-nic1", nicQueue: 3 }, { dependsOn: [first] }) : undefined;
+      // A second resource for the lease `first` holds: one lease has one owner. (Checked after
+      // `first`, so that the refusal names it: the later claimant is the one refused.)
+      if (cfg.twin) new RxqBinding("twin", { device: xsk, nic: "nkl-nic1", nicQueue: 0 }, { dependsOn: [first] });
       return { ifindex: xsk.ifindex, first: first.queueId, second: second?.queueId ?? pulumi.output(-1) };
     });
   });
@@ -174,9 +180,100 @@ describe("lifecycle: RxqBinding follows its device, with the real pulumi engine"
     assert.equal(await rxQueueCount(host, "nk-xsk2", ns), 3, "no new lease was made");
   });
 
+  it("a second binding for a queue the stack leases already: preview and up refuse it naming the first, and change nothing", async function () {
+    cfg.twin = true;
+    try {
+      const refused = /nicQueue.*nkl-nic1 RX queue 0 is declared by RxqBinding "first" of this stack too: one lease has one owner/;
+      await assert.rejects(t.stack.preview(), refused);
+      await assert.rejects(t.stack.up(), refused);
+      assert.equal(await rxQueueCount(host, "nk-xsk2", ns), 3, "no change on the host");
+    } finally {
+      cfg.twin = false;
+    }
+    await t.stack.preview({ expectNoChanges: true });
+  });
+
   it("destroy succeeds with both bindings and leaves the host as it was", async function () {
     assert.equal((await t.stack.destroy()).summary.result, "succeeded");
     assert.deepEqual(await linkNames(host), hostLinksBefore);
     assert.deepEqual(await linkNames(host, ns), nsLinksBefore);
+  });
+});
+
+// A binding in Pulumi YAML, through the provider plugin and the pulumi CLI, taking its device's
+// name, netns and ifindex from the device's outputs: an update in place of the device previews
+// as nothing for the binding, and up does just that (the plugin answers the engine's preview of
+// an update with the outputs it keeps: the ifindex survives an MTU or up/down change); a second
+// resource for a queue the stack leases is refused at preview, naming the first; and after
+// `pulumi state delete` the binding declared again adopts its lease.
+describe("lifecycle: an RxqBinding in Pulumi YAML (provider plugin): preview equals up, one lease one owner", function () {
+  let host: TestHost;
+  let p: YamlProject;
+  const ns = "nkl-yaml";
+  const NSIM = 7313;
+  const nic = "nkl-nic3";
+  const program = (o: { mtu?: number; up?: boolean; twin?: number } = {}) =>
+    "resources:\n" +
+    `  xsk:\n    type: netkit:index:NetkitSingle\n    options:\n      deleteBeforeReplace: true\n    properties:\n      name: nkl-yxsk\n      netns: ${ns}\n      numRxQueues: 3\n` +
+    `      leases:\n        - nic: ${nic}\n          queue: 0\n` +
+    (o.mtu ? `      mtu: ${o.mtu}\n` : "") +
+    (o.up === false ? "      up: false\n" : "") +
+    `  bind:\n    type: netkit:index:RxqBinding\n    properties:\n      deviceName: \${xsk.name}\n      netns: \${xsk.netns}\n      deviceIfindex: \${xsk.ifindex}\n      nic: ${nic}\n      nicQueue: 1\n` +
+    (o.twin !== undefined
+      ? `  twin:\n    type: netkit:index:RxqBinding\n    options:\n      dependsOn:\n        - \${bind}\n    properties:\n      deviceName: \${xsk.name}\n      netns: \${xsk.netns}\n      nic: ${nic}\n      nicQueue: ${o.twin}\n`
+      : "") +
+    "outputs:\n  ifindex: ${xsk.ifindex}\n  queueId: ${bind.queueId}\n";
+  const write = (text: string) => {
+    const file = join(p.dir, "Pulumi.yaml");
+    const was = readFileSync(file, "utf8");
+    writeFileSync(file, was.slice(0, was.indexOf("resources:")) + text);
+  };
+
+  before(async function () {
+    host = await leasingHost(this);
+    await addNetdevsim(host, NSIM, 4, nic);
+    await onHost(host, ["ip", "netns", "add", ns]);
+    p = await yamlProject("yaml-binding", host, program());
+  });
+  after(async function () {
+    await p?.pulumi("destroy", "--yes").catch(() => undefined);
+    p?.cleanup();
+    await onHost(host, ["ip", "netns", "del", ns]);
+    await removeNetdevsim(host, NSIM);
+  });
+
+  it("up; an MTU change and `up: false` of the device preview as its update and nothing for the binding; up does exactly that", async function () {
+    await p.pulumi("up", "--yes");
+    const ifindex = (await p.pulumi("stack", "output", "ifindex")).trim();
+    assert.equal((await p.pulumi("stack", "output", "queueId")).trim(), "2", "the device's queue 1 is its declared lease");
+    write(program({ mtu: 4000, up: false }));
+    const preview = await p.pulumi("preview", "--diff");
+    assert.match(preview, /~ netkit:index:NetkitSingle: \(update\)/);
+    assert.doesNotMatch(preview, /RxqBinding: \((update|replace|create-replacement|delete-replaced)\)/, preview);
+    assert.match(preview, /1 to update\s+2 unchanged/);
+    const up = await p.pulumi("up", "--yes");
+    assert.match(up, /1 updated\s+2 unchanged/, up);
+    assert.deepEqual([(await sysfs(host, "nkl-yxsk", ns))?.ifindex, (await sysfs(host, "nkl-yxsk", ns))?.mtu], [ifindex, "4000"]);
+    await p.pulumi("preview", "--expect-no-changes");
+  });
+
+  it("a second binding for a queue the stack leases already, by a binding or by the device's leases: preview refuses it, naming the holder", async function () {
+    write(program({ mtu: 4000, up: false, twin: 1 }));
+    await assert.rejects(p.pulumi("preview"), /nkl-nic3 RX queue 1 is declared by RxqBinding "bind" of this stack too: one lease has one owner/);
+    write(program({ mtu: 4000, up: false, twin: 0 }));
+    await assert.rejects(p.pulumi("preview"), /nkl-nic3 RX queue 0 is declared by NetkitSingle "xsk" \(leases\[0\]\) of this stack too/);
+    write(program({ mtu: 4000, up: false }));
+    assert.equal(await rxQueueCount(host, "nkl-yxsk", ns), 3);
+  });
+
+  it("after `pulumi state delete` of the binding, up adopts the lease the device holds; then no changes", async function () {
+    await p.pulumi("state", "delete", "urn:pulumi:test::yaml-binding::netkit:index:RxqBinding::bind", "--yes");
+    const up = await p.pulumi("up", "--yes");
+    assert.match(up, /1 created/, up);
+    assert.equal((await p.pulumi("stack", "output", "queueId")).trim(), "2", "the lease the device holds");
+    assert.equal(await rxQueueCount(host, "nkl-yxsk", ns), 3, "no new lease");
+    await p.pulumi("preview", "--expect-no-changes");
+    await p.pulumi("destroy", "--yes");
+    assert.equal(await sysfs(host, "nkl-yxsk", ns), undefined);
   });
 });

@@ -1,10 +1,11 @@
 // NetkitPair's CRUD flow. Validation and the update/replace split come from its definition,
 // what each field means to the kernel from host.ts; this file orders the steps.
 import type * as pulumi from "@pulumi/pulumi";
+import { isDeepStrictEqual } from "node:util";
 import { diffState } from "../../definition/diff";
 import { inputKeys, type InputsOf, type OutputsOf } from "../../definition/resource";
 import { NetkitError } from "../../errors";
-import { definitionDriven } from "../definition-driven";
+import { definitionDriven, plannedOutputs, type Controller } from "../definition-driven";
 import { previewPlan } from "./preview";
 import { createOrClean } from "../create-or-clean";
 import { deviceId, importHost, parseDeviceId } from "../ids";
@@ -16,6 +17,7 @@ import { requireSameHost } from "../host-identity";
 import { netkitPairDefinition as definition } from "./definition";
 import { changeRequest, createRequest, outputs, refs } from "./host";
 import { leaseNewDevice, leasesNow } from "../rxq-binding/host";
+import { ownerOf } from "../lease-claims";
 import { applyPrograms, observeHook, readHooks, removePrograms, type HookPrograms, type ObservedHook, type Hook } from "../../host/programs";
 import type { HostClient } from "../../host/client";
 import { changeNetkit, createNetkit, deleteNetkit, readNetkit } from "../../host/netkit-ops";
@@ -72,8 +74,35 @@ async function adopt(id: string): Promise<pulumi.dynamic.ReadResult<Outputs>> {
   return { id, props: outs, inputs: observedInputs(inputKeys(definition), outs) };
 }
 
-export const netkitPairProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs> = {
-  ...definitionDriven(definition, previewPlan),
+/**
+ * The outputs an update may change: the peer's ifindex and nsid when it moves to another netns
+ * (the kernel keeps an ifindex across a move only if the target netns has it free); the
+ * programs a hook runs when its list changes; other tools' programs wherever the update reads a
+ * hook. The primary never leaves the host's netns, and a rename keeps an ifindex.
+ */
+function changedByUpdate(olds: Outputs, news: Inputs): string[] {
+  const out: string[] = [];
+  if (!isDeepStrictEqual(refs(olds).peer.netns, refs(news).peer.netns)) out.push("peerIfindex", "peerNetnsId");
+  const hooks = [
+    ["programs", "programIds", "otherProgramIds"],
+    ["peerPrograms", "peerProgramIds", "peerOtherProgramIds"],
+  ] as const;
+  for (const [list, ids, others] of hooks) {
+    if (news[list] === undefined && !olds[ids]?.length) continue;
+    if (!isDeepStrictEqual(olds[list], news[list])) out.push(ids);
+    out.push(others);
+  }
+  return out;
+}
+
+export const netkitPairProvider: Controller<Inputs, Outputs> = {
+  ...definitionDriven(definition, previewPlan, (i) =>
+    (Array.isArray(i.peerLeases) ? i.peerLeases : []).map((l, k) => ({ nic: l.nic, queue: l.queue, field: `peerLeases[${k}].queue` })),
+  ),
+
+  previewUpdate(_id, olds, news) {
+    return plannedOutputs(definition, olds, news, changedByUpdate(olds, news));
+  },
 
   async create(i) {
     const host = await hostFor(i.connection);
@@ -82,7 +111,15 @@ export const netkitPairProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
     const r = refs(i);
     const d = await createOrClean(i.connection, r.primary, `netkit pair ${i.name}`, { id, inputs: i }, () => createNetkit(host, createRequest(i)));
     // The kernel leases only to the peer; deleting the primary removes both.
-    const queueIds = await leaseNewDevice(host, facts, { ...r.peer, ifindex: d.peer!.ifindex }, { ...r.primary, ifindex: d.primary.ifindex }, i.peerLeases ?? []);
+    const owner = ownerOf(i);
+    const queueIds = await leaseNewDevice(
+      host,
+      facts,
+      { ...r.peer, ifindex: d.peer!.ifindex },
+      { ...r.primary, ifindex: d.primary.ifindex },
+      i.peerLeases ?? [],
+      owner && { ...owner, field: "peerLeases" },
+    );
     const hooks = await attachNewDevice(host, i, d.primary.ifindex);
     return { id, outs: withDeclared(inputKeys(definition), i, outputs(i, d.primary, d.peer, { leases: i.peerLeases ?? [], queueIds }, hooks)) };
   },

@@ -1,10 +1,11 @@
 // NetkitSingle's CRUD flow. Single mode is probed, never assumed from a version (preflight);
 // what each field means to the kernel is host.ts's.
 import type * as pulumi from "@pulumi/pulumi";
+import { isDeepStrictEqual } from "node:util";
 import { diffState } from "../../definition/diff";
 import { inputKeys, type InputsOf, type OutputsOf } from "../../definition/resource";
 import { NetkitError } from "../../errors";
-import { definitionDriven } from "../definition-driven";
+import { definitionDriven, plannedOutputs, type Controller } from "../definition-driven";
 import { previewPlan } from "./preview";
 import { createOrClean } from "../create-or-clean";
 import { deviceId, importHost, parseDeviceId } from "../ids";
@@ -17,6 +18,7 @@ import { netkitSingleDefinition as definition } from "./definition";
 import { changeRequest, createRequest, outputs, ref } from "./host";
 import { leaseNewDevice, leasesNow } from "../rxq-binding/host";
 import { changeNetkit, createNetkit, deleteNetkit, readNetkit } from "../../host/netkit-ops";
+import { ownerOf } from "../lease-claims";
 
 type Inputs = InputsOf<typeof definition>;
 type Outputs = OutputsOf<typeof definition>;
@@ -35,8 +37,13 @@ async function adopt(id: string): Promise<pulumi.dynamic.ReadResult<Outputs>> {
   return { id, props: outs, inputs: observedInputs(inputKeys(definition), outs) };
 }
 
-export const netkitSingleProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs> = {
-  ...definitionDriven(definition, previewPlan),
+export const netkitSingleProvider: Controller<Inputs, Outputs> = {
+  ...definitionDriven(definition, previewPlan, (i) => (Array.isArray(i.leases) ? i.leases : []).map((l, k) => ({ nic: l.nic, queue: l.queue, field: `leases[${k}].queue` }))),
+
+  /** A rename keeps the ifindex; a netns move keeps it only if the target netns has it free. */
+  previewUpdate(_id, olds, news) {
+    return plannedOutputs(definition, olds, news, isDeepStrictEqual(ref(olds).netns, ref(news).netns) ? [] : ["ifindex"]);
+  },
 
   async create(i) {
     const host = await hostFor(i.connection);
@@ -44,7 +51,8 @@ export const netkitSingleProvider: pulumi.dynamic.ResourceProvider<Inputs, Outpu
     const id = deviceId(i.connection, i.name, i.netns);
     const d = await createOrClean(i.connection, ref(i), `netkit device ${i.name}`, { id, inputs: i }, () => createNetkit(host, createRequest(i)));
     const me = { ...ref(i), ifindex: d.primary.ifindex };
-    const queueIds = await leaseNewDevice(host, facts, me, me, i.leases ?? []);
+    const owner = ownerOf(i);
+    const queueIds = await leaseNewDevice(host, facts, me, me, i.leases ?? [], owner && { ...owner, field: "leases" });
     return { id, outs: withDeclared(inputKeys(definition), i, outputs(i, d.primary, { leases: i.leases ?? [], queueIds })) };
   },
 

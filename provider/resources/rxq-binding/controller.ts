@@ -18,10 +18,11 @@ import { hostFor, providerLog } from "../hosts";
 import { missingFeatureFor } from "../kernel-needs";
 import { requireSameHost } from "../host-identity";
 import { netnsPath } from "../fields";
-import { createLease, findLease, readLease } from "./host";
+import { createLease, findLease, forgetLease, readLease, recordLeases } from "./host";
+import { ownerOf } from "../lease-claims";
 import { describe, replaceDevice, where, type Lease, type LeaseTarget } from "./lease";
 import { rxqBindingDefinition as spec } from "./definition";
-import { definitionDriven } from "../definition-driven";
+import { definitionDriven, type Controller } from "../definition-driven";
 import { previewPlan } from "./preview";
 
 type Inputs = InputsOf<typeof spec>;
@@ -88,16 +89,18 @@ async function adopt(id: string): Promise<pulumi.dynamic.ReadResult<Outputs>> {
   return { id, props: outs, inputs: observedInputs(inputKeys(spec), outs) };
 }
 
-const base = definitionDriven(spec, previewPlan);
+const base = definitionDriven(spec, previewPlan, (i) => [{ nic: i.nic, queue: i.nicQueue, field: "nicQueue" }]);
 
-export const rxqBindingProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs> = {
+export const rxqBindingProvider: Controller<Inputs, Outputs> = {
   ...base,
 
   async create(i) {
     const host = await hostFor(i.connection);
     const l = await leasing(host);
     if ("missing" in l) throw l.missing;
-    const lease = await createLease(host, l.familyId, target(i));
+    const owner = ownerOf(i);
+    const lease = await createLease(host, l.familyId, target(i), owner && { ...owner, field: "nicQueue" });
+    if (owner) await recordLeases(host, owner, [{ lease, nicQueue: i.nicQueue, field: "nicQueue" }]);
     return { id: `${deviceId(i.connection, i.deviceName, i.netns)}/rxq-${i.nic}-${i.nicQueue}`, outs: withDeclared(inputKeys(spec), i, outputs(i, lease)) };
   },
 
@@ -135,7 +138,13 @@ export const rxqBindingProvider: pulumi.dynamic.ResourceProvider<Inputs, Outputs
     const l = await leasing(host);
     const t = target(props);
     const st = "missing" in l ? { present: false as const, why: l.missing.message } : await readLease(host, l.familyId, t, leaseOf(props));
-    if (st.present) providerLog.warn(`${id}: ${keptLease(t, st.lease)}`);
-    else providerLog.info(`${id}: nothing to release: ${st.why}`);
+    if (!st.present) {
+      providerLog.info(`${id}: nothing to release: ${st.why}`);
+      return;
+    }
+    providerLog.warn(`${id}: ${keptLease(t, st.lease)}`);
+    // The binding lets go: another stack may adopt the lease now.
+    const owner = ownerOf(props);
+    if (owner) await forgetLease(host, owner, st.lease, props.nicQueue);
   },
 };

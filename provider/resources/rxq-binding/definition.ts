@@ -28,7 +28,7 @@ export const rxqBindingDefinition = defineResource({
       nicQueue: field(f.queueIndex, { description: "Index of the NIC's RX queue to lease (0 … its RX queue count - 1).", ...replace }),
       deviceIfindex: field(z.number().int().min(1).max(2147483647).optional(), {
         description:
-          "The interface index the netkit device must have: a binding for another device of the same name is then refused. Setting it from the device's ifindex output (as YAML can) shows the binding as replaced while the device changes in any way; the SDK's `device` option uses replaceWith instead.",
+          "The interface index the netkit device must have: a binding for another device of the same name is then refused. Set from the device's ifindex output (as YAML can), it stays known in the preview of an update in place of the device (MTU, up/down, policy, a rename), so the binding shows no change; it is unknown only where the device moves to another netns (the kernel keeps an ifindex there only if it is free) or is replaced. The SDK's `device` option uses replaceWith instead.",
         kernelDefault: "the device's current ifindex",
         ...replace,
       }),

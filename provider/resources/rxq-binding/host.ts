@@ -24,6 +24,9 @@ import { parseQueue, parseQueueCreateReply, queueCreateRequest, queueGetDumpRequ
 import { dumpNsidsRequest, getNsidRequest, isNsidMessage, lowestFreeNsid, newNsidRequest, parseNsid } from "../../netlink/nsid";
 import { describe, holderKey, leaseHint, replaceDevice, leaseState, precheck, where, type HolderName, type Lease, type LeaseState, type LeaseTarget, type Survey } from "./lease";
 import type { DeclaredLease } from "../fields";
+import { adoptionRefused, type Owner } from "../lease-claims";
+import { describesLease, dropOwnerOp, readOwner, recordOwners } from "../../host/lease-owners";
+import { providerLog } from "../hosts";
 
 const ENOENT = 2;
 const EEXIST = 17;
@@ -182,14 +185,22 @@ async function nameHolders(host: HostClient, s: Survey): Promise<Map<string, Hol
   return out;
 }
 
+/** The resource a lease is made for (lease-claims.ts), and the field that declares it. */
+export type LeaseOwner = Owner & { field: string };
+
 /**
  * Leases one NIC RX queue to the netkit device; the kernel's refusals become errors with
- * hints. A lease the device already holds is that lease: it is adopted, not refused.
+ * hints. A lease the device already holds is that lease: it is adopted, not refused, unless
+ * another resource of the stack declares it or another stack's resource holds it (`owner`:
+ * whom the lease is for; without one it is adopted as it is). The caller records the holder.
  */
-export async function createLease(host: HostClient, familyId: number, t: LeaseTarget, attempt = 1): Promise<Lease> {
+export async function createLease(host: HostClient, familyId: number, t: LeaseTarget, owner?: LeaseOwner, attempt = 1): Promise<Lease> {
   const { survey: s, usedNsids } = await survey(host, familyId, t, true);
   const held = heldAlready(t, s);
-  if (held) return held;
+  if (held) {
+    if (owner) await mayAdopt(host, t, s.nic!.ifindex, held, owner);
+    return held;
+  }
   let refused = precheck(t, s);
   // A queue another device holds is refused by that device's and netns's names.
   if (refused && s.nic?.up && s.queues.some((q) => q.ifindex === s.nic!.ifindex && q.id === t.nicQueue && q.type === "rx" && q.lease)) {
@@ -228,7 +239,7 @@ export async function createLease(host: HostClient, familyId: number, t: LeaseTa
   // The kernel gave the host's netns an nsid there since the survey (another device's create
   // in that netns fills in its link's nsid), a parallel lease did, or one took the id: EEXIST,
   // and nothing ran after it. Survey again and use the nsid that exists now (or the next free id).
-  if (assign >= 0 && res.errno(assign) === EEXIST && attempt < NSID_ATTEMPTS) return createLease(host, familyId, t, attempt + 1);
+  if (assign >= 0 && res.errno(assign) === EEXIST && attempt < NSID_ATTEMPTS) return createLease(host, familyId, t, owner, attempt + 1);
   if (res.errno(create) !== 0) throw failure(host, res, res.firstFailed(), device);
   // The lease exists from here on: no op can take it back, so report it even if the read-back failed.
   const made: Lease = { queueId: parseQueueCreateReply(messages(res.at(create))[0]!), deviceIfindex: device.ifindex, nicIfindex: nic.ifindex };
@@ -240,6 +251,38 @@ export async function createLease(host: HostClient, familyId: number, t: LeaseTa
   const st = leaseState(t, back, made);
   if (!st.present) throw new NetkitError(`${host.host}: the kernel accepted ${describe(t)} as queue ${made.queueId}, but queue-get does not show it: ${st.why}`);
   return { ...st.lease, queueId: made.queueId };
+}
+
+/** Refuses to adopt a lease that another resource of the stack declares, or another stack's resource holds. */
+async function mayAdopt(host: HostClient, t: LeaseTarget, nicIfindex: number, held: Lease, owner: LeaseOwner): Promise<void> {
+  const recorded = await readOwner(host, nicIfindex, t.nicQueue);
+  const live = recorded && describesLease(recorded, { ifindex: held.deviceIfindex, ...(held.deviceNetnsId !== undefined ? { netnsId: held.deviceNetnsId } : {}) });
+  const refused = adoptionRefused(owner, t.nic, t.nicQueue, nicIfindex, live ? recorded : undefined);
+  if (refused) throw new NetkitError(`${host.host}: ${refused.message}`);
+}
+
+/**
+ * Records on the host that `owner` holds these leases (host/lease-owners.ts), so that another
+ * stack does not adopt them. The leases exist whatever happens here: a failure is a warning.
+ */
+export async function recordLeases(host: HostClient, owner: Owner, made: Array<{ lease: Lease; nicQueue: number; field: string }>): Promise<void> {
+  const why = await recordOwners(
+    host,
+    made.map((m) => ({
+      nicIfindex: m.lease.nicIfindex,
+      queue: m.nicQueue,
+      record: { urn: owner.urn, field: m.field, device: m.lease.deviceIfindex, ...(m.lease.deviceNetnsId !== undefined ? { nsid: m.lease.deviceNetnsId } : {}) },
+    })),
+  ).catch((e: unknown) => (e instanceof Error ? e.message : String(e)));
+  if (why) providerLog.warn(`${host.host}: the lease was made, but recording who holds it failed (another stack could then adopt it): ${why}`);
+}
+
+/** Drops the host's record of a lease that `owner` held, if it names it (a binding leaving the stack). */
+export async function forgetLease(host: HostClient, owner: Owner, lease: Lease, nicQueue: number): Promise<void> {
+  const b = new RelayBatch();
+  b.add(`forget ${owner.urn} as the holder of NIC ifindex ${lease.nicIfindex} RX queue ${nicQueue}`, dropOwnerOp(lease.nicIfindex, nicQueue, owner.urn));
+  const err = host.firstFailure(await host.run(b, false));
+  if (err) providerLog.warn(`${host.host}: the host's record of who holds the lease stays: ${err.message}`);
 }
 
 /** The lease the device holds on the NIC queue, when queue-get shows it (the NIC is up). */
@@ -304,10 +347,14 @@ const targetOf = (d: LeasingDevice, l: DeclaredLease): LeaseTarget => ({
  * The leases a device declares, made in their order, each as a binding makes one (so the
  * device gets queues 1, 2, …). One at a time: they share the device and its netns's nsid.
  */
-export async function leaseAll(host: HostClient, familyId: number, d: LeasingDevice, leases: DeclaredLease[]): Promise<number[]> {
-  const ids: number[] = [];
-  for (const l of leases) ids.push((await createLease(host, familyId, targetOf(d, l))).queueId);
-  return ids;
+export async function leaseAll(host: HostClient, familyId: number, d: LeasingDevice, leases: DeclaredLease[], owner?: Owner & { field: string }): Promise<number[]> {
+  const made: Array<{ lease: Lease; nicQueue: number; field: string }> = [];
+  for (const [i, l] of leases.entries()) {
+    const field = `${owner?.field ?? "leases"}[${i}].queue`;
+    made.push({ lease: await createLease(host, familyId, targetOf(d, l), owner && { ...owner, field }), nicQueue: l.queue, field });
+  }
+  if (owner) await recordLeases(host, owner, made);
+  return made.map((m) => m.lease.queueId);
 }
 
 /**
@@ -339,11 +386,19 @@ export async function readDeclaredLeases(
  * A new device's declared leases. Part of its create: if one fails, the device is deleted
  * again (which ends the leases already made) before the error is reported.
  */
-export async function leaseNewDevice(host: HostClient, facts: HostFacts, leaser: LeasingDevice, owner: OwnedDevice, leases: DeclaredLease[]): Promise<number[]> {
+export async function leaseNewDevice(
+  host: HostClient,
+  facts: HostFacts,
+  leaser: LeasingDevice,
+  owner: OwnedDevice,
+  leases: DeclaredLease[],
+  /** The resource declaring them and its field (leases, peerLeases), to record as their holder. */
+  declarer?: Owner & { field: string },
+): Promise<number[]> {
   if (!leases.length) return [];
   if (facts.netdevFamilyId === undefined) throw new ProviderBugError(`${host.host}: leases to make, but the preflight found no netdev family`);
   try {
-    return await leaseAll(host, facts.netdevFamilyId, leaser, leases);
+    return await leaseAll(host, facts.netdevFamilyId, leaser, leases, declarer);
   } catch (e) {
     const err = e instanceof NetkitError ? e : new NetkitError(String(e), { cause: e });
     try {

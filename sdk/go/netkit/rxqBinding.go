@@ -18,7 +18,7 @@ type RxqBinding struct {
 
 	// How to reach the host over SSH. Stored as a secret. Default: the provider's configured connection (stack config netkit:host, netkit:hostKey, netkit:privateKey, …); a resource's own connection takes only missing credentials from config.
 	Connection ConnectionPtrOutput `pulumi:"connection"`
-	// The interface index the netkit device must have: a binding for another device of the same name is then refused. Setting it from the device's ifindex output (as YAML can) shows the binding as replaced while the device changes in any way; the SDK's `device` option uses replaceWith instead. Range: 1-2147483647. Unset: the kernel's default (the device's current ifindex).
+	// The interface index the netkit device must have: a binding for another device of the same name is then refused. Set from the device's ifindex output (as YAML can), it stays known in the preview of an update in place of the device (MTU, up/down, policy, a rename), so the binding shows no change; it is unknown only where the device moves to another netns (the kernel keeps an ifindex there only if it is free) or is replaced. The SDK's `device` option uses replaceWith instead. Range: 1-2147483647. Unset: the kernel's default (the device's current ifindex).
 	DeviceIfindex pulumi.IntPtrOutput `pulumi:"deviceIfindex"`
 	// Name of the netkit device that receives the queue: a single device, or the peer of a pair (a pair's primary cannot take leases).
 	DeviceName pulumi.StringOutput `pulumi:"deviceName"`
@@ -109,7 +109,7 @@ func (RxqBindingState) ElementType() reflect.Type {
 type rxqBindingArgs struct {
 	// How to reach the host over SSH. Stored as a secret. Default: the provider's configured connection (stack config netkit:host, netkit:hostKey, netkit:privateKey, …); a resource's own connection takes only missing credentials from config.
 	Connection *Connection `pulumi:"connection"`
-	// The interface index the netkit device must have: a binding for another device of the same name is then refused. Setting it from the device's ifindex output (as YAML can) shows the binding as replaced while the device changes in any way; the SDK's `device` option uses replaceWith instead. Range: 1-2147483647. Unset: the kernel's default (the device's current ifindex).
+	// The interface index the netkit device must have: a binding for another device of the same name is then refused. Set from the device's ifindex output (as YAML can), it stays known in the preview of an update in place of the device (MTU, up/down, policy, a rename), so the binding shows no change; it is unknown only where the device moves to another netns (the kernel keeps an ifindex there only if it is free) or is replaced. The SDK's `device` option uses replaceWith instead. Range: 1-2147483647. Unset: the kernel's default (the device's current ifindex).
 	DeviceIfindex *int `pulumi:"deviceIfindex"`
 	// Name of the netkit device that receives the queue: a single device, or the peer of a pair (a pair's primary cannot take leases).
 	DeviceName string `pulumi:"deviceName"`
@@ -125,7 +125,7 @@ type rxqBindingArgs struct {
 type RxqBindingArgs struct {
 	// How to reach the host over SSH. Stored as a secret. Default: the provider's configured connection (stack config netkit:host, netkit:hostKey, netkit:privateKey, …); a resource's own connection takes only missing credentials from config.
 	Connection ConnectionPtrInput
-	// The interface index the netkit device must have: a binding for another device of the same name is then refused. Setting it from the device's ifindex output (as YAML can) shows the binding as replaced while the device changes in any way; the SDK's `device` option uses replaceWith instead. Range: 1-2147483647. Unset: the kernel's default (the device's current ifindex).
+	// The interface index the netkit device must have: a binding for another device of the same name is then refused. Set from the device's ifindex output (as YAML can), it stays known in the preview of an update in place of the device (MTU, up/down, policy, a rename), so the binding shows no change; it is unknown only where the device moves to another netns (the kernel keeps an ifindex there only if it is free) or is replaced. The SDK's `device` option uses replaceWith instead. Range: 1-2147483647. Unset: the kernel's default (the device's current ifindex).
 	DeviceIfindex pulumi.IntPtrInput
 	// Name of the netkit device that receives the queue: a single device, or the peer of a pair (a pair's primary cannot take leases).
 	DeviceName pulumi.StringInput
@@ -179,7 +179,7 @@ func (o RxqBindingOutput) Connection() ConnectionPtrOutput {
 	return o.ApplyT(func(v *RxqBinding) ConnectionPtrOutput { return v.Connection }).(ConnectionPtrOutput)
 }
 
-// The interface index the netkit device must have: a binding for another device of the same name is then refused. Setting it from the device's ifindex output (as YAML can) shows the binding as replaced while the device changes in any way; the SDK's `device` option uses replaceWith instead. Range: 1-2147483647. Unset: the kernel's default (the device's current ifindex).
+// The interface index the netkit device must have: a binding for another device of the same name is then refused. Set from the device's ifindex output (as YAML can), it stays known in the preview of an update in place of the device (MTU, up/down, policy, a rename), so the binding shows no change; it is unknown only where the device moves to another netns (the kernel keeps an ifindex there only if it is free) or is replaced. The SDK's `device` option uses replaceWith instead. Range: 1-2147483647. Unset: the kernel's default (the device's current ifindex).
 func (o RxqBindingOutput) DeviceIfindex() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v *RxqBinding) pulumi.IntPtrOutput { return v.DeviceIfindex }).(pulumi.IntPtrOutput)
 }

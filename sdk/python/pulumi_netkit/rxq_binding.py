@@ -34,7 +34,7 @@ class RxqBindingArgs:
         :param pulumi.Input[_builtins.str] nic: Name of the physical NIC lending the queue, in the host's network namespace.
         :param pulumi.Input[_builtins.int] nic_queue: Index of the NIC's RX queue to lease (0 … its RX queue count - 1). Range: 0-65535.
         :param pulumi.Input['ConnectionArgs'] connection: How to reach the host over SSH. Stored as a secret. Default: the provider's configured connection (stack config netkit:host, netkit:hostKey, netkit:privateKey, …); a resource's own connection takes only missing credentials from config.
-        :param pulumi.Input[_builtins.int] device_ifindex: The interface index the netkit device must have: a binding for another device of the same name is then refused. Setting it from the device's ifindex output (as YAML can) shows the binding as replaced while the device changes in any way; the SDK's `device` option uses replaceWith instead. Range: 1-2147483647. Unset: the kernel's default (the device's current ifindex).
+        :param pulumi.Input[_builtins.int] device_ifindex: The interface index the netkit device must have: a binding for another device of the same name is then refused. Set from the device's ifindex output (as YAML can), it stays known in the preview of an update in place of the device (MTU, up/down, policy, a rename), so the binding shows no change; it is unknown only where the device moves to another netns (the kernel keeps an ifindex there only if it is free) or is replaced. The SDK's `device` option uses replaceWith instead. Range: 1-2147483647. Unset: the kernel's default (the device's current ifindex).
         :param pulumi.Input[_builtins.str] netns: Network namespace of the netkit device: a name from `ip netns` or a path such as /proc/<pid>/ns/net. Default: the host's.
         """
         pulumi.set(__self__, "device_name", device_name)
@@ -99,7 +99,7 @@ class RxqBindingArgs:
     @pulumi.getter(name="deviceIfindex")
     def device_ifindex(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        The interface index the netkit device must have: a binding for another device of the same name is then refused. Setting it from the device's ifindex output (as YAML can) shows the binding as replaced while the device changes in any way; the SDK's `device` option uses replaceWith instead. Range: 1-2147483647. Unset: the kernel's default (the device's current ifindex).
+        The interface index the netkit device must have: a binding for another device of the same name is then refused. Set from the device's ifindex output (as YAML can), it stays known in the preview of an update in place of the device (MTU, up/down, policy, a rename), so the binding shows no change; it is unknown only where the device moves to another netns (the kernel keeps an ifindex there only if it is free) or is replaced. The SDK's `device` option uses replaceWith instead. Range: 1-2147483647. Unset: the kernel's default (the device's current ifindex).
         """
         return pulumi.get(self, "device_ifindex")
 
@@ -139,7 +139,7 @@ class RxqBinding(pulumi.CustomResource):
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[Union['ConnectionArgs', 'ConnectionArgsDict']] connection: How to reach the host over SSH. Stored as a secret. Default: the provider's configured connection (stack config netkit:host, netkit:hostKey, netkit:privateKey, …); a resource's own connection takes only missing credentials from config.
-        :param pulumi.Input[_builtins.int] device_ifindex: The interface index the netkit device must have: a binding for another device of the same name is then refused. Setting it from the device's ifindex output (as YAML can) shows the binding as replaced while the device changes in any way; the SDK's `device` option uses replaceWith instead. Range: 1-2147483647. Unset: the kernel's default (the device's current ifindex).
+        :param pulumi.Input[_builtins.int] device_ifindex: The interface index the netkit device must have: a binding for another device of the same name is then refused. Set from the device's ifindex output (as YAML can), it stays known in the preview of an update in place of the device (MTU, up/down, policy, a rename), so the binding shows no change; it is unknown only where the device moves to another netns (the kernel keeps an ifindex there only if it is free) or is replaced. The SDK's `device` option uses replaceWith instead. Range: 1-2147483647. Unset: the kernel's default (the device's current ifindex).
         :param pulumi.Input[_builtins.str] device_name: Name of the netkit device that receives the queue: a single device, or the peer of a pair (a pair's primary cannot take leases).
         :param pulumi.Input[_builtins.str] netns: Network namespace of the netkit device: a name from `ip netns` or a path such as /proc/<pid>/ns/net. Default: the host's.
         :param pulumi.Input[_builtins.str] nic: Name of the physical NIC lending the queue, in the host's network namespace.
@@ -250,7 +250,7 @@ class RxqBinding(pulumi.CustomResource):
     @pulumi.getter(name="deviceIfindex")
     def device_ifindex(self) -> pulumi.Output[Optional[_builtins.int]]:
         """
-        The interface index the netkit device must have: a binding for another device of the same name is then refused. Setting it from the device's ifindex output (as YAML can) shows the binding as replaced while the device changes in any way; the SDK's `device` option uses replaceWith instead. Range: 1-2147483647. Unset: the kernel's default (the device's current ifindex).
+        The interface index the netkit device must have: a binding for another device of the same name is then refused. Set from the device's ifindex output (as YAML can), it stays known in the preview of an update in place of the device (MTU, up/down, policy, a rename), so the binding shows no change; it is unknown only where the device moves to another netns (the kernel keeps an ifindex there only if it is free) or is replaced. The SDK's `device` option uses replaceWith instead. Range: 1-2147483647. Unset: the kernel's default (the device's current ifindex).
         """
         return pulumi.get(self, "device_ifindex")
 
