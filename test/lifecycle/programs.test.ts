@@ -3,7 +3,9 @@
 // what runs: up attaches a passing program → a swap to a dropping one is an update (same
 // ifindex; the ping stops) → the link detached by hand (the ping comes back): refresh shows
 // it, up restores it (the ping stops again) → destroy leaves no link and no pin. The
-// TypeScript route runs on our kernel and on Debian trixie's packaged 6.12 too.
+// TypeScript route runs on our kernel and on Debian trixie's packaged 6.12 too. The YAML route
+// then declares its program after another tool's link (attached by hand, as Cilium appends
+// its own): an update moves it there, and the other tool's program decides first.
 import assert from "node:assert/strict";
 import { writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";

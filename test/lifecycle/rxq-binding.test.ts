@@ -8,7 +8,10 @@
 //    previews as a delete and up does that (the lease stays with its device, said in a
 //    warning), declaring it again adopts the lease, and a binding written without `device`
 //    (no deletedWith, no replaceWith: as in YAML) is replaced with its device and destroys
-//    cleanly too.
+//    cleanly too; a second binding for a queue the stack leases is refused by preview and up.
+//  - A binding in Pulumi YAML (the plugin) that takes its device's ifindex: the device's
+//    update in place previews as nothing for it, as up does; twins are refused naming the
+//    holder; after `pulumi state delete` the binding adopts its lease again.
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
