@@ -58,7 +58,7 @@ interface LeaseSnapshot extends Snapshot {
   nsids: Map<string, { ofNetns?: number; ofHost?: number }>;
 }
 
-/** A lease survey's answers for one device and NIC, as rxq-binding/host.ts surveys them. */
+/** A lease survey's answers for one device and NIC, as resources/leases/host.ts surveys them. */
 export interface LeaseView {
   netnsMissing: boolean;
   device?: NetkitLink;

@@ -13,7 +13,7 @@ import { conceal, revealAll, secretFields } from "./secrets";
 import type { DetailedDiff } from "./server-adapter";
 import type { StateDiff } from "../definition/diff";
 import { plannedOutputs, type Controller as ResourceController } from "../resources/definition-driven";
-import { URN_KEY } from "../resources/lease-claims";
+import { URN_KEY } from "../resources/leases/claims";
 
 type Controller = ResourceController<Record<string, unknown>, Record<string, unknown>>;
 interface Entry {
@@ -37,7 +37,7 @@ function entryOf(urn: string): Entry {
   return e;
 }
 
-/** Properties for a controller: the URN rides along as `__urn` (resources/lease-claims.ts), as the SDK sends it. */
+/** Properties for a controller: the URN rides along as `__urn` (resources/leases/claims.ts), as the SDK sends it. */
 function withUrn(props: Record<string, unknown>, urn: string): Record<string, unknown> {
   return { ...props, [URN_KEY]: urn };
 }

@@ -13,7 +13,7 @@ import { requireSameHost } from "./host-identity";
 import { withDeclared } from "./declared";
 import { inputKeys, type InputsOf, type OutputsOf, type ResourceDefinition } from "../definition/resource";
 import { hostChecks, type HostCheckPlan } from "./host-checks";
-import { claimedTwice, claimQueues, urnOf, type QueueClaim } from "./lease-claims";
+import { claimedTwice, claimQueues, urnOf, type QueueClaim } from "./leases/claims";
 
 /**
  * A resource's controller: the dynamic provider interface, plus what a provider that supports
@@ -46,7 +46,7 @@ export function plannedOutputs<S extends ResourceDefinition>(spec: S, olds: Outp
 }
 
 /**
- * The NIC queues a resource declares (lease-claims.ts: one lease has one owner); values not
+ * The NIC queues a resource declares (leases/claims.ts: one lease has one owner); values not
  * known yet are left out.
  */
 export type ClaimsOf<I> = (inputs: I) => QueueClaim[];

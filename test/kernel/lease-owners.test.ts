@@ -11,7 +11,7 @@ import { rxqBindingDefinition } from "../../provider/resources/rxq-binding/defin
 import { netkitSingleProvider } from "../../provider/resources/netkit-single/controller";
 import { netkitSingleDefinition } from "../../provider/resources/netkit-single/definition";
 import { hostFor } from "../../provider/resources/hosts";
-import { forgetClaims } from "../../provider/resources/lease-claims";
+import { forgetClaims } from "../../provider/resources/leases/claims";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";
 import { checked } from "../support/netkit";
 import { addNetdevsim, removeNetdevsim, rxQueueCount } from "../support/netdevsim";

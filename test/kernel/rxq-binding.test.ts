@@ -11,7 +11,7 @@ import { netkitSingleDefinition } from "../../provider/resources/netkit-single/d
 import { netkitPairProvider } from "../../provider/resources/netkit-pair/controller";
 import { netkitPairDefinition } from "../../provider/resources/netkit-pair/definition";
 import { hostFor } from "../../provider/resources/hosts";
-import { readLease } from "../../provider/resources/rxq-binding/host";
+import { readLease } from "../../provider/resources/leases/host";
 import { RelayBatch } from "../../provider/host/batch";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";
 import { checked, linkNames, sysfs } from "../support/netkit";

@@ -10,7 +10,7 @@ import { defined } from "../declared";
 import { mismatch } from "../definition-driven";
 import { netnsPath } from "../fields";
 import type { netkitPairDefinition } from "./definition";
-import type { DeclaredLeases } from "../rxq-binding/host";
+import type { DeclaredLeases } from "../leases/host";
 import type { Hook, ObservedHook } from "../../host/programs";
 import { attributeChecks, changedAttributes, createAttributes, reportedAttributes } from "../link-attributes";
 
@@ -119,7 +119,7 @@ export function changeRequest(olds: Outputs, news: Inputs, changed: string[]): C
 
 /**
  * Outputs: the inputs' keys with the values the kernel reports, plus read-only facts;
- * `leased`: the peer's declared leases that it holds (rxq-binding/host.ts).
+ * `leased`: the peer's declared leases that it holds (leases/host.ts).
  */
 export function outputs(i: Inputs, p: NetkitLink, q: NetkitLink | undefined, leased: DeclaredLeases, hooks: Partial<Record<Hook, ObservedHook>> = {}): Outputs {
   const nk = p.netkit;

@@ -16,9 +16,9 @@ import { requireFeatures } from "../kernel-needs";
 import { requireSameHost } from "../host-identity";
 import { netkitSingleDefinition as definition } from "./definition";
 import { changeRequest, createRequest, outputs, ref } from "./host";
-import { leaseNewDevice, leasesNow } from "../rxq-binding/host";
+import { leaseNewDevice, leasesNow } from "../leases/host";
 import { changeNetkit, createNetkit, deleteNetkit, readNetkit } from "../../host/netkit-ops";
-import { ownerOf } from "../lease-claims";
+import { ownerOf } from "../leases/claims";
 
 type Inputs = InputsOf<typeof definition>;
 type Outputs = OutputsOf<typeof definition>;

@@ -10,7 +10,7 @@ import { defined } from "../declared";
 import { mismatch } from "../definition-driven";
 import { netnsPath } from "../fields";
 import type { netkitSingleDefinition } from "./definition";
-import type { DeclaredLeases } from "../rxq-binding/host";
+import type { DeclaredLeases } from "../leases/host";
 import { attributeChecks, changedAttributes, createAttributes, reportedAttributes } from "../link-attributes";
 
 type Inputs = InputsOf<typeof netkitSingleDefinition>;
@@ -72,7 +72,7 @@ export function changeRequest(olds: Outputs, news: Inputs, changed: string[]): C
   };
 }
 
-/** The device as the kernel reports it; `leased`: its declared leases that it holds (rxq-binding/host.ts). */
+/** The device as the kernel reports it; `leased`: its declared leases that it holds (leases/host.ts). */
 export function outputs(i: Inputs, d: NetkitLink, leased: DeclaredLeases): Outputs {
   return defined({
     ...i,

@@ -1,13 +1,13 @@
 // What a preview asks the host about a lease the change makes (resources/host-checks.ts):
 // the NIC and its queue, the device's netns, and whether another stack's resource holds the
-// queue's lease already (the host's records, lease-claims.ts). Not the device: it may be
+// queue's lease already (the host's records, leases/claims.ts). Not the device: it may be
 // created by the same update.
 import type { InputsOf } from "../../definition/resource";
 import { netnsPath } from "../fields";
 import { isNew, nicHasQueues, type HostCheckPlan } from "../host-checks";
 import type { HostClient } from "../../host/client";
 import { describesLease, readOwner } from "../../host/lease-owners";
-import { heldElsewhere, sameStack, urnOf } from "../lease-claims";
+import { heldElsewhere, sameStack, urnOf } from "../leases/claims";
 import type { rxqBindingDefinition } from "./definition";
 
 type Inputs = InputsOf<typeof rxqBindingDefinition>;

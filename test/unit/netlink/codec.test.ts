@@ -15,7 +15,7 @@ import { parseQueue, parseQueueCreateReply, queueCreateRequest, queueGetDumpRequ
 import { dumpNsidsRequest, getNsidRequest, isNsidMessage, lowestFreeNsid, newNsidRequest, parseNsid } from "../../../provider/netlink/nsid";
 import { classifyNetdevFamily } from "../../../provider/host/preflight";
 import { errnoName } from "../../../provider/host/relay";
-import { leaseHint } from "../../../provider/resources/rxq-binding/lease";
+import { leaseHint } from "../../../provider/resources/leases/rules";
 
 interface Case {
   request: string;

@@ -1,8 +1,8 @@
 // The lease rules without a host: early refusals from a survey, and whether a recorded lease
 // still exists. The kernel tier checks the same rules against the real kernel.
 import assert from "node:assert/strict";
-import { leaseHint, leaseState, precheck, type Lease, type LeaseTarget, type Survey } from "../../../provider/resources/rxq-binding/lease";
-import type { QueueInfo } from "../../../provider/netlink/netdev";
+import { leaseHint, leaseState, precheck, type Lease, type LeaseTarget, type Survey } from "../../../../provider/resources/leases/rules";
+import type { QueueInfo } from "../../../../provider/netlink/netdev";
 
 const t: LeaseTarget = { deviceName: "nk0", netns: "/run/netns/pod", nic: "eth1", nicQueue: 1 };
 const rx = (ifindex: number, id: number, more: Partial<QueueInfo> = {}): QueueInfo => ({ ifindex, type: "rx", id, xsk: false, memoryProvider: false, ...more });

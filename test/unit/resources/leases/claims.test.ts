@@ -4,12 +4,12 @@
 // only when no other resource of the run claims it and no other stack's resource holds it by
 // the host's record.
 import assert from "node:assert/strict";
-import { adoptionRefused, claimQueues, describeClaimant, forgetClaims, otherClaimant, sameStack, urnParts } from "../../../provider/resources/lease-claims";
-import { netkitSingleProvider } from "../../../provider/resources/netkit-single/controller";
-import { netkitPairProvider } from "../../../provider/resources/netkit-pair/controller";
-import { rxqBindingProvider } from "../../../provider/resources/rxq-binding/controller";
-import { setProviderSettings } from "../../../provider/runtime";
-import { DEFAULT_SETTINGS } from "../../../provider/config";
+import { adoptionRefused, claimQueues, describeClaimant, forgetClaims, otherClaimant, sameStack, urnParts } from "../../../../provider/resources/leases/claims";
+import { netkitSingleProvider } from "../../../../provider/resources/netkit-single/controller";
+import { netkitPairProvider } from "../../../../provider/resources/netkit-pair/controller";
+import { rxqBindingProvider } from "../../../../provider/resources/rxq-binding/controller";
+import { setProviderSettings } from "../../../../provider/runtime";
+import { DEFAULT_SETTINGS } from "../../../../provider/config";
 
 type Checked = { failures?: Array<{ property: string; reason: string }> };
 /** A controller's check as the engine calls it: any property bag. */

@@ -17,10 +17,10 @@
 // The URN comes with every request of the plugin; the SDK's classes send it as the input
 // `__urn` (a dynamic provider is not told). Without one (a controller called directly), no
 // claim is made and adoption is as it always was.
-import { NetkitError } from "../errors";
-import type { ConnectionInput } from "../connection";
-import { endpointFor } from "./ids";
-import { OWNER_DIR, ownerKey, type OwnerRecord } from "../host/lease-owners";
+import { NetkitError } from "../../errors";
+import type { ConnectionInput } from "../../connection";
+import { endpointFor } from "../ids";
+import { OWNER_DIR, ownerKey, type OwnerRecord } from "../../host/lease-owners";
 
 /** The engine key under which a resource's URN reaches its controller. */
 export const URN_KEY = "__urn";

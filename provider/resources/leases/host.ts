@@ -22,9 +22,9 @@ import { getLinkRequest } from "../../netlink/link";
 import { linkOf, NETNS_DIR } from "../../host/netkit";
 import { parseQueue, parseQueueCreateReply, queueCreateRequest, queueGetDumpRequest, type QueueInfo } from "../../netlink/netdev";
 import { dumpNsidsRequest, getNsidRequest, isNsidMessage, lowestFreeNsid, newNsidRequest, parseNsid } from "../../netlink/nsid";
-import { describe, holderKey, leaseHint, replaceDevice, leaseState, precheck, where, type HolderName, type Lease, type LeaseState, type LeaseTarget, type Survey } from "./lease";
+import { describe, holderKey, leaseHint, replaceDevice, leaseState, precheck, where, type HolderName, type Lease, type LeaseState, type LeaseTarget, type Survey } from "./rules";
 import type { DeclaredLease } from "../fields";
-import { adoptionRefused, type Owner } from "../lease-claims";
+import { adoptionRefused, type Owner } from "./claims";
 import { describesLease, dropOwnerOp, readOwner, recordOwners } from "../../host/lease-owners";
 import { providerLog } from "../hosts";
 
@@ -185,7 +185,7 @@ async function nameHolders(host: HostClient, s: Survey): Promise<Map<string, Hol
   return out;
 }
 
-/** The resource a lease is made for (lease-claims.ts), and the field that declares it. */
+/** The resource a lease is made for (claims.ts), and the field that declares it. */
 export type LeaseOwner = Owner & { field: string };
 
 /**
