@@ -16,15 +16,16 @@ import { RelayBatch, type BatchResults } from "../../host/batch";
 import type { HostClient } from "../../host/client";
 import { locate, locationKey } from "../../host/locate";
 import { deleteNetkit } from "../../host/netkit-ops";
-import { FIRST_NS_FD, type RelayOp, type RelayResult } from "../../host/relay";
+import type { RelayResult } from "../../host/relay";
 import { NETLINK_GENERIC, NSID_NOT_ASSIGNED } from "../../netlink/constants";
 import { getLinkRequest } from "../../netlink/link";
 import { linkOf, NETNS_DIR } from "../../host/netkit";
-import { parseQueue, parseQueueCreateReply, queueCreateRequest, queueGetDumpRequest, type QueueInfo } from "../../netlink/netdev";
-import { dumpNsidsRequest, getNsidRequest, isNsidMessage, lowestFreeNsid, newNsidRequest, parseNsid } from "../../netlink/nsid";
+import { parseQueue, parseQueueCreateReply, queueGetDumpRequest, type QueueInfo } from "../../netlink/netdev";
+import { dumpNsidsRequest, getNsidRequest, isNsidMessage, parseNsid } from "../../netlink/nsid";
 import { describe, holderKey, leaseHint, replaceDevice, leaseState, precheck, where, type HolderName, type Lease, type LeaseState, type LeaseTarget, type Survey } from "./rules";
 import type { DeclaredLease } from "../fields";
 import { adoptionRefused, type Owner } from "./claims";
+import { DEVICE_NS_FD, HOST_NS, HOST_NS_FD, inDevice, namespaceSteps, planLeaseCreate, queueDump } from "./plans";
 import { describesLease, dropOwnerOp, readOwner, recordOwners } from "../../host/lease-owners";
 import { providerLog } from "../hosts";
 
@@ -33,20 +34,6 @@ const EEXIST = 17;
 const ENODEV = 19;
 /** Surveys a create may take when its nsid assignment loses a race (each loss means an nsid was assigned meanwhile). */
 const NSID_ATTEMPTS = 3;
-/** The relay's own netns (the host's), opened as an fd for NETNSA_FD. */
-const HOST_NS = "/proc/self/ns/net";
-const HOST_NS_FD = FIRST_NS_FD;
-const DEVICE_NS_FD = FIRST_NS_FD + 1;
-
-/** An op on a socket in the device's netns. Dumps end with NLMSG_DONE, not an ACK: say which. */
-function inDevice(t: LeaseTarget, message: Buffer, opts: { proto?: number; dump?: boolean } = {}): RelayOp {
-  return { op: "netlink", message, netns: t.netns, ...opts };
-}
-
-/** A queue-get dump, in the host's netns. */
-function queueDump(familyId: number, ifindex?: number): RelayOp {
-  return { op: "netlink", message: queueGetDumpRequest(familyId, ifindex), proto: NETLINK_GENERIC, dump: true };
-}
 
 /** The error for op i: host, operation, errno, the kernel's extack and what to do (for the lessee `device`, if surveyed). */
 function failure(host: HostClient, res: BatchResults, i: number, device?: Survey["device"]): NetkitError {
@@ -67,11 +54,10 @@ function queuesOf(r: RelayResult | undefined): QueueInfo[] {
   return messages(r).map(parseQueue);
 }
 
-/** Opens the two netns fds that RTM_*NSID requests name (fds do not outlive one relay run). */
+/** Opens the two netns fds that RTM_*NSID requests name; the index of the device's netns (-1: the host's). */
 function openNamespaces(b: RelayBatch, t: LeaseTarget): number {
-  if (!t.netns) return -1;
-  b.add("open the host's netns", { op: "openNetns", path: HOST_NS, fd: HOST_NS_FD });
-  return b.add(`open netns ${t.netns}`, { op: "openNetns", path: t.netns, fd: DEVICE_NS_FD });
+  const steps = namespaceSteps(t);
+  return b.addSteps(steps)(steps.length - 1);
 }
 
 interface Surveyed {
@@ -211,23 +197,11 @@ export async function createLease(host: HostClient, familyId: number, t: LeaseTa
   const device = s.device!;
   const nic = s.nic!;
 
+  const plan = planLeaseCreate(familyId, t, { ...s, device, nic }, usedNsids);
   const b = new RelayBatch();
-  openNamespaces(b, t);
-  // The host's netns as the device's netns knows it: existing, or the lowest free id.
-  const hostNetnsId = t.netns ? (s.hostNetnsId ?? lowestFreeNsid(usedNsids)) : undefined;
-  const assign =
-    t.netns && s.hostNetnsId === undefined
-      ? b.add(`give the host's netns the nsid ${hostNetnsId} in netns ${t.netns} (ip netns set)`, inDevice(t, newNsidRequest(HOST_NS_FD, hostNetnsId!)))
-      : -1;
-  const req = queueCreateRequest(familyId, {
-    ifindex: device.ifindex,
-    leaseIfindex: nic.ifindex,
-    leaseQueue: t.nicQueue,
-    ...(hostNetnsId !== undefined ? { netnsId: hostNetnsId } : {}),
-  });
-  const create = b.add(`create ${describe(t)} (queue-create)`, inDevice(t, req, { proto: NETLINK_GENERIC }));
-  const dump = b.add("read the lease back (queue-get)", queueDump(familyId, nic.ifindex));
-  const devNs = t.netns ? b.add(`read the nsid of netns ${t.netns} in the host's netns`, { op: "netlink", message: getNsidRequest(DEVICE_NS_FD) }) : -1;
+  const at = b.addSteps(plan.steps);
+  const [assign, create, dump, devNs] = [at(plan.assign), at(plan.create), at(plan.dump), at(plan.deviceNetns)];
+  const hostNetnsId = plan.hostNetnsId;
 
   let res: BatchResults;
   try {
