@@ -110,8 +110,12 @@ say "booted $(uname -r) in $(cut -d' ' -f1 /proc/uptime) s; starting sshd"
 # us. Restart sshd if it dies so one crash does not strand the test run.
 # While /run/netkit-sshd-hold exists, the restart waits: tests use it to keep
 # the SSH server down for a while (an outage, not just a blip).
+# -r: each connection is served by a fork of the listener, not a fresh exec of
+# sshd (loading and linking it again over 9p under emulation): an SSH session
+# starts in ~0.7 s instead of ~1.2 s here. Re-exec re-randomizes each
+# connection's address space, which a disposable test host does not need.
 while :; do
-	/usr/sbin/sshd -D -e -f "$ssh/sshd_config"
+	/usr/sbin/sshd -D -e -r -f "$ssh/sshd_config"
 	say "sshd exited with status $?; restarting in 1 s"
 	sleep 1
 	while [ -e /run/netkit-sshd-hold ]; do sleep 0.2; done
