@@ -11,7 +11,7 @@
 #   npm test -- unit --grep 'relay queue' tests whose full title matches (--fgrep S: a plain
 #                                         string; --invert: those that do not match)
 #   --jobs N                              files run N at a time (default $NETKIT_TEST_JOBS, else
-#                                         2 without test hosts, 1 with)
+#                                         one per core, at most 4)
 #   --bail, --timeout MS, --slow MS       as mocha's
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -89,8 +89,10 @@ for t in "${run_tiers[@]}"; do
   if uses_shared_host "$t"; then shared_host_tiers+=("$t"); fi
 done
 
-# Files without a test host run two at a time (the machine's two cores); with test hosts, one.
-[[ -n $jobs ]] || if [[ " ${needs[*]} " == *" kernel "* ]]; then jobs=1; else jobs=2; fi
+# One worker per core, at most 4 (each may hold several test hosts): a worker keeps about one
+# core busy (its test host's emulated CPU, the engine and the provider take turns), so two
+# workers on CI's two cores run about twice the files (CONTRIBUTING.md, "How tests run").
+[[ -n $jobs ]] || jobs=$(($(nproc) < 4 ? $(nproc) : 4))
 
 NETKIT_STEP_TIMES=$(mktemp "${TMPDIR:-/tmp}/netkit-steps.XXXXXX")
 export NETKIT_STEP_TIMES

@@ -88,21 +88,27 @@ function sourceName(file: string): string {
 }
 
 // The last measured time of each file, kept beside the toolchain cache: the longest files are
-// started first. A hint, never an input of a result.
+// started first. A machine without one (a fresh CI machine) goes by test/expected-times.json,
+// times measured on a full run and committed. Hints, never an input of a result.
 const cacheDir = process.env.NETKIT_CACHE ?? join(homedir(), ".cache", "pulumi-netkit");
 const historyFile = join(cacheDir, "test-times.json");
+const expectedFile = join(repoRoot, "test", "expected-times.json");
 
-function readHistory(): Record<string, number> {
+function readTimes(file: string): Record<string, number> {
   try {
-    return JSON.parse(readFileSync(historyFile, "utf8")) as Record<string, number>;
+    return JSON.parse(readFileSync(file, "utf8")) as Record<string, number>;
   } catch {
     return {};
   }
 }
 
+function readHistory(): Record<string, number> {
+  return { ...readTimes(expectedFile), ...readTimes(historyFile) };
+}
+
 function writeHistory(files: FileTime[]): void {
   try {
-    const h = readHistory();
+    const h = readTimes(historyFile);
     for (const f of files) h[f.file] = f.endMs - f.startMs;
     mkdirSync(cacheDir, { recursive: true });
     const tmp = `${historyFile}.${process.pid}`;
@@ -111,6 +117,14 @@ function writeHistory(files: FileTime[]): void {
   } catch {
     // A hint only.
   }
+}
+
+/** NETKIT_WRITE_EXPECTED_TIMES=1: this run's times (whole seconds) become test/expected-times.json's, for the files it ran. */
+function writeExpectedTimes(files: FileTime[]): void {
+  const e = readTimes(expectedFile);
+  for (const f of files) e[f.file] = Math.round((f.endMs - f.startMs) / 1000) * 1000;
+  const sorted = Object.fromEntries(Object.entries(e).sort(([a], [b]) => a.localeCompare(b)));
+  writeFileSync(expectedFile, JSON.stringify(sorted, null, 1) + "\n");
 }
 
 /** Expected time: the last measurement, else a guess from the tier (VM tiers first) and size. */
@@ -291,6 +305,7 @@ async function main(): Promise<void> {
   const wallMs = Date.now() - t0;
 
   if (!grepping) writeHistory(files);
+  if (!grepping && process.env.NETKIT_WRITE_EXPECTED_TIMES === "1") writeExpectedTimes(files);
   const report = budgetReport({
     steps: readSteps(),
     tierOrder: args.tiers,
