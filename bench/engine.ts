@@ -2,6 +2,7 @@
 // (harness/pulumi.ts, the same setup as the lifecycle tests), up / refresh / destroy,
 // each checked for the outcome it must have, so a fast run that did nothing cannot pass.
 import type { PulumiFn } from "@pulumi/pulumi/automation";
+import { join } from "node:path";
 import { inlineStack, type TestStack } from "../harness/pulumi";
 import type { Instance, Phase } from "./workloads/workload";
 
@@ -54,6 +55,7 @@ export async function engineInstance(project: string, n: number, program: Pulumi
     },
   });
   return {
+    stateDir: join(t.workDir, "state"),
     phases: [
       {
         phase: "up",

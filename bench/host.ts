@@ -114,16 +114,20 @@ export class BenchHost {
    * Runs `fn` and returns its wall time, the CPU time it took, what sshd saw while it ran and
    * the largest resident set of a provider process meanwhile (MB).
    */
-  async measure(fn: () => Promise<void>): Promise<{ ms: number; cpu: Cpu; counts: Counts; rssMb: number }> {
-    const [m] = await BenchHost.measureAll([this], fn);
+  async measure(fn: () => Promise<void>, onRss?: (pid: number, mb: number) => void): Promise<{ ms: number; cpu: Cpu; counts: Counts; rssMb: number }> {
+    const [m] = await BenchHost.measureAll([this], fn, onRss);
     return { ...m, counts: m.perHost[0]! };
   }
 
   /** measure() over several hosts at once: the counts per host, the CPU of all their qemus. */
-  static async measureAll(hosts: BenchHost[], fn: () => Promise<void>): Promise<[{ ms: number; cpu: Cpu; perHost: Counts[]; rssMb: number }]> {
+  static async measureAll(
+    hosts: BenchHost[],
+    fn: () => Promise<void>,
+    onRss?: (pid: number, mb: number) => void,
+  ): Promise<[{ ms: number; cpu: Cpu; perHost: Counts[]; rssMb: number }]> {
     const starts = await Promise.all(hosts.map((h) => h.mark()));
     const c0 = hosts.map((h) => cpuNow(h.guestPid));
-    const rss = sampleRss();
+    const rss = sampleRss(onRss);
     const t0 = performance.now();
     await fn();
     const ms = performance.now() - t0;

@@ -1,5 +1,7 @@
 // What the benchmark measures: one row per workload, size and phase, and how the run was made.
 import type { Phase } from "./workloads/workload";
+import type { PhaseProfile } from "./profile";
+import type { StateSize } from "./state-size";
 
 export interface Measurement {
   n: number;
@@ -16,6 +18,10 @@ export interface Measurement {
   load: number;
   /** Largest resident set of a provider process during the phase, MB (0: none seen). */
   rssMb?: number;
+  /** After `up`: the checkpoint's size and what one resource holds in it. */
+  state?: StateSize;
+  /** With --profile: where the phase's CPU went (and, for a refresh, the provider's heap). */
+  profile?: PhaseProfile;
 }
 
 export interface RunInfo {

@@ -5,6 +5,7 @@ import { STREAM_IN_FLIGHT } from "../provider/host/relay-queue";
 import { SNAPSHOT_MAX_AGE_MS } from "../provider/host/link-snapshot";
 import type { Measurement, RunInfo } from "./measurement";
 import { scaleTargetsSection } from "./scale-targets";
+import { profileSection, stateSection, type ProfileRun } from "./where-time-goes";
 import type { Phase } from "./workloads/workload";
 
 const s = (ms: number) => (ms / 1000).toFixed(1);
@@ -117,6 +118,23 @@ function roundTrips(ms: Measurement[], info: RunInfo): string {
   ].join("\n");
 }
 
+/** The findings, what one resource holds in the checkpoint, and the profiles; empty when the run has none of them. */
+function whereTimeGoes(ms: Measurement[], info: RunInfo, extras: ReportExtras): string {
+  const parts: string[] = [];
+  if (extras.findings?.trim()) parts.push(`## Findings\n\n${extras.findings.trim()}\n`);
+  const state = stateSection(
+    [...ms, ...(extras.profiles?.rows ?? []).filter((m) => !ms.some((x) => x.workload === m.workload && x.n === m.n && x.phase === m.phase && x.state))],
+    info.labels,
+  );
+  if (state)
+    parts.push(
+      `## What one resource holds in the checkpoint\n\nThe engine writes the whole checkpoint after every step of an operation, so an operation on N resources writes about N × N × (bytes per resource): measured after \`up\`, from the file backend's checkpoint (bench/state-size.ts).\n\n${state}\n`,
+    );
+  const prof = extras.profiles ? profileSection(extras.profiles, info.labels) : "";
+  if (prof) parts.push(`## Profiles\n\n${prof}`);
+  return parts.join("\n");
+}
+
 interface Verdict {
   target: string;
   met: boolean | undefined;
@@ -194,7 +212,15 @@ function baselineTargets(ms: Measurement[], info: RunInfo): Verdict[] {
   return out;
 }
 
-export function renderReport(ms: Measurement[], info: RunInfo): string {
+/** What the report adds beside the run's own measurements. */
+export interface ReportExtras {
+  /** The findings, as bench/findings.md has them (markdown), shown as they are. */
+  findings?: string;
+  /** The profiled run to show (this one, when it was run with --profile, or another). */
+  profiles?: ProfileRun;
+}
+
+export function renderReport(ms: Measurement[], info: RunInfo, extras: ReportExtras = {}): string {
   const v = baselineTargets(ms, info);
   const mark = (m: boolean | undefined) => (m === undefined ? "not measured" : m ? "**met**" : "**missed**");
   const emulated = info.baselineA === "command";
@@ -216,6 +242,11 @@ three more and measures 4 hosts × 50 pairs in one stack (over an hour under TCG
 the sizes (up to 1000), \`--workloads netkit,plugin,floor\` the workloads, \`--hosts 4x50\` the several-host run (\`0x0\`:
 none), \`--out FILE.md\` the report (the raw run goes beside it as FILE.json and the plot as FILE.svg;
 \`--render FILE.json\` redraws both from it). It prints each measurement as it is made.
+\`--profile DIR\` also profiles every engine phase (bench/profile.ts): the program's process, the provider process and
+the \`pulumi\` engine itself (its Go CPU profile), with heap snapshots of the provider during the refresh, all kept in DIR
+and summarised in the report by their top frames; the times of such a run include the profilers' own cost, so
+\`--profiles RUN.json\` shows the profiles of such a run (its saved JSON) in the report of another. The findings are
+bench/findings.md, kept by hand and shown as they are.
 \`PULUMI_COMMAND_PLUGIN=/path/to/pulumi-resource-command npm run bench\` measures the real pulumi-command plugin as (a).
 
 ## What is measured
@@ -281,6 +312,7 @@ ${ratioTable(ms, info)}
 
 ${roundTrips(ms, info)}
 
+${whereTimeGoes(ms, info, extras)}
 ## Targets near the floor and at fleet scale
 
 ![time against N, per phase and workload](${info.plot ?? "benchmark.svg"})

@@ -22,7 +22,7 @@ function parents(): Map<number, number> {
 }
 
 /** Resident set of each provider process below `root`, in MB. */
-export function providerRss(root = process.pid): number[] {
+export function providerRss(root = process.pid): Array<{ pid: number; mb: number }> {
   const pp = parents();
   const below = new Set([root]);
   for (let grew = true; grew;) {
@@ -33,13 +33,13 @@ export function providerRss(root = process.pid): number[] {
         grew = true;
       }
   }
-  const out: number[] = [];
+  const out: Array<{ pid: number; mb: number }> = [];
   for (const pid of below) {
     if (pid === root) continue;
     try {
       if (!PROVIDER.test(readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " "))) continue;
       const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
-      if (kb) out.push(Number(kb) / 1024);
+      if (kb) out.push({ pid, mb: Number(kb) / 1024 });
     } catch {
       /* exited meanwhile */
     }
@@ -47,10 +47,18 @@ export function providerRss(root = process.pid): number[] {
   return out;
 }
 
-/** Samples providerRss until stop() is called; stop() returns the largest seen (0: no provider process seen). */
-export function sampleRss(): { stop(): number } {
+/**
+ * Samples providerRss until stop() is called; stop() returns the largest seen (0: no provider
+ * process seen). `onSample` sees every sample (the profiler asks for heap snapshots from it).
+ */
+export function sampleRss(onSample?: (pid: number, mb: number) => void): { stop(): number } {
   let max = 0;
-  const tick = () => (max = Math.max(max, ...providerRss()));
+  const tick = () => {
+    for (const p of providerRss()) {
+      max = Math.max(max, p.mb);
+      onSample?.(p.pid, p.mb);
+    }
+  };
   const timer = setInterval(tick, SAMPLE_MS);
   return {
     stop() {

@@ -2,7 +2,7 @@
 // host, runs every workload at every size (up, refresh, destroy; each measured and checked),
 // prints the results and writes docs/benchmark.md. See docs/benchmark.md for what is measured.
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { basename, join } from "node:path";
 import { plotSvg } from "./plot";
@@ -10,13 +10,15 @@ import { startTestHosts } from "../testhost";
 import { repoRoot } from "../harness/pulumi";
 import { BenchHost, PEER_NETNS } from "./host";
 import type { Measurement, RunInfo } from "./measurement";
-import { renderReport } from "./report";
+import { renderReport, type ReportExtras } from "./report";
 import { commandEmulationWorkload, commandPluginWorkload } from "./workloads/command";
 import { floorWorkload } from "./workloads/floor";
 import { netkitWorkload } from "./workloads/netkit";
 import { noopWorkload } from "./workloads/noop";
 import { pluginWorkload } from "./workloads/plugin";
 import { multiHost } from "./multihost";
+import { Profiler, type PhaseProfile } from "./profile";
+import { checkpointFile, stateSize } from "./state-size";
 import type { Workload } from "./workloads/workload";
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
@@ -29,6 +31,10 @@ interface Args {
   render?: string;
   /** Several hosts in one stack ("4x50": 4 hosts, 50 pairs each), measured beside one host with as many; 0x0: not measured. */
   hosts: { hosts: number; perHost: number };
+  /** Profile every engine phase into this directory (profile.ts); the times then include the profilers' cost. */
+  profile?: string;
+  /** Show the profiles of another run (its saved FILE.json) in the report. */
+  profiles?: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -40,11 +46,16 @@ function parseArgs(argv: string[]): Args {
     else if (flag === "--workloads") a.workloads = value().split(",").filter(Boolean);
     else if (flag === "--out") a.out = value();
     else if (flag === "--render") a.render = value();
+    else if (flag === "--profile") a.profile = value();
+    else if (flag === "--profiles") a.profiles = value();
     else if (flag === "--hosts") {
       const m = /^(\d+)x(\d+)$/.exec(value());
       if (!m) throw new Error("--hosts takes HOSTSxPAIRS, e.g. 4x50 (0x0: skip)");
       a.hosts = { hosts: Number(m[1]), perHost: Number(m[2]) };
-    } else throw new Error(`unknown argument ${argv[i]}; use --sizes 10,50,100 --workloads netkit,plugin,command,floor,noop --hosts 4x50 --out FILE.md, or --render FILE.json`);
+    } else
+      throw new Error(
+        `unknown argument ${argv[i]}; use --sizes 10,50,100 --workloads netkit,plugin,command,floor,noop --hosts 4x50 --profile DIR --out FILE.md, or --render FILE.json`,
+      );
   }
   if (!a.sizes.length || a.sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 1000)) throw new Error(`--sizes takes integers from 1 to 1000, not ${a.sizes.join(",")}`);
   return a;
@@ -74,14 +85,28 @@ async function sweep(host: BenchHost, w: Workload): Promise<void> {
   for (const name of (await pairsOnHost(host, w.prefix)).primaries) await host.run([host.ip, "link", "del", name]).catch(() => undefined);
 }
 
-/** Writes the report and, beside it, the raw run it was made from. */
+/**
+ * The findings (bench/findings.md, kept by hand beside the generator) and the profiles: this
+ * run's, or those of the run saved in `profilesFrom` (--profiles FILE.json).
+ */
+function extras(results: Measurement[], info: RunInfo, profilesFrom?: string): ReportExtras {
+  const findings = join(repoRoot, "bench", "findings.md");
+  const out: ReportExtras = existsSync(findings) ? { findings: readFileSync(findings, "utf8") } : {};
+  if (results.some((m) => m.profile)) out.profiles = { command: info.command, date: info.date, load: info.loadStart, rows: results };
+  else if (profilesFrom) {
+    const saved = JSON.parse(readFileSync(profilesFrom, "utf8")) as { info: RunInfo; results: Measurement[] };
+    out.profiles = { command: saved.info.command, date: saved.info.date, load: saved.info.loadStart, rows: saved.results };
+  }
+  return out;
+}
+
 /** Writes the report, its plot and the raw run; `final`: also prints the report. */
-function write(out: string, results: Measurement[], info: RunInfo, final = true): void {
+function write(out: string, results: Measurement[], info: RunInfo, final = true, profilesFrom?: string): void {
   const svg = out.replace(/\.md$/, "") + ".svg";
   info.plot = basename(svg);
   const single = results.filter((m) => !m.workload.startsWith("multihost"));
   writeFileSync(svg, plotSvg(single, ["up", "preview", "refresh", "destroy"], info.labels));
-  const report = renderReport(results, info);
+  const report = renderReport(results, info, extras(results, info, profilesFrom));
   writeFileSync(out, report);
   writeFileSync(out.replace(/\.md$/, "") + ".json", JSON.stringify({ info, results }, null, 1) + "\n");
   if (final) process.stdout.write(report);
@@ -92,11 +117,14 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.render) {
     const saved = JSON.parse(readFileSync(args.render, "utf8")) as { info: RunInfo; results: Measurement[] };
-    return write(args.out, saved.results, saved.info);
+    return write(args.out, saved.results, saved.info, true, args.profiles);
   }
   const pulumiRoot = process.env.NETKIT_PULUMI_ROOT;
   const netkitIp = process.env.NETKIT_IP;
   if (!pulumiRoot || !netkitIp) throw new Error("NETKIT_PULUMI_ROOT and NETKIT_IP are not set: run `npm run bench`, which provisions them");
+  const profiler = args.profile ? new Profiler(args.profile, pulumiRoot) : undefined;
+  // Every `pulumi` the benchmark starts is the profiler's wrapper from here on.
+  if (profiler) process.env.NETKIT_PULUMI_ROOT = profiler.wrapperRoot();
   const known = allWorkloads();
   const selected = args.workloads.length
     ? args.workloads.map((k) => known.find((w) => w.key === k || (k === "command" && w.key === "command-plugin")) ?? fail(`unknown workload ${k}`))
@@ -130,7 +158,7 @@ async function main(): Promise<void> {
           failures.push(msg);
           log(`FAILED ${msg}`);
         }
-        write(args.out, results, info([]), false);
+        write(args.out, results, info([]), false, args.profiles);
       }
       for (const n of args.sizes) {
         for (const w of selected) {
@@ -142,12 +170,33 @@ async function main(): Promise<void> {
             try {
               for (const { phase, run } of inst.phases) {
                 const load = loadavg()[0]!;
-                const m = await host.measure(run);
-                results.push({ n, workload: w.key, phase, ms: m.ms, localCpu: m.cpu.local, guestCpu: m.cpu.guest, ...m.counts, load, rssMb: m.rssMb });
+                let profile: PhaseProfile | undefined;
+                const measured = (onRss?: (pid: number, mb: number) => void) => host.measure(run, onRss);
+                const m =
+                  profiler && inst.stateDir
+                    ? await (async () => {
+                        let r: Awaited<ReturnType<typeof measured>> | undefined;
+                        // Heap snapshots in the refresh, whose RSS grows with N.
+                        profile = await profiler.around({ workload: w.key, n, phase }, async (onRss) => void (r = await measured(onRss)), phase === "refresh");
+                        return r!;
+                      })()
+                    : await measured();
+                const row: Measurement = { n, workload: w.key, phase, ms: m.ms, localCpu: m.cpu.local, guestCpu: m.cpu.guest, ...m.counts, load, rssMb: m.rssMb };
+                if (phase === "up" && inst.stateDir && w.resourceType) {
+                  const file = checkpointFile(inst.stateDir);
+                  const size = file ? stateSize(file, w.resourceType) : undefined;
+                  if (size) row.state = size;
+                  // The checkpoint itself beside the profiles, to see what a resource holds.
+                  if (file && profiler) copyFileSync(file, join(profiler.dir, `${w.key}-${n}-checkpoint.json`));
+                }
+                if (profile) row.profile = profile;
+                results.push(row);
                 log(
                   `${w.key} N=${n} ${phase}: ${(m.ms / 1000).toFixed(1)} s, CPU ${m.cpu.local.toFixed(1)} s local + ${m.cpu.guest.toFixed(1)} s guest, ` +
                     `${m.counts.handshakes} handshakes, ${m.counts.commands} remote commands, provider RSS ${m.rssMb.toFixed(0)} MB (load ${load.toFixed(1)})`,
                 );
+                if (row.state) log(`${w.key} N=${n}: checkpoint ${(row.state.file / 1024).toFixed(0)} KiB, ${row.state.perResource} bytes per ${row.state.type}`);
+                if (profile) log(`${w.key} N=${n} ${phase}: profiles in ${profiler!.dir}: ${profileLine(profile)}`);
                 if (phase === "up") await checkPairs(host, w, n, phase, n);
                 if (phase === "destroy") await checkPairs(host, w, n, phase, 0);
               }
@@ -161,12 +210,12 @@ async function main(): Promise<void> {
             log(`FAILED ${msg}`);
           }
         }
-        write(args.out, results, info(args.sizes.filter((k) => k <= n)), false);
+        write(args.out, results, info(args.sizes.filter((k) => k <= n)), false, args.profiles);
       }
     } finally {
       host.close();
     }
-    write(args.out, results, info(args.sizes));
+    write(args.out, results, info(args.sizes), true, args.profiles);
     if (failures.length) process.exitCode = 1;
   } finally {
     await set.stop();
@@ -196,6 +245,14 @@ async function main(): Promise<void> {
       command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`,
     };
   }
+}
+
+/** Busy seconds of each profiled side, and the heaviest frame of each. */
+function profileLine(p: PhaseProfile): string {
+  const side = (name: string, s: { busy: number; top: Array<{ fn: string }> } | undefined) => (s ? `${name} ${s.busy.toFixed(1)} s (top: ${s.top[0]?.fn ?? "–"})` : `${name} –`);
+  return [side("program", p.program), side("provider", p.provider), side("engine", p.engine), p.heap ? `heap ${p.heap.heapMb} MB live at RSS ${p.heap.rssMb} MB` : ""]
+    .filter(Boolean)
+    .join("; ");
 }
 
 function fail(msg: string): never {

@@ -19,10 +19,10 @@ export async function yamlProject(name: string, host: TestHost, resources: strin
   const dir = join(repoRoot, ".pulumi-work", `${name}-${process.pid}-${Date.now().toString(36)}`);
   mkdirSync(join(dir, "state"), { recursive: true });
   const cli = (await pulumiCommand()).command;
-  const env = { ...process.env, ...offlineEnv(dir) };
   const pulumi = async (...args: string[]) => {
     try {
-      const r = await promisify(execFile)(cli, ["--non-interactive", ...args], { cwd: dir, env, maxBuffer: 16 << 20 });
+      // The environment as it is at each command (the benchmark's profiler sets some per phase).
+      const r = await promisify(execFile)(cli, ["--non-interactive", ...args], { cwd: dir, env: { ...process.env, ...offlineEnv(dir) }, maxBuffer: 16 << 20 });
       return r.stdout + r.stderr;
     } catch (e) {
       const x = e as { stdout?: string; stderr?: string; message: string };

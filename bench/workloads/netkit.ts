@@ -9,6 +9,7 @@ export const netkitWorkload: Workload = {
   key: "netkit",
   label: "pulumi-netkit (NetkitPair, dynamic provider)",
   prefix: "nka",
+  resourceType: ":NetkitPair",
   start: (host, n) =>
     engineInstance("bench-netkit", n, async () => {
       const connection = connectionTo(host.host);

@@ -2,6 +2,7 @@
 // by bin/pulumi-resource-netkit (the plugin) instead of the dynamic provider, the connection
 // from stack config, through the `pulumi` CLI as a user runs it (--skip-preview, as the
 // Automation API runs the dynamic provider's stack: one engine run per operation).
+import { join } from "node:path";
 import { yamlProject } from "../../harness/yaml";
 import { PEER_NETNS } from "../host";
 import { pairNames, type Phase, type Workload } from "./workload";
@@ -12,6 +13,7 @@ export const pluginWorkload: Workload = {
   key: "plugin",
   label: "pulumi-netkit (NetkitPair, provider plugin, Pulumi YAML)",
   prefix: PREFIX,
+  resourceType: ":NetkitPair",
   start: async (host, n) => {
     const resources = Array.from({ length: n }, (_, i) => {
       const { name, peerName } = pairNames(PREFIX, i);
@@ -26,6 +28,7 @@ export const pluginWorkload: Workload = {
       },
     });
     return {
+      stateDir: join(p.dir, "state"),
       phases: [
         step("up", ["up", "--yes", "--skip-preview", "--color", "never"], new RegExp(`${n + 1} created`)),
         step("preview", ["preview", "--expect-no-changes", "--color", "never"], new RegExp(`${n + 1} unchanged`)),

@@ -11,12 +11,16 @@ export interface Workload {
   label: string;
   /** Device name prefix: nothing else on the host starts with it. Absent: makes no devices. */
   prefix?: string;
+  /** The end of its resources' type token (":NetkitPair"), for the checkpoint's size per resource; absent: no Pulumi state. */
+  resourceType?: string;
   start(host: BenchHost, n: number): Promise<Instance>;
 }
 
 export interface Instance {
   /** The phases in order, each a complete operation (verified by the instance itself). */
   phases: Array<{ phase: Phase; run: () => Promise<void> }>;
+  /** The file backend's directory of its stack (engine workloads). */
+  stateDir?: string;
   /** Removes local leftovers (work dirs); runs whatever happened. */
   dispose(): Promise<void>;
 }
