@@ -5,13 +5,13 @@ import { deleteFirst, dynamicResource, withSecrets, type ArgsOf, type OutputProp
 export type NetkitPairArgs = ArgsOf<typeof netkitPairDefinition>;
 
 /** A netkit device pair; see docs/reference/NetkitPair.md. `ip link add NAME type netkit … peer name PEER netns NS`. */
-// The interface declares the outputs the engine sets on the class (a dynamic resource has no typed properties of its own).
+// The interface declares the outputs the engine sets on the class (it declares no typed properties of its own).
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export interface NetkitPair extends OutputPropsOf<typeof netkitPairDefinition> {}
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export class NetkitPair extends pulumi.dynamic.Resource {
+export class NetkitPair extends pulumi.CustomResource {
   constructor(name: string, args: NetkitPairArgs, opts?: pulumi.CustomResourceOptions) {
     const r = dynamicResource("NetkitPair", args, { name, opts });
-    super(r.provider, name, r.props, withSecrets(deleteFirst(opts)), "netkit", "NetkitPair");
+    super(r.type, name, r.props, withSecrets(deleteFirst(opts)));
   }
 }

@@ -1,21 +1,23 @@
-// The provider object a dynamic resource stores in state (Pulumi serializes it by value).
-// It captures two strings and loads the implementation by package name inside the provider
-// process, so no code, live handle or secret is frozen into state, the stored provider
-// does not change between releases (no spurious diffs), and delete/refresh use the
-// installed version's fixes.
-import type * as pulumi from "@pulumi/pulumi";
+// The provider a dynamic resource stores in state (`__provider`): the text of a module, which
+// the engine's Node dynamic-provider host loads (require-from-string) and whose `handler()`
+// returns the implementation. Ours names the implementation by package and export and requires
+// the installed one inside the provider process, so no code, live handle or secret is in state,
+// the stored text does not change between releases (no spurious diffs), and delete/refresh run
+// the installed version's fixes.
+//
+// It is written here, not serialized from a closure as pulumi.dynamic.Resource does: the
+// serializer costs tens of milliseconds of the program's CPU per resource, and its output
+// (2.3 KB for an object of a few methods) is stored twice per resource, inputs and outputs, in
+// a checkpoint the engine rewrites after every step. State written by releases that stored the
+// serialized closure keeps working: that module requires the same package and export.
 
-export function providerShim(modulePath: string, exportName: string): pulumi.dynamic.ResourceProvider {
-  // `require` is resolved by the provider process from the program's node_modules.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- by package name, at run time, in the provider process
-  const impl = (): pulumi.dynamic.ResourceProvider => (require(modulePath) as Record<string, pulumi.dynamic.ResourceProvider>)[exportName]!;
-  return {
-    configure: async (req) => impl().configure?.(req),
-    check: (olds, news) => impl().check!(olds, news),
-    diff: (id, olds, news) => impl().diff!(id, olds, news),
-    create: (inputs) => impl().create(inputs),
-    read: (id, props) => impl().read!(id, props),
-    update: (id, olds, news) => impl().update!(id, olds, news),
-    delete: (id, props) => impl().delete!(id, props),
-  };
+/** The module text of a provider that is `require(modulePath)[exportName]` in the provider process. */
+export function providerModule(modulePath: string, exportName: string): string {
+  // `require` resolves from the provider process's working directory, the program's.
+  return `exports.handler = () => require(${JSON.stringify(modulePath)})[${JSON.stringify(exportName)}];\n`;
+}
+
+/** The type token the engine routes to the Node dynamic-provider host, as pulumi.dynamic.Resource names it. */
+export function dynamicType(module: string, type: string): string {
+  return `pulumi-nodejs:dynamic/${module}:${type}`;
 }

@@ -1,12 +1,20 @@
-// What the SDK classes share: typed args and outputs derived from a spec, the provider
-// shim, and the props that expose every input and output key, the connection secret.
+// What the SDK classes share: typed args and outputs derived from a spec, the type token and
+// provider module the engine's Node dynamic-provider host runs them with, and the props that
+// expose every input and output key, the connection secret.
+//
+// The classes extend pulumi.CustomResource directly, with the token pulumi.dynamic.Resource
+// would give them, rather than pulumi.dynamic.Resource: the engine sees the same resources
+// (same URNs, same provider), the stored provider is a one-line module (provider-shim.ts)
+// instead of a serialized closure, and the source position the engine records for each
+// resource is the program's line that declared it (the SDK finds it a fixed number of
+// constructors up the stack: Resource, CustomResource, the class, then the caller).
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import type { ResourceDefinition } from "../provider/definition/resource";
-import { providerShim } from "./provider-shim";
+import { dynamicType, providerModule } from "./provider-shim";
 import { registered } from "../provider/resources/registry";
 
-/** Where the serialized shim finds the controllers inside the provider process. */
+/** Where the provider module finds the controllers inside the provider process. */
 const PROVIDER_MODULE = "pulumi-netkit/dist/provider";
 
 type In<S extends ResourceDefinition> = z.input<S["inputs"]>;
@@ -17,24 +25,22 @@ export type DeepInput<T> = T extends object ? pulumi.Input<{ [K in keyof T]: Dee
 export type ArgsOf<S extends ResourceDefinition> = { [K in keyof In<S>]: DeepInput<In<S>[K]> };
 export type OutputPropsOf<S extends ResourceDefinition> = { readonly [K in keyof Out<S>]-?: pulumi.Output<Out<S>[K]> };
 
-/** The type token the engine gives a dynamic resource of ours ("pulumi-nodejs:dynamic/netkit:RxqBinding"). */
-export const dynamicType = (name: string) => `pulumi-nodejs:dynamic/netkit:${name}`;
+/** Module of the type tokens ("pulumi-nodejs:dynamic/netkit:NetkitPair"): part of every URN, never changed. */
+const TOKEN_MODULE = "netkit";
 
 /**
- * The serialized provider and the props of a registered resource (provider/resources/registry.ts).
- * `resource`: its name and options, for its URN, which a dynamic provider is not told: the
- * props carry it as `__urn`, so that the provider knows which resource of the stack declares
- * a NIC queue (one lease has one owner; provider/resources/lease-claims.ts).
+ * The type token and the props of a registered resource (provider/resources/registry.ts), its
+ * provider module among them: what its class hands to pulumi.CustomResource. `resource`: its
+ * name and options, for its URN, which a dynamic provider is not told: the props carry it as
+ * `__urn`, so that the provider knows which resource of the stack declares a NIC queue (one
+ * lease has one owner; provider/resources/leases/claims.ts).
  */
-export function dynamicResource(
-  name: string,
-  args: object,
-  resource?: { name: string; opts?: pulumi.CustomResourceOptions | undefined },
-): { provider: pulumi.dynamic.ResourceProvider; props: pulumi.Inputs } {
+export function dynamicResource(name: string, args: object, resource?: { name: string; opts?: pulumi.CustomResourceOptions | undefined }): { type: string; props: pulumi.Inputs } {
   const r = registered(name);
-  const props = dynamicProps(r.definition, args);
-  if (resource) props.__urn = pulumi.createUrn(resource.name, dynamicType(name), resource.opts?.parent);
-  return { provider: providerShim(PROVIDER_MODULE, r.controller), props };
+  const type = dynamicType(TOKEN_MODULE, name);
+  const props: pulumi.Inputs = { ...dynamicProps(r.definition, args), __provider: providerModule(PROVIDER_MODULE, r.controller) };
+  if (resource) props.__urn = pulumi.createUrn(resource.name, type, resource.opts?.parent);
+  return { type, props };
 }
 
 export function dynamicProps(spec: ResourceDefinition, args: object): pulumi.Inputs {

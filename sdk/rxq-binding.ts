@@ -31,17 +31,17 @@ function fromDevice(name: string, device: NetkitSingle | NetkitPair, args: Omit<
 }
 
 /** A NIC RX queue leased to a netkit device (Linux 7.1+); see docs/reference/RxqBinding.md and README, "Queue leasing". */
-// The interface declares the outputs the engine sets on the class (a dynamic resource has no typed properties of its own).
+// The interface declares the outputs the engine sets on the class (it declares no typed properties of its own).
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export interface RxqBinding extends OutputPropsOf<typeof rxqBindingDefinition> {}
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export class RxqBinding extends pulumi.dynamic.Resource {
+export class RxqBinding extends pulumi.CustomResource {
   constructor(name: string, args: RxqBindingArgs, opts?: pulumi.CustomResourceOptions) {
     const { device, ...rest } = args;
     const resolved = device ? fromDevice(name, device, rest) : (rest as SpecArgs);
     if (resolved.deviceName === undefined) throw new Error(`RxqBinding ${name}: give \`device\` (a NetkitSingle or NetkitPair) or \`deviceName\``);
     const options = device ? { deletedWith: device, ...opts, replaceWith: [device, ...(opts?.replaceWith ?? [])] } : opts;
     const r = dynamicResource("RxqBinding", resolved, { name, opts: options });
-    super(r.provider, name, r.props, withSecrets(options), "netkit", "RxqBinding");
+    super(r.type, name, r.props, withSecrets(options));
   }
 }

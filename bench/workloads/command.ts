@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { mkdtempSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { providerShim } from "../../sdk/provider-shim";
+import { dynamicType, providerModule } from "../../sdk/provider-shim";
 import { toCommandLine } from "../../provider/ssh/argv";
 import { engineInstance } from "../engine";
 import { connectionTo, PEER_NETNS, type BenchHost } from "../host";
@@ -28,15 +28,13 @@ function commands(ip: string, prefix: string, i: number): { create: string; dele
   return { create: create.map(toCommandLine).join(" && "), delete: toCommandLine([ip, "link", "del", name]), check: check.map(toCommandLine).join(" && ") };
 }
 
-class EmulatedCommand extends pulumi.dynamic.Resource {
+class EmulatedCommand extends pulumi.CustomResource {
   constructor(name: string, props: pulumi.Inputs) {
     super(
-      providerShim("pulumi-netkit/dist/bench/workloads/command-emulation-provider", "commandEmulationProvider"),
+      dynamicType("bench", "EmulatedCommand"),
       name,
-      { stdout: undefined, ...props },
+      { stdout: undefined, ...props, __provider: providerModule("pulumi-netkit/dist/bench/workloads/command-emulation-provider", "commandEmulationProvider") },
       { additionalSecretOutputs: ["connection"] },
-      "bench",
-      "EmulatedCommand",
     );
   }
 }

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { providerShim } from "../../sdk/provider-shim";
+import { dynamicType, providerModule } from "../../sdk/provider-shim";
 import type { ConnectionInput } from "../../provider/connection";
 
 export interface MarkerArgs {
@@ -9,16 +9,19 @@ export interface MarkerArgs {
 }
 
 /** Test-only resource: one file on a host, written over SSH. */
-export class Marker extends pulumi.dynamic.Resource {
+export class Marker extends pulumi.CustomResource {
   declare readonly content: pulumi.Output<string>;
   constructor(name: string, args: MarkerArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      providerShim("pulumi-netkit/dist/test/support/marker-provider", "markerProvider"),
+      dynamicType("netkit-test", "Marker"),
       name,
-      { ...args, connection: pulumi.secret(args.connection), content: args.content },
+      {
+        ...args,
+        connection: pulumi.secret(args.connection),
+        content: args.content,
+        __provider: providerModule("pulumi-netkit/dist/test/support/marker-provider", "markerProvider"),
+      },
       opts,
-      "netkit-test",
-      "Marker",
     );
   }
 }
