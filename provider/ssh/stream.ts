@@ -9,6 +9,7 @@ import type { Logger } from "../log";
 import { stopRemote } from "./channel";
 import type { Redact } from "./redact";
 import { SudoPreamble, sudoRefusal, type SudoMode } from "./sudo";
+import { LineSplitter } from "./lines";
 
 /** How a stream ended: the command's exit, or the connection going away under it. */
 export interface StreamEnd {
@@ -71,21 +72,14 @@ function attach(ch: ClientChannel, r: StreamRun): RemoteStream {
   const preamble = r.sudo ? new SudoPreamble() : undefined;
   let started = !preamble;
   const early: string[] = [];
-  let stdout = "";
+  const stdout = new LineSplitter((line) => r.onLine(line));
   let stderr = "";
   let exitCode: number | null = null;
   let signal: string | undefined;
   let ended = false;
 
   const keep = (s: string) => (stderr = (stderr + s).slice(-STDERR_KEPT));
-  ch.on("data", (d: Buffer) => {
-    stdout += d.toString();
-    for (let nl = stdout.indexOf("\n"); nl >= 0; nl = stdout.indexOf("\n")) {
-      const line = stdout.slice(0, nl);
-      stdout = stdout.slice(nl + 1);
-      if (line.trim()) r.onLine(line);
-    }
-  });
+  ch.on("data", (d: Buffer) => stdout.push(d));
   ch.stderr.on("data", (d: Buffer) => {
     if (!preamble) return void keep(d.toString());
     const { commandStderr, newPrompts, startedNow } = preamble.feed(d);
