@@ -56,6 +56,51 @@ export function qmpRun(socketPath: string, commands: QmpCommand[], timeoutMs = 2
   });
 }
 
+/**
+ * One human-monitor (HMP) command through QMP; resolves with its printed output ("" when it
+ * printed nothing, which is how HMP reports success), undefined if QMP failed.
+ */
+export function qmpHuman(socketPath: string, commandLine: string, timeoutMs = 2000): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const sock = net.connect(socketPath);
+    let buf = "";
+    let stage: "greeting" | "capabilities" | "command" = "greeting";
+    const done = (out: string | undefined) => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve(out);
+    };
+    const timer = setTimeout(() => done(undefined), timeoutMs);
+    sock.setEncoding("utf8");
+    sock.on("error", () => done(undefined));
+    sock.on("close", () => done(undefined));
+    sock.on("data", (d: string) => {
+      buf += d;
+      let nl: number;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        let msg: Record<string, unknown>;
+        try {
+          msg = JSON.parse(buf.slice(0, nl)) as Record<string, unknown>;
+        } catch {
+          msg = {};
+        }
+        buf = buf.slice(nl + 1);
+        if (stage === "greeting" && "QMP" in msg) {
+          stage = "capabilities";
+          sock.write(`${JSON.stringify({ execute: "qmp_capabilities" })}\n`);
+        } else if ("error" in msg) {
+          done(undefined);
+        } else if (stage === "capabilities" && "return" in msg) {
+          stage = "command";
+          sock.write(`${JSON.stringify({ execute: "human-monitor-command", arguments: { "command-line": commandLine } })}\n`);
+        } else if (stage === "command" && "return" in msg) {
+          done(typeof msg.return === "string" ? msg.return : "");
+        }
+      }
+    });
+  });
+}
+
 /** Asks qemu to quit; the caller still waits for exit. */
 export function qmpQuit(socketPath: string, timeoutMs = 2000): Promise<boolean> {
   return qmpRun(socketPath, [{ execute: "quit" }], timeoutMs);

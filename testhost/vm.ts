@@ -7,7 +7,7 @@ import { scripts } from "./paths";
 import { freeLoopbackPort } from "./ports";
 import { qemuArgs, type Engine } from "./qemu";
 import { launch, type Launched, stopQemu } from "./qemu-process";
-import { qmpRun } from "./qmp";
+import { qmpHuman, qmpRun } from "./qmp";
 import * as reaper from "./reaper";
 import { readBanner, sshExec } from "./ssh";
 
@@ -39,6 +39,12 @@ export interface TestHost {
    * port and keys. Resolves with the milliseconds until SSH ran a command again.
    */
   reset(): Promise<number>;
+  /**
+   * Forwards address:port on this machine to the guest's sshd as well, e.g. port 22 of a
+   * loopback address of its own, where `ssh-keyscan ADDRESS` and a connection without a port
+   * reach it as they reach a real host. Lasts as long as the VM.
+   */
+  forwardSsh(address: string, port: number): Promise<void>;
   /** Quits qemu (QMP quit, then SIGTERM, then SIGKILL) and removes its files. Idempotent. */
   stop(): Promise<void>;
 }
@@ -139,6 +145,12 @@ export async function bootVm(o: VmOptions): Promise<TestHost> {
         }
         o.log(`${o.name}: reset, SSH ready again after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
         return Date.now() - t0;
+      },
+      forwardSsh: async (address, fwdPort) => {
+        if (!/^127\.\d+\.\d+\.\d+$/.test(address) || !Number.isInteger(fwdPort)) throw new TestHostError(`forwardSsh: ${address}:${fwdPort} is not a loopback address and port`);
+        // HMP prints nothing on success and the reason otherwise (the address taken, …).
+        const out = await qmpHuman(qmpSocket, `hostfwd_add net0 tcp:${address}:${fwdPort}-:22`);
+        if (out === undefined || out.trim() !== "") throw new TestHostError(`test host ${o.name}: forwarding ${address}:${fwdPort} failed: ${out?.trim() || "QMP did not answer"}`);
       },
       stop: () => (stopping ??= teardown(running, qmpSocket, dir, logPath, o.keepLogs, token)),
     };
