@@ -52,7 +52,7 @@ const LAYERS = {
 export const layerOptions = { root: import.meta.dirname, layers: LAYERS };
 
 export default defineConfig(
-  { ignores: ["dist/", "node_modules/", ".pulumi-state/", ".pulumi-work/", "examples/*/node_modules/", "examples/*/bin/"] },
+  { ignores: ["dist/", "node_modules/", ".pulumi-state/", ".pulumi-work/", "examples/*/node_modules/", "examples/*/bin/", "test/fixtures/pulumi-template-typescript/"] },
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {

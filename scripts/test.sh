@@ -5,7 +5,9 @@
 # with where the time went and "tests: N passed, N failed, N skipped".
 #
 #   npm test                              every tier: unit → controllers → ssh → testhost →
-#                                         kernel → lifecycle, then any other folder of test/
+#                                         kernel → lifecycle → docs (README, the guides and the
+#                                         examples' READMEs run as printed), then any other
+#                                         folder of test/
 #   npm test -- unit controllers          some tiers
 #   npm test -- test/unit/host/relay-queue.test.ts test/ssh   files or folders (.ts or dist/ .js)
 #   npm test -- unit --grep 'relay queue' tests whose full title matches (--fgrep S: a plain
@@ -20,13 +22,14 @@ die() { echo "npm test: $*" >&2; exit 2; }
 
 # Every folder of test/ but the harness is a tier. A tier not named here is a new one: it gets
 # everything provisioned and runs after these.
-KNOWN_TIERS=(unit controllers ssh testhost kernel lifecycle)
+KNOWN_TIERS=(unit controllers ssh testhost kernel lifecycle docs)
 tier_needs() {
   case $1 in
     unit) echo "sdkgen" ;;
     controllers | ssh) echo "" ;;
     testhost) echo "kernel debian-kernels" ;;
     kernel) echo "iproute2 ethtool kernel" ;;
+    docs) echo "iproute2 ethtool pulumi yaml kernel" ;;
     *) echo "iproute2 ethtool pulumi yaml python gomod kernel debian-kernels" ;;
   esac
 }
