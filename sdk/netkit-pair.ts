@@ -1,13 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
-import { type netkitPairDefinition } from "../provider/resources/netkit-pair/definition";
+import type { NetkitPairInputs, NetkitPairOutputs } from "./types";
 import { deleteFirst, dynamicResource, withSecrets, type ArgsOf, type OutputPropsOf } from "./resource";
 
-export type NetkitPairArgs = ArgsOf<typeof netkitPairDefinition>;
+export type NetkitPairArgs = ArgsOf<NetkitPairInputs>;
 
 /** A netkit device pair; see docs/reference/NetkitPair.md. `ip link add NAME type netkit … peer name PEER netns NS`. */
 // The interface declares the outputs the engine sets on the class (it declares no typed properties of its own).
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export interface NetkitPair extends OutputPropsOf<typeof netkitPairDefinition> {}
+export interface NetkitPair extends OutputPropsOf<NetkitPairOutputs> {}
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class NetkitPair extends pulumi.CustomResource {
   constructor(name: string, args: NetkitPairArgs, opts?: pulumi.CustomResourceOptions) {

@@ -1,13 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
-import { type netkitSingleDefinition } from "../provider/resources/netkit-single/definition";
+import type { NetkitSingleInputs, NetkitSingleOutputs } from "./types";
 import { deleteFirst, dynamicResource, withSecrets, type ArgsOf, type OutputPropsOf } from "./resource";
 
-export type NetkitSingleArgs = ArgsOf<typeof netkitSingleDefinition>;
+export type NetkitSingleArgs = ArgsOf<NetkitSingleInputs>;
 
 /** A single netkit device (no peer; Linux 7.1+); see docs/reference/NetkitSingle.md. */
 // The interface declares the outputs the engine sets on the class (it declares no typed properties of its own).
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export interface NetkitSingle extends OutputPropsOf<typeof netkitSingleDefinition> {}
+export interface NetkitSingle extends OutputPropsOf<NetkitSingleOutputs> {}
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class NetkitSingle extends pulumi.CustomResource {
   constructor(name: string, args: NetkitSingleArgs, opts?: pulumi.CustomResourceOptions) {

@@ -1,6 +1,7 @@
-// What the SDK classes share: typed args and outputs derived from a spec, the type token and
-// provider module the engine's Node dynamic-provider host runs them with, and the props that
-// expose every input and output key, the connection secret.
+// What the SDK classes share: args and outputs typed from the generated plain types
+// (sdk/types.ts, so that a program's type check never reaches zod or the provider), the type
+// token and provider module the engine's Node dynamic-provider host runs them with, and the
+// props that expose every input and output key, the connection secret.
 //
 // The classes extend pulumi.CustomResource directly, with the token pulumi.dynamic.Resource
 // would give them, rather than pulumi.dynamic.Resource: the engine sees the same resources
@@ -9,21 +10,18 @@
 // resource is the program's line that declared it (the SDK finds it a fixed number of
 // constructors up the stack: Resource, CustomResource, the class, then the caller).
 import * as pulumi from "@pulumi/pulumi";
-import type { z } from "zod";
-import type { ResourceDefinition } from "../provider/definition/resource";
 import { dynamicType, providerModule } from "./provider-shim";
 import { registered } from "../provider/resources/registry";
 
 /** Where the provider module finds the controllers inside the provider process. */
 const PROVIDER_MODULE = "pulumi-netkit/dist/provider";
 
-type In<S extends ResourceDefinition> = z.input<S["inputs"]>;
-type Out<S extends ResourceDefinition> = z.output<S["inputs"]> & z.output<S["outputs"]>;
-
 /** An input whose object members may themselves be Inputs (a private key from secret config). */
 export type DeepInput<T> = T extends object ? pulumi.Input<{ [K in keyof T]: DeepInput<T[K]> }> : pulumi.Input<T>;
-export type ArgsOf<S extends ResourceDefinition> = { [K in keyof In<S>]: DeepInput<In<S>[K]> };
-export type OutputPropsOf<S extends ResourceDefinition> = { readonly [K in keyof Out<S>]-?: pulumi.Output<Out<S>[K]> };
+/** A resource's args: its inputs (sdk/types.ts), each member an Input. */
+export type ArgsOf<In> = { [K in keyof In]: DeepInput<In[K]> };
+/** A resource's output properties: everything it reports (sdk/types.ts), each an Output. */
+export type OutputPropsOf<Out> = { readonly [K in keyof Out]-?: pulumi.Output<Out[K]> };
 
 /** Module of the type tokens ("pulumi-nodejs:dynamic/netkit:NetkitPair"): part of every URN, never changed. */
 const TOKEN_MODULE = "netkit";
@@ -38,14 +36,14 @@ const TOKEN_MODULE = "netkit";
 export function dynamicResource(name: string, args: object, resource?: { name: string; opts?: pulumi.CustomResourceOptions | undefined }): { type: string; props: pulumi.Inputs } {
   const r = registered(name);
   const type = dynamicType(TOKEN_MODULE, name);
-  const props: pulumi.Inputs = { ...dynamicProps(r.definition, args), __provider: providerModule(PROVIDER_MODULE, r.controller) };
+  const keys = [...Object.keys(r.definition.inputs.shape), ...Object.keys(r.definition.outputs.shape)];
+  const props: pulumi.Inputs = { ...dynamicProps(keys, args), __provider: providerModule(PROVIDER_MODULE, r.controller) };
   if (resource) props.__urn = pulumi.createUrn(resource.name, type, resource.opts?.parent);
   return { type, props };
 }
 
-export function dynamicProps(spec: ResourceDefinition, args: object): pulumi.Inputs {
+function dynamicProps(keys: string[], args: object): pulumi.Inputs {
   // Every key must be present for the engine to expose it as an output property.
-  const keys = [...Object.keys(spec.inputs.shape), ...Object.keys(spec.outputs.shape)];
   const props: Record<string, unknown> = Object.fromEntries(keys.map((k) => [k, undefined]));
   Object.assign(props, args);
   // Secret whatever the program passed; absent (the configured default) stays absent, even

@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { type rxqBindingDefinition } from "../provider/resources/rxq-binding/definition";
+import type { RxqBindingInputs, RxqBindingOutputs } from "./types";
 import { NetkitPair } from "./netkit-pair";
 import { type NetkitSingle } from "./netkit-single";
 import { dynamicResource, withSecrets, type ArgsOf, type OutputPropsOf } from "./resource";
 
-type SpecArgs = ArgsOf<typeof rxqBindingDefinition>;
+type SpecArgs = ArgsOf<RxqBindingInputs>;
 type DeviceKeys = "connection" | "deviceName" | "netns" | "deviceIfindex";
 
 /**
@@ -30,10 +30,10 @@ function fromDevice(name: string, device: NetkitSingle | NetkitPair, args: Omit<
   return { ...args, ...side, connection: args.connection ?? device.connection } as SpecArgs;
 }
 
-/** A NIC RX queue leased to a netkit device (Linux 7.1+); see docs/reference/RxqBinding.md and README, "Queue leasing". */
+/** A NIC RX queue leased to a netkit device (Linux 7.1+); see docs/reference/RxqBinding.md and docs/guides/queue-leasing.md. */
 // The interface declares the outputs the engine sets on the class (it declares no typed properties of its own).
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export interface RxqBinding extends OutputPropsOf<typeof rxqBindingDefinition> {}
+export interface RxqBinding extends OutputPropsOf<RxqBindingOutputs> {}
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class RxqBinding extends pulumi.CustomResource {
   constructor(name: string, args: RxqBindingArgs, opts?: pulumi.CustomResourceOptions) {

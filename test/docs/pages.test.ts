@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { readPage, runnablePagePaths } from "../support/doc-pages";
 import { describePage, removeDocEnvironment } from "../support/doc-runner";
-import { repoRoot } from "../support/pulumi";
+import { repoRoot } from "../../harness/pulumi";
 import { sharedHost } from "../support/shared-host";
 import { PAGE_CHECKS } from "./checks";
 

@@ -1,29 +1,34 @@
-// The user's path, end to end: `npm pack` of a clean copy, each example copied outside the
-// repo and `npm install`ed from the tarball, then `pulumi stack init`, `config set` (secrets
-// with --secret), `preview`, `up`, `refresh`, `destroy` typed in the project's directory, with
-// the CLI install on PATH (its nodejs language host and plugins beside it) and nothing of this
-// repo. TypeScript examples run on the dynamic provider, the YAML one on the provider plugin
-// from node_modules. @pulumi/pulumi is a peer dependency: one copy in the user's tree, at the
-// oldest and the newest version the package claims.
+// The package as users get it: `npm pack` of a clean copy and what the tarball ships; an
+// example installed outside the repo with the oldest @pulumi/pulumi the package claims (a
+// peer dependency: one copy in the user's tree), driven with `pulumi` typed in its directory;
+// and the SDK's types under `tsc --noEmit` in a user project, with Pulumi's TypeScript
+// template tsconfig (its current nodenext one and its earlier commonjs/node one) and
+// TypeScript 5.0, 5.9, 6 and 7. The examples themselves, with the newest @pulumi/pulumi, are
+// run by their READMEs in the docs tier (test/docs/), which also checks that path.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { packedTarball, tarballFiles, userProject, type UserProject } from "../support/user-project";
+import { packedTarball, tarballFiles, userEnv, userProject, type UserProject } from "../support/user-project";
 import { onHost, sharedHost } from "../support/shared-host";
 import { linkNames, sysfs } from "../support/netkit";
-import { addNetdevsim, removeNetdevsim, rxQueueCount } from "../support/netdevsim";
 import { repoRoot } from "../../harness/pulumi";
 import type { TestHost } from "../../testhost";
-import { bpffsEntries, loadProgram, NETKIT_PASS } from "../support/bpf";
-import { linkDir } from "../../provider/host/programs";
+
+/** A command in a user's project directory; throws with its output when it fails. */
+function run(cmd: string, args: string[], cwd: string): string {
+  try {
+    return execFileSync(cmd, args, { cwd, env: userEnv(cwd), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  } catch (e) {
+    const x = e as { stdout?: string; stderr?: string; status?: number };
+    throw new Error(`\`${cmd} ${args.join(" ")}\` in ${cwd} exited ${x.status}:\n${x.stdout ?? ""}${x.stderr ?? ""}`);
+  }
+}
 
 const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { peerDependencies: Record<string, string> };
 /** The oldest @pulumi/pulumi the package claims (the lower bound of its peer range). */
 const OLDEST_SDK = /^>=(\d+\.\d+\.\d+)/.exec(pkg.peerDependencies["@pulumi/pulumi"]!)![1]!;
-
-/** Connection config of the TypeScript examples (project config, see examples/*\/index.ts). */
-const PROGRAM_PIN = "/sys/fs/bpf/nku-policy";
 
 async function configureExample(p: UserProject, host: TestHost, extra: Record<string, string> = {}): Promise<void> {
   await p.pulumi("stack", "init", "dev");
@@ -38,12 +43,6 @@ async function sdkCopies(p: UserProject): Promise<string[]> {
     .trim()
     .split("\n");
   return found.map((f) => (JSON.parse(readFileSync(f, "utf8")) as { version: string }).version);
-}
-
-/** Nothing of the private key may be left in what the state holds at rest. */
-async function assertNoPlaintextKey(p: UserProject, host: TestHost): Promise<void> {
-  const state = await p.pulumi("stack", "export");
-  for (const line of host.privateKey.split("\n").filter((l) => l.length > 20)) assert.ok(!state.includes(line), "no line of the private key in the state");
 }
 
 describe("lifecycle: the package as users install it, pulumi typed in their project directory", function () {
@@ -92,60 +91,6 @@ describe("lifecycle: the package as users install it, pulumi typed in their proj
     assert.match(manifest.peerDependencies["@pulumi/pulumi"] ?? "", /^>=3\.\d+\.\d+ <4/);
   });
 
-  describe("examples/pair-into-netns (TypeScript) with the newest @pulumi/pulumi", function () {
-    const ns = "nku-pair";
-    let p: UserProject;
-    let before: string[];
-    this.beforeAll(async function () {
-      await onHost(host, ["ip", "netns", "add", ns]);
-      before = await linkNames(host);
-      p = await userProject("pair-into-netns");
-      // The example's optional program: a tc program as a loader would have pinned it.
-      await loadProgram(host, PROGRAM_PIN, NETKIT_PASS, "nku_policy");
-      await configureExample(p, host, { netns: ns, programPin: PROGRAM_PIN });
-    });
-    this.afterAll(async function () {
-      await p?.pulumi("destroy", "--yes").catch(() => undefined);
-      p?.cleanup();
-      await onHost(host, ["ip", "netns", "del", ns]);
-      await onHost(host, ["rm", "-f", PROGRAM_PIN]);
-    });
-
-    it("one copy of @pulumi/pulumi in the project, the user's own", async function () {
-      const copies = await sdkCopies(p);
-      assert.equal(copies.length, 1, `copies: ${copies.join(", ")}`);
-      console.log(`      [user project] @pulumi/pulumi ${copies[0]}, pulumi-netkit from ${await p.nodeEval("require.resolve('pulumi-netkit')")}`);
-    });
-
-    it("preview shows the pair to create and touches nothing", async function () {
-      const out = await p.pulumi("preview");
-      assert.match(out, /\+ 2 to create/);
-      assert.match(out, /netkit:NetkitPair\s+pod1\s+create/);
-      // The language host and the dynamic-provider launcher come from beside the CLI, as in an official install.
-      assert.doesNotMatch(out, /warning/i);
-      assert.deepEqual(await linkNames(host), before);
-    });
-
-    it("up creates it; a second preview has no changes; refresh finds no drift", async function () {
-      const out = await p.pulumi("up", "--yes");
-      assert.match(out, /\+ 2 created/);
-      const outputs = JSON.parse(await p.pulumi("stack", "output", "--json")) as { ifindex: number; peerIfindex: number; programIds: number[] };
-      assert.equal((await sysfs(host, "nk-pod1"))?.ifindex, String(outputs.ifindex));
-      assert.equal(outputs.programIds.length, 1, "the example's program is attached");
-      assert.deepEqual(await bpffsEntries(host, linkDir(outputs.ifindex)), ["primary-0"]);
-      assert.equal((await sysfs(host, "eth0", ns))?.ifindex, String(outputs.peerIfindex));
-      await p.pulumi("preview", "--expect-no-changes");
-      await p.pulumi("refresh", "--yes", "--expect-no-changes");
-      await assertNoPlaintextKey(p, host);
-    });
-
-    it("destroy leaves the host as it was", async function () {
-      assert.match(await p.pulumi("destroy", "--yes"), /- 2 deleted/);
-      assert.deepEqual(await linkNames(host), before);
-      assert.deepEqual(await bpffsEntries(host, "/sys/fs/bpf/pulumi-netkit"), [], "a link pin is left");
-    });
-  });
-
   describe(`examples/pair-into-netns (TypeScript) with the oldest claimed @pulumi/pulumi`, function () {
     const ns = "nku-old";
     let p: UserProject;
@@ -173,153 +118,56 @@ describe("lifecycle: the package as users install it, pulumi typed in their proj
     });
   });
 
-  describe("examples/single-device (TypeScript)", function () {
-    const ns = "nku-single";
-    let p: UserProject;
-    this.beforeAll(async function () {
-      await onHost(host, ["ip", "netns", "add", ns]);
-      p = await userProject("single-device");
-      await configureExample(p, host, { netns: ns });
-    });
-    this.afterAll(async function () {
-      await p?.pulumi("destroy", "--yes").catch(() => undefined);
-      p?.cleanup();
-      await onHost(host, ["ip", "netns", "del", ns]);
-    });
+  describe("the SDK's types in a user project (tsc --noEmit), under Pulumi's TypeScript template", function () {
+    // Pulumi's template (test/fixtures/pulumi-template-typescript) has `module`/`moduleResolution`
+    // `nodenext` since March 2026; before, `commonjs`/`node`, which TypeScript 6 deprecates
+    // (TS5107) and 7 removes. Strict, no esModuleInterop, no skipLibCheck, in both.
+    const COMMONJS = { module: "commonjs", moduleResolution: "node" };
+    const PROGRAM = [
+      'import * as pulumi from "@pulumi/pulumi";',
+      'import { NetkitPair, NetkitSingle, RxqBinding, type ConnectionArgs, type NetkitMode } from "pulumi-netkit";',
+      "",
+      'const connection: ConnectionArgs = { host: "10.0.0.5", hostKey: "SHA256:x", privateKey: new pulumi.Config().requireSecret("key") };',
+      'const mode: NetkitMode = "l3";',
+      'const pair = new NetkitPair("pod1", { connection, name: "nk-pod1", peerName: "eth0", peerNetns: "pod1", mode, mtu: 9000, programs: [{ pin: "/sys/fs/bpf/p" }] });',
+      'const xsk = new NetkitSingle("xsk", { name: "nk-xsk0", netns: "pod1", leases: [{ nic: "enp1s0f0", queue: 3 }] });',
+      'const rxq = new RxqBinding("rxq", { device: xsk, nic: "enp1s0f0", nicQueue: 4 });',
+      "export const ids: pulumi.Output<number>[] = [pair.peerIfindex, xsk.ifindex, rxq.queueId];",
+      "export const queues: pulumi.Output<number[]> = xsk.leaseQueueIds;",
+      "",
+    ].join("\n");
+    let dir: string;
 
-    it("preview → up → no-change preview → refresh → destroy", async function () {
-      const before = await linkNames(host, ns);
-      assert.match(await p.pulumi("preview"), /\+ 2 to create/);
-      assert.deepEqual(await linkNames(host, ns), before, "preview touches nothing");
-      await p.pulumi("up", "--yes");
-      const outputs = JSON.parse(await p.pulumi("stack", "output", "--json")) as { ifindex: number; numRxQueues: number };
-      assert.equal((await sysfs(host, "nk-xsk0", ns))?.ifindex, String(outputs.ifindex));
-      assert.equal(outputs.numRxQueues, 3);
-      await p.pulumi("preview", "--expect-no-changes");
-      await p.pulumi("refresh", "--yes", "--expect-no-changes");
-      await p.pulumi("destroy", "--yes");
-      assert.deepEqual(await linkNames(host, ns), before);
+    before(async function () {
+      dir = mkdtempSync(join(tmpdir(), "netkit-tsc-"));
+      cpSync(join(repoRoot, "test", "fixtures", "pulumi-template-typescript"), dir, { recursive: true });
+      for (const f of ["package.json", "Pulumi.yaml"])
+        writeFileSync(join(dir, f), readFileSync(join(dir, f), "utf8").replaceAll("${PROJECT}", "tsc-check").replaceAll("${DESCRIPTION}", "x"));
+      writeFileSync(join(dir, "index.ts"), PROGRAM);
+      run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", await packedTarball()], dir);
     });
-  });
+    after(() => rmSync(dir, { recursive: true, force: true }));
 
-  describe("examples/af-xdp-queues (TypeScript) on a netdevsim NIC", function () {
-    const ns = "nku-xdp";
-    const NSIM = 7411;
-    let p: UserProject;
-    this.beforeAll(async function () {
-      await addNetdevsim(host, NSIM, 4, "nku-nic0");
-      await onHost(host, ["ip", "netns", "add", ns]);
-      p = await userProject("af-xdp-queues");
-      await configureExample(p, host, { netns: ns, nic: "nku-nic0", queues: "2,3" });
-    });
-    this.afterAll(async function () {
-      await p?.pulumi("destroy", "--yes").catch(() => undefined);
-      p?.cleanup();
-      await onHost(host, ["ip", "netns", "del", ns]);
-      await removeNetdevsim(host, NSIM);
-    });
+    const tsc = (version: string, config: Record<string, string> = {}) => {
+      const base = JSON.parse(readFileSync(join(repoRoot, "test", "fixtures", "pulumi-template-typescript", "tsconfig.json"), "utf8")) as {
+        compilerOptions: Record<string, unknown>;
+      };
+      writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ ...base, compilerOptions: { ...base.compilerOptions, ...config } }, null, 2));
+      return run("npm", ["exec", "--yes", `--package=typescript@${version}`, "--", "tsc", "--noEmit", "-p", "tsconfig.json"], dir);
+    };
 
-    it("preview → up (two leases) → no-change preview → refresh → destroy", async function () {
-      const before = [await linkNames(host), await linkNames(host, ns)];
-      assert.match(await p.pulumi("preview"), /\+ 3 to create/);
-      await p.pulumi("up", "--yes");
-      const outputs = JSON.parse(await p.pulumi("stack", "output", "--json")) as { xskQueues: number[] };
-      assert.deepEqual(outputs.xskQueues, [1, 2]);
-      assert.equal(await rxQueueCount(host, "nk-xsk", ns), 3, "queue 0 + two leases");
-      await p.pulumi("preview", "--expect-no-changes");
-      await p.pulumi("refresh", "--yes", "--expect-no-changes");
-      await p.pulumi("destroy", "--yes");
-      assert.deepEqual([await linkNames(host), await linkNames(host, ns)], before);
-    });
-  });
+    for (const version of ["5.0", "5.9", "6.0", "7.0"])
+      it(`type-checks with TypeScript ${version} and the template's nodenext tsconfig`, function () {
+        tsc(version);
+      });
 
-  describe("examples/yaml-queue-lease (Pulumi YAML, the provider plugin from node_modules) on a netdevsim NIC", function () {
-    const ns = "nku-yaml";
-    const NSIM = 7412;
-    let p: UserProject;
-    this.beforeAll(async function () {
-      await addNetdevsim(host, NSIM, 4, "nku-nic1");
-      await onHost(host, ["ip", "netns", "add", ns]);
-      p = await userProject("yaml-queue-lease");
-      await p.pulumi("stack", "init", "dev");
-      for (const [k, v] of Object.entries({
-        "netkit:host": host.host,
-        "netkit:port": String(host.port),
-        "netkit:hostKey": host.knownHostsLine,
-        netns: ns,
-        nic: "nku-nic1",
-        nicQueue: "3",
-      }))
-        await p.pulumi("config", "set", k, "--", v);
-      await p.pulumi("config", "set", "--secret", "netkit:privateKey", "--", host.privateKey);
-    });
-    this.afterAll(async function () {
-      await p?.pulumi("destroy", "--yes").catch(() => undefined);
-      p?.cleanup();
-      await onHost(host, ["ip", "netns", "del", ns]);
-      await removeNetdevsim(host, NSIM);
-    });
+    for (const version of ["5.0", "5.9"])
+      it(`type-checks with TypeScript ${version} and the template's earlier commonjs/node tsconfig (no esModuleInterop, no skipLibCheck)`, function () {
+        tsc(version, COMMONJS);
+      });
 
-    it("preview → up (a lease) → no-change preview → refresh → change the lease (a replacement) → destroy, nothing left", async function () {
-      const before = [await linkNames(host), await linkNames(host, ns)];
-      assert.match(await p.pulumi("preview"), /\+ 2 to create/);
-      assert.deepEqual([await linkNames(host), await linkNames(host, ns)], before, "preview touches nothing");
-      await p.pulumi("up", "--yes");
-      const outputs = JSON.parse(await p.pulumi("stack", "output", "--json")) as { xskIfindex: number; queueIds: number[] };
-      assert.deepEqual(outputs.queueIds, [1]);
-      assert.equal((await sysfs(host, "nk-xsk", ns))?.ifindex, String(outputs.xskIfindex));
-      assert.equal(await rxQueueCount(host, "nk-xsk", ns), 2, "queue 0 + the lease");
-      await p.pulumi("preview", "--expect-no-changes");
-      await p.pulumi("refresh", "--yes", "--expect-no-changes");
-      await assertNoPlaintextKey(p, host);
-      // Another NIC queue: the device is replaced (the kernel cannot release one lease), and
-      // the preview says so before up does exactly that.
-      await p.pulumi("config", "set", "nicQueue", "2");
-      const preview = await p.pulumi("preview", "--diff");
-      assert.match(preview, /1 to replace/);
-      assert.match(preview, /queue\s*:\s*3 => 2/);
-      const up = await p.pulumi("up", "--yes");
-      assert.match(up, /1 replaced/);
-      const changed = JSON.parse(await p.pulumi("stack", "output", "--json")) as { xskIfindex: number; queueIds: number[] };
-      assert.notEqual(changed.xskIfindex, outputs.xskIfindex, "a new device");
-      assert.deepEqual(changed.queueIds, [1]);
-      assert.equal(await rxQueueCount(host, "nk-xsk", ns), 2, "the new lease only: the old one ended with the old device");
-      await p.pulumi("preview", "--expect-no-changes");
-      // A forced replacement (how leases end without a change): the example's
-      // deleteBeforeReplace makes the engine delete the old device before it creates the new one.
-      const forced = await p.pulumi("up", "--yes", "--replace", "urn:pulumi:dev::netkit-yaml-queue-lease::netkit:index:NetkitSingle::xsk");
-      assert.match(forced, /1 replaced/);
-      const replaced = JSON.parse(await p.pulumi("stack", "output", "--json")) as { xskIfindex: number; queueIds: number[] };
-      assert.notEqual(replaced.xskIfindex, changed.xskIfindex, "a new device");
-      assert.equal(await rxQueueCount(host, "nk-xsk", ns), 2, "its lease made again");
-      await p.pulumi("destroy", "--yes");
-      assert.deepEqual([await linkNames(host), await linkNames(host, ns)], before);
-    });
-
-    it("an RxqBinding written the obvious way (no deletedWith) goes up and destroys cleanly too", async function () {
-      const file = join(p.dir, "Pulumi.yaml");
-      const yaml = readFileSync(file, "utf8");
-      const binding = [
-        "      numRxQueues: 3",
-        "  rxq:",
-        "    type: netkit:index:RxqBinding",
-        "    properties:",
-        "      deviceName: ${xsk.name}",
-        "      netns: ${xsk.netns}",
-        "      nic: ${nic}",
-        "      nicQueue: 0",
-        "outputs:",
-        "  bindingQueue: ${rxq.queueId}",
-      ].join("\n");
-      writeFileSync(file, yaml.replace(/^outputs:$/m, binding));
-      const before = [await linkNames(host), await linkNames(host, ns)];
-      assert.match(await p.pulumi("preview"), /\+ 3 to create/);
-      await p.pulumi("up", "--yes");
-      const outputs = JSON.parse(await p.pulumi("stack", "output", "--json")) as { queueIds: number[]; bindingQueue: number };
-      assert.deepEqual([outputs.queueIds, outputs.bindingQueue], [[1], 2]);
-      await p.pulumi("preview", "--expect-no-changes");
-      assert.match(await p.pulumi("destroy", "--yes"), /- 3 deleted/);
-      assert.deepEqual([await linkNames(host), await linkNames(host, ns)], before);
+    it("TypeScript 6 refuses the earlier tsconfig itself (TS5107, moduleResolution node), whatever the package: hence nodenext", function () {
+      assert.throws(() => tsc("6.0", COMMONJS), /TS5107/);
     });
   });
 });

@@ -17,7 +17,7 @@ import { addNetdevsim, removeNetdevsim } from "./netdevsim";
 import { loadProgram, NETKIT_PASS } from "./bpf";
 import { onHost } from "./shared-host";
 import { netkitIp } from "./plugin";
-import { repoRoot } from "./pulumi";
+import { repoRoot } from "../../harness/pulumi";
 import { packedTarball } from "./user-project";
 import { substitute, type DocBlock, type DocPage, type Given } from "./doc-pages";
 

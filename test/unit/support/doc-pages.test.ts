@@ -3,7 +3,7 @@
 // unknown attribute, a norun without its reason) fails here, in seconds, naming page and line.
 import assert from "node:assert/strict";
 import { parsePage, readPage, runnablePagePaths, substitute } from "../../support/doc-pages";
-import { repoRoot } from "../../support/pulumi";
+import { repoRoot } from "../../../harness/pulumi";
 
 const page = (lines: string[]) => parsePage("p.md", lines.join("\n"));
 
