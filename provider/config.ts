@@ -51,7 +51,8 @@ export function connectionDefaultsFrom(get: (key: string) => unknown): Partial<C
     const v = coerce(shape[key]!, raw);
     const r = shape[key]!.safeParse(v);
     // The value may be a secret: the error names the key and the rule, never the value.
-    if (!r.success) throw new NetkitError(`config ${CONFIG_NAMESPACE}:${key}: ${r.error.issues.map(issueText).join("; ")}`);
+    if (!r.success)
+      throw new NetkitError(`config ${CONFIG_NAMESPACE}:${key}: ${r.error.issues.map(issueText).join("; ")} (set it again: pulumi config set ${CONFIG_NAMESPACE}:${key} …)`);
     out[key] = v;
   }
   return out;
@@ -78,7 +79,8 @@ export function settingsFrom(get: (key: string) => unknown): ProviderSettings {
     const raw = get(key);
     if (raw === undefined || raw === null || raw === "") continue;
     const r = schema.safeParse(coerce(schema, raw));
-    if (!r.success) throw new NetkitError(`config ${CONFIG_NAMESPACE}:${key}: ${r.error.issues.map(issueText).join("; ")}`);
+    if (!r.success)
+      throw new NetkitError(`config ${CONFIG_NAMESPACE}:${key}: ${r.error.issues.map(issueText).join("; ")} (set it again: pulumi config set ${CONFIG_NAMESPACE}:${key} …)`);
     if (r.data !== undefined) (out as unknown as Record<string, unknown>)[key] = r.data;
   }
   return out;
@@ -106,5 +108,6 @@ export function effectiveConnection(own: ConnectionInput | undefined, defaults: 
 }
 
 export const NO_CONNECTION =
-  `required: give the resource a connection, or configure a default one (pulumi config set ${CONFIG_NAMESPACE}:host …, ` +
-  `plus ${CONFIG_NAMESPACE}:hostKey and credentials such as --secret ${CONFIG_NAMESPACE}:privateKey)`;
+  `required: give the resource a connection, or configure a default one: pulumi config set ${CONFIG_NAMESPACE}:host HOST, ` +
+  `pulumi config set ${CONFIG_NAMESPACE}:hostKey "$(ssh-keyscan -t ed25519 HOST)" (verify it out of band) and ` +
+  `pulumi config set --secret ${CONFIG_NAMESPACE}:privateKey < ~/.ssh/id_ed25519 (your key)`;

@@ -28,16 +28,55 @@ export interface FeatureInfo {
   probe: string;
   /** The first upstream release with it (Linux mainline), for the reader. */
   since: string;
+  /** Stable releases of an older series that have it too (a backport), e.g. "6.12.4". */
+  stable?: string;
+  /**
+   * Where `since` (and `stable`) come from: the upstream commit or series. Every feature the
+   * host-requirements table names must have one (a unit test checks).
+   */
+  source?: string;
 }
 
 export const FEATURES: Record<KernelFeature, FeatureInfo> = {
-  netkit: { what: "netkit driver", probe: "CONFIG_NETKIT", since: "6.7" },
-  scrub: { what: "netkit scrub setting", probe: "IFLA_NETKIT_SCRUB", since: "6.10" },
-  headroom: { what: "netkit headroom setting", probe: "IFLA_NETKIT_HEADROOM", since: "6.14" },
-  tailroom: { what: "netkit tailroom setting", probe: "IFLA_NETKIT_TAILROOM", since: "6.14" },
-  ipv4BigTcp: { what: "IPv4 GSO/GRO size limits (BIG TCP for IPv4)", probe: "IFLA_GSO_IPV4_MAX_SIZE", since: "6.3" },
-  single: { what: "netkit single mode", probe: "IFLA_NETKIT_PAIRING", since: "7.1" },
-  queueLease: { what: "RX queue leasing", probe: "queue-create in the netdev generic netlink family", since: "7.1" },
+  netkit: { what: "netkit driver", probe: "CONFIG_NETKIT", since: "6.7", source: 'commit 35dfaad7188c "netkit, bpf: Add bpf programmable net device" (merged for 6.7)' },
+  scrub: {
+    what: "netkit scrub setting",
+    probe: "IFLA_NETKIT_SCRUB",
+    since: "6.13",
+    stable: "6.12.4",
+    source:
+      'commit 83134ef46093 "netkit: Add option for scrubbing skb meta data" (bpf-next, October 2024; merged for 6.13), backported to 6.12.4 (stable review "6.12.4-rc1", patch 011/146)',
+  },
+  headroom: {
+    what: "netkit headroom setting",
+    probe: "IFLA_NETKIT_HEADROOM",
+    since: "6.14",
+    source: 'commit b9ed315d3c4c "netkit: Allow for configuring needed_{head,tail}room" (bpf-next, December 2024; merged for 6.14)',
+  },
+  tailroom: {
+    what: "netkit tailroom setting",
+    probe: "IFLA_NETKIT_TAILROOM",
+    since: "6.14",
+    source: 'commit b9ed315d3c4c "netkit: Allow for configuring needed_{head,tail}room" (bpf-next, December 2024; merged for 6.14)',
+  },
+  ipv4BigTcp: {
+    what: "IPv4 GSO/GRO size limits (BIG TCP for IPv4)",
+    probe: "IFLA_GSO_IPV4_MAX_SIZE",
+    since: "6.3",
+    source: 'commit 9eefedd58ae1 "net: add gso_ipv4_max_size and gro_ipv4_max_size per device" (net-next, January 2023; merged for 6.3)',
+  },
+  single: {
+    what: "netkit single mode",
+    probe: "IFLA_NETKIT_PAIRING",
+    since: "7.1",
+    source: 'the series "netkit: Support for io_uring zero-copy and AF_XDP" (net-next, January 2026); IFLA_NETKIT_PAIRING first appears in the 7.1-rc1 UAPI headers',
+  },
+  queueLease: {
+    what: "RX queue leasing",
+    probe: "queue-create in the netdev generic netlink family",
+    since: "7.1",
+    source: 'the series "netkit: Support for io_uring zero-copy and AF_XDP" (net-next, January 2026); queue-create first appears in the 7.1-rc1 UAPI headers',
+  },
   ethtool: { what: "ethtool netlink (channels, rings)", probe: "CHANNELS_SET and RINGS_SET in the ethtool generic netlink family", since: "5.6" },
   tcpDataSplit: { what: "setting TCP header/data split", probe: "ETHTOOL_A_RINGS_TCP_DATA_SPLIT in RINGS_SET's policy", since: "6.9" },
   hdsThresh: { what: "the header/data split threshold", probe: "ETHTOOL_A_RINGS_HDS_THRESH in RINGS_SET's policy", since: "6.14" },
@@ -54,6 +93,11 @@ export type NicFeature = (typeof NIC_FEATURES)[number];
 /** Whether a feature is one of the NIC side's (probed by probeNic, not by probeHost). */
 export const isNicFeature = (f: KernelFeature): f is NicFeature => (NIC_FEATURES as readonly KernelFeature[]).includes(f);
 
+/** "Linux 6.13+" or, with a stable backport, "Linux 6.13+ or 6.12.4+". */
+export function releasesWith(f: FeatureInfo): string {
+  return `Linux ${f.since}+${f.stable ? ` or ${f.stable}+` : ""}`;
+}
+
 export const FEATURE_NAMES = Object.keys(FEATURES) as KernelFeature[];
 
 /** What a host's kernel has, each probed; the NIC side's only once probed (HostClient.nicFacts). */
@@ -66,5 +110,7 @@ export type FeatureSet = Record<Exclude<KernelFeature, NicFeature>, boolean> & P
 export function missingFeature(host: string, release: string, feature: KernelFeature, forWhat?: string, advice?: string): CapabilityError {
   const f = FEATURES[feature];
   const need = forWhat ? `; ${forWhat} needs it${advice ? `: ${advice}` : ""}` : "";
-  return new CapabilityError(`${host}: kernel ${release} has no ${f.what} (${f.probe}, Linux ${f.since} or later)${need}`, { feature });
+  const series = f.stable?.split(".").slice(0, 2).join(".");
+  const releases = `Linux ${f.since} or later${f.stable ? `, or ${f.stable} or later in the ${series} series` : ""}`;
+  return new CapabilityError(`${host}: kernel ${release} has no ${f.what} (${f.probe}, ${releases})${need}`, { feature });
 }

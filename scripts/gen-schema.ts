@@ -1,13 +1,16 @@
 // Writes the artefacts derived from the resource definitions (`npm run gen`): schema.json,
-// the reference pages in docs/reference/ (stale pages there are removed), README's
-// host-requirements table (from docs/kernel-matrix.json, which the kernel matrix test
-// measures), and the Python and Go SDKs generated from schema.json (sdk/python, sdk/go; their
+// the reference pages in docs/reference/ (stale pages there are removed), the kernel table of
+// docs/guides/host-requirements.md (from docs/kernel-matrix.json, which the kernel matrix test
+// measures), the TypeScript SDK's types (sdk/types.ts), and the Python and Go SDKs generated from schema.json (sdk/python, sdk/go; their
 // generator is built with Go, so without Go they are left as they are, and said so).
-// test/unit/definition/schema.test.ts, reference.test.ts and sdks.test.ts fail when any drifts.
+// test/unit/definition/schema.test.ts, reference.test.ts, sdk/types.test.ts and sdks.test.ts fail
+// when any drifts.
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { REFERENCE_DIR } from "../provider/definition/docs";
-import { renderReadme, renderReferencePages, renderSchema, repoRoot } from "../provider/artefacts";
+import { KERNEL_TABLE_PAGE } from "../provider/definition/kernel-table";
+import { SDK_TYPES_FILE } from "../provider/definition/sdk-types";
+import { renderKernelTablePage, renderReferencePages, renderSchema, renderSdkTypeFile, repoRoot } from "../provider/artefacts";
 import { generateSdks, sdkgenBinary, SDK_LANGUAGES } from "./sdks";
 
 writeFileSync(join(repoRoot, "schema.json"), renderSchema());
@@ -18,8 +21,9 @@ for (const [path, text] of Object.entries(pages)) {
   mkdirSync(dirname(join(repoRoot, path)), { recursive: true });
   writeFileSync(join(repoRoot, path), text);
 }
-writeFileSync(join(repoRoot, "README.md"), renderReadme());
-console.log(`wrote schema.json, ${Object.keys(pages).join(", ")} and README.md (host requirements)`);
+writeFileSync(join(repoRoot, KERNEL_TABLE_PAGE), renderKernelTablePage());
+writeFileSync(join(repoRoot, SDK_TYPES_FILE), renderSdkTypeFile());
+console.log(`wrote schema.json, ${Object.keys(pages).join(", ")}, ${KERNEL_TABLE_PAGE} (its kernel table) and ${SDK_TYPES_FILE}`);
 
 const sdkgen = sdkgenBinary(repoRoot);
 if (sdkgen) {

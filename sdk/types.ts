@@ -72,9 +72,24 @@ export interface Lease {
   queue: number;
 }
 
+export type ProgramPosition = "first" | "last";
+
+export interface ProgramAnchor {
+  /** The pin of a program attached to the same hook (through a link or not), e.g. one your loader pinned. */
+  program?: string;
+  /** The pin of a bpf link attached to the same hook, e.g. the link Cilium pinned for this device. */
+  link?: string;
+}
+
 export interface Program {
   /** Where the program is pinned (by bpftool, Cilium, or your loader), e.g. /sys/fs/bpf/pod-policy. It must be a tc (sched_cls) program. */
   pin: string;
+  /** first: before every other tool's program on the hook (only for the list's first entry); last: after all of them (only for its last). Default: after the previous entry, or (the first entry) after what the hook runs. */
+  position?: ProgramPosition;
+  /** Runs before this other tool's program or link on the same hook (the kernel's BPF_F_BEFORE). */
+  before?: ProgramAnchor;
+  /** Runs after this other tool's program or link on the same hook (the kernel's BPF_F_AFTER). */
+  after?: ProgramAnchor;
 }
 
 export interface JumpHostOutput {
@@ -195,6 +210,8 @@ export interface NetkitPairInputs {
   alias?: string;
   /** Device group of the primary (`ip link set … group`); 0 is the default group. */
   group?: number;
+  /** Reverse path filtering of IPv4 packets arriving on the primary (its net.ipv4.conf.DEV.rp_filter, set through rtnetlink): 0 off, 1 strict, 2 loose (RFC 3704). The kernel applies the larger of this and net.ipv4.conf.all.rp_filter of the device's netns, so 0 turns the check off only where that is 0 too. Where the route back to a pod's addresses leaves through another device (BPF host routing, several uplinks), strict mode drops the pod's packets: use 0 or 2 there. */
+  rpFilter?: number;
   /** Largest GSO packet the peer builds, in bytes (`ip link set … gso_max_size`); above 65536 is BIG TCP for IPv6 (IPv4 has its own limit). The kernel sets the IPv4 limit to it too when it is at most 65536: a declared IPv4 limit is sent again after it. */
   peerGsoMaxSize?: number;
   /** Most segments in one GSO packet of the peer (`gso_max_segs`). */
@@ -209,6 +226,8 @@ export interface NetkitPairInputs {
   peerAlias?: string;
   /** Device group of the peer (`ip link set … group`); 0 is the default group. */
   peerGroup?: number;
+  /** Reverse path filtering of IPv4 packets arriving on the peer (its net.ipv4.conf.DEV.rp_filter, set through rtnetlink): 0 off, 1 strict, 2 loose (RFC 3704). The kernel applies the larger of this and net.ipv4.conf.all.rp_filter of the device's netns, so 0 turns the check off only where that is 0 too. Where the route back to a pod's addresses leaves through another device (BPF host routing, several uplinks), strict mode drops the pod's packets: use 0 or 2 there. */
+  peerRpFilter?: number;
   /** Administrative state of the primary (default up). */
   up?: boolean;
   /** Administrative state of the peer (default up). */
@@ -279,6 +298,8 @@ export interface NetkitPairOutputs {
   alias?: string;
   /** Device group of the primary (`ip link set … group`); 0 is the default group. */
   group?: number;
+  /** Reverse path filtering of IPv4 packets arriving on the primary (its net.ipv4.conf.DEV.rp_filter, set through rtnetlink): 0 off, 1 strict, 2 loose (RFC 3704). The kernel applies the larger of this and net.ipv4.conf.all.rp_filter of the device's netns, so 0 turns the check off only where that is 0 too. Where the route back to a pod's addresses leaves through another device (BPF host routing, several uplinks), strict mode drops the pod's packets: use 0 or 2 there. */
+  rpFilter?: number;
   /** Largest GSO packet the peer builds, in bytes (`ip link set … gso_max_size`); above 65536 is BIG TCP for IPv6 (IPv4 has its own limit). The kernel sets the IPv4 limit to it too when it is at most 65536: a declared IPv4 limit is sent again after it. */
   peerGsoMaxSize?: number;
   /** Most segments in one GSO packet of the peer (`gso_max_segs`). */
@@ -293,6 +314,8 @@ export interface NetkitPairOutputs {
   peerAlias?: string;
   /** Device group of the peer (`ip link set … group`); 0 is the default group. */
   peerGroup?: number;
+  /** Reverse path filtering of IPv4 packets arriving on the peer (its net.ipv4.conf.DEV.rp_filter, set through rtnetlink): 0 off, 1 strict, 2 loose (RFC 3704). The kernel applies the larger of this and net.ipv4.conf.all.rp_filter of the device's netns, so 0 turns the check off only where that is 0 too. Where the route back to a pod's addresses leaves through another device (BPF host routing, several uplinks), strict mode drops the pod's packets: use 0 or 2 there. */
+  peerRpFilter?: number;
   /** Administrative state of the primary (default up). */
   up: boolean;
   /** Administrative state of the peer (default up). */
@@ -357,6 +380,8 @@ export interface NetkitSingleInputs {
   alias?: string;
   /** Device group of the device (`ip link set … group`); 0 is the default group. */
   group?: number;
+  /** Reverse path filtering of IPv4 packets arriving on the device (its net.ipv4.conf.DEV.rp_filter, set through rtnetlink): 0 off, 1 strict, 2 loose (RFC 3704). The kernel applies the larger of this and net.ipv4.conf.all.rp_filter of the device's netns, so 0 turns the check off only where that is 0 too. Where the route back to a pod's addresses leaves through another device (BPF host routing, several uplinks), strict mode drops the pod's packets: use 0 or 2 there. */
+  rpFilter?: number;
   /** Administrative state (default up). */
   up?: boolean;
 }
@@ -403,6 +428,8 @@ export interface NetkitSingleOutputs {
   alias?: string;
   /** Device group of the device (`ip link set … group`); 0 is the default group. */
   group?: number;
+  /** Reverse path filtering of IPv4 packets arriving on the device (its net.ipv4.conf.DEV.rp_filter, set through rtnetlink): 0 off, 1 strict, 2 loose (RFC 3704). The kernel applies the larger of this and net.ipv4.conf.all.rp_filter of the device's netns, so 0 turns the check off only where that is 0 too. Where the route back to a pod's addresses leaves through another device (BPF host routing, several uplinks), strict mode drops the pod's packets: use 0 or 2 there. */
+  rpFilter?: number;
   /** Administrative state (default up). */
   up: boolean;
   /** Interface index of the device, in its netns. */
@@ -423,7 +450,7 @@ export interface RxqBindingInputs {
   nic: string;
   /** Index of the NIC's RX queue to lease (0 … its RX queue count - 1). */
   nicQueue: number;
-  /** The interface index the netkit device must have: a binding for another device of the same name is then refused. Setting it from the device's ifindex output (as YAML can) shows the binding as replaced while the device changes in any way; the SDK's `device` option uses replaceWith instead. */
+  /** The interface index the netkit device must have: a binding for another device of the same name is then refused. Set from the device's ifindex output (as YAML can), it stays known in the preview of an update in place of the device (MTU, up/down, policy, a rename), so the binding shows no change; it is unknown only where the device moves to another netns (the kernel keeps an ifindex there only if it is free) or is replaced. The SDK's `device` option uses replaceWith instead. */
   deviceIfindex?: number;
 }
 
@@ -439,7 +466,7 @@ export interface RxqBindingOutputs {
   nic: string;
   /** Index of the NIC's RX queue to lease (0 … its RX queue count - 1). */
   nicQueue: number;
-  /** The interface index the netkit device must have: a binding for another device of the same name is then refused. Setting it from the device's ifindex output (as YAML can) shows the binding as replaced while the device changes in any way; the SDK's `device` option uses replaceWith instead. */
+  /** The interface index the netkit device must have: a binding for another device of the same name is then refused. Set from the device's ifindex output (as YAML can), it stays known in the preview of an update in place of the device (MTU, up/down, policy, a rename), so the binding shows no change; it is unknown only where the device moves to another netns (the kernel keeps an ifindex there only if it is free) or is replaced. The SDK's `device` option uses replaceWith instead. */
   deviceIfindex?: number;
   /** Index of the leased queue on the netkit device (queue 0 is its own, leases get 1, 2, …). */
   queueId: number;

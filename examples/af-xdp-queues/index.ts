@@ -1,5 +1,6 @@
 // `pulumi up` entry point; needs Linux 7.1+ on the host (netkit single mode, queue leasing).
-// Config: host, privateKey (secret), hostKey, netns, nic, queues (e.g. "3,4").
+// Config (README.md says how to set it): host, port, hostKey, privateKey (secret), netns, nic,
+// queues (e.g. "3,4").
 import * as pulumi from "@pulumi/pulumi";
 import { afXdpQueues } from "./program";
 

@@ -1,9 +1,5 @@
-// `pulumi up` entry point: reads the host from stack config.
-//   pulumi config set host 10.0.0.5
-//   pulumi config set --secret privateKey "$(cat ~/.ssh/id_ed25519)"
-//   pulumi config set hostKey "$(ssh-keyscan -t ed25519 10.0.0.5 2>/dev/null)"
-//   pulumi config set netns pod1        # created beforehand: ip netns add pod1
-//   pulumi config set bigTcp 196608     # optional: GSO/GRO size limit in bytes
+// `pulumi up` entry point: reads the host and the pod from stack config (README.md says how
+// to set it): host, port, user, hostKey, privateKey (secret), netns, optional bigTcp and name.
 import * as pulumi from "@pulumi/pulumi";
 import { bigTcpPod } from "./program";
 

@@ -1,5 +1,5 @@
 // `pulumi up` entry point; needs Linux 7.1+ on the host (netkit single mode).
-// Config as in ../pair-into-netns (host, privateKey, hostKey, netns).
+// Config (README.md says how to set it): host, port, hostKey, privateKey (secret), netns.
 import * as pulumi from "@pulumi/pulumi";
 import { singleDevice } from "./program";
 

@@ -1,5 +1,5 @@
-// One declarative spec per resource. Everything else (check, diff, schema.json, the README
-// field table) is derived from it.
+// One declarative spec per resource. Everything else (check, diff, schema.json, the reference
+// pages, the kernel table) is derived from it.
 import type { z } from "zod";
 import type { KernelFeature } from "../features";
 

@@ -1,4 +1,4 @@
-// What a preview may ask a host before anything changes (README, "Host checks at preview"):
+// What a preview may ask a host before anything changes (docs/guides/lifecycle.md, "Host checks at preview"):
 // which device has a name in a netns (and whether that netns exists), and what a NIC is and
 // which RX queues it has. Read-only: one relay batch per call, never the writer lock; answers
 // are kept for the rest of the run by the HostClient that asked.

@@ -40,7 +40,7 @@ export function where(d: DeviceRef): string {
 
 const HINTS: Record<string, string> = {
   EEXIST: "a device with this name already exists there; choose another name, or delete the existing device",
-  EPERM: "the provider needs CAP_NET_ADMIN on the host: connect as root (or a user with sudo)",
+  EPERM: "the provider needs CAP_NET_ADMIN on the host: connect as root, or as a user with sudo (pulumi config set netkit:sudo true, or the resource's connection.sudo)",
   EACCES: "the kernel refuses this change on a live device",
   ENOENT: "it does not exist on the host",
   ERANGE: "a value is out of the range the kernel accepts",

@@ -33,10 +33,29 @@ export interface PolicyOptions {
   knownHostsFiles?: string[];
 }
 
-/** How the user lists the host's keys, to pin one. */
-function keyscan(e: Endpoint): string {
-  return `ssh-keyscan -p ${e.port} ${e.host}`;
+/** How the user lists the host's keys (of one type: an SSH key type such as ssh-ed25519, or TYPE), to pin one. */
+function keyscan(e: Endpoint, type?: string): string {
+  // ssh-keyscan names types without their prefix: ed25519, rsa, ecdsa.
+  const t = type?.replace(/^ssh-/, "").replace(/^ecdsa-sha2-nistp\d+$/, "ecdsa");
+  return `ssh-keyscan${t ? ` -t ${t}` : ""} -p ${e.port} ${e.host}`;
 }
+
+/**
+ * How to pin a key: the target's stack config has a command; a jump host's key sits inside
+ * the JSON of netkit:jumpHost (or the resource's connection), so only its field is named.
+ */
+function pinIt(pinField: string, value: string): string {
+  return pinField === "connection.hostKey" ? `pulumi config set netkit:hostKey ${value} (or the resource's connection.hostKey)` : `${pinField} (${value})`;
+}
+
+/**
+ * What to run once a changed key is pinned: the stack recorded the provider's configuration at
+ * its last update, and `pulumi refresh` and `pulumi destroy` connect with that one unless they
+ * run the program.
+ */
+const AFTER_REPIN =
+  "then run `pulumi up` (until an update records the new pin, `pulumi refresh` and `pulumi destroy` connect with the configuration " +
+  "the stack recorded: give them --run-program)";
 
 function insecurePolicy(id: string, log: Logger): HostKeyPolicy {
   return {
@@ -56,11 +75,12 @@ function keyLinePolicy(pin: HostKeyPin & { keyType: string }, e: Endpoint, pinFi
   const policy: HostKeyPolicy = {
     verify: (key) => matchesPin(pin, key),
     refusal: (key) =>
-      `host key ${fingerprintOf(key)} does not match the pinned ${pin.fingerprint}: the host changed or ` +
-      `this is not the host you meant; if the change is expected, update ${pinField}`,
+      `host key ${fingerprintOf(key)} does not match the pinned ${pin.fingerprint}: the host changed or this is not the host you meant. ` +
+      `If the change is expected, verify the new key out of band, pin it: ${pinIt(pinField, `"$(${keyscan(e, pin.keyType)})"`)}, ${AFTER_REPIN}`,
     noCommonAlgorithm:
       `the server offers no ${pin.keyType} host key, the type of the key pinned in ${pinField} (${pin.fingerprint}): its keys changed ` +
-      `or this is not the host you meant; if the change is expected, update ${pinField} (${keyscan(e)} lists the keys it has)`,
+      `or this is not the host you meant. If the change is expected, verify its keys out of band (${keyscan(e)} lists them), pin one: ` +
+      `${pinIt(pinField, `"$(${keyscan(e, "TYPE")})"`)}, ${AFTER_REPIN}`,
   };
   const algorithms = hostKeyAlgorithms(pin.keyType);
   if (negotiable(algorithms)) policy.algorithms = algorithms;
@@ -81,8 +101,8 @@ function fingerprintPolicy(pin: HostKeyPin, e: Endpoint, pinField: string): Host
     refusal: (key) =>
       `the server offered its ${keyTypeOf(key)} host key ${fingerprintOf(key)}, not the pinned ${pin.fingerprint}. A fingerprint does not ` +
       `say which type of key to ask for, so the server presented its default one: if ${pin.fingerprint} is another of this host's keys ` +
-      `(of a type other than ${keyTypeOf(key)}), pin that key's full line (not its fingerprint) in ${pinField} (${keyscan(e)} prints it) so the server is asked ` +
-      `for it; otherwise the host changed or this is not the host you meant`,
+      `(of a type other than ${keyTypeOf(key)}), pin that key's full line (not its fingerprint) so that the server is asked for it: ` +
+      `${pinIt(pinField, `"$(${keyscan(e, "TYPE")})"`)}; otherwise the host changed or this is not the host you meant`,
   };
 }
 
@@ -102,8 +122,10 @@ function knownHostsPolicy(e: Endpoint, pinField: string, files: string[] | undef
         );
       }
       return trusted.length > 0
-        ? `host key ${fingerprintOf(key)} differs from the one in ~/.ssh/known_hosts for ${where}: refusing to connect`
-        : `host key ${fingerprintOf(key)} of ${where} is unknown: pin it with ${pinField} ` + `("${fingerprintOf(key)}") or add it to ~/.ssh/known_hosts (${keyscan(e)})`;
+        ? `host key ${fingerprintOf(key)} differs from the one in ~/.ssh/known_hosts for ${where}: the host changed or this is not the host you meant. ` +
+            `If the change is expected, verify the new key out of band, replace the old one (ssh-keygen -R ${where}; ${keyscan(e)} >> ~/.ssh/known_hosts), ${AFTER_REPIN}`
+        : `host key ${fingerprintOf(key)} of ${where} is unknown: verify it out of band, then pin it: ${pinIt(pinField, `"${fingerprintOf(key)}"`)}, ` +
+            `or add it to ~/.ssh/known_hosts: ${keyscan(e)} >> ~/.ssh/known_hosts`;
     },
   };
 }

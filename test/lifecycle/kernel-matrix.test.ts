@@ -2,7 +2,7 @@
 // trixie-backports 6.17 and 7.3) beside our netdevsim build (7.2). On every netkit kernel a
 // NetkitPair that sets no version-specific field goes through preview → up → no-change
 // preview → refresh without drift → update → destroy with the real engine. Then every row of
-// README's host-requirements table is measured: each resource, and each field that needs a
+// The host-requirements table (docs/guides/host-requirements.md) is measured: each resource, and each field that needs a
 // kernel feature set to a value that needs it, created through the provider and read back
 // ("works"), or refused with a CapabilityError before anything changed ("refused"). What was
 // measured must equal docs/kernel-matrix.json, from which `npm run gen` renders the table
@@ -301,7 +301,7 @@ describe("lifecycle: the kernel matrix (Debian's kernels and our own)", function
 
   // After every kernel's describe (mocha runs a describe's own tests before its nested ones).
   describe("the measurement", function () {
-    it("what was measured is docs/kernel-matrix.json (README's host-requirements table)", function () {
+    it("what was measured is docs/kernel-matrix.json (the host-requirements table)", function () {
       const rowOrder = matrixRows(allDefinitions).map((r) => r.id);
       const inRowOrder = (k: KernelMeasurement): KernelMeasurement => ({
         ...k,

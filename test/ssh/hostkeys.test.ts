@@ -184,7 +184,10 @@ describe("ssh: host keys of a server with several", function () {
       knownHosts([`@cert-authority [${sshd.host}]:${sshd.port} ${sshd.hostKey.publicKey}`]);
       const e = await refused(base());
       assert.ok(e instanceof SshError && e.kind === "host-key", String(e));
-      assert.match(e.message, /is unknown: pin it with connection\.hostKey/);
+      assert.match(
+        e.message,
+        /is unknown: verify it out of band, then pin it: pulumi config set netkit:hostKey "SHA256:\S+" \(or the resource.s connection\.hostKey\), or add it to ~\/\.ssh\/known_hosts: ssh-keyscan -p \d+ \S+ >> ~\/\.ssh\/known_hosts/,
+      );
     });
   });
 

@@ -94,7 +94,7 @@ describe("ssh: jump host", function () {
     const { hostKey: _omit, ...unpinned } = jumpOf(jump);
     const e = await log.failure(open({ ...conn, jumpHost: unpinned }));
     assert.ok(e instanceof SshError && e.kind === "host-key", String(e));
-    assert.match(e.message, /is unknown: pin it with connection\.jumpHost\.hostKey/);
+    assert.match(e.message, /is unknown: verify it out of band, then pin it: connection\.jumpHost\.hostKey \("SHA256:/);
   });
 
   it("the target's key is still verified behind the jump host", async () => {

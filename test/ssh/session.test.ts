@@ -61,7 +61,7 @@ describe("ssh: session against a real OpenSSH server", function () {
     const { hostKey: _omit, ...unpinned } = conn;
     await assert.rejects(open(unpinned), (e: unknown) => {
       assert.ok(e instanceof SshError && e.kind === "host-key", String(e));
-      assert.match(e.message, /is unknown: pin it with connection.hostKey \("SHA256:/);
+      assert.match(e.message, /is unknown: verify it out of band, then pin it: pulumi config set netkit:hostKey "SHA256:/);
       return true;
     });
   });

@@ -1,5 +1,5 @@
-// RX queue lease operations on one host, over the relay. The netns sequence (README, "Queue
-// leasing"): queue-create resolves the netkit ifindex in the requesting socket's netns and
+// RX queue lease operations on one host, over the relay. The netns sequence
+// (docs/guides/queue-leasing.md): queue-create resolves the netkit ifindex in the requesting socket's netns and
 // the NIC's ifindex in the netns that LEASE.NETNS_ID names *as seen from that netns*. A device
 // already inside a pod's netns therefore leases from a socket in the pod's netns, passing the
 // nsid under which the pod's netns knows the host's. If the pod's netns has none, one is

@@ -12,7 +12,7 @@ export const rxqBindingDefinition = defineResource({
   name: "RxqBinding",
   description:
     "A physical NIC RX queue leased to a netkit device (a NetkitSingle, or a NetkitPair's peer), usually inside a pod's network namespace, " +
-    'for AF_XDP or io_uring zero-copy (Linux 7.1+), as a resource of its own; leases can also be declared on the device (NetkitSingle.leases, NetkitPair.peerLeases). The lease ends only when the netkit device is deleted: see README, "Queue leasing".',
+    "for AF_XDP or io_uring zero-copy (Linux 7.1+), as a resource of its own; leases can also be declared on the device (NetkitSingle.leases, NetkitPair.peerLeases). The lease ends only when the netkit device is deleted: see docs/guides/queue-leasing.md.",
   inputs: z
     .object({
       connection: f.connection(),

@@ -134,7 +134,7 @@ class RxqBinding(pulumi.CustomResource):
                  nic_queue: pulumi.Input[Optional[_builtins.int]] = None,
                  __props__=None):
         """
-        A physical NIC RX queue leased to a netkit device (a NetkitSingle, or a NetkitPair's peer), usually inside a pod's network namespace, for AF_XDP or io_uring zero-copy (Linux 7.1+), as a resource of its own; leases can also be declared on the device (NetkitSingle.leases, NetkitPair.peerLeases). The lease ends only when the netkit device is deleted: see README, "Queue leasing".
+        A physical NIC RX queue leased to a netkit device (a NetkitSingle, or a NetkitPair's peer), usually inside a pod's network namespace, for AF_XDP or io_uring zero-copy (Linux 7.1+), as a resource of its own; leases can also be declared on the device (NetkitSingle.leases, NetkitPair.peerLeases). The lease ends only when the netkit device is deleted: see docs/guides/queue-leasing.md.
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
@@ -152,7 +152,7 @@ class RxqBinding(pulumi.CustomResource):
                  args: RxqBindingArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        A physical NIC RX queue leased to a netkit device (a NetkitSingle, or a NetkitPair's peer), usually inside a pod's network namespace, for AF_XDP or io_uring zero-copy (Linux 7.1+), as a resource of its own; leases can also be declared on the device (NetkitSingle.leases, NetkitPair.peerLeases). The lease ends only when the netkit device is deleted: see README, "Queue leasing".
+        A physical NIC RX queue leased to a netkit device (a NetkitSingle, or a NetkitPair's peer), usually inside a pod's network namespace, for AF_XDP or io_uring zero-copy (Linux 7.1+), as a resource of its own; leases can also be declared on the device (NetkitSingle.leases, NetkitPair.peerLeases). The lease ends only when the netkit device is deleted: see docs/guides/queue-leasing.md.
 
         :param str resource_name: The name of the resource.
         :param RxqBindingArgs args: The arguments to use to populate this resource's properties.

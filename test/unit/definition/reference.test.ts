@@ -1,13 +1,13 @@
-// The reference pages (docs/reference/) and README's generated parts against the definitions:
+// The reference pages (docs/reference/) and the guides' generated parts against the definitions:
 // what `npm run gen` writes must be what is committed, every field must be on its page as
 // schema.json describes it, and the links between the documents must resolve.
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, normalize } from "node:path";
-import { FEATURES } from "../../../provider/features";
+import { FEATURES, releasesWith } from "../../../provider/features";
 import { fieldMeta } from "../../../provider/definition/field";
 import { CONNECTION_PAGE, REFERENCE_DIR } from "../../../provider/definition/docs";
-import { KERNELS_BEGIN, KERNELS_END, renderKernelTable } from "../../../provider/definition/kernel-table";
+import { KERNEL_TABLE_PAGE, KERNELS_BEGIN, KERNELS_END, renderKernelTable } from "../../../provider/definition/kernel-table";
 import { kernelMatrix, renderReferencePages, renderSchema, repoRoot } from "../../../provider/artefacts";
 import { allDefinitions } from "../../../provider/resources/registry";
 
@@ -126,7 +126,7 @@ describe("unit: reference pages (docs/reference)", () => {
           continue;
         }
         const f = FEATURES[need.feature];
-        assert.ok(line.includes(`Kernel: any value but \`${JSON.stringify(need.except)}\` needs the ${f.what} (${f.probe}; Linux ${f.since}+)`), `${d.name}.${k}: ${line}`);
+        assert.ok(line.includes(`Kernel: any value but \`${JSON.stringify(need.except)}\` needs the ${f.what} (${f.probe}; ${releasesWith(f)})`), `${d.name}.${k}: ${line}`);
       }
     }
   });
@@ -136,23 +136,41 @@ describe("unit: reference pages (docs/reference)", () => {
   });
 });
 
-describe("unit: README and the contributor docs", () => {
+describe("unit: README, the guides and the contributor docs", () => {
   const readme = read("README.md");
 
-  it("README's host-requirements table is what docs/kernel-matrix.json renders", () => {
-    const a = readme.indexOf(KERNELS_BEGIN);
-    const b = readme.indexOf(KERNELS_END);
-    assert.ok(a >= 0 && b > a, "README has the kernel-table markers");
-    assert.equal(readme.slice(a + KERNELS_BEGIN.length, b), `\n${renderKernelTable(kernelMatrix(), allDefinitions)}\n`);
+  it(`${KERNEL_TABLE_PAGE}'s kernel table is what docs/kernel-matrix.json renders`, () => {
+    const page = read(KERNEL_TABLE_PAGE);
+    const a = page.indexOf(KERNELS_BEGIN);
+    const b = page.indexOf(KERNELS_END);
+    assert.ok(a >= 0 && b > a, `${KERNEL_TABLE_PAGE} has the kernel-table markers`);
+    assert.equal(page.slice(a + KERNELS_BEGIN.length, b), `\n${renderKernelTable(kernelMatrix(), allDefinitions)}\n`);
   });
 
-  it("README links every reference page and carries no field tables of its own", () => {
+  it("the kernel table gives each release it names its upstream source", () => {
+    const table = renderKernelTable(kernelMatrix(), allDefinitions);
+    for (const f of Object.values(FEATURES)) {
+      if (!table.includes(f.what)) continue;
+      assert.ok(f.source, `${f.what}: the table names Linux ${f.since}; say where that comes from (FeatureInfo.source in provider/features.ts)`);
+      assert.ok(table.includes(`- ${f.what} (${releasesWith(f)}): ${f.source}.`), f.what);
+    }
+  });
+
+  it("README links every reference page and every guide, and carries no field tables of its own", () => {
     for (const path of Object.keys(renderReferencePages())) assert.ok(readme.includes(`](${path})`), `README links ${path}`);
+    for (const f of readdirSync(join(repoRoot, "docs", "guides"))) assert.ok(readme.includes(`](docs/guides/${f})`), `README links docs/guides/${f}`);
     assert.ok(!readme.includes("<!-- fields:begin"), "the field tables live in docs/reference");
     assert.doesNotMatch(readme, /^\| field \| type \| default \|/m);
   });
 
-  it("README, CONTRIBUTING.md and docs/architecture.md link only to files and headings that exist", () => {
-    for (const path of ["README.md", "CONTRIBUTING.md", "docs/architecture.md"]) assert.deepEqual(brokenLinks(path), [], path);
+  it("README is for users: at most 250 lines", () => {
+    const lines = readme.trimEnd().split("\n").length;
+    assert.ok(lines <= 250, `README.md has ${lines} lines; the rest belongs in a guide under docs/guides`);
+  });
+
+  it("README, the guides, the examples' READMEs, CONTRIBUTING.md and docs/architecture.md link only to files and headings that exist", () => {
+    const guides = readdirSync(join(repoRoot, "docs", "guides")).map((f) => `docs/guides/${f}`);
+    const examples = readdirSync(join(repoRoot, "examples")).map((e) => `examples/${e}/README.md`);
+    for (const path of ["README.md", "CONTRIBUTING.md", "docs/architecture.md", ...guides, ...examples]) assert.deepEqual(brokenLinks(path), [], path);
   });
 });

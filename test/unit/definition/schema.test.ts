@@ -1,15 +1,16 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { renderReadme, renderSchema, repoRoot } from "../../../provider/artefacts";
+import { KERNEL_TABLE_PAGE } from "../../../provider/definition/kernel-table";
+import { renderKernelTablePage, renderSchema, repoRoot } from "../../../provider/artefacts";
 
 describe("unit: schema.json", () => {
   it("matches what the definitions generate (run `npm run gen` after changing a definition)", () => {
     assert.equal(readFileSync(join(repoRoot, "schema.json"), "utf8"), renderSchema());
   });
 
-  it("README's host-requirements table matches docs/kernel-matrix.json and the definitions (run `npm run gen`)", () => {
-    assert.equal(readFileSync(join(repoRoot, "README.md"), "utf8"), renderReadme());
+  it(`${KERNEL_TABLE_PAGE}'s kernel table matches docs/kernel-matrix.json and the definitions (run \`npm run gen\`)`, () => {
+    assert.equal(readFileSync(join(repoRoot, KERNEL_TABLE_PAGE), "utf8"), renderKernelTablePage());
   });
 
   it("marks the connection secret and every create-only field replace-on-change", () => {

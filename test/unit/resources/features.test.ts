@@ -46,8 +46,8 @@ describe("unit: kernel features the inputs need", () => {
   for (const [field, value, feature, probe] of [
     ["headroom", 64, "headroom", "IFLA_NETKIT_HEADROOM, Linux 6.14 or later"],
     ["tailroom", 32, "tailroom", "IFLA_NETKIT_TAILROOM, Linux 6.14 or later"],
-    ["scrub", "none", "scrub", "IFLA_NETKIT_SCRUB, Linux 6.10 or later"],
-    ["peerScrub", "none", "scrub", "IFLA_NETKIT_SCRUB, Linux 6.10 or later"],
+    ["scrub", "none", "scrub", "IFLA_NETKIT_SCRUB, Linux 6.13 or later, or 6.12.4 or later in the 6.12 series"],
+    ["peerScrub", "none", "scrub", "IFLA_NETKIT_SCRUB, Linux 6.13 or later, or 6.12.4 or later in the 6.12 series"],
   ] as const) {
     it(`${field} ${JSON.stringify(value)} on a kernel without ${feature}: a CapabilityError naming the field, host, kernel and need`, () => {
       const err = missingFeatureFor(netkitPairDefinition, pair({ [field]: value }), facts(feature));

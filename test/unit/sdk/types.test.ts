@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { z } from "zod";
-import { renderSdkTypeFile, repoRoot } from "../../../provider/definition/render";
+import { renderSdkTypeFile, repoRoot } from "../../../provider/artefacts";
 import { SDK_TYPES_FILE } from "../../../provider/definition/sdk-types";
 import type { netkitPairDefinition } from "../../../provider/resources/netkit-pair/definition";
 import type { netkitSingleDefinition } from "../../../provider/resources/netkit-single/definition";

@@ -169,7 +169,10 @@ describe("unit: ssh/hostkey markers and key types", () => {
     it("a fingerprint pin that does not match says which type the server offered and to pin the full key line", () => {
       const refusal = policyOf({ hostKey: keys.rsa!.fingerprint }).refusal(keys.ed25519!.blob);
       assert.match(refusal, new RegExp(`offered its ssh-ed25519 host key ${escape(keys.ed25519!.fingerprint)}, not the pinned ${escape(keys.rsa!.fingerprint)}`));
-      assert.match(refusal, /pin that key's full line .* in connection\.hostKey .*ssh-keyscan -p 2222 127\.0\.0\.1/);
+      assert.match(
+        refusal,
+        /pin that key's full line .*: pulumi config set netkit:hostKey "\$\(ssh-keyscan -t TYPE -p 2222 127\.0\.0\.1\)" \(or the resource's connection\.hostKey\)/,
+      );
       // A pinned key line asked for its own type: a mismatch there is a different key, said plainly.
       assert.match(policyOf({ hostKey: keys.ed25519!.pub }).refusal(keys.rsa!.blob), /host key \S+ does not match the pinned \S+: the host changed/);
     });
@@ -207,7 +210,10 @@ describe("unit: ssh/hostkey markers and key types", () => {
       assert.deepEqual(knownHostKeys("127.0.0.1", 2222, [kh]), []);
       const policy = policyOf({}, [kh]);
       assert.equal(policy.verify(keys.ed25519!.blob), false);
-      assert.match(policy.refusal(keys.ed25519!.blob), /is unknown: pin it with connection\.hostKey/);
+      assert.match(
+        policy.refusal(keys.ed25519!.blob),
+        /is unknown: verify it out of band, then pin it: pulumi config set netkit:hostKey "SHA256:\S+" \(or the resource.s connection\.hostKey\), or add it to ~\/\.ssh\/known_hosts: ssh-keyscan -p \d+ \S+ >> ~\/\.ssh\/known_hosts/,
+      );
     });
   });
 });
