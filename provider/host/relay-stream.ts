@@ -26,6 +26,8 @@ interface Live {
 }
 
 const SHOWN = "the netlink relay";
+/** What a user reads when a request may have run: and what settles it. */
+const UNKNOWN_OUTCOME = "the operation may or may not have been applied on the host: `pulumi refresh` reads what it did, then `pulumi up` finishes";
 
 export class RelayStream {
   private live?: Live;
@@ -61,10 +63,7 @@ export class RelayStream {
       const timer = setTimeout(() => {
         // The relay answers by its own deadline, earlier than this: it is stuck, or the
         // connection is. Everything it carries is in doubt; the next request starts afresh.
-        this.giveUp(
-          live,
-          new AmbiguousOperationError(this.session.host, "timeout", `${SHOWN} did not answer within ${timeoutMs} ms; the operation may or may not have been applied on the host`),
-        );
+        this.giveUp(live, new AmbiguousOperationError(this.session.host, "timeout", `${SHOWN} did not answer within ${timeoutMs} ms; ${UNKNOWN_OUTCOME}`));
         stream.kill();
       }, timeoutMs);
       live.pending.set(id, { batches: batches.length, resolve, reject, timer });
@@ -118,14 +117,9 @@ export class RelayStream {
     if (e.refused) return e.refused;
     if (e.exitCode === 127 || /python3: (command )?not found/.test(e.stderr))
       return new NetkitError(`${host}: python3 is not installed; the provider needs python3 (standard library only) on managed hosts`);
-    if (e.connectionLost)
-      return new AmbiguousOperationError(host, "transport", `the connection closed while ${SHOWN} was running; the operation may or may not have been applied on the host`);
+    if (e.connectionLost) return new AmbiguousOperationError(host, "transport", `the connection closed while ${SHOWN} was running; ${UNKNOWN_OUTCOME}`);
     if (e.exitCode !== 0 && e.exitCode !== null) return new NetkitError(`${host}: netlink relay failed (exit ${e.exitCode}): ${e.stderr.trim().split("\n").slice(-3).join(" ")}`);
-    return new AmbiguousOperationError(
-      host,
-      "transport",
-      `${SHOWN} ended (${e.signal ?? `exit ${e.exitCode}`}) before it answered; the operation may or may not have been applied on the host`,
-    );
+    return new AmbiguousOperationError(host, "transport", `${SHOWN} ended (${e.signal ?? `exit ${e.exitCode}`}) before it answered; ${UNKNOWN_OUTCOME}`);
   }
 }
 

@@ -123,9 +123,9 @@ function knownHostsPolicy(e: Endpoint, pinField: string, files: string[] | undef
       }
       return trusted.length > 0
         ? `host key ${fingerprintOf(key)} differs from the one in ~/.ssh/known_hosts for ${where}: the host changed or this is not the host you meant. ` +
-            `If the change is expected, verify the new key out of band, replace the old one (ssh-keygen -R ${where}; ${keyscan(e)} >> ~/.ssh/known_hosts), ${AFTER_REPIN}`
+            `If the change is expected, verify the new key out of band, replace the old one (ssh-keygen -R ${where}; ${keyscan(e, keyTypeOf(key))} >> ~/.ssh/known_hosts), ${AFTER_REPIN}`
         : `host key ${fingerprintOf(key)} of ${where} is unknown: verify it out of band, then pin it: ${pinIt(pinField, `"${fingerprintOf(key)}"`)}, ` +
-            `or add it to ~/.ssh/known_hosts: ${keyscan(e)} >> ~/.ssh/known_hosts`;
+            `or add it to ~/.ssh/known_hosts: ${keyscan(e, keyTypeOf(key))} >> ~/.ssh/known_hosts`;
     },
   };
 }

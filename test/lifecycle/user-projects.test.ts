@@ -96,7 +96,9 @@ describe("lifecycle: the package as users install it, pulumi typed in their proj
     let p: UserProject;
     this.beforeAll(async function () {
       await onHost(host, ["ip", "netns", "add", ns]);
-      p = await userProject("pair-into-netns", [`@pulumi/pulumi@${OLDEST_SDK}`]);
+      // @pulumi/pulumi before 3.229 accepts TypeScript below 6 only (its peer range): the
+      // example's typescript goes back to 5, as README says for such a project.
+      p = await userProject("pair-into-netns", [`@pulumi/pulumi@${OLDEST_SDK}`, "typescript@^5.9"]);
       await configureExample(p, host, { netns: ns });
     });
     this.afterAll(async function () {

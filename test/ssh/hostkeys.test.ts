@@ -186,7 +186,7 @@ describe("ssh: host keys of a server with several", function () {
       assert.ok(e instanceof SshError && e.kind === "host-key", String(e));
       assert.match(
         e.message,
-        /is unknown: verify it out of band, then pin it: pulumi config set netkit:hostKey "SHA256:\S+" \(or the resource.s connection\.hostKey\), or add it to ~\/\.ssh\/known_hosts: ssh-keyscan -p \d+ \S+ >> ~\/\.ssh\/known_hosts/,
+        /is unknown: verify it out of band, then pin it: pulumi config set netkit:hostKey "SHA256:\S+" \(or the resource.s connection\.hostKey\), or add it to ~\/\.ssh\/known_hosts: ssh-keyscan -t \S+ -p \d+ \S+ >> ~\/\.ssh\/known_hosts/,
       );
     });
   });

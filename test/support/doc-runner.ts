@@ -201,6 +201,15 @@ function check(where: string, block: DocBlock, code: number, output: string, pla
   if (block.expect !== undefined && !output.includes(block.expect)) throw new Error(`${where}: the block's output lacks "${block.expect}"${shown}`);
 }
 
+/** What `npm pack` of this version writes. */
+const TARBALL = `pulumi-netkit-${(JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string }).version}.tgz`;
+
+/** The tarball README's install step made in the run's checkout, else one packed for the run. */
+async function anyTarball(home: string): Promise<string> {
+  const made = join(home, "src", "pulumi-netkit", TARBALL);
+  return existsSync(made) ? made : packedTarball();
+}
+
 /** Copies the working tree as a clone of it has it (tracked and new files, nothing ignored). */
 function copyCheckout(target: string): void {
   const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: repoRoot }).toString().split("\0").filter(Boolean);
@@ -229,10 +238,8 @@ async function provide(g: Given, env: DocEnvironment, sh: (cwd: string, script: 
     case "checkout": {
       const dir = g.path.replace(/^~(?=\/|$)/, home);
       if (!existsSync(join(dir, "package.json"))) copyCheckout(dir);
-      if (g.packed) {
-        const tgz = await packedTarball();
-        if (!existsSync(join(dir, basename(tgz)))) copyFileSync(tgz, join(dir, basename(tgz)));
-      }
+      // The tarball README's install step makes there (when README ran first in this HOME, its own).
+      if (g.packed && !existsSync(join(dir, TARBALL))) copyFileSync(await packedTarball(), join(dir, TARBALL));
       return {};
     }
     case "template": {
@@ -252,7 +259,7 @@ async function provide(g: Given, env: DocEnvironment, sh: (cwd: string, script: 
       await sh(
         dir,
         [
-          installed ? "pulumi stack rm --yes --force dev >/dev/null 2>&1 || true" : `npm install --no-audit --no-fund --loglevel=error ${JSON.stringify(await packedTarball())}`,
+          installed ? "pulumi stack rm --yes --force dev >/dev/null 2>&1 || true" : `npm install --no-audit --no-fund --loglevel=error ${JSON.stringify(await anyTarball(home))}`,
           "pulumi stack init dev",
           `pulumi config set netkit:host ${env.address}`,
           `pulumi config set netkit:hostKey "$(ssh-keyscan -t ed25519 ${env.address} 2>/dev/null)"`,

@@ -212,7 +212,7 @@ describe("unit: ssh/hostkey markers and key types", () => {
       assert.equal(policy.verify(keys.ed25519!.blob), false);
       assert.match(
         policy.refusal(keys.ed25519!.blob),
-        /is unknown: verify it out of band, then pin it: pulumi config set netkit:hostKey "SHA256:\S+" \(or the resource.s connection\.hostKey\), or add it to ~\/\.ssh\/known_hosts: ssh-keyscan -p \d+ \S+ >> ~\/\.ssh\/known_hosts/,
+        /is unknown: verify it out of band, then pin it: pulumi config set netkit:hostKey "SHA256:\S+" \(or the resource.s connection\.hostKey\), or add it to ~\/\.ssh\/known_hosts: ssh-keyscan -t \S+ -p \d+ \S+ >> ~\/\.ssh\/known_hosts/,
       );
     });
   });
