@@ -16,6 +16,7 @@ import type { TestHost } from "../../testhost";
 import { asError } from "../support/errors";
 import { checked, linkNames } from "../support/netkit";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";
+import { sessionRelays, waitFor } from "../support/faults";
 
 describe("kernel: the relay's failure modes", function () {
   let host: TestHost;
@@ -27,8 +28,19 @@ describe("kernel: the relay's failure modes", function () {
     return HostClient.overSsh(s, silentLogger);
   };
 
+  /** Every relay process on the host (long-lived or not), by pid. */
+  const relayProcesses = async () => (await onHost(host, ["sh", "-c", "pgrep -f '^python3 -I -S -c' || true"])).stdout.toString().split(/\s+/).filter(Boolean);
+  /** Relays on the host before this file's first client: the worker's earlier files' to end, not this file's. */
+  let foreign = new Set<string>();
+  /** The relay's main thread is asleep between tries for the host's lock (idle, it waits on a futex for a request). */
+  const waitsForLock = async (pid: number) => {
+    const syscall = Number((await onHost(host, ["cat", `/proc/${pid}/syscall`])).stdout.toString().split(" ")[0]);
+    return [35, 230, 23, 270].includes(syscall); // nanosleep, clock_nanosleep, select, pselect6 (x86_64)
+  };
+
   before(async function () {
     host = await sharedHost();
+    foreign = new Set(await relayProcesses());
   });
   after(function () {
     for (const s of sessions) s.close();
@@ -73,36 +85,67 @@ describe("kernel: the relay's failure modes", function () {
   });
 
   it("writers take turns under the host's lock, and a run waits for it no longer than its deadline", async function () {
-    // Another process (another stack's relay) holds the lock for 10 s.
-    await onHost(host, ["sh", "-c", "mkdir -p /run/pulumi-netkit && (flock /run/pulumi-netkit/lock sleep 10 >/dev/null 2>&1 &) ; sleep 0.3"]);
-    const t0 = Date.now();
-    const impatient = await client(8000); // its relay gives up by its own deadline (5 s)
-    const b = new RelayBatch();
-    b.add("a write", { op: "netlink", message: getLinkRequest("lo") });
-    const refused = await impatient.run(b).then(
-      (r) => r,
-      (e: unknown) => asError(e),
-    );
-    const waited = Date.now() - t0;
-    const err = refused instanceof Error ? refused : impatient.firstFailure(refused);
-    assert.match(err?.message ?? "", /another pulumi-netkit relay held the host's lock until the deadline/);
-    assert.ok(waited >= 4500 && waited < 8500, `gave up by its deadline, before the operation's time limit (${waited} ms)`);
-    const patient = await client();
-    const ok = await patient.run(b);
-    assert.equal(patient.firstFailure(ok), undefined);
-    assert.ok(Date.now() - t0 >= 9500, "the next writer ran once the lock was free");
-    // Each client's relay lives as long as its session, or until the client closes it.
-    impatient.close();
-    patient.close();
+    // Another process (another stack's relay) holds the lock until the test lets it go; it marks
+    // the moment it lets go before it does, so a run that sees the mark ran after the lock was free.
+    const [held, release, released] = ["/tmp/nkr-lock-held", "/tmp/nkr-lock-release", "/tmp/nkr-lock-released"];
+    await onHost(host, ["rm", "-f", held, release, released]);
+    const holder = `touch ${held}; while [ ! -e ${release} ]; do sleep 0.05; done; touch ${released}`;
+    const started = await onHost(host, [
+      "setsid",
+      "-f",
+      "sh",
+      "-c",
+      `exec </dev/null >/dev/null 2>&1; mkdir -p /run/pulumi-netkit && exec flock /run/pulumi-netkit/lock sh -c '${holder}'`,
+    ]);
+    assert.equal(started.exitCode, 0, started.stderr.toString());
+    try {
+      await waitFor("the other process to hold the host's lock", async () => (await onHost(host, ["test", "-e", held])).exitCode === 0, 60_000, 100);
+      const write = new RelayBatch();
+      write.add("a write", { op: "netlink", message: getLinkRequest("lo") });
+
+      // Its relay started and answered once (a read takes no lock): what follows is the lock's wait alone.
+      const impatient = await client(8000); // its relay gives up by its own deadline (5 s)
+      await impatient.request({ readOnly: true, ops: [{ op: "read", path: "/proc/sys/kernel/osrelease" }] });
+      const t0 = Date.now();
+      const refused = await impatient.run(write).then(
+        (r) => r,
+        (e: unknown) => asError(e),
+      );
+      const waited = Date.now() - t0;
+      const err = refused instanceof Error ? refused : impatient.firstFailure(refused);
+      assert.match(err?.message ?? "", /another pulumi-netkit relay held the host's lock until the deadline/);
+      assert.ok(waited >= 4500 && waited < 8500, `gave up by its deadline, before the operation's time limit (${waited} ms)`);
+
+      // The next writer asks while the lock is held: its relay waits (polling flock, asleep between
+      // tries), its run does not end, and once the lock is let go it runs.
+      const others = new Set((await sessionRelays(host)).map((r) => r.relay));
+      const patient = await client();
+      await patient.request({ readOnly: true, ops: [{ op: "read", path: "/proc/sys/kernel/osrelease" }] });
+      const mine = (await sessionRelays(host)).filter((r) => !others.has(r.relay));
+      assert.equal(mine.length, 1, `one relay started with the next writer's session: ${JSON.stringify(mine)}`);
+      const after = new RelayBatch();
+      after.add("the lock's holder let go", { op: "read", path: released });
+      after.add("a write", { op: "netlink", message: getLinkRequest("lo") });
+      let ended = false;
+      const running = patient.run(after).finally(() => (ended = true));
+      await waitFor("the next writer's relay to wait for the lock", () => waitsForLock(mine[0]!.relay), 60_000, 100);
+      assert.equal(ended, false, "the next writer's run waits while another holds the lock");
+      await onHost(host, ["touch", release]);
+      const ok = await running;
+      assert.equal(patient.firstFailure(ok), undefined, "the next writer ran once the lock was free (and saw it let go)");
+      // Each client's relay lives as long as its session, or until the client closes it.
+      impatient.close();
+      patient.close();
+    } finally {
+      await onHost(host, ["touch", release]);
+    }
     closeSessions(); // and the provider's own sessions, from the tests before
     for (const s of sessions.splice(0)) s.close();
-    let left = "";
-    for (let i = 0; i < 50; i++) {
-      left = (await onHost(host, ["sh", "-c", "pgrep -f '^python3 -I -S -c' || true"])).stdout.toString().trim();
-      if (!left) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    assert.equal(left, "", "no relay is left running on the host once its client closed it");
+    let left: string[] = [];
+    await waitFor("the relays of this file's clients to end", async () => (left = (await relayProcesses()).filter((pid) => !foreign.has(pid))).length === 0, 60_000, 200).catch(
+      () => undefined,
+    );
+    assert.deepEqual(left, [], "no relay is left running on the host once its client closed it");
   });
 
   it("every writing batch is journaled op by op; reads are not", async function () {
