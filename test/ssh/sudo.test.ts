@@ -87,8 +87,10 @@ describe("ssh: sudo for a non-root user", function () {
       const asked = log.lines.filter((l) => l.includes("sudo asked for the password")).length;
       assert.equal((await s.run(["id", "-u"], { privileged: true })).stdout.toString(), "0\n");
       assert.ok(log.lines.filter((l) => l.includes("sudo asked for the password")).length > asked, "sudo asked, and got, the password");
-      // While the command runs, sudo is its parent: list every process's argv on the host.
-      const r = await s.run(["sh", "-c", 'cat; for f in /proc/[0-9]*/cmdline; do tr "\\0" " " < "$f" 2>/dev/null; echo; done'], {
+      // While the command runs, sudo is its parent: list every process's argv on the host. A
+      // process may end between the glob and the read: stderr goes nowhere before the file is
+      // opened (redirections apply left to right), so its vanishing is not the command's stderr.
+      const r = await s.run(["sh", "-c", 'cat; for f in /proc/[0-9]*/cmdline; do tr "\\0" " " 2>/dev/null < "$f"; echo; done'], {
         privileged: true,
         stdin: "stdin for the command\n",
       });
