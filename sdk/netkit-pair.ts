@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { NetkitPairInputs, NetkitPairOutputs } from "./types";
-import { deleteFirst, dynamicResource, withSecrets, type ArgsOf, type OutputPropsOf } from "./resource";
+import { deleteFirst, dynamicResource, stackTracesOff, withSecrets, type ArgsOf, type OutputPropsOf } from "./resource";
 
 export type NetkitPairArgs = ArgsOf<NetkitPairInputs>;
 
@@ -11,7 +11,12 @@ export interface NetkitPair extends OutputPropsOf<NetkitPairOutputs> {}
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class NetkitPair extends pulumi.CustomResource {
   constructor(name: string, args: NetkitPairArgs, opts?: pulumi.CustomResourceOptions) {
-    const r = dynamicResource("NetkitPair", args, { name, opts });
-    super(r.type, name, r.props, withSecrets(deleteFirst(opts)));
+    const limit = stackTracesOff();
+    try {
+      const r = dynamicResource("NetkitPair", args, { name, opts });
+      super(r.type, name, r.props, withSecrets(deleteFirst(opts)));
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
   }
 }

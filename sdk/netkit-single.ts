@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { NetkitSingleInputs, NetkitSingleOutputs } from "./types";
-import { deleteFirst, dynamicResource, withSecrets, type ArgsOf, type OutputPropsOf } from "./resource";
+import { deleteFirst, dynamicResource, stackTracesOff, withSecrets, type ArgsOf, type OutputPropsOf } from "./resource";
 
 export type NetkitSingleArgs = ArgsOf<NetkitSingleInputs>;
 
@@ -11,7 +11,12 @@ export interface NetkitSingle extends OutputPropsOf<NetkitSingleOutputs> {}
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class NetkitSingle extends pulumi.CustomResource {
   constructor(name: string, args: NetkitSingleArgs, opts?: pulumi.CustomResourceOptions) {
-    const r = dynamicResource("NetkitSingle", args, { name, opts });
-    super(r.type, name, r.props, withSecrets(deleteFirst(opts)));
+    const limit = stackTracesOff();
+    try {
+      const r = dynamicResource("NetkitSingle", args, { name, opts });
+      super(r.type, name, r.props, withSecrets(deleteFirst(opts)));
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
   }
 }

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { RxqBindingInputs, RxqBindingOutputs } from "./types";
 import { NetkitPair } from "./netkit-pair";
 import { type NetkitSingle } from "./netkit-single";
-import { dynamicResource, withSecrets, type ArgsOf, type OutputPropsOf } from "./resource";
+import { dynamicResource, stackTracesOff, withSecrets, type ArgsOf, type OutputPropsOf } from "./resource";
 
 type SpecArgs = ArgsOf<RxqBindingInputs>;
 type DeviceKeys = "connection" | "deviceName" | "netns" | "deviceIfindex";
@@ -41,7 +41,12 @@ export class RxqBinding extends pulumi.CustomResource {
     const resolved = device ? fromDevice(name, device, rest) : (rest as SpecArgs);
     if (resolved.deviceName === undefined) throw new Error(`RxqBinding ${name}: give \`device\` (a NetkitSingle or NetkitPair) or \`deviceName\``);
     const options = device ? { deletedWith: device, ...opts, replaceWith: [device, ...(opts?.replaceWith ?? [])] } : opts;
-    const r = dynamicResource("RxqBinding", resolved, { name, opts: options });
-    super(r.type, name, r.props, withSecrets(options));
+    const limit = stackTracesOff();
+    try {
+      const r = dynamicResource("RxqBinding", resolved, { name, opts: options });
+      super(r.type, name, r.props, withSecrets(options));
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
   }
 }
