@@ -19,8 +19,8 @@ async function outputs<T>(run: BlockRun): Promise<T> {
 }
 
 /** Nothing of the private key may be in what `pulumi stack export` shows of the state. */
-async function noPlaintextKey(run: BlockRun): Promise<void> {
-  const state = await run.sh("pulumi stack export");
+async function noPlaintextKey(run: BlockRun, stack?: string): Promise<void> {
+  const state = await run.sh(`pulumi stack export${stack ? ` -s ${stack}` : ""}`);
   for (const line of run.env.host.privateKey.split("\n").filter((l) => l.length > 20)) assert.ok(!state.includes(line), "no line of the private key in the state");
 }
 
@@ -104,6 +104,20 @@ export const PAGE_CHECKS: Record<string, Record<string, BlockCheck>> = {
     rename: async (run) => {
       await gone(run, "nk-big0");
       assert.equal((await sysfs(run.env.host, "nk-big1"))?.ifindex, bigIfindex, "the same device, renamed");
+    },
+  },
+  "examples/fleet-stacks/README.md": {
+    preview: (run) => gone(run, "nk-fl0"),
+    up: async (run) => {
+      for (let i = 0; i < 3; i++) {
+        assert.ok(await sysfs(run.env.host, `nk-fl${i}`), `nk-fl${i} is on the host`);
+        assert.ok(await sysfs(run.env.host, `nk-fl${i}p`, "pod1"), `nk-fl${i}p is in pod1`);
+      }
+      await noPlaintextKey(run, "node-a");
+    },
+    destroy: async (run) => {
+      for (let i = 0; i < 3; i++) await gone(run, `nk-fl${i}`);
+      assert.deepEqual(await linkNames(run.env.host, "pod1"), ["lo"]);
     },
   },
   "examples/yaml-queue-lease/README.md": {
