@@ -47,6 +47,6 @@ export interface RunInfo {
   notes?: string[];
   /** The plot's file name beside the report. */
   plot?: string;
-  /** The multi-host run: so many hosts with so many pairs each (workloads "multihost" and "multihost-1"). */
+  /** The multi-host run: so many hosts with so many pairs each (workloads "multihost-1", "multihost" and "multihost-stacks"). */
   multiHost?: { hosts: number; perHost: number };
 }

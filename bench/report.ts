@@ -53,11 +53,15 @@ function resultTables(ms: Measurement[], info: RunInfo): string {
   const multi = ms.filter((m) => m.workload.startsWith("multihost"));
   if (mh && multi.length)
     out.push(
-      `### ${mh.hosts} hosts × ${mh.perHost} pairs, and one host × ${mh.perHost} pairs (the same booted hosts)\n\n` +
+      `### ${mh.hosts} hosts × ${mh.perHost} pairs in one stack, in a stack per host side by side, and one host × ${mh.perHost} pairs (the same booted hosts; provider RSS is the largest provider process's, and a stack per host runs one each)\n\n` +
         table(
           ["stack", "phase", "wall s", "local CPU s", "hosts' CPU s", "SSH handshakes", "remote commands", "load (1 min)", "provider RSS MB"],
           multi.map((m) => [
-            m.workload === "multihost" ? `${mh.hosts} hosts × ${mh.perHost}` : `1 host × ${mh.perHost}`,
+            m.workload === "multihost"
+              ? `${mh.hosts} hosts × ${mh.perHost}`
+              : m.workload === "multihost-stacks"
+                ? `${mh.hosts} stacks × ${mh.perHost}, side by side`
+                : `1 host × ${mh.perHost}`,
             m.phase,
             s(m.ms),
             m.localCpu.toFixed(1),
@@ -238,7 +242,8 @@ ${(info.notes ?? []).map((n) => `\n**Note:** ${n}\n`).join("")}
 ## How to run
 
 \`npm run bench\` provisions like the tests (cached), boots one test host and measures N = 10, 50 and 100, then boots
-three more and measures 4 hosts × 50 pairs in one stack (over an hour under TCG). \`npm run bench -- --sizes 10,50\` picks
+three more and measures 4 hosts × 50 pairs in one stack, then in a stack per host run side by side (the layout of
+examples/fleet-stacks; over an hour under TCG). \`npm run bench -- --sizes 10,50\` picks
 the sizes (up to 1000), \`--workloads netkit,plugin,floor\` the workloads, \`--hosts 4x50\` the several-host run (\`0x0\`:
 none), \`--out FILE.md\` the report (the raw run goes beside it as FILE.json and the plot as FILE.svg;
 \`--render FILE.json\` redraws both from it). It prints each measurement as it is made.

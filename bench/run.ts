@@ -29,7 +29,7 @@ interface Args {
   out: string;
   /** Re-render the report from a saved run (the .json written beside the report) instead of measuring. */
   render?: string;
-  /** Several hosts in one stack ("4x50": 4 hosts, 50 pairs each), measured beside one host with as many; 0x0: not measured. */
+  /** Several hosts ("4x50": 4 hosts, 50 pairs each) in one stack and in a stack each, measured beside one host with as many; 0x0: not measured. */
   hosts: { hosts: number; perHost: number };
   /** Profile every engine phase into this directory (profile.ts); the times then include the profilers' cost. */
   profile?: string;
