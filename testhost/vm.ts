@@ -66,6 +66,13 @@ export interface VmOptions {
 }
 
 const PORT_ATTEMPTS = 3;
+/**
+ * Boots of one VM whose guest kernel crashed before SSH came up. Under TCG a kernel that boots
+ * every other time has crashed at start-up with state no CPU could have (a double fault right
+ * after a cmpxchg16b, EFLAGS 0x8103aa42, Debian's 6.12 with four VMs booting at once): an
+ * emulator fault, not the kernel's. A second crash fails the boot as any other exit does.
+ */
+const CRASH_ATTEMPTS = 2;
 
 /** Boots one VM and resolves once `uname -r` ran over SSH with the pinned host key. */
 export async function bootVm(o: VmOptions): Promise<TestHost> {
@@ -92,15 +99,22 @@ export async function bootVm(o: VmOptions): Promise<TestHost> {
   try {
     // qemu binds the forwarded port itself; another process may grab it
     // between our probe and qemu's bind, so retry with a new port.
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = 1, crashes = 0; ; attempt++) {
       port = await freeLoopbackPort();
       fs.rmSync(logPath, { force: true });
       vm = launch(qemuArgs({ ...o, sshPort: port, configDir: share, consoleLog: logPath, qmpSocket }));
       reaper.register(token, vm.child.pid, [dir]);
       const ok = await waitForBannerOrExit(o.name, vm, port, started, o.bootTimeoutMs, logPath);
       if (ok) break;
-      if (attempt >= PORT_ATTEMPTS || !/host forwarding|Could not set up host forward/i.test(vm.describeExit())) {
-        throw bootError(o.name, `qemu exited before SSH came up: ${vm.describeExit()}`, logPath);
+      const next = afterFailedBoot({ console: readConsole(logPath), exit: vm.describeExit(), attempt, crashes });
+      if (next.kind === "fail") throw bootError(o.name, `qemu exited before SSH came up: ${vm.describeExit()}`, logPath);
+      if (next.kind === "crashed") {
+        crashes++;
+        // Said on stderr as well: a crash is worth seeing even where nobody passed a log.
+        const note = `${o.name}: the guest kernel crashed while booting (${next.crash}); booting it again`;
+        o.log(note);
+        process.stderr.write(`[testhost] ${note}\n`);
+        continue;
       }
       o.log(`${o.name}: port ${port} was taken, retrying with another`);
     }
@@ -252,6 +266,29 @@ function removeDir(dir: string, keep?: string): void {
     const p = path.join(dir, entry);
     if (p !== keep) fs.rmSync(p, { recursive: true, force: true });
   }
+}
+
+function readConsole(logPath: string): string {
+  try {
+    return fs.readFileSync(logPath, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * What to do when qemu exited before SSH came up: boot again once if the guest kernel crashed
+ * (an oops or a panic in the console; `crash` is its first line), or with another port if qemu
+ * could not bind the one chosen; else fail.
+ */
+export function afterFailedBoot(f: { console: string; exit: string; attempt: number; crashes: number }): { kind: "crashed"; crash: string } | { kind: "port" } | { kind: "fail" } {
+  const crash = /^.*(?:Oops:|Kernel panic - not syncing|BUG:).*$/m
+    .exec(f.console)?.[0]
+    ?.replace(/^\[\s*[\d.]+\]\s*/, "")
+    .trim();
+  if (crash) return f.crashes + 1 < CRASH_ATTEMPTS ? { kind: "crashed", crash } : { kind: "fail" };
+  if (f.attempt < PORT_ATTEMPTS && /host forwarding|Could not set up host forward/i.test(f.exit)) return { kind: "port" };
+  return { kind: "fail" };
 }
 
 function bootError(name: string, what: string, logPath: string, cause?: unknown): TestHostError {
