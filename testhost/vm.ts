@@ -278,11 +278,12 @@ function readConsole(logPath: string): string {
 
 /**
  * What to do when qemu exited before SSH came up: boot again once if the guest kernel crashed
- * (an oops or a panic in the console; `crash` is its first line), or with another port if qemu
- * could not bind the one chosen; else fail.
+ * (an oops or a BUG in the console; `crash` is its first line), or with another port if qemu
+ * could not bind the one chosen; else fail. A panic without either is the guest's own decision
+ * (its init exited, no root), the same on every boot: it fails at once.
  */
 export function afterFailedBoot(f: { console: string; exit: string; attempt: number; crashes: number }): { kind: "crashed"; crash: string } | { kind: "port" } | { kind: "fail" } {
-  const crash = /^.*(?:Oops:|Kernel panic - not syncing|BUG:).*$/m
+  const crash = /^.*(?:Oops:|BUG:).*$/m
     .exec(f.console)?.[0]
     ?.replace(/^\[\s*[\d.]+\]\s*/, "")
     .trim();

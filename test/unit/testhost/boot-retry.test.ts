@@ -33,6 +33,13 @@ describe("unit: testhost boots again after a guest kernel crash, once", () => {
     assert.deepEqual(afterFailedBoot({ console: "", exit, attempt: 3, crashes: 0 }), { kind: "fail" });
   });
 
+  it("a panic without an oops (the guest's init exited) fails the boot at once: it would on every boot", () => {
+    const initExited = `netkit-init: /lib/modules has no netdevsim.ko
+[    3.100000] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100
+`;
+    assert.deepEqual(afterFailedBoot({ console: initExited, exit: "exit status 0", attempt: 1, crashes: 0 }), { kind: "fail" });
+  });
+
   it("any other exit fails the boot at once", () => {
     assert.deepEqual(afterFailedBoot({ console: booted, exit: "exit status 0", attempt: 1, crashes: 0 }), { kind: "fail" });
     assert.deepEqual(afterFailedBoot({ console: "", exit: "killed by SIGKILL", attempt: 1, crashes: 0 }), { kind: "fail" });
