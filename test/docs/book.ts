@@ -5,21 +5,36 @@
 // path: the package as `npm pack` ships it, in a project outside this repo, with `pulumi`
 // typed in its directory), the assertions hang on its blocks (checks.ts) instead of a second
 // run of the same path.
-import assert from "node:assert/strict";
+//
+// The pages are run in three files, one per book (readme, guides, examples: BOOKS), so that
+// the runner can run them beside each other, each in its worker's own HOME against its own
+// test host. Each page provides what it starts from (its givens), so it needs no other page
+// to have run first.
 import { readPage, runnablePagePaths } from "../support/doc-pages";
 import { describePage, removeDocEnvironment } from "../support/doc-runner";
 import { repoRoot } from "../../harness/pulumi";
 import { sharedHost } from "../support/shared-host";
 import { PAGE_CHECKS } from "./checks";
 
-describe("docs: README, the guides and the examples' READMEs, run as printed", function () {
-  const pages = runnablePagePaths(repoRoot);
+/** Which runnable pages each book's file runs. */
+export const BOOKS = {
+  readme: (page: string) => page === "README.md",
+  guides: (page: string) => page.startsWith("docs/"),
+  examples: (page: string) => page.startsWith("examples/"),
+} as const;
 
-  it("every page with checks is one of the runnable pages", function () {
-    for (const page of Object.keys(PAGE_CHECKS)) assert.ok(pages.includes(page), `${page} is not a runnable page`);
+export type Book = keyof typeof BOOKS;
+
+/** The books a runnable page belongs to (exactly one, checked in readme.test.ts). */
+export function booksOf(page: string): Book[] {
+  return (Object.keys(BOOKS) as Book[]).filter((b) => BOOKS[b](page));
+}
+
+/** Declares the tests of every runnable page of `book`, in the order runnablePagePaths gives. */
+export function describeBook(book: Book, title: string): void {
+  describe(`docs: ${title}, run as printed`, function () {
+    for (const path of runnablePagePaths(repoRoot).filter(BOOKS[book])) describePage(readPage(repoRoot, path), sharedHost, PAGE_CHECKS[path]);
+
+    after(removeDocEnvironment);
   });
-
-  for (const path of pages) describePage(readPage(repoRoot, path), sharedHost, PAGE_CHECKS[path]);
-
-  after(removeDocEnvironment);
-});
+}
