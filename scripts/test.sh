@@ -132,6 +132,12 @@ done
 ((${#files[@]})) || die "no test files for: ${tiers[*]} ${paths[*]}"
 
 echo "== tests: ${run_tiers[*]} (${#files[@]} files, $jobs at a time)" >&2
+# Whether the run started with Node's compile cache cold or warm, as its toolchain's steps say theirs.
+if [[ -z ${NODE_DISABLE_COMPILE_CACHE:-} ]]; then
+  echo "-- node compile cache: $(find "$NODE_COMPILE_CACHE" -type f 2>/dev/null | wc -l) entries at the start ($NODE_COMPILE_CACHE)" >&2
+else
+  echo "-- node compile cache: off (NODE_DISABLE_COMPILE_CACHE)" >&2
+fi
 rc=0
 node dist/test/support/runner.js --jobs "$jobs" --tiers "$(IFS=,; echo "${run_tiers[*]}")" \
   --shared-host-tiers "$(IFS=,; echo "${shared_host_tiers[*]}")" "${runner_opts[@]}" "${files[@]}" || rc=$?
