@@ -18,6 +18,10 @@ import { asError } from "../support/errors";
 import { ensureTestUser, startSshd, type LoopbackSshd, type TestUser } from "../support/sshd";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Resolves once `ready()` holds; fails after a minute (a failure, never a pace). */
+async function until(what: string, ready: () => boolean): Promise<void> {
+  for (const deadline = Date.now() + 60_000; !ready(); await sleep(20)) if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+}
 
 describe("ssh: the long-lived relay, streamed to over one channel", function () {
   let sshd: LoopbackSshd;
@@ -31,21 +35,53 @@ describe("ssh: the long-lived relay, streamed to over one channel", function () 
     sessions.push(s);
     return s;
   };
-  /** The user's relays now running (python3 started with the relay's source as argv). */
-  const relays = () => {
+  /** The user's relays now running (python3 started with the relay's source as argv), by pid. */
+  const relayPids = () => {
     try {
       return execFileSync("pgrep", ["-u", String(uid), "-f", "^python3 -I -S -c"])
         .toString()
         .trim()
         .split("\n")
-        .filter(Boolean).length;
+        .filter(Boolean);
     } catch {
-      return 0;
+      return [];
     }
   };
-  /** Holds the host's writer lock from another process for `seconds`, as another stack's relay would. */
-  const holdLock = async (s: SshSession, seconds: number) => {
-    await s.run(["sh", "-c", `mkdir -p ${stateDir()} && (setsid flock ${stateDir()}/lock sleep ${seconds} >/dev/null 2>&1 &); sleep 0.2`]);
+  const relays = () => relayPids().length;
+  /**
+   * Holds the host's writer lock from another process, as another stack's relay would: resolves
+   * once the lock is held, with a function that lets it go and resolves once it is free.
+   */
+  const holdLock = async (s: SshSession) => {
+    const [dir, held, release] = [stateDir(), `${stateDir()}/held`, `${stateDir()}/release`];
+    const holder = `touch ${held}; while [ ! -e ${release} ]; do sleep 0.05; done`;
+    await s.run(["sh", "-c", `mkdir -p ${dir} && rm -f ${held} ${release} && (setsid flock ${dir}/lock sh -c '${holder}' >/dev/null 2>&1 &)`]);
+    await until("the other process to hold the lock", () => existsSync(held));
+    return async () => {
+      writeFileSync(release, "");
+      await until("the lock to be free", () => {
+        try {
+          execFileSync("flock", ["-n", `${dir}/lock`, "true"]);
+          return true;
+        } catch {
+          return false;
+        }
+      });
+    };
+  };
+  /** The pid of the one relay started after `others` were listed. */
+  const newRelay = (others: string[]) => {
+    const mine = relayPids().filter((p) => !others.includes(p));
+    assert.equal(mine.length, 1, `one relay started: ${mine.join(" ")}`);
+    return mine[0]!;
+  };
+  /** The relay's main thread is asleep between tries for the lock (idle, it waits on a futex for a request). */
+  const waitsForLock = (pid: string) => {
+    try {
+      return [35, 230, 23, 270].includes(Number(readFileSync(`/proc/${pid}/syscall`, "utf8").split(" ")[0])); // nanosleep, clock_nanosleep, select, pselect6 (x86_64)
+    } catch {
+      return false;
+    }
   };
   const waitNoRelay = async () => {
     for (let i = 0; i < 100 && relays() > 0; i++) await sleep(100);
@@ -117,7 +153,7 @@ describe("ssh: the long-lived relay, streamed to over one channel", function () 
 
   it("answers come in arrival order; each request's deadline counts from its arrival, time queued behind another included", async function () {
     const s = await open(8000); // relay deadline: 5 s per request
-    await holdLock(s, 12);
+    const release = await holdLock(s);
     const c = HostClient.overSsh(s, silentLogger);
     const done: string[] = [];
     const t0 = Date.now();
@@ -137,19 +173,22 @@ describe("ssh: the long-lived relay, streamed to over one channel", function () 
     assert.ok(b.at - a.at < 1500, `w2, queued behind w1 for its whole wait, gave up by its own deadline right after (${b.at} ms), not 5 s later`);
     assert.deepEqual(done, ["w1", "w2", "read"]);
     c.close();
-    await sleep(7500); // the lock holder ends
+    await release();
   });
 
   it("a dropped connection: the request under way finishes and is journaled, a queued one never starts, the relay exits", async function () {
     const s = await open();
-    await holdLock(s, 3);
+    const release = await holdLock(s);
+    const others = relayPids();
     const c = HostClient.overSsh(s, silentLogger);
     const first = new RelayBatch();
     first.add("a write", { op: "netlink", message: getLinkRequest("lo") });
     const second = new RelayBatch();
     second.add("another write", { op: "netlink", message: getLinkRequest("lo") });
     const p1 = c.run(first).then(() => "answered", asError);
-    await sleep(300);
+    await until("the relay to start", () => relayPids().length > others.length);
+    const relay = newRelay(others);
+    await until("the first request to wait for the lock in the relay", () => waitsForLock(relay));
     const p2 = c.run(second).then(() => "answered", asError);
     await sleep(300);
     s.close(); // while the first waits for the lock
@@ -157,6 +196,7 @@ describe("ssh: the long-lived relay, streamed to over one channel", function () 
       const e = await p;
       assert.ok(e instanceof Error && isAmbiguous(e), `ambiguous, not failed: ${String(e)}`);
     }
+    await release();
     assert.equal(await waitNoRelay(), 0, "the relay exited once the lock was free and the first request done");
     const journal = (id: string) => `${stateDir()}/journal/${id}.jsonl`;
     const lines = readFileSync(journal(first.id), "utf8").trim().split("\n");
