@@ -116,14 +116,19 @@ describe("ssh: host keys of a server with several", function () {
         e.message,
         new RegExp(`^ssh root@127\\.0\\.0\\.1:${sshd.port}: the server offered its ssh-ed25519 host key ${escape(offered)}, not the pinned ${escape(pinned)}`),
       );
-      assert.match(e.message, new RegExp(`pin that key's full line .* in connection\\.hostKey .*ssh-keyscan -p ${sshd.port} 127\\.0\\.0\\.1`));
+      assert.match(
+        e.message,
+        new RegExp(
+          `pin that key's full line .*: pulumi config set netkit:hostKey "\\$\\(ssh-keyscan -t TYPE -p ${sshd.port} 127\\.0\\.0\\.1\\)" \\(or the resource's connection\\.hostKey\\)`,
+        ),
+      );
     });
 
     it("the same for a jump host, naming its field", async () => {
       const jumpHost = { host: sshd.host, port: sshd.port, privateKey: sshd.client.privateKey, hostKey: parseHostKeyPin(ecdsa.publicKey).fingerprint };
       const e = await refused({ ...base(), hostKey: rsa.publicKey, jumpHost });
       assert.ok(e instanceof SshError && e.kind === "host-key", String(e));
-      assert.match(e.message, /the server offered its ssh-ed25519 host key .* in connection\.jumpHost\.hostKey/);
+      assert.match(e.message, /the server offered its ssh-ed25519 host key .*: connection\.jumpHost\.hostKey \("\$\(ssh-keyscan -t TYPE -p \d+ 127\.0\.0\.1\)"\)/);
     });
   });
 
