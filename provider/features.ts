@@ -37,6 +37,9 @@ export interface FeatureInfo {
   source?: string;
 }
 
+/** A release not yet traced to its upstream commit: the source says what the kernel matrix measured instead. */
+const UNTRACED = "the upstream commit is not yet traced; ";
+
 export const FEATURES: Record<KernelFeature, FeatureInfo> = {
   netkit: { what: "netkit driver", probe: "CONFIG_NETKIT", since: "6.7", source: 'commit 35dfaad7188c "netkit, bpf: Add bpf programmable net device" (merged for 6.7)' },
   scrub: {
@@ -77,13 +80,48 @@ export const FEATURES: Record<KernelFeature, FeatureInfo> = {
     since: "7.1",
     source: 'the series "netkit: Support for io_uring zero-copy and AF_XDP" (net-next, January 2026); queue-create first appears in the 7.1-rc1 UAPI headers',
   },
-  ethtool: { what: "ethtool netlink (channels, rings)", probe: "CHANNELS_SET and RINGS_SET in the ethtool generic netlink family", since: "5.6" },
-  tcpDataSplit: { what: "setting TCP header/data split", probe: "ETHTOOL_A_RINGS_TCP_DATA_SPLIT in RINGS_SET's policy", since: "6.9" },
-  hdsThresh: { what: "the header/data split threshold", probe: "ETHTOOL_A_RINGS_HDS_THRESH in RINGS_SET's policy", since: "6.14" },
-  rssNetlink: { what: "RSS indirection over ethtool netlink", probe: "RSS_GET and RSS_SET in the ethtool generic netlink family", since: "6.17" },
-  napiSet: { what: "per-NAPI settings", probe: "napi-get and napi-set in the netdev generic netlink family", since: "6.13" },
-  napiIrqSuspend: { what: "the NAPI IRQ suspend timeout", probe: "NETDEV_A_NAPI_IRQ_SUSPEND_TIMEOUT in napi-set's policy", since: "6.13" },
-  napiThreaded: { what: "threaded NAPI per instance", probe: "NETDEV_A_NAPI_THREADED in napi-set's policy", since: "6.17" },
+  ethtool: {
+    what: "ethtool netlink (channels, rings)",
+    probe: "CHANNELS_SET and RINGS_SET in the ethtool generic netlink family",
+    since: "5.6",
+    source: `${UNTRACED}every kernel measured has it (Debian 12's 6.1 included)`,
+  },
+  tcpDataSplit: {
+    what: "setting TCP header/data split",
+    probe: "ETHTOOL_A_RINGS_TCP_DATA_SPLIT in RINGS_SET's policy",
+    since: "6.9",
+    source: `${UNTRACED}as measured, Debian 12's 6.1 lacks it and Debian 13's 6.12 has it`,
+  },
+  hdsThresh: {
+    what: "the header/data split threshold",
+    probe: "ETHTOOL_A_RINGS_HDS_THRESH in RINGS_SET's policy",
+    since: "6.14",
+    source: `${UNTRACED}as measured, Debian 13's 6.12 lacks it and trixie-backports' 6.17 has it`,
+  },
+  rssNetlink: {
+    what: "RSS indirection over ethtool netlink",
+    probe: "RSS_GET and RSS_SET in the ethtool generic netlink family",
+    since: "6.17",
+    source: `${UNTRACED}as measured, Debian 13's 6.12 lacks RSS_SET and trixie-backports' 6.17 has it`,
+  },
+  napiSet: {
+    what: "per-NAPI settings",
+    probe: "napi-get and napi-set in the netdev generic netlink family",
+    since: "6.13",
+    source: 'the per-NAPI configuration series of Joe Damato (net-next, October 2024, e.g. commit f15e3b3ddb9f "net: napi: Make napi_defer_hard_irqs per-NAPI"; merged for 6.13)',
+  },
+  napiIrqSuspend: {
+    what: "the NAPI IRQ suspend timeout",
+    probe: "NETDEV_A_NAPI_IRQ_SUSPEND_TIMEOUT in napi-set's policy",
+    since: "6.13",
+    source: `${UNTRACED}as measured, Debian 13's 6.12 lacks it and trixie-backports' 6.17 has it`,
+  },
+  napiThreaded: {
+    what: "threaded NAPI per instance",
+    probe: "NETDEV_A_NAPI_THREADED in napi-set's policy",
+    since: "6.17",
+    source: `${UNTRACED}as measured, Debian 13's 6.12 lacks it and trixie-backports' 6.17 has it`,
+  },
 };
 
 /** Features of the NIC side, probed with HostClient.nicFacts() (a separate read, only for the resources that need them). */
@@ -96,6 +134,12 @@ export const isNicFeature = (f: KernelFeature): f is NicFeature => (NIC_FEATURES
 /** "Linux 6.13+" or, with a stable backport, "Linux 6.13+ or 6.12.4+". */
 export function releasesWith(f: FeatureInfo): string {
   return `Linux ${f.since}+${f.stable ? ` or ${f.stable}+` : ""}`;
+}
+
+/** What every instance of a resource needs, given its own needs: netkit too, unless it manages a NIC. */
+export function requiredFeatures(needs: readonly KernelFeature[] | undefined): KernelFeature[] {
+  const own = [...(needs ?? [])];
+  return own.some(isNicFeature) ? own : ["netkit", ...own];
 }
 
 export const FEATURE_NAMES = Object.keys(FEATURES) as KernelFeature[];

@@ -2,6 +2,9 @@
 export { NetkitPair, type NetkitPairArgs } from "./netkit-pair";
 export { NetkitSingle, type NetkitSingleArgs } from "./netkit-single";
 export { RxqBinding, type RxqBindingArgs } from "./rxq-binding";
+export { NicQueues, type NicQueuesArgs } from "./nic-queues";
+export { QueueNapi, type QueueNapiArgs } from "./queue-napi";
+export { FlowRule, type FlowRuleArgs } from "./flow-rule";
 export type * from "./types";
 import type { Connection } from "./types";
 import type { DeepInput } from "./resource";

@@ -146,6 +146,40 @@ export interface ConnectionOutput {
 
 export type NetkitSinglePolicy = "forward";
 
+export type TcpDataSplit = "enabled" | "disabled" | "auto";
+
+export interface NicQueuesPrevious {
+  /** Combined channels before. */
+  combinedChannels?: number;
+  /** RX-only channels before. */
+  rxChannels?: number;
+  /** RX ring size before. */
+  rxRing?: number;
+  /** TCP header/data split before, as the NIC reported it (auto: not reported). */
+  tcpDataSplit?: TcpDataSplit;
+  /** Header/data split threshold before. */
+  hdsThresh?: number;
+  /** The RSS table was the driver's default spread before (delete resets it to the default). */
+  rssDefault?: boolean;
+  /** The RSS indirection table before, when it was not the default spread. */
+  rssTable?: number[];
+}
+
+export type NapiThreaded = "disabled" | "enabled" | "busy-poll";
+
+export interface QueueNapiPrevious {
+  /** defer-hard-irqs before. */
+  deferHardIrqs?: number;
+  /** gro-flush-timeout before (ns). */
+  groFlushTimeout?: number;
+  /** irq-suspend-timeout before (ns). */
+  irqSuspendTimeout?: number;
+  /** Threaded NAPI before. */
+  threaded?: NapiThreaded;
+}
+
+export type FlowType = "tcp4" | "udp4" | "sctp4" | "tcp6" | "udp6" | "sctp6";
+
 /** What a program declares for a NetkitPair. */
 export interface NetkitPairInputs {
   /** How to reach the host over SSH. Stored as a secret. Default: the provider's configured connection (stack config netkit:host, netkit:hostKey, netkit:privateKey, …); a resource's own connection takes only missing credentials from config. */
@@ -476,4 +510,156 @@ export interface RxqBindingOutputs {
   deviceNetnsId?: number;
   /** The host's netns as an nsid of the device's netns, which queue-create was given; absent when both share a netns. */
   hostNetnsId?: number;
+}
+
+/** What a program declares for a NicQueues. */
+export interface NicQueuesInputs {
+  /** How to reach the host over SSH. Stored as a secret. Default: the provider's configured connection (stack config netkit:host, netkit:hostKey, netkit:privateKey, …); a resource's own connection takes only missing credentials from config. */
+  connection?: Connection;
+  /** Name of the physical NIC, in the host's network namespace. */
+  nic: string;
+  /** Combined (RX+TX) channels (`ethtool -L NIC combined N`). The kernel refuses to remove a queue that is leased or bound (AF_XDP, a memory provider). */
+  combinedChannels?: number;
+  /** RX-only channels (`ethtool -L NIC rx N`), on NICs that have them. */
+  rxChannels?: number;
+  /** RX ring size in descriptors (`ethtool -G NIC rx N`). */
+  rxRing?: number;
+  /** TCP header/data split (`ethtool -G NIC tcp-data-split on|off|auto`), which io_uring zero-copy receive and devmem need enabled; auto leaves the choice to the driver. The kernel refuses to disable it while a memory provider holds a queue. */
+  tcpDataSplit?: TcpDataSplit;
+  /** Header/data split threshold in bytes (`ethtool -G NIC hds-thresh N`): packets up to it are not split. Zero-copy receive needs 0. */
+  hdsThresh?: number;
+  /** RSS spreads over RX queues 0 … N-1 only (`ethtool -X NIC equal N`), so that queues from N up receive only what flow rules steer to them: lease those. Unset with rssWeights unset: RSS is left as it is. */
+  rssEqual?: number;
+  /** RSS spreads over the RX queues in proportion to these weights, queue 0 first (`ethtool -X NIC weight W0 W1 …`); a weight of 0 keeps a queue out of RSS. */
+  rssWeights?: number[];
+}
+
+/** What a NicQueues reports: its inputs as the provider read them back, and what the kernel chose. */
+export interface NicQueuesOutputs {
+  /** How to reach the host over SSH. Stored as a secret. Default: the provider's configured connection (stack config netkit:host, netkit:hostKey, netkit:privateKey, …); a resource's own connection takes only missing credentials from config. */
+  connection?: ConnectionOutput;
+  /** Name of the physical NIC, in the host's network namespace. */
+  nic: string;
+  /** Combined (RX+TX) channels (`ethtool -L NIC combined N`). The kernel refuses to remove a queue that is leased or bound (AF_XDP, a memory provider). */
+  combinedChannels?: number;
+  /** RX-only channels (`ethtool -L NIC rx N`), on NICs that have them. */
+  rxChannels?: number;
+  /** RX ring size in descriptors (`ethtool -G NIC rx N`). */
+  rxRing?: number;
+  /** TCP header/data split (`ethtool -G NIC tcp-data-split on|off|auto`), which io_uring zero-copy receive and devmem need enabled; auto leaves the choice to the driver. The kernel refuses to disable it while a memory provider holds a queue. */
+  tcpDataSplit?: TcpDataSplit;
+  /** Header/data split threshold in bytes (`ethtool -G NIC hds-thresh N`): packets up to it are not split. Zero-copy receive needs 0. */
+  hdsThresh?: number;
+  /** RSS spreads over RX queues 0 … N-1 only (`ethtool -X NIC equal N`), so that queues from N up receive only what flow rules steer to them: lease those. Unset with rssWeights unset: RSS is left as it is. */
+  rssEqual?: number;
+  /** RSS spreads over the RX queues in proportion to these weights, queue 0 first (`ethtool -X NIC weight W0 W1 …`); a weight of 0 keeps a queue out of RSS. */
+  rssWeights?: number[];
+  /** Interface index of the NIC. */
+  nicIfindex: number;
+  /** The NIC's RX queue count now (combined + RX-only channels). */
+  rxQueues: number;
+  /** What the NIC had, for each declared setting, before this resource changed it: what delete restores (and what a setting dropped from the program goes back to). */
+  previous: NicQueuesPrevious;
+}
+
+/** What a program declares for a QueueNapi. */
+export interface QueueNapiInputs {
+  /** How to reach the host over SSH. Stored as a secret. Default: the provider's configured connection (stack config netkit:host, netkit:hostKey, netkit:privateKey, …); a resource's own connection takes only missing credentials from config. */
+  connection?: Connection;
+  /** Name of the physical NIC, in the host's network namespace. It must be up (the kernel lists queues and NAPIs of running devices only). */
+  nic: string;
+  /** Index of the NIC's RX queue. */
+  queue: number;
+  /** How many times NAPI polls again before the NIC's interrupt comes back (napi-set defer-hard-irqs); with groFlushTimeout, busy-polling consumers keep interrupts off. */
+  deferHardIrqs?: number;
+  /** Nanoseconds a deferred interrupt waits, and GRO holds packets (napi-set gro-flush-timeout). */
+  groFlushTimeout?: number;
+  /** Nanoseconds interrupts stay suspended while an application busy-polls (epoll busy poll; napi-set irq-suspend-timeout). */
+  irqSuspendTimeout?: number;
+  /** Threaded NAPI for this instance (napi-set threaded): disabled (softirq), enabled (a kernel thread), busy-poll (a thread that busy-polls). */
+  threaded?: NapiThreaded;
+}
+
+/** What a QueueNapi reports: its inputs as the provider read them back, and what the kernel chose. */
+export interface QueueNapiOutputs {
+  /** How to reach the host over SSH. Stored as a secret. Default: the provider's configured connection (stack config netkit:host, netkit:hostKey, netkit:privateKey, …); a resource's own connection takes only missing credentials from config. */
+  connection?: ConnectionOutput;
+  /** Name of the physical NIC, in the host's network namespace. It must be up (the kernel lists queues and NAPIs of running devices only). */
+  nic: string;
+  /** Index of the NIC's RX queue. */
+  queue: number;
+  /** How many times NAPI polls again before the NIC's interrupt comes back (napi-set defer-hard-irqs); with groFlushTimeout, busy-polling consumers keep interrupts off. */
+  deferHardIrqs?: number;
+  /** Nanoseconds a deferred interrupt waits, and GRO holds packets (napi-set gro-flush-timeout). */
+  groFlushTimeout?: number;
+  /** Nanoseconds interrupts stay suspended while an application busy-polls (epoll busy poll; napi-set irq-suspend-timeout). */
+  irqSuspendTimeout?: number;
+  /** Threaded NAPI for this instance (napi-set threaded): disabled (softirq), enabled (a kernel thread), busy-poll (a thread that busy-polls). */
+  threaded?: NapiThreaded;
+  /** Interface index of the NIC. */
+  nicIfindex: number;
+  /** The NAPI instance's id (queue-get's napi-id): what SO_INCOMING_NAPI_ID reports to a socket fed by this queue. */
+  napiId: number;
+  /** The NAPI's settings before this resource changed them: what delete restores. */
+  previous: QueueNapiPrevious;
+  /** The netkit device the queue is leased to (its ifindex, in its netns), as queue-get reports it. */
+  leaseDeviceIfindex?: number;
+  /** The queue's index on that device. */
+  leaseQueueId?: number;
+  /** That device's netns as an nsid of the host's netns; absent when it is the host's. */
+  leaseNetnsId?: number;
+  /** An AF_XDP socket is bound to the queue (on the NIC, or on the leasing device's queue). */
+  xsk: boolean;
+  /** io_uring zero-copy receive (an ifq) holds the queue. */
+  ioUring: boolean;
+  /** The devmem dmabuf binding that holds the queue, by id. */
+  dmabuf?: number;
+}
+
+/** What a program declares for a FlowRule. */
+export interface FlowRuleInputs {
+  /** How to reach the host over SSH. Stored as a secret. Default: the provider's configured connection (stack config netkit:host, netkit:hostKey, netkit:privateKey, …); a resource's own connection takes only missing credentials from config. */
+  connection?: Connection;
+  /** Name of the physical NIC, in the host's network namespace. */
+  nic: string;
+  /** The flow's protocol and IP version (`flow-type tcp4|udp4|sctp4|tcp6|udp6|sctp6`). */
+  flowType: FlowType;
+  /** Source address to match (`src-ip`), of the flow type's IP version. Unset: any. */
+  srcIp?: string;
+  /** Destination address to match (`dst-ip`), of the flow type's IP version. Unset: any. */
+  dstIp?: string;
+  /** Source port to match (`src-port`). Unset: any. */
+  srcPort?: number;
+  /** Destination port to match (`dst-port`). Unset: any. */
+  dstPort?: number;
+  /** The RX queue the flow goes to (`action N`): less than the NIC's RX queue count. */
+  queue: number;
+  /** The rule's slot in the NIC's rule table (`loc N`); it must be free. Unset: the driver picks one, or the first free slot where the driver does not. */
+  location?: number;
+}
+
+/** What a FlowRule reports: its inputs as the provider read them back, and what the kernel chose. */
+export interface FlowRuleOutputs {
+  /** How to reach the host over SSH. Stored as a secret. Default: the provider's configured connection (stack config netkit:host, netkit:hostKey, netkit:privateKey, …); a resource's own connection takes only missing credentials from config. */
+  connection?: ConnectionOutput;
+  /** Name of the physical NIC, in the host's network namespace. */
+  nic: string;
+  /** The flow's protocol and IP version (`flow-type tcp4|udp4|sctp4|tcp6|udp6|sctp6`). */
+  flowType: FlowType;
+  /** Source address to match (`src-ip`), of the flow type's IP version. Unset: any. */
+  srcIp?: string;
+  /** Destination address to match (`dst-ip`), of the flow type's IP version. Unset: any. */
+  dstIp?: string;
+  /** Source port to match (`src-port`). Unset: any. */
+  srcPort?: number;
+  /** Destination port to match (`dst-port`). Unset: any. */
+  dstPort?: number;
+  /** The RX queue the flow goes to (`action N`): less than the NIC's RX queue count. */
+  queue: number;
+  /** The rule's slot in the NIC's rule table (`loc N`); it must be free. Unset: the driver picks one, or the first free slot where the driver does not. */
+  location?: number;
+  /** Interface index of the NIC. */
+  nicIfindex: number;
+  /** The slot the rule has in the NIC's table (`ethtool -n NIC rule N`). */
+  ruleLocation: number;
 }

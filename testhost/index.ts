@@ -52,6 +52,12 @@ export interface StartOptions {
   keepLogs?: boolean;
   /** Progress lines (kernel build, boot times); silent by default. */
   log?: Log;
+  /**
+   * A second NIC, eth1 in the guest: virtio-net offering RSS with this many queue pairs (qemu
+   * steers by the guest's indirection table), for NIC-side tests that netdevsim cannot serve.
+   * Its tap lives in a netns of its own on this machine. Not part of any cache key.
+   */
+  rssNic?: { queues: number };
 }
 
 /** Boots `count` test hosts in parallel; all of them are up, or none is left running. */
@@ -97,6 +103,7 @@ export async function startTestHosts(count: number, opts: StartOptions = {}): Pr
         bootTimeoutMs,
         keepLogs,
         hideCommands,
+        ...(opts.rssNic ? { rssNic: opts.rssNic } : {}),
         log,
       }),
     ),

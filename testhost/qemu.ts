@@ -57,7 +57,15 @@ export interface QemuSpec {
   configDir: string;
   consoleLog: string;
   qmpSocket: string;
+  /**
+   * A second NIC for NIC-side tests: virtio-net with `queues` queue pairs and RSS, on a
+   * multi-queue tap whose queue fds the launcher opened (qemu-process.ts, fds 3 …).
+   */
+  rssNic?: { queues: number };
 }
+
+/** The fds a launcher hands qemu for the RSS test NIC's tap queues (qemu-process.ts opens them). */
+export const RSS_NIC_FIRST_FD = 3;
 
 export const KERNEL_CMDLINE = [
   "console=ttyS0",
@@ -65,6 +73,9 @@ export const KERNEL_CMDLINE = [
   "panic=-1", // reboot at once on panic; with -no-reboot qemu then exits
   "8250.nr_uarts=1",
   "dummy.numdummies=0", // no stray dummy0 in the guest
+  // A guest starved of CPU (emulation on a busy machine) can miss the IO-APIC timer check of
+  // early boot and panic ("IO-APIC + timer doesn't work"); a virtual machine's timer is fine.
+  "no_timer_check",
   "rdinit=/init",
 ].join(" ");
 
@@ -89,5 +100,20 @@ export function qemuArgs(s: QemuSpec): string[] {
     // romfile= skips the iPXE option ROM: nothing boots from the network.
     "-device", "virtio-net-pci,netdev=net0,romfile=",
     "-device", "virtio-rng-pci",
+    ...(s.rssNic ? rssNicArgs(s.rssNic.queues) : []),
+  ];
+}
+
+/**
+ * virtio-net with RSS (`rss=on`) and `queues` queue pairs (`mq=on`), on the multi-queue tap the
+ * launcher opened: without vhost, qemu steers received packets by the guest's indirection
+ * table itself. The guest sees it as its second NIC, eth1.
+ */
+export function rssNicArgs(queues: number): string[] {
+  const fds = Array.from({ length: queues }, (_, i) => RSS_NIC_FIRST_FD + i).join(":");
+  // prettier-ignore
+  return [
+    "-netdev", `tap,id=net1,fds=${fds},vhost=off`,
+    "-device", `virtio-net-pci,netdev=net1,mq=on,vectors=${2 * queues + 2},rss=on,romfile=`,
   ];
 }

@@ -5,7 +5,7 @@ import { fingerprint, generateKey, knownHostsLine } from "./keys";
 import type { Log } from "./kernel";
 import { scripts } from "./paths";
 import { freeLoopbackPort } from "./ports";
-import { qemuArgs, type Engine } from "./qemu";
+import { qemuArgs, RSS_NIC_FIRST_FD, type Engine } from "./qemu";
 import { launch, type Launched, stopQemu } from "./qemu-process";
 import { qmpHuman, qmpRun } from "./qmp";
 import * as reaper from "./reaper";
@@ -33,6 +33,11 @@ export interface TestHost {
   logPath: string;
   /** Milliseconds from launching qemu to a successful command over SSH. */
   bootMs: number;
+  /**
+   * With rssNic: the machine-side netns of its tap ("nkrss"), as a path for `nsenter --net=`
+   * (the launcher kept it open in qemu): frames sent out of the tap there arrive on eth1.
+   */
+  rssNicNetns?: string;
   /**
    * Hard reset, like the reset button: the guest loses everything it held in memory
    * (devices, netns, its tmpfs overlay) and boots again with the same kernel, SSH
@@ -62,6 +67,8 @@ export interface VmOptions {
   keepLogs: boolean;
   /** Commands removed from the guest's view of the host root (see guest/init.sh). */
   hideCommands: string[];
+  /** A second NIC (eth1): virtio-net with RSS and this many queue pairs, on a tap of its own. */
+  rssNic?: { queues: number };
   log: Log;
 }
 
@@ -102,7 +109,7 @@ export async function bootVm(o: VmOptions): Promise<TestHost> {
     for (let attempt = 1, crashes = 0; ; attempt++) {
       port = await freeLoopbackPort();
       fs.rmSync(logPath, { force: true });
-      vm = launch(qemuArgs({ ...o, sshPort: port, configDir: share, consoleLog: logPath, qmpSocket }));
+      vm = launch(qemuArgs({ ...o, sshPort: port, configDir: share, consoleLog: logPath, qmpSocket }), o.rssNic ? { tapQueues: o.rssNic.queues } : {});
       reaper.register(token, vm.child.pid, [dir]);
       const ok = await waitForBannerOrExit(o.name, vm, port, started, o.bootTimeoutMs, logPath);
       if (ok) break;
@@ -143,6 +150,7 @@ export async function bootVm(o: VmOptions): Promise<TestHost> {
       kernelRelease,
       logPath,
       bootMs,
+      ...(o.rssNic ? { rssNicNetns: `/proc/${running.child.pid}/fd/${RSS_NIC_FIRST_FD + o.rssNic.queues}` } : {}),
       reset: async () => {
         const t0 = Date.now();
         const seen = fileSize(logPath);

@@ -2,7 +2,7 @@
 // resource definitions through the package schema, so that a page says exactly what
 // schema.json says: one source for both. `npm run gen` writes them; a unit test fails on drift.
 import type { z } from "zod";
-import { FEATURES, releasesWith, type KernelFeature } from "../features";
+import { FEATURES, releasesWith, requiredFeatures, type KernelFeature } from "../features";
 import { fieldMeta, metaOf } from "./field";
 import type { ResourceDefinition } from "./resource";
 import { PACKAGE, packageSchema, type PulumiProperty } from "./schema";
@@ -134,9 +134,23 @@ const FORCED_REPLACE =
   "in Pulumi YAML (and through the type token) declare `options: deleteBeforeReplace: true`, or the new device is created beside the old one and fails with EEXIST on its name. " +
   `See [What preview, up, refresh and destroy do](${GUIDES}/lifecycle.md#forced-replacement).`;
 
+/** Why the NIC resources are delete-first on a replacement: what they restore is per NIC or queue. */
+const FORCED_REPLACE_NIC =
+  "A replacement restores the old resource's `previous` before the new one records the NIC again: delete-first. The TypeScript class says so (`deleteBeforeReplace` by default); " +
+  "in Pulumi YAML (and other plugin languages) give it `options: { deleteBeforeReplace: true }`: a forced replacement (`pulumi up --replace`) is otherwise create-first.";
+
 const PAGE_NOTES: Record<string, string[]> = {
   NetkitPair: [`ID: \`HOST:PORT/NAME\` (the primary's name). Import a pair made by hand by that id: see [Import](${GUIDES}/import.md).`, FORCED_REPLACE],
   NetkitSingle: [`ID: \`HOST:PORT/NAME\`, or \`HOST:PORT/NETNS/NAME\` for a device in a netns. Import by that id: see [Import](${GUIDES}/import.md).`, FORCED_REPLACE],
+  NicQueues: [
+    "ID: `HOST:PORT/NIC`. Not importable: create records what the NIC has as `previous`, which delete restores.",
+    `One per NIC: leases, flow rules and QueueNapi take \`nic\` from this resource's output, so that its settings go on before them and are restored after them; see [Zero-copy queues](${GUIDES}/zero-copy.md).`,
+    FORCED_REPLACE_NIC,
+  ],
+  QueueNapi: ["ID: `HOST:PORT/NIC/rx-QUEUE`. Not importable: create records the NAPI's settings as `previous`, which delete restores.", FORCED_REPLACE_NIC],
+  FlowRule: [
+    "ID: `HOST:PORT/NIC/rule-LOCATION`. Not importable. Delete removes the rule only while its location still holds this rule (another is left alone, said in a warning).",
+  ],
   RxqBinding: [
     "ID: `HOST:PORT/DEVICE/rxq-NIC-QUEUE`, or `HOST:PORT/NETNS/DEVICE/rxq-NIC-QUEUE` for a device in a netns.",
     "TypeScript: pass `device` (a `NetkitSingle`, or a `NetkitPair` for its peer) instead of `deviceName` and `netns`: " +
@@ -153,7 +167,7 @@ function resourcePage(spec: ResourceDefinition, schema: Schema, home: Map<string
   const out = [generatedFrom(`provider/resources/${resourceFolder(spec.name)}/definition.ts`), "", `# ${spec.name}`, "", spec.description, ""];
   out.push(`TypeScript: \`import { ${spec.name} } from "pulumi-netkit"\`. Pulumi YAML and other languages (the provider plugin): type \`${token(spec.name)}\`.`, "");
   out.push(...(PAGE_NOTES[spec.name] ?? []).flatMap((n) => [n, ""]));
-  const features: KernelFeature[] = ["netkit", ...(spec.needs ?? [])];
+  const features: KernelFeature[] = requiredFeatures(spec.needs);
   out.push(
     `Host kernel: ${features.map(featureText).join(", ")}, probed on the host before anything is created` +
       (needs.size ? `; the fields marked "Kernel:" below need more for some values` : "") +

@@ -9,8 +9,9 @@ import type { ResourceDefinition } from "./resource";
  * What a kernel did when asked:
  *  - works: created, read back as asked, deleted (for NetkitPair: the whole engine lifecycle);
  *  - refused: a CapabilityError before anything changed on the host;
- *  - no-nic: leasing was found and queue-create reached the kernel, which refused the test
- *    host's only NIC (virtio) for lacking queue management ops; no lessor NIC to prove more.
+ *  - no-nic: the kernel has the feature (probed), and the request reached the test host's NIC,
+ *    which lacks it (virtio-net: no queue management ops, header split or flow rules;
+ *    netdevsim: no RSS or flow rules); no NIC there to prove more.
  */
 export type Outcome = "works" | "refused" | "no-nic";
 
@@ -81,7 +82,7 @@ export function renderKernelTable(m: KernelMatrix, specs: ResourceDefinition[]):
     "✓: created, read back as declared and deleted on that kernel (NetkitPair: preview → up → no-change preview → refresh without drift → update → destroy through the real engine). " +
       "✗ refused up front: a `CapabilityError` naming the field, the host, its kernel and what it needs, before anything is created.",
     m.kernels.some((k) => Object.values(k.outcomes).includes("no-nic"))
-      ? "¹ queue leasing was probed and `queue-create` reached the kernel, which refused the test host's only NIC (virtio, no queue management ops); leases themselves were proven on the netdevsim kernel."
+      ? "¹ the kernel has it (probed), and the request reached the test host's NIC, which does not: virtio-net has no queue management ops (leasing), header split or flow rules, netdevsim no RSS or flow rules. Leases were proven on the netdevsim kernel, RSS on virtio-net with RSS; no test NIC has flow rules."
       : "",
   ].filter((l, i) => i === 0 || l);
   // Each release named in the table, with where it comes from.

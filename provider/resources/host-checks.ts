@@ -16,6 +16,8 @@ import { containsUnknown } from "../definition/check";
 import { fieldMeta } from "../definition/field";
 import type { ResourceDefinition } from "../definition/resource";
 import type { HostClient } from "../host/client";
+import { locate, locationKey, type Located } from "../host/locate";
+import { consumers } from "../host/nic";
 import type { HostFacts } from "../host/preflight";
 import { describeLink, type NetkitLink } from "../host/netkit";
 import type { NicQuestion } from "../host/look-around";
@@ -151,8 +153,19 @@ export async function nameIsFree(
   return [];
 }
 
-/** A NIC lending RX queues: it must exist in the host's netns, be physical, and have each queue. */
-export async function nicHasQueues(host: HostClient, nic: string, queues: Array<{ queue: number; field: string }>, nicField: string): Promise<Failure[]> {
+/** The device a preview's lease is for: its name and netns file (absent: the host's netns). */
+export interface Lessee {
+  name?: string;
+  netns?: string;
+}
+
+/**
+ * A NIC lending RX queues: it must exist in the host's netns, be physical, and have each queue,
+ * free. A queue leased to another device is refused naming that device and its netns (a lease
+ * held by a device of the lessee's own name and netns is its own: adopted, or the device is
+ * being replaced); one that an AF_XDP socket or a memory provider uses, naming that consumer.
+ */
+export async function nicHasQueues(host: HostClient, nic: string, queues: Array<{ queue: number; field: string }>, nicField: string, lessee?: Lessee): Promise<Failure[]> {
   const [a] = await host.ask<NicQuestion>([{ nic }]);
   if (!a!.link) return [{ property: nicField, reason: `${host.host}: NIC ${nic} does not exist in the host's network namespace` }];
   if (a!.link.kind === "netkit" || !a!.link.parentDevice)
@@ -160,19 +173,49 @@ export async function nicHasQueues(host: HostClient, nic: string, queues: Array<
   // A NIC that is down lists no queues: its range is left to the kernel.
   const count = a!.rxQueues?.length;
   if (!count) return [];
-  return queues
+  const out = queues
     .filter((q) => q.queue >= count)
     .map((q) => ({ property: q.field, reason: `${host.host}: ${nic} has ${count} RX queues (0 … ${count - 1}): queue ${q.queue} is out of range` }));
+  const busy = queues.flatMap((q) => {
+    const info = a!.rxQueues!.find((x) => x.id === q.queue);
+    return info && consumers(info).length ? [{ ...q, info }] : [];
+  });
+  if (!busy.length) return out;
+  const leases = busy.filter((b) => b.info.lease).map((b) => ({ ifindex: b.info.lease!.ifindex, ...(b.info.lease!.netnsId !== undefined ? { nsid: b.info.lease!.netnsId } : {}) }));
+  const found = leases.length ? await locate(host, leases) : new Map<string, Located>();
+  for (const b of busy) {
+    const l = b.info.lease;
+    if (l) {
+      const at = found.get(locationKey({ ifindex: l.ifindex, ...(l.netnsId !== undefined ? { nsid: l.netnsId } : {}) }));
+      const name = at?.link?.name;
+      const own = lessee?.name !== undefined && name === lessee.name && (at?.path ?? "") === (lessee.netns ?? "");
+      if (own) continue;
+      const ns = l.netnsId === undefined ? "the host's netns" : at?.netnsName ? `netns ${at.netnsName}` : `the netns with nsid ${l.netnsId} (no name in /run/netns)`;
+      const users = consumers({ ...b.info, lease: undefined });
+      out.push({
+        property: b.field,
+        reason:
+          `${host.host}: ${nic} RX queue ${b.queue} is already leased to ${name ?? `ifindex ${l.ifindex}`} in ${ns} (its queue ${l.queueId})` +
+          `${users.length ? `, and ${users.join(" and ")} uses it there` : ""}: the kernel leases a queue once; lease another queue, or end that lease (it ends with its device)`,
+      });
+    } else
+      out.push({
+        property: b.field,
+        reason: `${host.host}: ${nic} RX queue ${b.queue} is in use by ${consumers(b.info).join(" and ")}: the kernel refuses to lease a queue in use; stop that consumer, or lease another queue`,
+      });
+  }
+  return out;
 }
 
-/** A device's declared leases (field `field`): their NIC and its queues. */
-export function leasesFit(host: HostClient, leases: DeclaredLease[] | undefined, field: string): Promise<Failure[]> {
+/** A device's declared leases (field `field`): their NIC and its queues, free unless the device's own. */
+export function leasesFit(host: HostClient, leases: DeclaredLease[] | undefined, field: string, lessee?: Lessee): Promise<Failure[]> {
   if (!leases?.length) return Promise.resolve([]);
   return nicHasQueues(
     host,
     leases[0]!.nic,
     leases.map((l, i) => ({ queue: l.queue, field: `${field}[${i}].queue` })),
     `${field}[0].nic`,
+    lessee,
   );
 }
 

@@ -3,7 +3,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { ProviderBugError, type CapabilityError } from "../errors";
 import type { HostClient } from "../host/client";
-import { isNicFeature, missingFeature, type KernelFeature } from "../features";
+import { isNicFeature, missingFeature, requiredFeatures, type KernelFeature } from "../features";
 import type { HostFacts } from "../host/preflight";
 import { fieldMeta } from "../definition/field";
 import type { ResourceDefinition } from "../definition/resource";
@@ -30,8 +30,7 @@ export function missingFeatureFor(spec: ResourceDefinition, inputs: Record<strin
 
 /** What every instance of a resource needs: netkit, unless it is a NIC resource, and its own needs. */
 export function resourceNeeds(spec: ResourceDefinition): KernelFeature[] {
-  const own = spec.needs ?? [];
-  return own.some(isNicFeature) ? own : ["netkit", ...own];
+  return requiredFeatures(spec.needs);
 }
 
 /** The host's facts as `spec` needs them checked: with the NIC side probed for a resource (or field) that needs it. */

@@ -10,17 +10,23 @@ import type { ResourceDefinition } from "../definition/resource";
 import { netkitPairDefinition } from "./netkit-pair/definition";
 import { netkitSingleDefinition } from "./netkit-single/definition";
 import { rxqBindingDefinition } from "./rxq-binding/definition";
+import { nicQueuesDefinition } from "./nic-queues/definition";
+import { queueNapiDefinition } from "./queue-napi/definition";
+import { flowRuleDefinition } from "./flow-rule/definition";
 
 export interface RegisteredResource {
   definition: ResourceDefinition;
   /** The controller's export name in provider/index.ts. */
-  controller: "netkitPairProvider" | "netkitSingleProvider" | "rxqBindingProvider";
+  controller: "netkitPairProvider" | "netkitSingleProvider" | "rxqBindingProvider" | "nicQueuesProvider" | "queueNapiProvider" | "flowRuleProvider";
 }
 
 export const resources: readonly RegisteredResource[] = [
   { definition: netkitPairDefinition, controller: "netkitPairProvider" },
   { definition: netkitSingleDefinition, controller: "netkitSingleProvider" },
   { definition: rxqBindingDefinition, controller: "rxqBindingProvider" },
+  { definition: nicQueuesDefinition, controller: "nicQueuesProvider" },
+  { definition: queueNapiDefinition, controller: "queueNapiProvider" },
+  { definition: flowRuleDefinition, controller: "flowRuleProvider" },
 ];
 
 export const allDefinitions: ResourceDefinition[] = resources.map((r) => r.definition);

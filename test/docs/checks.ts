@@ -12,6 +12,7 @@ import { bpffsEntries } from "../support/bpf";
 import { onHost } from "../support/shared-host";
 import { netkitIp } from "../support/plugin";
 import { linkDir } from "../../provider/host/programs";
+import { ethtool, holdXsk, napis, napiSetByHand, nicSettings, release, type EthtoolView, type NapiView } from "../support/nic";
 
 async function outputs<T>(run: BlockRun): Promise<T> {
   const out = await run.sh("pulumi stack output --json --show-secrets");
@@ -50,6 +51,42 @@ async function readmePair(run: BlockRun): Promise<void> {
 
 let xskIfindex = 0;
 let bigIfindex = "";
+
+/** The zero-copy pages' NIC (a netdevsim NIC, `<!-- test: nic enp1s0f0 4 -->`). */
+const ZC_NIC = "enp1s0f0";
+/** The NIC's settings and NAPIs before a zero-copy page changed them: what its destroy must restore. */
+let zcBefore: { nic: EthtoolView; napis: Map<number, NapiView>; ifindex: number } | undefined;
+
+async function recordNic(run: BlockRun): Promise<void> {
+  const ifindex = Number((await sysfs(run.env.host, ZC_NIC))?.ifindex);
+  zcBefore = { nic: await nicSettings(run.env.host, ZC_NIC), napis: await napis(run.env.host, ifindex), ifindex };
+}
+
+/** After up: the ring and header split on the NIC, the lease on nk-zc, the NAPI settings on the leased queue. */
+async function zeroCopyUp(run: BlockRun, queue: number): Promise<void> {
+  const before = zcBefore!;
+  assert.deepEqual(await nicSettings(run.env.host, ZC_NIC), { ...before.nic, rxRing: 64, tcpDataSplit: "on", hdsThresh: 0 });
+  assert.equal(await rxQueueCount(run.env.host, "nk-zc", "pod1"), 2, "queue 0 + the lease");
+  const changed = [...(await napis(run.env.host, before.ifindex))].filter(([id, n]) => JSON.stringify(n) !== JSON.stringify(before.napis.get(id)));
+  assert.equal(changed.length, 1, `one NAPI changed, the leased queue's (queue ${queue})`);
+  assert.deepEqual(changed[0]![1], { ...before.napis.get(changed[0]![0])!, deferHardIrqs: 2, groFlushTimeout: 200000 });
+}
+
+/** After destroy: every NIC setting and NAPI as before the page, nk-zc gone. */
+async function zeroCopyRestored(run: BlockRun): Promise<void> {
+  const before = zcBefore!;
+  assert.deepEqual(await nicSettings(run.env.host, ZC_NIC), before.nic, "every NIC setting as before (ethtool -l, -g)");
+  assert.deepEqual(await napis(run.env.host, before.ifindex), before.napis, "every NAPI as before (napi-get)");
+  await gone(run, "nk-zc", "pod1");
+}
+
+/** What a command that must fail printed (run.sh throws with its output). */
+async function failing(run: BlockRun, script: string): Promise<string> {
+  return run.sh(script).then(
+    (out) => assert.fail(`\`${script}\` must fail; it printed:\n${out}`),
+    (e: unknown) => (e as Error).message,
+  );
+}
 
 export const PAGE_CHECKS: Record<string, Record<string, BlockCheck>> = {
   "README.md": {
@@ -161,5 +198,81 @@ export const PAGE_CHECKS: Record<string, Record<string, BlockCheck>> = {
       assert.deepEqual(await linkNames(run.env.host, "pod1"), ["lo"]);
       await run.sh("mv Pulumi.yaml.orig Pulumi.yaml");
     },
+  },
+  "docs/guides/zero-copy.md": {
+    netns: recordNic,
+    refused: async (run) => {
+      assert.match(run.output, /NIC enp1s0f0 has no RSS indirection table \(ETHTOOL_MSG_RSS_GET \(ethtool -x\) answered EOPNOTSUPP\); rssEqual needs it/);
+      assert.deepEqual(await nicSettings(run.env.host, ZC_NIC), zcBefore!.nic, "preview touches nothing");
+    },
+    up: async (run) => {
+      await zeroCopyUp(run, 3);
+      const o = await outputs<{ previous: Record<string, unknown>; leasedTo: number }>(run);
+      assert.equal(String(o.leasedTo), (await sysfs(run.env.host, "nk-zc", "pod1"))?.ifindex, "the queue's holder is nk-zc");
+      assert.deepEqual(Object.keys(o.previous).sort(), ["hdsThresh", "rxRing", "tcpDataSplit"], "previous records each declared setting");
+    },
+    destroy: zeroCopyRestored,
+  },
+  "examples/zero-copy-pod/README.md": {
+    netns: recordNic,
+    preview: async (run) => {
+      assert.deepEqual(await nicSettings(run.env.host, ZC_NIC), zcBefore!.nic, "preview touches nothing");
+      await gone(run, "nk-zc", "pod1");
+    },
+    up: async (run) => {
+      await zeroCopyUp(run, 3);
+      const o = await outputs<{ zcIfindex: number; zcQueue: number; queueUsers: { leasedTo?: number; xsk: boolean }; nicBefore: Record<string, unknown> }>(run);
+      assert.equal(o.zcQueue, 1, "the consumer binds to nk-zc's queue 1");
+      assert.equal(String(o.zcIfindex), (await sysfs(run.env.host, "nk-zc", "pod1"))?.ifindex);
+      assert.deepEqual([o.queueUsers.leasedTo, o.queueUsers.xsk], [o.zcIfindex, false]);
+      assert.deepEqual(o.nicBefore, { rxRing: zcBefore!.nic.rxRing, tcpDataSplit: "enabled", hdsThresh: zcBefore!.nic.hdsThresh });
+    },
+    // Drift made by hand, then a consumer on the leased queue, before the page's destroy.
+    outputs: async (run) => {
+      const host = run.env.host;
+      const o = await outputs<{ zcIfindex: number; zcQueue: number; napiId: number }>(run);
+      await ethtool(host, "-G", ZC_NIC, "rx", "256");
+      await napiSetByHand(host, o.napiId, { deferHardIrqs: 0 });
+      await run.sh("pulumi refresh --yes");
+      const diff = await run.sh("pulumi preview --diff");
+      assert.match(diff, /rxRing\s*:\s*256 => 64/);
+      assert.match(diff, /deferHardIrqs\s*:\s*0 => 2/);
+      assert.match(diff, /2 to update/);
+      await run.sh("pulumi up --yes");
+      assert.equal((await nicSettings(host, ZC_NIC)).rxRing, 64);
+      assert.equal((await napis(host, zcBefore!.ifindex)).get(o.napiId)?.deferHardIrqs, 2);
+      await run.sh("pulumi preview --expect-no-changes");
+      // An AF_XDP socket on nk-zc's leased queue: an output after refresh; destroy refused, naming it, within the deadline.
+      const pid = await holdXsk(host, o.zcIfindex, o.zcQueue, "pod1");
+      try {
+        await run.sh("pulumi refresh --yes");
+        // Refresh updates the resources' state, not the stack's outputs (up does): the QueueNapi's.
+        const exported = await run.sh("pulumi stack export");
+        const state = JSON.parse(exported.slice(exported.indexOf("{"))) as { deployment: { resources: Array<{ type: string; outputs?: { xsk?: boolean } }> } };
+        const napi = state.deployment.resources.find((r) => r.type.endsWith(":QueueNapi"));
+        assert.equal(napi?.outputs?.xsk, true, "refresh reads the AF_XDP socket, through the lease, on the NIC's queue");
+        const t0 = Date.now();
+        const err = await failing(run, "pulumi destroy --yes");
+        assert.match(err, /not deleting nk-zc \(netns \/run\/netns\/pod1\): enp1s0f0 RX queue 3 \(its queue 1\) is in use by an AF_XDP socket/);
+        assert.ok(Date.now() - t0 < 90_000, `destroy ended after ${Date.now() - t0} ms`);
+        assert.ok(await sysfs(host, "nk-zc", "pod1"), "the device is still there");
+        assert.equal((await nicSettings(host, ZC_NIC)).rxRing, 64, "and the NIC settings the lease depends on");
+      } finally {
+        await release(host, pid);
+      }
+      // The refused destroy deleted what went before the device (its QueueNapi): the next up converges.
+      assert.match(await run.sh("pulumi up --yes"), /\+ 1 created/);
+      await run.sh("pulumi preview --expect-no-changes");
+    },
+    destroy: zeroCopyRestored,
+  },
+  "examples/yaml-zero-copy-pod/README.md": {
+    netns: recordNic,
+    up: async (run) => {
+      await zeroCopyUp(run, 2);
+      const o = await outputs<{ zcQueue: number; queueLeasedTo: number; zcIfindex: number }>(run);
+      assert.deepEqual([o.zcQueue, o.queueLeasedTo], [1, o.zcIfindex]);
+    },
+    destroy: zeroCopyRestored,
   },
 };

@@ -17,7 +17,7 @@
 // A control preview shows the three bases pass the same check (so each row fails for its
 // one change), and `pulumi preview` is shown to stop the same way for one row per field group.
 import assert from "node:assert/strict";
-import { NetkitPair, NetkitSingle, RxqBinding } from "../../sdk";
+import { FlowRule, NetkitPair, NetkitSingle, NicQueues, QueueNapi, RxqBinding } from "../../sdk";
 import { inlineStack, type TestStack } from "../../harness/pulumi";
 import { connectionTo, onHost, sharedHost } from "../support/shared-host";
 import { addNetdevsim, removeNetdevsim } from "../support/netdevsim";
@@ -27,7 +27,7 @@ import type { TestHost } from "../../testhost";
 import { asError } from "../support/errors";
 
 const NSIM_ID = 7342;
-const classes = { NetkitPair, NetkitSingle, RxqBinding } as unknown as Record<ResourceName, new (name: string, args: unknown) => unknown>;
+const classes = { NetkitPair, NetkitSingle, RxqBinding, NicQueues, QueueNapi, FlowRule } as unknown as Record<ResourceName, new (name: string, args: unknown) => unknown>;
 
 /** Every distinctive line of a PEM key: none may appear in any output. */
 const keyLines = (pem: string) => pem.split("\n").filter((l) => l.length > 20 && !l.startsWith("-----"));

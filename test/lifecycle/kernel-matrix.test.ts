@@ -16,8 +16,15 @@ import { NetkitPair } from "../../sdk";
 import { CapabilityError, NetkitError, NetlinkError } from "../../provider/errors";
 import { ATTRIBUTE_PROBES, attributeProbe, PROBE_LINK } from "../../provider/host/preflight";
 import type { RelayOp } from "../../provider/host/relay";
-import { NETDEV_FAMILY_NAME, NETLINK_GENERIC } from "../../provider/netlink/constants";
-import { getFamilyRequest } from "../../provider/netlink/genl";
+import { NETDEV_CMD, NETDEV_FAMILY_NAME, NETLINK_GENERIC } from "../../provider/netlink/constants";
+import { getFamilyRequest, getOpPolicyByNameRequest } from "../../provider/netlink/genl";
+import { ETHTOOL_FAMILY_NAME, ETHTOOL_MSG } from "../../provider/netlink/ethtool";
+import { nicQueuesProvider } from "../../provider/resources/nic-queues/controller";
+import { nicQueuesDefinition } from "../../provider/resources/nic-queues/definition";
+import { queueNapiProvider } from "../../provider/resources/queue-napi/controller";
+import { queueNapiDefinition } from "../../provider/resources/queue-napi/definition";
+import { flowRuleProvider } from "../../provider/resources/flow-rule/controller";
+import { flowRuleDefinition } from "../../provider/resources/flow-rule/definition";
 import { getLinkRequest } from "../../provider/netlink/link";
 import { decodeMessages } from "../../provider/netlink/message";
 import { parseNetkitLink } from "../../provider/host/netkit";
@@ -34,7 +41,7 @@ import { repoRoot } from "../../provider/artefacts";
 import type { ResourceDefinition } from "../../provider/definition/resource";
 import { DEBIAN_KERNELS, type DebianKernel, type TestHost } from "../../testhost";
 import { inlineStack, type TestStack } from "../../harness/pulumi";
-import { connectionTo, onHost, sharedHost } from "../support/shared-host";
+import { connectionTo, onHost, RSS_NIC_NAME, sharedHost } from "../support/shared-host";
 import { debianHost } from "../support/kernel-hosts";
 import { checked, linkNames, sysfs } from "../support/netkit";
 import { addNetdevsim, removeNetdevsim } from "../support/netdevsim";
@@ -100,6 +107,36 @@ async function attempt(
   return "works";
 }
 
+/** The rows of the NIC side: resources that manage a NIC, and the features their fields need. */
+const NIC_ROWS = ["NicQueues", "QueueNapi", "FlowRule", "tcpDataSplit", "hdsThresh", "rssNetlink", "napiIrqSuspend", "napiThreaded"];
+
+/**
+ * A NIC-side resource created through the provider, read back as declared and deleted: "works";
+ * a CapabilityError naming the kernel: "refused"; one naming the NIC (the kernel has the
+ * setting, the test host's NIC does not): "no-nic". Either refusal changes nothing.
+ */
+async function attemptNic(
+  host: TestHost,
+  spec: ResourceDefinition,
+  provider: { create: (i: never) => Promise<{ id: string; outs?: unknown }>; delete?: (id: string, o: never) => Promise<void> },
+  inputs: Record<string, unknown>,
+): Promise<Outcome> {
+  let r: { id: string; outs?: unknown };
+  try {
+    r = await provider.create(checked(spec, { connection: connectionTo(host), ...inputs }) as never);
+  } catch (e) {
+    if (!(e instanceof CapabilityError)) throw e;
+    const kernel = new RegExp(`^root@127\\.0\\.0\\.1:${host.port}: kernel ${host.kernelRelease.replace(/[.+]/g, "\\$&")} has no `);
+    if (kernel.test(e.message)) return "refused";
+    assert.match(e.message, new RegExp(`^root@127\\.0\\.0\\.1:${host.port}: NIC ${String(inputs.nic)} has no .*; \\w+ needs (it|them)$`));
+    return "no-nic";
+  }
+  const outs = r.outs as Record<string, unknown>;
+  for (const [k, v] of Object.entries(inputs)) assert.deepEqual(outs[k], v, `${spec.name}.${k} as declared`);
+  await provider.delete?.(r.id, outs as never);
+  return "works";
+}
+
 /** The kernel's replies to the probes and to dumps of the pair: request, reply, errno, extack. */
 type Fixture = { kernel: string; cases: Record<string, { request: string; reply: string; errno: number; extack?: string }> };
 
@@ -157,7 +194,7 @@ describe("lifecycle: the kernel matrix (Debian's kernels and our own)", function
       before(async function () {
         host = await col.host();
         await onHost(host, ["ip", "netns", "add", ns]);
-        const f = await (await hostFor(connectionTo(host))).facts();
+        const f = await (await hostFor(connectionTo(host))).nicFacts();
         m.release = f.kernelRelease;
         m.probed = f.has;
         measured.set(col.id, m);
@@ -234,7 +271,7 @@ describe("lifecycle: the kernel matrix (Debian's kernels and our own)", function
             ipv4BigTcp: { gsoMaxSize: 196608, gsoIpv4MaxSize: 196608, groIpv4MaxSize: 196608, peerGsoIpv4MaxSize: 131072, peerGroIpv4MaxSize: 131072 },
             queueLease: { peerLeases: [{ nic, queue: nicQueue }] },
           };
-          for (const row of matrixRows(allDefinitions).filter((r) => !(r.id in { NetkitPair: 1, NetkitSingle: 1, RxqBinding: 1 }))) {
+          for (const row of matrixRows(allDefinitions).filter((r) => !(r.id in { NetkitPair: 1, NetkitSingle: 1, RxqBinding: 1 }) && !NIC_ROWS.includes(r.id))) {
             assert.ok(values[row.id], `a value that needs ${row.id}`);
             const before = await links(host, ns);
             m.outcomes[row.id] = await attempt(host, ns, netkitPairDefinition, netkitPairProvider, { ...pair, ...values[row.id] }).catch(noNic(before));
@@ -269,11 +306,44 @@ describe("lifecycle: the kernel matrix (Debian's kernels and our own)", function
         assert.equal(m.outcomes.RxqBinding !== "refused", m.probed.queueLease);
       });
 
+      it("measures the NIC side's rows on a NIC that has them (netdevsim, virtio-net with RSS), refused up front where the kernel lacks them", async function () {
+        // Our build lends netdevsim for channels, rings, header split and NAPIs; every kernel's test
+        // host has eth1, virtio-net with RSS and 4 queue pairs (no header split, no flow rules).
+        const own = col.id === "own-7.2";
+        const nsim = "nkm-nic1";
+        const nic = own ? nsim : RSS_NIC_NAME;
+        await onHost(host, ["ip", "link", "set", RSS_NIC_NAME, "up"]);
+        if (own) await addNetdevsim(host, 7512, 4, nsim);
+        try {
+          const rows: Record<string, () => Promise<Outcome>> = {
+            NicQueues: () => attemptNic(host, nicQueuesDefinition, nicQueuesProvider, { nic, combinedChannels: 2 }),
+            tcpDataSplit: () => attemptNic(host, nicQueuesDefinition, nicQueuesProvider, { nic, tcpDataSplit: "enabled" }),
+            hdsThresh: () => attemptNic(host, nicQueuesDefinition, nicQueuesProvider, { nic, hdsThresh: 0 }),
+            rssNetlink: () => attemptNic(host, nicQueuesDefinition, nicQueuesProvider, { nic: RSS_NIC_NAME, combinedChannels: 4, rssEqual: 2 }),
+            QueueNapi: () => attemptNic(host, queueNapiDefinition, queueNapiProvider, { nic, queue: 0, deferHardIrqs: 2, groFlushTimeout: 20000 }),
+            napiIrqSuspend: () => attemptNic(host, queueNapiDefinition, queueNapiProvider, { nic, queue: 0, irqSuspendTimeout: 1000000 }),
+            napiThreaded: () => attemptNic(host, queueNapiDefinition, queueNapiProvider, { nic, queue: 0, threaded: "enabled" }),
+            FlowRule: () => attemptNic(host, flowRuleDefinition, flowRuleProvider, { nic, flowType: "tcp6", dstPort: 9999, queue: 0 }),
+          };
+          for (const row of matrixRows(allDefinitions).filter((r) => NIC_ROWS.includes(r.id))) {
+            assert.ok(rows[row.id], `a measurement of ${row.id}`);
+            m.outcomes[row.id] = await rows[row.id]!();
+            assert.equal(m.outcomes[row.id] !== "refused", m.probed[row.needs], `${row.id}: works exactly where the probe found it (${m.outcomes[row.id]})`);
+          }
+        } finally {
+          if (own) await removeNetdevsim(host, 7512);
+        }
+      });
+
       it("keeps its real netlink replies as unit fixtures (probes, netdev family, dumps of a pair)", async function () {
         const ops: Array<[string, RelayOp]> = [
           ...Object.entries(ATTRIBUTE_PROBES).map(([k, a]) => [`probe-${k}`, { op: "netlink", message: attributeProbe(a) }] as [string, RelayOp]),
           ["getFamilyNetdev", { op: "netlink", message: getFamilyRequest(NETDEV_FAMILY_NAME), proto: NETLINK_GENERIC }],
           ["getLo", { op: "netlink", message: getLinkRequest(PROBE_LINK) }],
+          // The NIC side's probes (probeNic): the ethtool family, RINGS_SET's and napi-set's policies.
+          ["getFamilyEthtool", { op: "netlink", message: getFamilyRequest(ETHTOOL_FAMILY_NAME), proto: NETLINK_GENERIC }],
+          ["policyRingsSet", { op: "netlink", message: getOpPolicyByNameRequest(ETHTOOL_FAMILY_NAME, ETHTOOL_MSG.RINGS_SET), proto: NETLINK_GENERIC, dump: true }],
+          ["policyNapiSet", { op: "netlink", message: getOpPolicyByNameRequest(NETDEV_FAMILY_NAME, NETDEV_CMD.NAPI_SET), proto: NETLINK_GENERIC, dump: true }],
         ];
         let cases: Fixture["cases"] = {};
         if (m.probed.netkit) {

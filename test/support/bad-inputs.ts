@@ -4,8 +4,8 @@
 // through the real engine against a test host.
 import type { ConnectionInput } from "../../provider/connection";
 
-export type ResourceName = "NetkitPair" | "NetkitSingle" | "RxqBinding";
-export type FieldGroup = "name" | "enum" | "range" | "mac/mode" | "single mode" | "netns" | "queue" | "connection" | "shape";
+export type ResourceName = "NetkitPair" | "NetkitSingle" | "RxqBinding" | "NicQueues" | "QueueNapi" | "FlowRule";
+export type FieldGroup = "name" | "enum" | "range" | "mac/mode" | "single mode" | "netns" | "queue" | "connection" | "shape" | "nic side";
 
 export interface BadInput {
   resource: ResourceName;
@@ -35,6 +35,12 @@ export function baseInputs(resource: ResourceName, connection: ConnectionInput):
       return { connection, name: "nkbads0", netns: POD_NETNS };
     case "RxqBinding":
       return { connection, deviceName: "nkbads0", netns: POD_NETNS, nic: NIC, nicQueue: 1 };
+    case "NicQueues":
+      return { connection, nic: NIC, rxRing: 128 };
+    case "QueueNapi":
+      return { connection, nic: NIC, queue: 1, deferHardIrqs: 2 };
+    case "FlowRule":
+      return { connection, nic: NIC, flowType: "tcp6", dstPort: 9999, queue: 1 };
   }
 }
 
@@ -71,6 +77,15 @@ const single = (group: FieldGroup, set: Record<string, unknown>, property: strin
 const binding = (group: FieldGroup, set: Record<string, unknown>, property: string, reason: RegExp, proves: string): BadInput => ({
   resource: "RxqBinding",
   group,
+  set,
+  property,
+  reason,
+  proves,
+});
+
+const nicSide = (resource: ResourceName, set: Record<string, unknown>, property: string, reason: RegExp, proves: string): BadInput => ({
+  resource,
+  group: "nic side",
   set,
   property,
   reason,
@@ -210,4 +225,9 @@ export const badInputs: BadInput[] = [
     "a program listed twice on one hook is refused (the kernel would say EEXIST half way)",
   ),
   binding("shape", { queueId: 1 }, "queueId", /queueId: not a field of RxqBinding/, "the leased queue id is an output, not an input"),
+
+  // The NIC side: one rule of each resource.
+  nicSide("NicQueues", { rssEqual: 2, rssWeights: [1, 1] }, "rssWeights", /give rssEqual or rssWeights, not both/, "the RSS spread is one table: equal or weights, not both"),
+  nicSide("QueueNapi", { threaded: "yes" }, "threaded", /disabled|enabled|busy-poll/, "threaded NAPI is one of the kernel's modes"),
+  nicSide("FlowRule", { flowType: "tcp4", dstIp: "2001:db8::5" }, "dstIp", /must be an IPv4 address for flow type tcp4/, "a rule's address is of its flow type's IP version"),
 ];

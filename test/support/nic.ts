@@ -48,7 +48,7 @@ export async function nicSettings(host: TestHost, nic: string): Promise<EthtoolV
   const g = await ethtool(host, "-g", nic);
   const num = (v: string | undefined) => (v === undefined || v === "n/a" ? undefined : Number(v));
   const v: EthtoolView = {};
-  const set = <K extends keyof EthtoolView>(k: K, x: EthtoolView[K]) => x !== undefined && (v[k] = x);
+  const set = <K extends keyof EthtoolView>(k: K, x: EthtoolView[K]) => x !== undefined && x !== "n/a" && (v[k] = x);
   set("combined", num(current(l, "Combined")));
   set("rxChannels", num(current(l, "RX")));
   set("rxRing", num(current(g, "RX")));
@@ -76,10 +76,11 @@ export function shares(table: number[]): number[] {
   return out;
 }
 
-// The netdev spec's own view of NAPIs, in plain python3 generic netlink on the host:
-// "dump IFINDEX" prints each NAPI of a device (id, defer-hard-irqs, gro-flush-timeout,
-// irq-suspend-timeout, threaded); "set ID DEFER GRO" is napi-set as an operator's tool sends it.
-const NAPI_TOOL = String.raw`
+// The netdev spec's own view, in plain python3 generic netlink on the host: "dump IFINDEX"
+// prints each NAPI of a device (id, defer-hard-irqs, gro-flush-timeout, irq-suspend-timeout,
+// threaded); "set ID DEFER GRO" is napi-set as an operator's tool sends it; "qstats IFINDEX"
+// prints each RX queue's packet count (qstats-get, scope queue).
+export const NAPI_TOOL = String.raw`
 import socket, struct, sys
 def attrs(b):
     out, off = {}, 0
@@ -105,7 +106,12 @@ def ask(fam, cmd, a, flags):
 name = b"netdev\0"
 fam = struct.unpack_from("=H", ask(16, 3, struct.pack("=HH", 4 + len(name), 2) + name + b"\0" * (-len(name) % 4), 5)[0][1])[0]
 u = lambda b: int.from_bytes(b, "little")
-if sys.argv[1] == "dump":
+if sys.argv[1] == "qstats":
+    # qstats-get (12), scope queue: each RX queue's packets
+    for m in ask(fam, 12, struct.pack("=HHI", 8, 1, int(sys.argv[2])) + struct.pack("=HHI", 8, 4, 1), 0x301):
+        if u(m.get(2, b"\1\0\0\0")) == 0:
+            print(u(m[3]), u(m.get(8, b"\0")))
+elif sys.argv[1] == "dump":
     for n in ask(fam, 11, struct.pack("=HHI", 8, 1, int(sys.argv[2])), 0x301):
         print(u(n[2]), u(n.get(5, b"\0")), u(n.get(6, b"\0")), u(n.get(7, b"\0")), u(n.get(8, b"\0")))
 else:
@@ -134,6 +140,18 @@ export async function napis(host: TestHost, ifindex: number): Promise<Map<number
   return out;
 }
 
+/** Packets per RX queue so far, as the kernel counted them (index: queue). */
+export async function rxPacketsPerQueue(host: TestHost, ifindex: number): Promise<number[]> {
+  const r = await onHost(host, ["python3", "-c", NAPI_TOOL, "qstats", String(ifindex)]);
+  assert.equal(r.exitCode, 0, r.stderr.toString());
+  const out: number[] = [];
+  for (const line of r.stdout.toString().trim().split("\n").filter(Boolean)) {
+    const [q, n] = line.split(" ").map(Number);
+    out[q!] = n!;
+  }
+  return out;
+}
+
 /** napi-set by hand, as an operator's tool would (drift). */
 export async function napiSetByHand(host: TestHost, napiId: number, settings: { deferHardIrqs?: number; groFlushTimeout?: number }): Promise<void> {
   const arg = (v: number | undefined) => (v === undefined ? "-" : String(v));
@@ -144,7 +162,7 @@ export async function napiSetByHand(host: TestHost, napiId: number, settings: { 
 // An AF_XDP socket (copy mode) bound to one RX queue of a device, held by a detached python3
 // on the host until it is killed: a consumer queue-get reports on that queue (on the NIC's
 // queue when the device's queue is a lease).
-const XSK_HOLD = String.raw`
+export const XSK_HOLD = String.raw`
 import ctypes, mmap, os, socket, struct, sys, time
 libc = ctypes.CDLL(None, use_errno=True)
 AF_XDP, SOL_XDP = 44, 283
@@ -165,6 +183,20 @@ if libc.bind(fd, b, len(sa)) != 0: sys.exit("bind: errno %d" % ctypes.get_errno(
 print("bound", flush=True)
 while True: time.sleep(3600)
 `;
+
+/**
+ * A shell command line (argv) that binds an AF_XDP socket to `queue` of the device `ifindex`
+ * (in `netns`) from a detached python3, its pid in `pidFile`, and returns once it is bound: for
+ * a scenario's out-of-band step (release: `kill $(cat pidFile)`).
+ */
+export function holdXskArgv(ifindex: number, queue: number, pidFile: string, netns?: string): string[] {
+  const inNs = netns ? `ip netns exec ${netns} ` : "";
+  const script = [
+    "f=$(mktemp); setsid " + inNs + 'python3 -c "$1" "$2" "$3" >"$f" 2>&1 < /dev/null & echo $! > "$4"',
+    'i=0; while ! grep -q bound "$f"; do i=$((i+1)); [ $i -gt 200 ] && { cat "$f" >&2; exit 1; }; sleep 0.05; done',
+  ].join("\n");
+  return ["sh", "-c", script, "sh", XSK_HOLD, String(ifindex), String(queue), pidFile];
+}
 
 /** Binds an AF_XDP socket to `queue` of the device with `ifindex` (in `netns`); returns the holder's pid. */
 export async function holdXsk(host: TestHost, ifindex: number, queue: number, netns?: string): Promise<number> {

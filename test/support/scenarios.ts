@@ -13,6 +13,13 @@ import { netkitSingleDefinition } from "../../provider/resources/netkit-single/d
 import { rxqBindingProvider } from "../../provider/resources/rxq-binding/controller";
 import { rxqBindingDefinition } from "../../provider/resources/rxq-binding/definition";
 import { setConnectionDefaults } from "../../provider/runtime";
+import { nicQueuesProvider } from "../../provider/resources/nic-queues/controller";
+import { nicQueuesDefinition } from "../../provider/resources/nic-queues/definition";
+import { queueNapiProvider } from "../../provider/resources/queue-napi/controller";
+import { queueNapiDefinition } from "../../provider/resources/queue-napi/definition";
+import { flowRuleProvider } from "../../provider/resources/flow-rule/controller";
+import { flowRuleDefinition } from "../../provider/resources/flow-rule/definition";
+import { holdXskArgv, NAPI_TOOL } from "./nic";
 import { checked } from "./netkit";
 import { detachLinkArgv, loadProgramArgv, NETKIT_DROP, NETKIT_PASS } from "./bpf";
 
@@ -69,6 +76,9 @@ const c = (p: object) => p as unknown as Controller;
 const pairs = c(netkitPairProvider);
 const singles = c(netkitSingleProvider);
 const bindings = c(rxqBindingProvider);
+const nicQueues = c(nicQueuesProvider);
+const queueNapi = c(queueNapiProvider);
+const flowRules = c(flowRuleProvider);
 
 export const scenarios: Scenario[] = [
   {
@@ -313,6 +323,56 @@ export const scenarios: Scenario[] = [
       } finally {
         for (const ns of [ns1, ns2]) await outOfBand(["ip", "netns", "del", ns]);
         await removeNic(7613);
+      }
+    },
+  },
+  {
+    // The NIC side on netdevsim: NicQueues and QueueNapi through create → read → drift made by
+    // hand → read → update → delete, a FlowRule refused (no flow rules there), and a device whose
+    // leased queue an AF_XDP socket holds: its delete refused naming the socket, then done.
+    name: "nic-side",
+    leases: true,
+    async run({ conn, outOfBand, nic, removeNic }) {
+      const ns = "nkc-zc";
+      await nic(7614, 4, "nkc-nic3");
+      await outOfBand(["ip", "netns", "add", ns]);
+      try {
+        const q = checked(nicQueuesDefinition, { connection: conn, nic: "nkc-nic3", combinedChannels: 3, rxRing: 64, tcpDataSplit: "enabled", hdsThresh: 0 });
+        const queues = await nicQueues.create(q);
+        const queuesRead = await step(() => nicQueues.read(queues.id as never, queues.outs as never));
+        const n = checked(queueNapiDefinition, { connection: conn, nic: "nkc-nic3", queue: 2, deferHardIrqs: 100, groFlushTimeout: 20000 });
+        const napi = await queueNapi.create(n);
+        await outOfBand(["python3", "-c", NAPI_TOOL, "set", String(napi.outs.napiId), "0", "-"]);
+        const drifted = (await queueNapi.read(napi.id, napi.outs)) as { props: Props; inputs: Props };
+        assert.equal(drifted.inputs.deferHardIrqs, 0, "a napi-set by hand shows");
+        const napiDiff = await step(() => queueNapi.diff(napi.id as never, drifted.props as never, n as never));
+        const repaired = await queueNapi.update(napi.id, drifted.props, n);
+        const flow = await step(() => flowRules.create(checked(flowRuleDefinition, { connection: conn, nic: "nkc-nic3", flowType: "tcp6", dstPort: 9999, queue: 2 }) as never));
+        const dev = await singles.create(checked(netkitSingleDefinition, { connection: conn, name: "nkc8", netns: ns, leases: [{ nic: "nkc-nic3", queue: 2 }] }));
+        await outOfBand(holdXskArgv(dev.outs.ifindex as number, 1, "/tmp/nkc-xsk.pid", ns));
+        const held = await step(() => queueNapi.read(napi.id as never, repaired.outs as never));
+        const refusedDelete = await step(() => singles.delete(dev.id as never, dev.outs as never));
+        await outOfBand(["sh", "-c", 'kill "$(cat /tmp/nkc-xsk.pid)"; sleep 0.5']);
+        const deviceDeleted = await step(() => singles.delete(dev.id as never, dev.outs as never));
+        const napiDeleted = await step(() => queueNapi.delete(napi.id as never, repaired.outs as never));
+        const queuesDeleted = await step(() => nicQueues.delete(queues.id as never, queues.outs as never));
+        return {
+          queues: seen(queues),
+          queuesRead,
+          napi: seen(napi),
+          drifted: seen(drifted),
+          napiDiff,
+          repaired: seen(repaired),
+          flow,
+          held,
+          refusedDelete,
+          deviceDeleted,
+          napiDeleted,
+          queuesDeleted,
+        };
+      } finally {
+        await outOfBand(["ip", "netns", "del", ns]);
+        await removeNic(7614);
       }
     },
   },

@@ -14,12 +14,17 @@ export async function sharedHost(): Promise<TestHost> {
     const started = Date.now();
     // NETKIT_TEST_KERNEL boots another bzImage (e.g. one without netkit) instead of the cached build.
     const kernel = process.env.NETKIT_TEST_KERNEL;
-    shared = startTestHosts(1, { name: "shared", ...(kernel ? { kernel } : {}) });
+    // eth1: virtio-net with RSS (testhost's rssNic), for the NIC side netdevsim lacks.
+    shared = startTestHosts(1, { name: "shared", rssNic: RSS_NIC, ...(kernel ? { kernel } : {}) });
     const set = await shared;
     console.log(`      [test host] Linux ${set.hosts[0]!.kernelRelease} on qemu, SSH ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
   return (await shared).hosts[0]!;
 }
+
+/** The test hosts' second NIC, eth1: virtio-net offering RSS with 4 queue pairs (shared and Debian hosts have it). */
+export const RSS_NIC = { queues: 4 };
+export const RSS_NIC_NAME = "eth1";
 
 export async function stopSharedHosts(): Promise<void> {
   const s = shared;

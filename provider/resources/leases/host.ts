@@ -11,11 +11,12 @@
 import { isAmbiguous } from "../../ssh/ambiguous";
 import { NetkitError, ProviderBugError } from "../../errors";
 import type { HostFacts } from "../../host/preflight";
-import type { OwnedDevice } from "../../host/netkit";
+import type { DeleteOutcome, OwnedDevice } from "../../host/netkit";
 import { RelayBatch, type BatchResults } from "../../host/batch";
 import type { HostClient } from "../../host/client";
 import { locate, locationKey } from "../../host/locate";
-import { deleteNetkit } from "../../host/netkit-ops";
+import { DeleteHeldUp, deleteNetkit } from "../../host/netkit-ops";
+import { consumers } from "../../host/nic";
 import type { RelayResult } from "../../host/relay";
 import { NETLINK_GENERIC, NSID_NOT_ASSIGNED } from "../../netlink/constants";
 import { getLinkRequest } from "../../netlink/link";
@@ -382,6 +383,63 @@ export async function leaseNewDevice(
       err.message += `; deleting the device failed too, delete ${owner.name} by hand: ${x instanceof Error ? x.message : String(x)}`;
     }
     throw err;
+  }
+}
+
+/**
+ * What uses the queues leased to a device besides the lease itself (an AF_XDP socket, io_uring
+ * zero-copy receive, a devmem binding), as queue-get reports it on the NIC: one read-only
+ * batch, and one more to name the NIC only when something is found. Nothing when the host
+ * cannot tell (no leasing, a failed read): the delete then goes on, bounded by its wait.
+ */
+export async function leaseConsumers(host: HostClient, d: LeasingDevice): Promise<string[]> {
+  const f = await host.facts();
+  if (f.netdevFamilyId === undefined || !f.has.queueLease) return [];
+  const b = new RelayBatch({ readOnly: true });
+  if (d.netns) b.add(`open netns ${d.netns}`, { op: "openNetns", path: d.netns, fd: DEVICE_NS_FD });
+  const dump = b.add("dump queues (queue-get)", queueDump(f.netdevFamilyId));
+  // After the dump, which gives the device's netns an nsid if one of its leases needs it.
+  const ns = d.netns ? b.add(`read the nsid of netns ${d.netns} in the host's netns`, { op: "netlink", message: getNsidRequest(DEVICE_NS_FD) }) : -1;
+  const res = await host.run(b, false);
+  if (res.firstFailed() >= 0) return [];
+  const nsid = d.netns ? nsidOf(res.at(ns)) : undefined;
+  if (d.netns && nsid === undefined) return [];
+  const held = queuesOf(res.at(dump)).filter((q) => q.type === "rx" && q.lease?.ifindex === d.ifindex && q.lease.netnsId === nsid && (q.xsk || q.memoryProvider));
+  if (!held.length) return [];
+  const nics = await locate(
+    host,
+    [...new Set(held.map((q) => q.ifindex))].map((ifindex) => ({ ifindex })),
+  ).catch(() => new Map<string, { link?: { name: string } }>());
+  return held.map((q) => {
+    const nic = nics.get(locationKey({ ifindex: q.ifindex }))?.link?.name ?? `NIC ifindex ${q.ifindex}`;
+    return `${nic} RX queue ${q.id} (its queue ${q.lease!.queueId}) is in use by ${consumers({ ...q, lease: undefined }).join(" and ")}`;
+  });
+}
+
+/**
+ * Deletes a netkit device that may hold leases, never hanging: while something uses a leased
+ * queue it is refused, naming what (deleting it would wait in the kernel for io_uring to let
+ * go, or pull the queue from under a running AF_XDP socket); a delete the kernel holds up
+ * anyway ends within the wait with what holds it. Either way the next run converges: the
+ * device is gone once the consumer is.
+ */
+export async function deleteLeasingDevice(host: HostClient, owner: OwnedDevice, lessee: LeasingDevice | undefined): Promise<DeleteOutcome> {
+  if (!lessee) return deleteNetkit(host, owner);
+  const what = lessee.netns ? `${lessee.name} (netns ${lessee.netns})` : lessee.name;
+  const held = await leaseConsumers(host, lessee);
+  if (held.length)
+    throw new NetkitError(
+      `${host.host}: not deleting ${what}: ${held.join("; ")}. Deleting it now would wait in the kernel until io_uring lets the queue go, or pull it from under a running AF_XDP socket: ` +
+        "stop that consumer (the pod's workload), then run this again",
+    );
+  try {
+    return await deleteNetkit(host, owner, { mayBeHeld: true });
+  } catch (e) {
+    if (!(e instanceof DeleteHeldUp)) throw e;
+    const now = await leaseConsumers(host, lessee).catch(() => []);
+    e.message += now.length ? `; what holds it: ${now.join("; ")}` : "; no consumer shows on its leased queues (an io_uring ifq may still be closing)";
+    e.message += ". Run this again once it is released: the device is then gone";
+    throw e;
   }
 }
 

@@ -16,7 +16,7 @@ import { requireFeatures } from "../kernel-needs";
 import { requireSameHost } from "../host-identity";
 import { netkitPairDefinition as definition } from "./definition";
 import { changeRequest, createRequest, outputs, refs } from "./host";
-import { leaseNewDevice, leasesNow } from "../leases/host";
+import { deleteLeasingDevice, leaseNewDevice, leasesNow } from "../leases/host";
 import { ownerOf } from "../leases/claims";
 import { applyPrograms, observeHook, readHooks, removePrograms, type HookPrograms, type ObservedHook, type Hook } from "../../host/programs";
 import type { HostClient } from "../../host/client";
@@ -162,7 +162,9 @@ export const netkitPairProvider: Controller<Inputs, Outputs> = {
   async delete(id, props) {
     requireSameHost(definition.name, id, props.connection);
     const host = await hostFor(props.connection);
-    reportDelete(id, host.host, props.name, await deleteNetkit(host, { ...refs(props).primary, ifindex: props.ifindex }));
+    // The peer is the side that leases, and only with room for a lease.
+    const peer = (props.peerNumRxQueues ?? 1) > 1 && props.peerIfindex !== undefined ? { ...refs(props).peer, ifindex: props.peerIfindex } : undefined;
+    reportDelete(id, host.host, props.name, await deleteLeasingDevice(host, { ...refs(props).primary, ifindex: props.ifindex }, peer));
     // The device took its links' attachments with it; the pins keep the links until unpinned.
     if (managesPrograms(props) || (props.programIds?.length ?? 0) + (props.peerProgramIds?.length ?? 0) > 0) await removePrograms(host, props.ifindex);
   },

@@ -5,6 +5,7 @@ import type { InputsOf } from "../../definition/resource";
 import { holdNames, isNew, leasesFit, nameIsFree, programsArePinned, type HostCheckPlan } from "../host-checks";
 import type { netkitPairDefinition } from "./definition";
 import type { NetkitLink } from "../../host/netkit";
+import { netnsPath } from "../fields";
 
 type Inputs = InputsOf<typeof netkitPairDefinition>;
 
@@ -22,7 +23,8 @@ export const previewPlan: HostCheckPlan<Inputs> = async ({ host, inputs: i, olds
   if (i.name !== undefined && isNew(olds, i, "name")) asks.push(nameIsFree(host, i.name, "name", undefined, { renaming: !!olds, sameKind: primary }));
   if (i.peerName !== undefined && isNew(olds, i, "peerName", "peerNetns"))
     asks.push(nameIsFree(host, i.peerName, "peerName", i.peerNetns !== undefined ? { ref: i.peerNetns, field: "peerNetns" } : undefined, { renaming: !!olds, sameKind: peer }));
-  if (isNew(olds, i, "peerLeases")) asks.push(leasesFit(host, i.peerLeases, "peerLeases"));
+  if (isNew(olds, i, "peerLeases"))
+    asks.push(leasesFit(host, i.peerLeases, "peerLeases", { name: i.peerName, ...(i.peerNetns !== undefined ? { netns: netnsPath(i.peerNetns) } : {}) }));
   // Pins are opened only by a change of the list (a refresh that found drift makes one too).
   if (isNew(olds, i, "programs")) asks.push(programsArePinned(host, i.programs, "programs"));
   if (isNew(olds, i, "peerPrograms")) asks.push(programsArePinned(host, i.peerPrograms, "peerPrograms"));

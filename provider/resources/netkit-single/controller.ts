@@ -16,8 +16,8 @@ import { requireFeatures } from "../kernel-needs";
 import { requireSameHost } from "../host-identity";
 import { netkitSingleDefinition as definition } from "./definition";
 import { changeRequest, createRequest, outputs, ref } from "./host";
-import { leaseNewDevice, leasesNow } from "../leases/host";
-import { changeNetkit, createNetkit, deleteNetkit, readNetkit } from "../../host/netkit-ops";
+import { deleteLeasingDevice, leaseNewDevice, leasesNow } from "../leases/host";
+import { changeNetkit, createNetkit, readNetkit } from "../../host/netkit-ops";
 import { ownerOf } from "../leases/claims";
 
 type Inputs = InputsOf<typeof definition>;
@@ -78,6 +78,8 @@ export const netkitSingleProvider: Controller<Inputs, Outputs> = {
   async delete(id, props) {
     requireSameHost(definition.name, id, props.connection);
     const host = await hostFor(props.connection);
-    reportDelete(id, host.host, props.name, await deleteNetkit(host, { ...ref(props), ifindex: props.ifindex }));
+    const me = { ...ref(props), ifindex: props.ifindex };
+    // Only a device with room for leases can hold one.
+    reportDelete(id, host.host, props.name, await deleteLeasingDevice(host, me, (props.numRxQueues ?? 1) > 1 ? me : undefined));
   },
 };

@@ -4,6 +4,7 @@ import type { InputsOf } from "../../definition/resource";
 import { holdNames, isNew, leasesFit, nameIsFree, type HostCheckPlan } from "../host-checks";
 import type { netkitSingleDefinition } from "./definition";
 import type { NetkitLink } from "../../host/netkit";
+import { netnsPath } from "../fields";
 
 type Inputs = InputsOf<typeof netkitSingleDefinition>;
 
@@ -15,6 +16,6 @@ export const previewPlan: HostCheckPlan<Inputs> = async ({ host, inputs: i, olds
   // With old inputs, a changed name or netns is a rename or move in place: the target must be free.
   if (i.name !== undefined && isNew(olds, i, "name", "netns"))
     asks.push(nameIsFree(host, i.name, "name", i.netns !== undefined ? { ref: i.netns, field: "netns" } : undefined, { renaming: !!olds, sameKind: single }));
-  if (isNew(olds, i, "leases")) asks.push(leasesFit(host, i.leases, "leases"));
+  if (isNew(olds, i, "leases")) asks.push(leasesFit(host, i.leases, "leases", { name: i.name, ...(i.netns !== undefined ? { netns: netnsPath(i.netns) } : {}) }));
   return (await Promise.all(asks)).flat();
 };

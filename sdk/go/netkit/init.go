@@ -21,10 +21,16 @@ func (m *module) Version() semver.Version {
 
 func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi.Resource, err error) {
 	switch typ {
+	case "netkit:index:FlowRule":
+		r = &FlowRule{}
 	case "netkit:index:NetkitPair":
 		r = &NetkitPair{}
 	case "netkit:index:NetkitSingle":
 		r = &NetkitSingle{}
+	case "netkit:index:NicQueues":
+		r = &NicQueues{}
+	case "netkit:index:QueueNapi":
+		r = &QueueNapi{}
 	case "netkit:index:RxqBinding":
 		r = &RxqBinding{}
 	default:

@@ -10,6 +10,346 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
+type FlowType string
+
+const (
+	FlowTypeTcp4  = FlowType("tcp4")
+	FlowTypeUdp4  = FlowType("udp4")
+	FlowTypeSctp4 = FlowType("sctp4")
+	FlowTypeTcp6  = FlowType("tcp6")
+	FlowTypeUdp6  = FlowType("udp6")
+	FlowTypeSctp6 = FlowType("sctp6")
+)
+
+func (FlowType) ElementType() reflect.Type {
+	return reflect.TypeOf((*FlowType)(nil)).Elem()
+}
+
+func (e FlowType) ToFlowTypeOutput() FlowTypeOutput {
+	return pulumi.ToOutput(e).(FlowTypeOutput)
+}
+
+func (e FlowType) ToFlowTypeOutputWithContext(ctx context.Context) FlowTypeOutput {
+	return pulumi.ToOutputWithContext(ctx, e).(FlowTypeOutput)
+}
+
+func (e FlowType) ToFlowTypePtrOutput() FlowTypePtrOutput {
+	return e.ToFlowTypePtrOutputWithContext(context.Background())
+}
+
+func (e FlowType) ToFlowTypePtrOutputWithContext(ctx context.Context) FlowTypePtrOutput {
+	return FlowType(e).ToFlowTypeOutputWithContext(ctx).ToFlowTypePtrOutputWithContext(ctx)
+}
+
+func (e FlowType) ToStringOutput() pulumi.StringOutput {
+	return pulumi.ToOutput(pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e FlowType) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return pulumi.ToOutputWithContext(ctx, pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e FlowType) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringPtrOutputWithContext(context.Background())
+}
+
+func (e FlowType) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringOutputWithContext(ctx).ToStringPtrOutputWithContext(ctx)
+}
+
+type FlowTypeOutput struct{ *pulumi.OutputState }
+
+func (FlowTypeOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*FlowType)(nil)).Elem()
+}
+
+func (o FlowTypeOutput) ToFlowTypeOutput() FlowTypeOutput {
+	return o
+}
+
+func (o FlowTypeOutput) ToFlowTypeOutputWithContext(ctx context.Context) FlowTypeOutput {
+	return o
+}
+
+func (o FlowTypeOutput) ToFlowTypePtrOutput() FlowTypePtrOutput {
+	return o.ToFlowTypePtrOutputWithContext(context.Background())
+}
+
+func (o FlowTypeOutput) ToFlowTypePtrOutputWithContext(ctx context.Context) FlowTypePtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v FlowType) *FlowType {
+		return &v
+	}).(FlowTypePtrOutput)
+}
+
+func (o FlowTypeOutput) ToStringOutput() pulumi.StringOutput {
+	return o.ToStringOutputWithContext(context.Background())
+}
+
+func (o FlowTypeOutput) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e FlowType) string {
+		return string(e)
+	}).(pulumi.StringOutput)
+}
+
+func (o FlowTypeOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o FlowTypeOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e FlowType) *string {
+		v := string(e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+type FlowTypePtrOutput struct{ *pulumi.OutputState }
+
+func (FlowTypePtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**FlowType)(nil)).Elem()
+}
+
+func (o FlowTypePtrOutput) ToFlowTypePtrOutput() FlowTypePtrOutput {
+	return o
+}
+
+func (o FlowTypePtrOutput) ToFlowTypePtrOutputWithContext(ctx context.Context) FlowTypePtrOutput {
+	return o
+}
+
+func (o FlowTypePtrOutput) Elem() FlowTypeOutput {
+	return o.ApplyT(func(v *FlowType) FlowType {
+		if v != nil {
+			return *v
+		}
+		var ret FlowType
+		return ret
+	}).(FlowTypeOutput)
+}
+
+func (o FlowTypePtrOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o FlowTypePtrOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e *FlowType) *string {
+		if e == nil {
+			return nil
+		}
+		v := string(*e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+// FlowTypeInput is an input type that accepts values of the FlowType enum
+// A concrete instance of `FlowTypeInput` can be one of the following:
+//
+//	FlowTypeTcp4
+//	FlowTypeUdp4
+//	FlowTypeSctp4
+//	FlowTypeTcp6
+//	FlowTypeUdp6
+//	FlowTypeSctp6
+type FlowTypeInput interface {
+	pulumi.Input
+
+	ToFlowTypeOutput() FlowTypeOutput
+	ToFlowTypeOutputWithContext(context.Context) FlowTypeOutput
+}
+
+var flowTypePtrType = reflect.TypeOf((**FlowType)(nil)).Elem()
+
+type FlowTypePtrInput interface {
+	pulumi.Input
+
+	ToFlowTypePtrOutput() FlowTypePtrOutput
+	ToFlowTypePtrOutputWithContext(context.Context) FlowTypePtrOutput
+}
+
+type flowTypePtr string
+
+func FlowTypePtr(v string) FlowTypePtrInput {
+	return (*flowTypePtr)(&v)
+}
+
+func (*flowTypePtr) ElementType() reflect.Type {
+	return flowTypePtrType
+}
+
+func (in *flowTypePtr) ToFlowTypePtrOutput() FlowTypePtrOutput {
+	return pulumi.ToOutput(in).(FlowTypePtrOutput)
+}
+
+func (in *flowTypePtr) ToFlowTypePtrOutputWithContext(ctx context.Context) FlowTypePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, in).(FlowTypePtrOutput)
+}
+
+type NapiThreaded string
+
+const (
+	NapiThreadedDisabled   = NapiThreaded("disabled")
+	NapiThreadedEnabled    = NapiThreaded("enabled")
+	NapiThreaded_Busy_Poll = NapiThreaded("busy-poll")
+)
+
+func (NapiThreaded) ElementType() reflect.Type {
+	return reflect.TypeOf((*NapiThreaded)(nil)).Elem()
+}
+
+func (e NapiThreaded) ToNapiThreadedOutput() NapiThreadedOutput {
+	return pulumi.ToOutput(e).(NapiThreadedOutput)
+}
+
+func (e NapiThreaded) ToNapiThreadedOutputWithContext(ctx context.Context) NapiThreadedOutput {
+	return pulumi.ToOutputWithContext(ctx, e).(NapiThreadedOutput)
+}
+
+func (e NapiThreaded) ToNapiThreadedPtrOutput() NapiThreadedPtrOutput {
+	return e.ToNapiThreadedPtrOutputWithContext(context.Background())
+}
+
+func (e NapiThreaded) ToNapiThreadedPtrOutputWithContext(ctx context.Context) NapiThreadedPtrOutput {
+	return NapiThreaded(e).ToNapiThreadedOutputWithContext(ctx).ToNapiThreadedPtrOutputWithContext(ctx)
+}
+
+func (e NapiThreaded) ToStringOutput() pulumi.StringOutput {
+	return pulumi.ToOutput(pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e NapiThreaded) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return pulumi.ToOutputWithContext(ctx, pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e NapiThreaded) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringPtrOutputWithContext(context.Background())
+}
+
+func (e NapiThreaded) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringOutputWithContext(ctx).ToStringPtrOutputWithContext(ctx)
+}
+
+type NapiThreadedOutput struct{ *pulumi.OutputState }
+
+func (NapiThreadedOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*NapiThreaded)(nil)).Elem()
+}
+
+func (o NapiThreadedOutput) ToNapiThreadedOutput() NapiThreadedOutput {
+	return o
+}
+
+func (o NapiThreadedOutput) ToNapiThreadedOutputWithContext(ctx context.Context) NapiThreadedOutput {
+	return o
+}
+
+func (o NapiThreadedOutput) ToNapiThreadedPtrOutput() NapiThreadedPtrOutput {
+	return o.ToNapiThreadedPtrOutputWithContext(context.Background())
+}
+
+func (o NapiThreadedOutput) ToNapiThreadedPtrOutputWithContext(ctx context.Context) NapiThreadedPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v NapiThreaded) *NapiThreaded {
+		return &v
+	}).(NapiThreadedPtrOutput)
+}
+
+func (o NapiThreadedOutput) ToStringOutput() pulumi.StringOutput {
+	return o.ToStringOutputWithContext(context.Background())
+}
+
+func (o NapiThreadedOutput) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e NapiThreaded) string {
+		return string(e)
+	}).(pulumi.StringOutput)
+}
+
+func (o NapiThreadedOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o NapiThreadedOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e NapiThreaded) *string {
+		v := string(e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+type NapiThreadedPtrOutput struct{ *pulumi.OutputState }
+
+func (NapiThreadedPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**NapiThreaded)(nil)).Elem()
+}
+
+func (o NapiThreadedPtrOutput) ToNapiThreadedPtrOutput() NapiThreadedPtrOutput {
+	return o
+}
+
+func (o NapiThreadedPtrOutput) ToNapiThreadedPtrOutputWithContext(ctx context.Context) NapiThreadedPtrOutput {
+	return o
+}
+
+func (o NapiThreadedPtrOutput) Elem() NapiThreadedOutput {
+	return o.ApplyT(func(v *NapiThreaded) NapiThreaded {
+		if v != nil {
+			return *v
+		}
+		var ret NapiThreaded
+		return ret
+	}).(NapiThreadedOutput)
+}
+
+func (o NapiThreadedPtrOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o NapiThreadedPtrOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e *NapiThreaded) *string {
+		if e == nil {
+			return nil
+		}
+		v := string(*e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+// NapiThreadedInput is an input type that accepts values of the NapiThreaded enum
+// A concrete instance of `NapiThreadedInput` can be one of the following:
+//
+//	NapiThreadedDisabled
+//	NapiThreadedEnabled
+//	NapiThreaded_Busy_Poll
+type NapiThreadedInput interface {
+	pulumi.Input
+
+	ToNapiThreadedOutput() NapiThreadedOutput
+	ToNapiThreadedOutputWithContext(context.Context) NapiThreadedOutput
+}
+
+var napiThreadedPtrType = reflect.TypeOf((**NapiThreaded)(nil)).Elem()
+
+type NapiThreadedPtrInput interface {
+	pulumi.Input
+
+	ToNapiThreadedPtrOutput() NapiThreadedPtrOutput
+	ToNapiThreadedPtrOutputWithContext(context.Context) NapiThreadedPtrOutput
+}
+
+type napiThreadedPtr string
+
+func NapiThreadedPtr(v string) NapiThreadedPtrInput {
+	return (*napiThreadedPtr)(&v)
+}
+
+func (*napiThreadedPtr) ElementType() reflect.Type {
+	return napiThreadedPtrType
+}
+
+func (in *napiThreadedPtr) ToNapiThreadedPtrOutput() NapiThreadedPtrOutput {
+	return pulumi.ToOutput(in).(NapiThreadedPtrOutput)
+}
+
+func (in *napiThreadedPtr) ToNapiThreadedPtrOutputWithContext(ctx context.Context) NapiThreadedPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, in).(NapiThreadedPtrOutput)
+}
+
 type NetkitMode string
 
 const (
@@ -833,7 +1173,178 @@ func (in *programPositionPtr) ToProgramPositionPtrOutputWithContext(ctx context.
 	return pulumi.ToOutputWithContext(ctx, in).(ProgramPositionPtrOutput)
 }
 
+type TcpDataSplit string
+
+const (
+	TcpDataSplitEnabled  = TcpDataSplit("enabled")
+	TcpDataSplitDisabled = TcpDataSplit("disabled")
+	TcpDataSplitAuto     = TcpDataSplit("auto")
+)
+
+func (TcpDataSplit) ElementType() reflect.Type {
+	return reflect.TypeOf((*TcpDataSplit)(nil)).Elem()
+}
+
+func (e TcpDataSplit) ToTcpDataSplitOutput() TcpDataSplitOutput {
+	return pulumi.ToOutput(e).(TcpDataSplitOutput)
+}
+
+func (e TcpDataSplit) ToTcpDataSplitOutputWithContext(ctx context.Context) TcpDataSplitOutput {
+	return pulumi.ToOutputWithContext(ctx, e).(TcpDataSplitOutput)
+}
+
+func (e TcpDataSplit) ToTcpDataSplitPtrOutput() TcpDataSplitPtrOutput {
+	return e.ToTcpDataSplitPtrOutputWithContext(context.Background())
+}
+
+func (e TcpDataSplit) ToTcpDataSplitPtrOutputWithContext(ctx context.Context) TcpDataSplitPtrOutput {
+	return TcpDataSplit(e).ToTcpDataSplitOutputWithContext(ctx).ToTcpDataSplitPtrOutputWithContext(ctx)
+}
+
+func (e TcpDataSplit) ToStringOutput() pulumi.StringOutput {
+	return pulumi.ToOutput(pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e TcpDataSplit) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return pulumi.ToOutputWithContext(ctx, pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e TcpDataSplit) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringPtrOutputWithContext(context.Background())
+}
+
+func (e TcpDataSplit) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringOutputWithContext(ctx).ToStringPtrOutputWithContext(ctx)
+}
+
+type TcpDataSplitOutput struct{ *pulumi.OutputState }
+
+func (TcpDataSplitOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*TcpDataSplit)(nil)).Elem()
+}
+
+func (o TcpDataSplitOutput) ToTcpDataSplitOutput() TcpDataSplitOutput {
+	return o
+}
+
+func (o TcpDataSplitOutput) ToTcpDataSplitOutputWithContext(ctx context.Context) TcpDataSplitOutput {
+	return o
+}
+
+func (o TcpDataSplitOutput) ToTcpDataSplitPtrOutput() TcpDataSplitPtrOutput {
+	return o.ToTcpDataSplitPtrOutputWithContext(context.Background())
+}
+
+func (o TcpDataSplitOutput) ToTcpDataSplitPtrOutputWithContext(ctx context.Context) TcpDataSplitPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v TcpDataSplit) *TcpDataSplit {
+		return &v
+	}).(TcpDataSplitPtrOutput)
+}
+
+func (o TcpDataSplitOutput) ToStringOutput() pulumi.StringOutput {
+	return o.ToStringOutputWithContext(context.Background())
+}
+
+func (o TcpDataSplitOutput) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e TcpDataSplit) string {
+		return string(e)
+	}).(pulumi.StringOutput)
+}
+
+func (o TcpDataSplitOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o TcpDataSplitOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e TcpDataSplit) *string {
+		v := string(e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+type TcpDataSplitPtrOutput struct{ *pulumi.OutputState }
+
+func (TcpDataSplitPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**TcpDataSplit)(nil)).Elem()
+}
+
+func (o TcpDataSplitPtrOutput) ToTcpDataSplitPtrOutput() TcpDataSplitPtrOutput {
+	return o
+}
+
+func (o TcpDataSplitPtrOutput) ToTcpDataSplitPtrOutputWithContext(ctx context.Context) TcpDataSplitPtrOutput {
+	return o
+}
+
+func (o TcpDataSplitPtrOutput) Elem() TcpDataSplitOutput {
+	return o.ApplyT(func(v *TcpDataSplit) TcpDataSplit {
+		if v != nil {
+			return *v
+		}
+		var ret TcpDataSplit
+		return ret
+	}).(TcpDataSplitOutput)
+}
+
+func (o TcpDataSplitPtrOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o TcpDataSplitPtrOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e *TcpDataSplit) *string {
+		if e == nil {
+			return nil
+		}
+		v := string(*e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+// TcpDataSplitInput is an input type that accepts values of the TcpDataSplit enum
+// A concrete instance of `TcpDataSplitInput` can be one of the following:
+//
+//	TcpDataSplitEnabled
+//	TcpDataSplitDisabled
+//	TcpDataSplitAuto
+type TcpDataSplitInput interface {
+	pulumi.Input
+
+	ToTcpDataSplitOutput() TcpDataSplitOutput
+	ToTcpDataSplitOutputWithContext(context.Context) TcpDataSplitOutput
+}
+
+var tcpDataSplitPtrType = reflect.TypeOf((**TcpDataSplit)(nil)).Elem()
+
+type TcpDataSplitPtrInput interface {
+	pulumi.Input
+
+	ToTcpDataSplitPtrOutput() TcpDataSplitPtrOutput
+	ToTcpDataSplitPtrOutputWithContext(context.Context) TcpDataSplitPtrOutput
+}
+
+type tcpDataSplitPtr string
+
+func TcpDataSplitPtr(v string) TcpDataSplitPtrInput {
+	return (*tcpDataSplitPtr)(&v)
+}
+
+func (*tcpDataSplitPtr) ElementType() reflect.Type {
+	return tcpDataSplitPtrType
+}
+
+func (in *tcpDataSplitPtr) ToTcpDataSplitPtrOutput() TcpDataSplitPtrOutput {
+	return pulumi.ToOutput(in).(TcpDataSplitPtrOutput)
+}
+
+func (in *tcpDataSplitPtr) ToTcpDataSplitPtrOutputWithContext(ctx context.Context) TcpDataSplitPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, in).(TcpDataSplitPtrOutput)
+}
+
 func init() {
+	pulumi.RegisterInputType(reflect.TypeOf((*FlowTypeInput)(nil)).Elem(), FlowType("tcp4"))
+	pulumi.RegisterInputType(reflect.TypeOf((*FlowTypePtrInput)(nil)).Elem(), FlowType("tcp4"))
+	pulumi.RegisterInputType(reflect.TypeOf((*NapiThreadedInput)(nil)).Elem(), NapiThreaded("disabled"))
+	pulumi.RegisterInputType(reflect.TypeOf((*NapiThreadedPtrInput)(nil)).Elem(), NapiThreaded("disabled"))
 	pulumi.RegisterInputType(reflect.TypeOf((*NetkitModeInput)(nil)).Elem(), NetkitMode("l2"))
 	pulumi.RegisterInputType(reflect.TypeOf((*NetkitModePtrInput)(nil)).Elem(), NetkitMode("l2"))
 	pulumi.RegisterInputType(reflect.TypeOf((*NetkitPolicyInput)(nil)).Elem(), NetkitPolicy("forward"))
@@ -844,6 +1355,12 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*NetkitSinglePolicyPtrInput)(nil)).Elem(), NetkitSinglePolicy("forward"))
 	pulumi.RegisterInputType(reflect.TypeOf((*ProgramPositionInput)(nil)).Elem(), ProgramPosition("first"))
 	pulumi.RegisterInputType(reflect.TypeOf((*ProgramPositionPtrInput)(nil)).Elem(), ProgramPosition("first"))
+	pulumi.RegisterInputType(reflect.TypeOf((*TcpDataSplitInput)(nil)).Elem(), TcpDataSplit("enabled"))
+	pulumi.RegisterInputType(reflect.TypeOf((*TcpDataSplitPtrInput)(nil)).Elem(), TcpDataSplit("enabled"))
+	pulumi.RegisterOutputType(FlowTypeOutput{})
+	pulumi.RegisterOutputType(FlowTypePtrOutput{})
+	pulumi.RegisterOutputType(NapiThreadedOutput{})
+	pulumi.RegisterOutputType(NapiThreadedPtrOutput{})
 	pulumi.RegisterOutputType(NetkitModeOutput{})
 	pulumi.RegisterOutputType(NetkitModePtrOutput{})
 	pulumi.RegisterOutputType(NetkitPolicyOutput{})
@@ -854,4 +1371,6 @@ func init() {
 	pulumi.RegisterOutputType(NetkitSinglePolicyPtrOutput{})
 	pulumi.RegisterOutputType(ProgramPositionOutput{})
 	pulumi.RegisterOutputType(ProgramPositionPtrOutput{})
+	pulumi.RegisterOutputType(TcpDataSplitOutput{})
+	pulumi.RegisterOutputType(TcpDataSplitPtrOutput{})
 }

@@ -901,6 +901,74 @@ func (o LeaseArrayOutput) Index(i pulumi.IntInput) LeaseOutput {
 	}).(LeaseOutput)
 }
 
+// What the NIC had, for each declared setting, before this resource changed it: what delete restores (and what a setting dropped from the program goes back to).
+type NicQueuesPrevious struct {
+	// Combined channels before.
+	CombinedChannels *int `pulumi:"combinedChannels"`
+	// Header/data split threshold before.
+	HdsThresh *int `pulumi:"hdsThresh"`
+	// The RSS table was the driver's default spread before (delete resets it to the default).
+	RssDefault *bool `pulumi:"rssDefault"`
+	// The RSS indirection table before, when it was not the default spread.
+	RssTable []int `pulumi:"rssTable"`
+	// RX-only channels before.
+	RxChannels *int `pulumi:"rxChannels"`
+	// RX ring size before.
+	RxRing *int `pulumi:"rxRing"`
+	// TCP header/data split before, as the NIC reported it (auto: not reported).
+	TcpDataSplit *TcpDataSplit `pulumi:"tcpDataSplit"`
+}
+
+// What the NIC had, for each declared setting, before this resource changed it: what delete restores (and what a setting dropped from the program goes back to).
+type NicQueuesPreviousOutput struct{ *pulumi.OutputState }
+
+func (NicQueuesPreviousOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*NicQueuesPrevious)(nil)).Elem()
+}
+
+func (o NicQueuesPreviousOutput) ToNicQueuesPreviousOutput() NicQueuesPreviousOutput {
+	return o
+}
+
+func (o NicQueuesPreviousOutput) ToNicQueuesPreviousOutputWithContext(ctx context.Context) NicQueuesPreviousOutput {
+	return o
+}
+
+// Combined channels before.
+func (o NicQueuesPreviousOutput) CombinedChannels() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v NicQueuesPrevious) *int { return v.CombinedChannels }).(pulumi.IntPtrOutput)
+}
+
+// Header/data split threshold before.
+func (o NicQueuesPreviousOutput) HdsThresh() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v NicQueuesPrevious) *int { return v.HdsThresh }).(pulumi.IntPtrOutput)
+}
+
+// The RSS table was the driver's default spread before (delete resets it to the default).
+func (o NicQueuesPreviousOutput) RssDefault() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v NicQueuesPrevious) *bool { return v.RssDefault }).(pulumi.BoolPtrOutput)
+}
+
+// The RSS indirection table before, when it was not the default spread.
+func (o NicQueuesPreviousOutput) RssTable() pulumi.IntArrayOutput {
+	return o.ApplyT(func(v NicQueuesPrevious) []int { return v.RssTable }).(pulumi.IntArrayOutput)
+}
+
+// RX-only channels before.
+func (o NicQueuesPreviousOutput) RxChannels() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v NicQueuesPrevious) *int { return v.RxChannels }).(pulumi.IntPtrOutput)
+}
+
+// RX ring size before.
+func (o NicQueuesPreviousOutput) RxRing() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v NicQueuesPrevious) *int { return v.RxRing }).(pulumi.IntPtrOutput)
+}
+
+// TCP header/data split before, as the NIC reported it (auto: not reported).
+func (o NicQueuesPreviousOutput) TcpDataSplit() TcpDataSplitPtrOutput {
+	return o.ApplyT(func(v NicQueuesPrevious) *TcpDataSplit { return v.TcpDataSplit }).(TcpDataSplitPtrOutput)
+}
+
 // BPF programs the peer's hook runs (BPF_NETKIT_PEER: traffic the pod sends), in this order, each given by its pin in bpffs; attached and changed like programs. Default: none managed.
 type Program struct {
 	// Runs after this other tool's program or link on the same hook (the kernel's BPF_F_AFTER).
@@ -1187,6 +1255,53 @@ func (o ProgramAnchorPtrOutput) Program() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
+// The NAPI's settings before this resource changed them: what delete restores.
+type QueueNapiPrevious struct {
+	// defer-hard-irqs before.
+	DeferHardIrqs *int `pulumi:"deferHardIrqs"`
+	// gro-flush-timeout before (ns).
+	GroFlushTimeout *int `pulumi:"groFlushTimeout"`
+	// irq-suspend-timeout before (ns).
+	IrqSuspendTimeout *int `pulumi:"irqSuspendTimeout"`
+	// Threaded NAPI before.
+	Threaded *NapiThreaded `pulumi:"threaded"`
+}
+
+// The NAPI's settings before this resource changed them: what delete restores.
+type QueueNapiPreviousOutput struct{ *pulumi.OutputState }
+
+func (QueueNapiPreviousOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*QueueNapiPrevious)(nil)).Elem()
+}
+
+func (o QueueNapiPreviousOutput) ToQueueNapiPreviousOutput() QueueNapiPreviousOutput {
+	return o
+}
+
+func (o QueueNapiPreviousOutput) ToQueueNapiPreviousOutputWithContext(ctx context.Context) QueueNapiPreviousOutput {
+	return o
+}
+
+// defer-hard-irqs before.
+func (o QueueNapiPreviousOutput) DeferHardIrqs() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v QueueNapiPrevious) *int { return v.DeferHardIrqs }).(pulumi.IntPtrOutput)
+}
+
+// gro-flush-timeout before (ns).
+func (o QueueNapiPreviousOutput) GroFlushTimeout() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v QueueNapiPrevious) *int { return v.GroFlushTimeout }).(pulumi.IntPtrOutput)
+}
+
+// irq-suspend-timeout before (ns).
+func (o QueueNapiPreviousOutput) IrqSuspendTimeout() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v QueueNapiPrevious) *int { return v.IrqSuspendTimeout }).(pulumi.IntPtrOutput)
+}
+
+// Threaded NAPI before.
+func (o QueueNapiPreviousOutput) Threaded() NapiThreadedPtrOutput {
+	return o.ApplyT(func(v QueueNapiPrevious) *NapiThreaded { return v.Threaded }).(NapiThreadedPtrOutput)
+}
+
 // For a user other than root: run privileged operations through sudo. true: passwordless sudo (`sudo -n`); { password }: sudo with a password, sent on the command's stdin only when sudo asks for it, never on a command line. Default false (operations run as the login user). Ignored when user is root.
 type SudoOptions struct {
 	// The login user's password, as sudo asks for it.
@@ -1346,10 +1461,12 @@ func init() {
 	pulumi.RegisterOutputType(JumpHostPtrOutput{})
 	pulumi.RegisterOutputType(LeaseOutput{})
 	pulumi.RegisterOutputType(LeaseArrayOutput{})
+	pulumi.RegisterOutputType(NicQueuesPreviousOutput{})
 	pulumi.RegisterOutputType(ProgramOutput{})
 	pulumi.RegisterOutputType(ProgramArrayOutput{})
 	pulumi.RegisterOutputType(ProgramAnchorOutput{})
 	pulumi.RegisterOutputType(ProgramAnchorPtrOutput{})
+	pulumi.RegisterOutputType(QueueNapiPreviousOutput{})
 	pulumi.RegisterOutputType(SudoOptionsOutput{})
 	pulumi.RegisterOutputType(SudoOptionsPtrOutput{})
 }

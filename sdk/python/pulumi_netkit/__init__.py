@@ -7,9 +7,12 @@ from . import _utilities
 import typing
 # Export this package's modules as members:
 from ._enums import *
+from .flow_rule import *
 from .netkit_pair import *
 from .netkit_single import *
+from .nic_queues import *
 from .provider import *
+from .queue_napi import *
 from .rxq_binding import *
 from ._inputs import *
 from . import outputs
@@ -29,8 +32,11 @@ _utilities.register(
   "mod": "index",
   "fqn": "pulumi_netkit",
   "classes": {
+   "netkit:index:FlowRule": "FlowRule",
    "netkit:index:NetkitPair": "NetkitPair",
    "netkit:index:NetkitSingle": "NetkitSingle",
+   "netkit:index:NicQueues": "NicQueues",
+   "netkit:index:QueueNapi": "QueueNapi",
    "netkit:index:RxqBinding": "RxqBinding"
   }
  }

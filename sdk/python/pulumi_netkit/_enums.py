@@ -7,12 +7,32 @@ import pulumi
 from enum import Enum
 
 __all__ = [
+    'FlowType',
+    'NapiThreaded',
     'NetkitMode',
     'NetkitPolicy',
     'NetkitScrub',
     'NetkitSinglePolicy',
     'ProgramPosition',
+    'TcpDataSplit',
 ]
+
+
+@pulumi.type_token("netkit:index:FlowType")
+class FlowType(_builtins.str, Enum):
+    TCP4 = "tcp4"
+    UDP4 = "udp4"
+    SCTP4 = "sctp4"
+    TCP6 = "tcp6"
+    UDP6 = "udp6"
+    SCTP6 = "sctp6"
+
+
+@pulumi.type_token("netkit:index:NapiThreaded")
+class NapiThreaded(_builtins.str, Enum):
+    DISABLED = "disabled"
+    ENABLED = "enabled"
+    BUSY_POLL = "busy-poll"
 
 
 @pulumi.type_token("netkit:index:NetkitMode")
@@ -42,3 +62,10 @@ class NetkitSinglePolicy(_builtins.str, Enum):
 class ProgramPosition(_builtins.str, Enum):
     FIRST = "first"
     LAST = "last"
+
+
+@pulumi.type_token("netkit:index:TcpDataSplit")
+class TcpDataSplit(_builtins.str, Enum):
+    ENABLED = "enabled"
+    DISABLED = "disabled"
+    AUTO = "auto"

@@ -20,8 +20,10 @@ __all__ = [
     'Connection',
     'JumpHost',
     'Lease',
+    'NicQueuesPrevious',
     'Program',
     'ProgramAnchor',
+    'QueueNapiPrevious',
     'SudoOptions',
 ]
 
@@ -432,6 +434,131 @@ class Lease(dict):
 
 
 @pulumi.output_type
+class NicQueuesPrevious(dict):
+    """
+    What the NIC had, for each declared setting, before this resource changed it: what delete restores (and what a setting dropped from the program goes back to).
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "combinedChannels":
+            suggest = "combined_channels"
+        elif key == "hdsThresh":
+            suggest = "hds_thresh"
+        elif key == "rssDefault":
+            suggest = "rss_default"
+        elif key == "rssTable":
+            suggest = "rss_table"
+        elif key == "rxChannels":
+            suggest = "rx_channels"
+        elif key == "rxRing":
+            suggest = "rx_ring"
+        elif key == "tcpDataSplit":
+            suggest = "tcp_data_split"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in NicQueuesPrevious. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        NicQueuesPrevious.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        NicQueuesPrevious.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 combined_channels: Optional[_builtins.int] = None,
+                 hds_thresh: Optional[_builtins.int] = None,
+                 rss_default: Optional[_builtins.bool] = None,
+                 rss_table: Optional[Sequence[_builtins.int]] = None,
+                 rx_channels: Optional[_builtins.int] = None,
+                 rx_ring: Optional[_builtins.int] = None,
+                 tcp_data_split: Optional['TcpDataSplit'] = None):
+        """
+        What the NIC had, for each declared setting, before this resource changed it: what delete restores (and what a setting dropped from the program goes back to).
+
+        :param _builtins.int combined_channels: Combined channels before.
+        :param _builtins.int hds_thresh: Header/data split threshold before.
+        :param _builtins.bool rss_default: The RSS table was the driver's default spread before (delete resets it to the default).
+        :param Sequence[_builtins.int] rss_table: The RSS indirection table before, when it was not the default spread.
+        :param _builtins.int rx_channels: RX-only channels before.
+        :param _builtins.int rx_ring: RX ring size before.
+        :param 'TcpDataSplit' tcp_data_split: TCP header/data split before, as the NIC reported it (auto: not reported).
+        """
+        if combined_channels is not None:
+            pulumi.set(__self__, "combined_channels", combined_channels)
+        if hds_thresh is not None:
+            pulumi.set(__self__, "hds_thresh", hds_thresh)
+        if rss_default is not None:
+            pulumi.set(__self__, "rss_default", rss_default)
+        if rss_table is not None:
+            pulumi.set(__self__, "rss_table", rss_table)
+        if rx_channels is not None:
+            pulumi.set(__self__, "rx_channels", rx_channels)
+        if rx_ring is not None:
+            pulumi.set(__self__, "rx_ring", rx_ring)
+        if tcp_data_split is not None:
+            pulumi.set(__self__, "tcp_data_split", tcp_data_split)
+
+    @_builtins.property
+    @pulumi.getter(name="combinedChannels")
+    def combined_channels(self) -> Optional[_builtins.int]:
+        """
+        Combined channels before.
+        """
+        return pulumi.get(self, "combined_channels")
+
+    @_builtins.property
+    @pulumi.getter(name="hdsThresh")
+    def hds_thresh(self) -> Optional[_builtins.int]:
+        """
+        Header/data split threshold before.
+        """
+        return pulumi.get(self, "hds_thresh")
+
+    @_builtins.property
+    @pulumi.getter(name="rssDefault")
+    def rss_default(self) -> Optional[_builtins.bool]:
+        """
+        The RSS table was the driver's default spread before (delete resets it to the default).
+        """
+        return pulumi.get(self, "rss_default")
+
+    @_builtins.property
+    @pulumi.getter(name="rssTable")
+    def rss_table(self) -> Optional[Sequence[_builtins.int]]:
+        """
+        The RSS indirection table before, when it was not the default spread.
+        """
+        return pulumi.get(self, "rss_table")
+
+    @_builtins.property
+    @pulumi.getter(name="rxChannels")
+    def rx_channels(self) -> Optional[_builtins.int]:
+        """
+        RX-only channels before.
+        """
+        return pulumi.get(self, "rx_channels")
+
+    @_builtins.property
+    @pulumi.getter(name="rxRing")
+    def rx_ring(self) -> Optional[_builtins.int]:
+        """
+        RX ring size before.
+        """
+        return pulumi.get(self, "rx_ring")
+
+    @_builtins.property
+    @pulumi.getter(name="tcpDataSplit")
+    def tcp_data_split(self) -> Optional['TcpDataSplit']:
+        """
+        TCP header/data split before, as the NIC reported it (auto: not reported).
+        """
+        return pulumi.get(self, "tcp_data_split")
+
+
+@pulumi.output_type
 class Program(dict):
     """
     BPF programs the peer's hook runs (BPF_NETKIT_PEER: traffic the pod sends), in this order, each given by its pin in bpffs; attached and changed like programs. Default: none managed.
@@ -524,6 +651,87 @@ class ProgramAnchor(dict):
         The pin of a program attached to the same hook (through a link or not), e.g. one your loader pinned.
         """
         return pulumi.get(self, "program")
+
+
+@pulumi.output_type
+class QueueNapiPrevious(dict):
+    """
+    The NAPI's settings before this resource changed them: what delete restores.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "deferHardIrqs":
+            suggest = "defer_hard_irqs"
+        elif key == "groFlushTimeout":
+            suggest = "gro_flush_timeout"
+        elif key == "irqSuspendTimeout":
+            suggest = "irq_suspend_timeout"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in QueueNapiPrevious. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        QueueNapiPrevious.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        QueueNapiPrevious.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 defer_hard_irqs: Optional[_builtins.int] = None,
+                 gro_flush_timeout: Optional[_builtins.int] = None,
+                 irq_suspend_timeout: Optional[_builtins.int] = None,
+                 threaded: Optional['NapiThreaded'] = None):
+        """
+        The NAPI's settings before this resource changed them: what delete restores.
+
+        :param _builtins.int defer_hard_irqs: defer-hard-irqs before.
+        :param _builtins.int gro_flush_timeout: gro-flush-timeout before (ns).
+        :param _builtins.int irq_suspend_timeout: irq-suspend-timeout before (ns).
+        :param 'NapiThreaded' threaded: Threaded NAPI before.
+        """
+        if defer_hard_irqs is not None:
+            pulumi.set(__self__, "defer_hard_irqs", defer_hard_irqs)
+        if gro_flush_timeout is not None:
+            pulumi.set(__self__, "gro_flush_timeout", gro_flush_timeout)
+        if irq_suspend_timeout is not None:
+            pulumi.set(__self__, "irq_suspend_timeout", irq_suspend_timeout)
+        if threaded is not None:
+            pulumi.set(__self__, "threaded", threaded)
+
+    @_builtins.property
+    @pulumi.getter(name="deferHardIrqs")
+    def defer_hard_irqs(self) -> Optional[_builtins.int]:
+        """
+        defer-hard-irqs before.
+        """
+        return pulumi.get(self, "defer_hard_irqs")
+
+    @_builtins.property
+    @pulumi.getter(name="groFlushTimeout")
+    def gro_flush_timeout(self) -> Optional[_builtins.int]:
+        """
+        gro-flush-timeout before (ns).
+        """
+        return pulumi.get(self, "gro_flush_timeout")
+
+    @_builtins.property
+    @pulumi.getter(name="irqSuspendTimeout")
+    def irq_suspend_timeout(self) -> Optional[_builtins.int]:
+        """
+        irq-suspend-timeout before (ns).
+        """
+        return pulumi.get(self, "irq_suspend_timeout")
+
+    @_builtins.property
+    @pulumi.getter
+    def threaded(self) -> Optional['NapiThreaded']:
+        """
+        Threaded NAPI before.
+        """
+        return pulumi.get(self, "threaded")
 
 
 @pulumi.output_type

@@ -7,8 +7,10 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ATTRIBUTE_PROBES, classifyLinkReply, classifyNetdevFamily, classifyProbe } from "../../../provider/host/preflight";
-import { IFLA_NETKIT } from "../../../provider/netlink/constants";
+import { ATTRIBUTE_PROBES, classifyLinkReply, classifyNetdevFamily, classifyNic, classifyProbe } from "../../../provider/host/preflight";
+import { IFLA_NETKIT, NETDEV_CMD } from "../../../provider/netlink/constants";
+import { ETHTOOL_MSG } from "../../../provider/netlink/ethtool";
+import { parseOpPolicy } from "../../../provider/netlink/genl";
 import { decodeMessages, parseStatus } from "../../../provider/netlink/message";
 import { decodeNetkitInfo } from "../../../provider/netlink/netkit";
 import { parseNetkitLink, type NetkitLink } from "../../../provider/host/netkit";
@@ -47,11 +49,21 @@ describe("unit: the matrix kernels' real netlink replies", () => {
         const netkit = Object.values(seen).every((c) => c.netkit);
         const family = f.cases.getFamilyNetdev!.errno === 0 ? messages(f, "getFamilyNetdev")[0] : undefined;
         const lo = f.cases.getLo!.errno === 0 ? messages(f, "getLo")[0] : undefined;
+        const ok = (name: string) => (f.cases[name]?.errno === 0 ? messages(f, name) : undefined);
+        const dump = (name: string) => (ok(name) ?? []).filter((m) => !parseStatus(m));
+        // The NIC side (probeNic): the ethtool family, and RINGS_SET's and napi-set's policies.
+        const nic = classifyNic(
+          ok("getFamilyEthtool")?.[0],
+          family,
+          parseOpPolicy(dump("policyRingsSet"), ETHTOOL_MSG.RINGS_SET),
+          parseOpPolicy(dump("policyNapiSet"), NETDEV_CMD.NAPI_SET),
+        );
         const has = {
           netkit,
           ...Object.fromEntries(Object.entries(seen).map(([a, c]) => [a, netkit && c.known])),
           ipv4BigTcp: netkit && classifyLinkReply(lo).ipv4BigTcp,
           queueLease: classifyNetdevFamily(family).queueLease,
+          ...nic.has,
         };
         assert.deepEqual(has, k.probed);
       });
