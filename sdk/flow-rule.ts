@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { FlowRuleInputs, FlowRuleOutputs } from "./types";
-import { deleteFirst, dynamicResource, withSecrets, type ArgsOf, type OutputPropsOf } from "./resource";
+import { deleteFirst, dynamicResource, stackTracesOff, withSecrets, type ArgsOf, type OutputPropsOf } from "./resource";
 
 export type FlowRuleArgs = ArgsOf<FlowRuleInputs>;
 
@@ -14,7 +14,12 @@ export interface FlowRule extends OutputPropsOf<FlowRuleOutputs> {}
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class FlowRule extends pulumi.CustomResource {
   constructor(name: string, args: FlowRuleArgs, opts?: pulumi.CustomResourceOptions) {
-    const r = dynamicResource("FlowRule", args, { name, opts });
-    super(r.type, name, r.props, withSecrets(deleteFirst(opts)));
+    const limit = stackTracesOff();
+    try {
+      const r = dynamicResource("FlowRule", args, { name, opts });
+      super(r.type, name, r.props, withSecrets(deleteFirst(opts)));
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
   }
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { NicQueuesInputs, NicQueuesOutputs } from "./types";
-import { deleteFirst, dynamicResource, withSecrets, type ArgsOf, type OutputPropsOf } from "./resource";
+import { deleteFirst, dynamicResource, stackTracesOff, withSecrets, type ArgsOf, type OutputPropsOf } from "./resource";
 
 export type NicQueuesArgs = ArgsOf<NicQueuesInputs>;
 
@@ -15,7 +15,12 @@ export interface NicQueues extends OutputPropsOf<NicQueuesOutputs> {}
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class NicQueues extends pulumi.CustomResource {
   constructor(name: string, args: NicQueuesArgs, opts?: pulumi.CustomResourceOptions) {
-    const r = dynamicResource("NicQueues", args, { name, opts });
-    super(r.type, name, r.props, withSecrets(deleteFirst(opts)));
+    const limit = stackTracesOff();
+    try {
+      const r = dynamicResource("NicQueues", args, { name, opts });
+      super(r.type, name, r.props, withSecrets(deleteFirst(opts)));
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
   }
 }

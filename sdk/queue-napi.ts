@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { QueueNapiInputs, QueueNapiOutputs } from "./types";
-import { deleteFirst, dynamicResource, withSecrets, type ArgsOf, type OutputPropsOf } from "./resource";
+import { deleteFirst, dynamicResource, stackTracesOff, withSecrets, type ArgsOf, type OutputPropsOf } from "./resource";
 
 export type QueueNapiArgs = ArgsOf<QueueNapiInputs>;
 
@@ -15,7 +15,12 @@ export interface QueueNapi extends OutputPropsOf<QueueNapiOutputs> {}
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class QueueNapi extends pulumi.CustomResource {
   constructor(name: string, args: QueueNapiArgs, opts?: pulumi.CustomResourceOptions) {
-    const r = dynamicResource("QueueNapi", args, { name, opts });
-    super(r.type, name, r.props, withSecrets(deleteFirst(opts)));
+    const limit = stackTracesOff();
+    try {
+      const r = dynamicResource("QueueNapi", args, { name, opts });
+      super(r.type, name, r.props, withSecrets(deleteFirst(opts)));
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
   }
 }

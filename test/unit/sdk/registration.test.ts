@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { pathToFileURL } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
-import { NetkitPair, NetkitSingle, RxqBinding } from "../../../sdk";
+import { FlowRule, NetkitPair, NetkitSingle, NicQueues, QueueNapi, RxqBinding } from "../../../sdk";
 
 const connection = { host: "10.0.0.1", privateKey: "k" };
 
@@ -28,6 +28,12 @@ describe("unit: SDK registration and the program's stack trace limit", () => {
     new NetkitPair("reg-p", { connection, name: "nk-p", peerName: "eth0" });
     assert.equal(Error.stackTraceLimit, 37);
     new RxqBinding("reg-b", { device: single, nic: "eth1", nicQueue: 1 });
+    assert.equal(Error.stackTraceLimit, 37);
+    const nic = new NicQueues("reg-n", { connection, nic: "eth1", rxRing: 64 });
+    assert.equal(Error.stackTraceLimit, 37);
+    new QueueNapi("reg-q", { connection, nic: nic.nic, queue: 1, deferHardIrqs: 2 });
+    assert.equal(Error.stackTraceLimit, 37);
+    new FlowRule("reg-f", { connection, nic: nic.nic, flowType: "tcp6", dstPort: 9999, queue: 1 });
     assert.equal(Error.stackTraceLimit, 37);
     assert.match(new Error("after").stack ?? "", /\n\s+at /, "the program's errors have stacks again");
   });
