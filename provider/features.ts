@@ -37,9 +37,6 @@ export interface FeatureInfo {
   source?: string;
 }
 
-/** A release not yet traced to its upstream commit: the source says what the kernel matrix measured instead. */
-const UNTRACED = "the upstream commit is not yet traced; ";
-
 export const FEATURES: Record<KernelFeature, FeatureInfo> = {
   netkit: { what: "netkit driver", probe: "CONFIG_NETKIT", since: "6.7", source: 'commit 35dfaad7188c "netkit, bpf: Add bpf programmable net device" (merged for 6.7)' },
   scrub: {
@@ -83,26 +80,28 @@ export const FEATURES: Record<KernelFeature, FeatureInfo> = {
   ethtool: {
     what: "ethtool netlink (channels, rings)",
     probe: "CHANNELS_SET and RINGS_SET in the ethtool generic netlink family",
-    since: "5.6",
-    source: `${UNTRACED}every kernel measured has it (Debian 12's 6.1 included)`,
+    since: "5.7",
+    source:
+      'commits 2fc2929e8072 "ethtool: set device ring sizes with RINGS_SET request" and e19c591eafad "ethtool: set device channel counts with CHANNELS_SET request" (net-next, March 2020; merged for 5.7)',
   },
   tcpDataSplit: {
     what: "setting TCP header/data split",
     probe: "ETHTOOL_A_RINGS_TCP_DATA_SPLIT in RINGS_SET's policy",
-    since: "6.9",
-    source: `${UNTRACED}as measured, Debian 12's 6.1 lacks it and Debian 13's 6.12 has it`,
+    since: "6.8",
+    source: 'commit 50d73710715d "ethtool: add SET for TCP_DATA_SPLIT ringparam" (net-next, December 2023; merged for 6.8)',
   },
   hdsThresh: {
     what: "the header/data split threshold",
     probe: "ETHTOOL_A_RINGS_HDS_THRESH in RINGS_SET's policy",
     since: "6.14",
-    source: `${UNTRACED}as measured, Debian 13's 6.12 lacks it and trixie-backports' 6.17 has it`,
+    source: 'commit eec8359f0797 "net: ethtool: add support for configuring hds-thresh" (net-next, January 2025; merged for 6.14)',
   },
   rssNetlink: {
     what: "RSS indirection over ethtool netlink",
     probe: "RSS_GET and RSS_SET in the ethtool generic netlink family",
     since: "6.17",
-    source: `${UNTRACED}as measured, Debian 13's 6.12 lacks RSS_SET and trixie-backports' 6.17 has it`,
+    source:
+      'commit c0ae03588bbb "ethtool: rss: initial RSS_SET (indirection table handling)" (net-next, July 2025; merged for 6.17); RSS_GET is older, commit 7112a04664bf "ethtool: add netlink based get rss support" (net-next, December 2022)',
   },
   napiSet: {
     what: "per-NAPI settings",
@@ -114,13 +113,13 @@ export const FEATURES: Record<KernelFeature, FeatureInfo> = {
     what: "the NAPI IRQ suspend timeout",
     probe: "NETDEV_A_NAPI_IRQ_SUSPEND_TIMEOUT in napi-set's policy",
     since: "6.13",
-    source: `${UNTRACED}as measured, Debian 13's 6.12 lacks it and trixie-backports' 6.17 has it`,
+    source: 'commit 5dc51ec86df6 "net: Add napi_struct parameter irq_suspend_timeout" (net-next, November 2024; merged for 6.13)',
   },
   napiThreaded: {
     what: "threaded NAPI per instance",
     probe: "NETDEV_A_NAPI_THREADED in napi-set's policy",
     since: "6.17",
-    source: `${UNTRACED}as measured, Debian 13's 6.12 lacks it and trixie-backports' 6.17 has it`,
+    source: 'commit 2677010e7793 "Add support to set NAPI threaded for individual NAPI" (net-next, July 2025; merged for 6.17)',
   },
 };
 
