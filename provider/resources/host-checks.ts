@@ -18,6 +18,7 @@ import type { ResourceDefinition } from "../definition/resource";
 import type { HostClient } from "../host/client";
 import { locate, locationKey, type Located } from "../host/locate";
 import { consumers } from "../host/nic";
+import { describesLease, readOwner } from "../host/lease-owners";
 import type { HostFacts } from "../host/preflight";
 import { describeLink, type NetkitLink } from "../host/netkit";
 import type { NicQuestion } from "../host/look-around";
@@ -157,13 +158,22 @@ export async function nameIsFree(
 export interface Lessee {
   name?: string;
   netns?: string;
+  /**
+   * Queues of this NIC the resource leased before this change (its old inputs): a lease on one
+   * is its own while the device is renamed, moved or replaced in the same update, whatever name
+   * the holder has now; the lease rules at apply tell the device apart by ifindex.
+   */
+  held?: number[];
+  /** The resource's URN: a lease the host records as this resource's is its own (a replacement checks without old inputs). */
+  urn?: string;
 }
 
 /**
  * A NIC lending RX queues: it must exist in the host's netns, be physical, and have each queue,
- * free. A queue leased to another device is refused naming that device and its netns (a lease
- * held by a device of the lessee's own name and netns is its own: adopted, or the device is
- * being replaced); one that an AF_XDP socket or a memory provider uses, naming that consumer.
+ * free. A queue leased to another device is refused naming that device and its netns, as the
+ * lease rules at apply do (a lease held by a device of the lessee's own name and netns, or on a
+ * queue the resource leased before, is its own: adopted, or the device is being renamed, moved
+ * or replaced); one that an AF_XDP socket or a memory provider uses, naming that consumer.
  */
 export async function nicHasQueues(host: HostClient, nic: string, queues: Array<{ queue: number; field: string }>, nicField: string, lessee?: Lessee): Promise<Failure[]> {
   const [a] = await host.ask<NicQuestion>([{ nic }]);
@@ -188,14 +198,19 @@ export async function nicHasQueues(host: HostClient, nic: string, queues: Array<
     if (l) {
       const at = found.get(locationKey({ ifindex: l.ifindex, ...(l.netnsId !== undefined ? { nsid: l.netnsId } : {}) }));
       const name = at?.link?.name;
-      const own = lessee?.name !== undefined && name === lessee.name && (at?.path ?? "") === (lessee.netns ?? "");
-      if (own) continue;
+      const own =
+        lessee?.held?.includes(b.queue) ||
+        (lessee?.name !== undefined && name === lessee.name && (at?.path ?? "") === (lessee.netns ?? "")) ||
+        (lessee?.urn !== undefined && (await recordedAs(host, a!.link.ifindex, b.queue, l)) === lessee.urn);
+      // A holder that cannot be named is gone or going (the same update's delete before a
+      // replacement): the lease rules at apply decide on what the kernel holds then.
+      if (own || name === undefined) continue;
       const ns = l.netnsId === undefined ? "the host's netns" : at?.netnsName ? `netns ${at.netnsName}` : `the netns with nsid ${l.netnsId} (no name in /run/netns)`;
       const users = consumers({ ...b.info, lease: undefined });
       out.push({
         property: b.field,
         reason:
-          `${host.host}: ${nic} RX queue ${b.queue} is already leased to ${name ?? `ifindex ${l.ifindex}`} in ${ns} (its queue ${l.queueId})` +
+          `${host.host}: ${nic} RX queue ${b.queue} is already leased to ${name} in ${ns} (ifindex ${l.ifindex}${l.netnsId !== undefined ? `, nsid ${l.netnsId}` : ""}) as its queue ${l.queueId}` +
           `${users.length ? `, and ${users.join(" and ")} uses it there` : ""}: the kernel leases a queue once; lease another queue, or end that lease (it ends with its device)`,
       });
     } else
@@ -205,6 +220,18 @@ export async function nicHasQueues(host: HostClient, nic: string, queues: Array<
       });
   }
   return out;
+}
+
+/** The queues of the NIC of `leases` that `before` (a device's old declared leases) leased. */
+export function heldBefore(before: DeclaredLease[] | undefined, leases: DeclaredLease[] | undefined): number[] {
+  const nic = leases?.[0]?.nic;
+  return (before ?? []).filter((l) => l.nic === nic).map((l) => l.queue);
+}
+
+/** The URN of the resource the host records as the holder of this lease, if any. */
+async function recordedAs(host: HostClient, nicIfindex: number, queue: number, lease: { ifindex: number; netnsId?: number }): Promise<string | undefined> {
+  const r = await readOwner(host, nicIfindex, queue).catch(() => undefined);
+  return r && describesLease(r, lease) ? r.urn : undefined;
 }
 
 /** A device's declared leases (field `field`): their NIC and its queues, free unless the device's own. */

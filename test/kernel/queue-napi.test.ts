@@ -124,8 +124,14 @@ describe("kernel: QueueNapi and a queue's holders on netdevsim", function () {
       ],
     );
     const byLease = await check({ deviceName: "nkz-b", netns: pod, nic, nicQueue: 1 });
-    assert.match(byLease.failures?.[0]?.reason ?? "", new RegExp(`${nic} RX queue 1 is already leased to nkz-h in netns ${pod} \\(its queue 1\\)`));
+    assert.match(byLease.failures?.[0]?.reason ?? "", new RegExp(`${nic} RX queue 1 is already leased to nkz-h in netns ${pod} \\(ifindex \\d+, nsid \\d+\\) as its queue 1`));
     assert.deepEqual(await check({ deviceName: "nkz-h", netns: pod, nic, nicQueue: 1 }).then((r) => r.failures), [], "the lessee's own lease: adopted, not refused");
+    const renamed = { connection: connectionTo(host), deviceName: "nkz-h2", netns: pod, nic, nicQueue: 1 };
+    assert.deepEqual(
+      await rxqBindingProvider.check!({ ...renamed, deviceName: "nkz-h" } as never, renamed as never).then((r) => r.failures),
+      [],
+      "a binding whose device is renamed in the same update keeps its own lease: not refused",
+    );
     // A device declaring the lease is refused the same way.
     const single = await netkitSingleProvider.check!({} as never, { connection: connectionTo(host), name: "nkz-c", netns: pod, leases: [{ nic, queue: 3 }] } as never);
     assert.match(single.failures?.[0]?.reason ?? "", /RX queue 3 is in use by an AF_XDP socket/);

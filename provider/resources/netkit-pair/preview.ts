@@ -2,7 +2,7 @@
 // its names free (and the names and netns it is renamed or moved to), the peer's netns there, the NIC
 // and queues of its peer's leases; and, for any pair, that its programs are pinned where it says.
 import type { InputsOf } from "../../definition/resource";
-import { holdNames, isNew, leasesFit, nameIsFree, programsArePinned, type HostCheckPlan } from "../host-checks";
+import { heldBefore, holdNames, isNew, leasesFit, nameIsFree, programsArePinned, type HostCheckPlan } from "../host-checks";
 import type { netkitPairDefinition } from "./definition";
 import type { NetkitLink } from "../../host/netkit";
 import { netnsPath } from "../fields";
@@ -24,7 +24,13 @@ export const previewPlan: HostCheckPlan<Inputs> = async ({ host, inputs: i, olds
   if (i.peerName !== undefined && isNew(olds, i, "peerName", "peerNetns"))
     asks.push(nameIsFree(host, i.peerName, "peerName", i.peerNetns !== undefined ? { ref: i.peerNetns, field: "peerNetns" } : undefined, { renaming: !!olds, sameKind: peer }));
   if (isNew(olds, i, "peerLeases"))
-    asks.push(leasesFit(host, i.peerLeases, "peerLeases", { name: i.peerName, ...(i.peerNetns !== undefined ? { netns: netnsPath(i.peerNetns) } : {}) }));
+    asks.push(
+      leasesFit(host, i.peerLeases, "peerLeases", {
+        name: i.peerName,
+        ...(i.peerNetns !== undefined ? { netns: netnsPath(i.peerNetns) } : {}),
+        held: heldBefore(olds?.peerLeases, i.peerLeases),
+      }),
+    );
   // Pins are opened only by a change of the list (a refresh that found drift makes one too).
   if (isNew(olds, i, "programs")) asks.push(programsArePinned(host, i.programs, "programs"));
   if (isNew(olds, i, "peerPrograms")) asks.push(programsArePinned(host, i.peerPrograms, "peerPrograms"));

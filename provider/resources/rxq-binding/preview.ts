@@ -25,11 +25,16 @@ async function heldByAnotherStack(host: HostClient, nic: string, queue: number, 
 export const previewPlan: HostCheckPlan<Inputs> = async ({ host, inputs: i, olds }) => {
   if (!isNew(olds, i, "nic", "nicQueue", "netns", "deviceName")) return [];
   const asks = [];
+  const urn = urnOf(i);
   if (i.nic !== undefined && i.nicQueue !== undefined)
     asks.push(
-      nicHasQueues(host, i.nic, [{ queue: i.nicQueue, field: "nicQueue" }], "nic", { name: i.deviceName, ...(i.netns !== undefined ? { netns: netnsPath(i.netns) } : {}) }),
+      nicHasQueues(host, i.nic, [{ queue: i.nicQueue, field: "nicQueue" }], "nic", {
+        name: i.deviceName,
+        ...(i.netns !== undefined ? { netns: netnsPath(i.netns) } : {}),
+        held: olds?.nic === i.nic && olds?.nicQueue !== undefined ? [olds.nicQueue] : [],
+        ...(urn !== undefined ? { urn } : {}),
+      }),
     );
-  const urn = urnOf(i);
   if (urn && i.nic !== undefined && i.nicQueue !== undefined) asks.push(heldByAnotherStack(host, i.nic, i.nicQueue, urn));
   if (i.netns !== undefined)
     asks.push(
