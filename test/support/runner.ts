@@ -126,7 +126,8 @@ function writeExpectedTimes(files: FileTime[]): void {
   for (const f of files) if (!f.file.startsWith("..")) e[f.file] = Math.round((f.endMs - f.startMs) / 1000) * 1000;
   for (const k of Object.keys(e)) if (k.startsWith("..")) delete e[k];
   const sorted = Object.fromEntries(Object.entries(e).sort(([a], [b]) => a.localeCompare(b)));
-  writeFileSync(expectedFile, JSON.stringify(sorted, null, 1) + "\n");
+  // Two-space indent: the file is committed, and prettier checks it.
+  writeFileSync(expectedFile, JSON.stringify(sorted, null, 2) + "\n");
 }
 
 /** Expected time: the last measurement, else a guess from the tier (VM tiers first) and size. */
