@@ -32,11 +32,20 @@ bash scripts/toolchain/system.sh
 # stretches (unpacking, linking) overlap the others' compiling.
 parts_dir="$(mktemp -d "${TMPDIR:-/tmp}/netkit-provision.XXXXXX")"
 declare -A part_title=() part_pid=()
-part() { # part NAME TITLE COMMAND...
-  local name=$1
+part() { # part NAME TITLE [--after OTHER] COMMAND...
+  local name=$1 after=""
   part_title[$name]=$2
   shift 2
+  if [[ ${1:-} == --after ]]; then
+    after=$2
+    shift 2
+  fi
   (
+    # Starts when OTHER has ended (its .rc written), or never if the run stopped meanwhile.
+    if [[ -n $after ]]; then
+      while [[ -d $parts_dir && ! -e $parts_dir/$after.rc ]]; do sleep 1; done
+      [[ -d $parts_dir ]] || exit 1
+    fi
     t0=$(_now_us)
     setsid "$@" >"$parts_dir/$name.out" 2>"$parts_dir/$name.log" </dev/null &
     echo $! >"$parts_dir/$name.pid"
@@ -72,7 +81,12 @@ if wanted pulumi; then part pulumi "pulumi CLI" bash scripts/toolchain/pulumi.sh
 if wanted yaml; then part yaml "pulumi-language-yaml" bash scripts/toolchain/yaml.sh; fi
 # The generator of the Python and Go SDKs (npm run gen, the unit tier's drift test) is built
 # with Go: without a `go` command the drift test says so and skips.
-if wanted sdkgen && command -v go >/dev/null; then part sdkgen "SDK generator" bash scripts/toolchain/sdkgen.sh; fi
+# It compiles most of what the CLI does (the same pulumi pkg release, the same build flags), so
+# when both are built it starts after the CLI and takes those packages from Go's build cache:
+# two cold builds at once would compile them twice over on the same two cores.
+if wanted sdkgen && command -v go >/dev/null; then
+  part sdkgen "SDK generator" ${part_pid[pulumi]:+--after pulumi} bash scripts/toolchain/sdkgen.sh
+fi
 # What `pip install sdk/python` fetches from the package index, as a wheelhouse, and what `go
 # mod tidy` and `go build` of a project using sdk/go fetch and compile (see the scripts).
 if wanted python; then part python "Python SDK's packages" bash scripts/toolchain/python.sh; fi
