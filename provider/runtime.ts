@@ -78,11 +78,15 @@ export function useHosts(open: HostOpener): () => void {
   };
 }
 
+let closesOnExit = false;
+
 export function hostPool(log: Logger): HostPool {
   if (!pool) {
     pool = new HostPool(log, opener);
-    // The provider process ends with the `pulumi` run; close connections cleanly then.
-    process.once("beforeExit", () => pool?.closeAll());
+    // The provider process ends with the `pulumi` run; close connections cleanly then (one
+    // listener, whatever pool is current: tests start a new pool per file).
+    if (!closesOnExit) process.once("beforeExit", () => pool?.closeAll());
+    closesOnExit = true;
   }
   return pool;
 }

@@ -43,6 +43,7 @@ async function runFile(file: string, o: FileOptions): Promise<number> {
     return 1;
   }
   const failures = await new Promise<number>((resolve) => mocha.run(resolve));
+  await endProviderRun();
   // The runner of this file added these; the next file's adds its own.
   process.removeAllListeners("uncaughtException");
   process.removeAllListeners("unhandledRejection");
@@ -52,9 +53,20 @@ async function runFile(file: string, o: FileOptions): Promise<number> {
   return failures;
 }
 
+const loaded = (m: string) => require.resolve(m) in require.cache;
+
+/**
+ * A file is one provider run, as a `pulumi` command is: the next file starts with no host
+ * client and no lease claims. A host client keeps what a run's preview checks saw (one link
+ * snapshot per run), so one kept across files answers from a host as an earlier file left it.
+ */
+async function endProviderRun(): Promise<void> {
+  if (loaded("../../provider/runtime")) (await import("../../provider/runtime")).closeSessions();
+  if (loaded("../../provider/resources/leases/claims")) (await import("../../provider/resources/leases/claims")).forgetClaims();
+}
+
 /** Stops the test hosts and SSH sessions the files started; none when they loaded no module that starts any. */
 async function teardown(): Promise<void> {
-  const loaded = (m: string) => require.resolve(m) in require.cache;
   if (!["./shared-host", "./kernel-hosts", "../../provider/runtime"].some(loaded)) return;
   await (await import("./hooks")).mochaGlobalTeardown();
 }

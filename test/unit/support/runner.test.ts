@@ -104,6 +104,36 @@ describe("unit: the test runner (npm test)", function () {
     assert.equal(r.last, "tests: 2 passed, 1 failed, 0 skipped", r.out);
   });
 
+  it("each file is one provider run: it finds no host client and no lease claim the file before it left", () => {
+    const dist = resolve(__dirname, "..", "..", "..", "provider");
+    const modules = `const runtime = require(${JSON.stringify(join(dist, "runtime.js"))});
+       const claims = require(${JSON.stringify(join(dist, "resources", "leases", "claims.js"))});
+       const { silentLogger } = require(${JSON.stringify(join(dist, "log.js"))});
+       const owner = { urn: "urn:pulumi:dev::p::netkit:RxqBinding::b", endpoint: "root@h:22" };`;
+    // The first file is the larger: of two files of one tier, the runner starts the larger first.
+    file(
+      "test/run/first.test.js",
+      `${modules}
+       describe("first", () => it("leaves a host pool and a claim", () => {
+         global.firstPool = runtime.hostPool(silentLogger);
+         claims.claimQueues("root@h:22", "urn:pulumi:dev::p::netkit:RxqBinding::a", [{ nic: "eth0", queue: 1, field: "nicQueue" }]);
+         if (!claims.otherClaimant(owner, "eth0", 1)) throw new Error("the claim was not made");
+       }));
+       // padding: this file is the larger of the two, so that it runs first ...........................`,
+    );
+    file(
+      "test/run/second.test.js",
+      `${modules}
+       describe("second", () => it("finds neither", () => {
+         if (runtime.hostPool(silentLogger) === global.firstPool) throw new Error("the first file's host pool was kept");
+         if (claims.otherClaimant(owner, "eth0", 1)) throw new Error("the first file's claim was kept");
+       }));`,
+    );
+    const r = run("--jobs", "1", join(dir, "test/run/second.test.js"), join(dir, "test/run/first.test.js"));
+    assert.ok(r.out.indexOf("run/first.test.ts") < r.out.indexOf("run/second.test.ts"), r.out);
+    assert.equal(r.last, "tests: 2 passed, 0 failed, 0 skipped", r.out);
+  });
+
   it("ends with the time budget: per tier, the files above the threshold and the slowest tests", () => {
     const r = passingRun();
     assert.match(r.out, /== time budget ==/);
