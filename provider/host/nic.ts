@@ -177,4 +177,10 @@ export function consumers(q: QueueInfo | undefined): string[] {
   return out;
 }
 
+/** "in use by an AF_XDP socket and …": who uses a queue besides a lease it may have; undefined: nobody. */
+export function inUseBy(q: QueueInfo): string | undefined {
+  const users = consumers({ ...q, lease: undefined });
+  return users.length ? `in use by ${users.join(" and ")}` : undefined;
+}
+
 export { EOPNOTSUPP };

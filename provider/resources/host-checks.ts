@@ -17,7 +17,7 @@ import { fieldMeta } from "../definition/field";
 import type { ResourceDefinition } from "../definition/resource";
 import type { HostClient } from "../host/client";
 import { locate, locationKey, type Located } from "../host/locate";
-import { consumers } from "../host/nic";
+import { consumers, inUseBy } from "../host/nic";
 import { describesLease, readOwner } from "../host/lease-owners";
 import type { HostFacts } from "../host/preflight";
 import { describeLink, type NetkitLink } from "../host/netkit";
@@ -28,6 +28,7 @@ import { endpointFor } from "./ids";
 import { factsFor, missingFeatureFor } from "./kernel-needs";
 import { hostFor, providerLog } from "./hosts";
 import { netnsPath, type DeclaredLease } from "./fields";
+import { leasedTo } from "./leases/rules";
 
 type Failure = pulumi.dynamic.CheckFailure;
 
@@ -205,18 +206,17 @@ export async function nicHasQueues(host: HostClient, nic: string, queues: Array<
       // A holder that cannot be named is gone or going (the same update's delete before a
       // replacement): the lease rules at apply decide on what the kernel holds then.
       if (own || name === undefined) continue;
-      const ns = l.netnsId === undefined ? "the host's netns" : at?.netnsName ? `netns ${at.netnsName}` : `the netns with nsid ${l.netnsId} (no name in /run/netns)`;
-      const users = consumers({ ...b.info, lease: undefined });
+      const used = inUseBy(b.info);
       out.push({
         property: b.field,
         reason:
-          `${host.host}: ${nic} RX queue ${b.queue} is already leased to ${name} in ${ns} (ifindex ${l.ifindex}${l.netnsId !== undefined ? `, nsid ${l.netnsId}` : ""}) as its queue ${l.queueId}` +
-          `${users.length ? `, and ${users.join(" and ")} uses it there` : ""}: the kernel leases a queue once; lease another queue, or end that lease (it ends with its device)`,
+          `${host.host}: ${nic} RX queue ${b.queue} is already ${leasedTo(l, { name, netnsName: at?.netnsName })}` +
+          `${used ? `, and ${used} there` : ""}: the kernel leases a queue once; lease another queue, or end that lease (it ends with its device)`,
       });
     } else
       out.push({
         property: b.field,
-        reason: `${host.host}: ${nic} RX queue ${b.queue} is in use by ${consumers(b.info).join(" and ")}: the kernel refuses to lease a queue in use; stop that consumer, or lease another queue`,
+        reason: `${host.host}: ${nic} RX queue ${b.queue} is ${inUseBy(b.info)!}: the kernel refuses to lease a queue in use; stop that consumer, or lease another queue`,
       });
   }
   return out;

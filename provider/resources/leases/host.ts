@@ -16,7 +16,7 @@ import { RelayBatch, type BatchResults } from "../../host/batch";
 import type { HostClient } from "../../host/client";
 import { locate, locationKey } from "../../host/locate";
 import { DeleteHeldUp, deleteNetkit } from "../../host/netkit-ops";
-import { consumers } from "../../host/nic";
+import { inUseBy } from "../../host/nic";
 import type { RelayResult } from "../../host/relay";
 import { NETLINK_GENERIC, NSID_NOT_ASSIGNED } from "../../netlink/constants";
 import { getLinkRequest } from "../../netlink/link";
@@ -412,7 +412,7 @@ export async function leaseConsumers(host: HostClient, d: LeasingDevice): Promis
   ).catch(() => new Map<string, { link?: { name: string } }>());
   return held.map((q) => {
     const nic = nics.get(locationKey({ ifindex: q.ifindex }))?.link?.name ?? `NIC ifindex ${q.ifindex}`;
-    return `${nic} RX queue ${q.id} (its queue ${q.lease!.queueId}) is in use by ${consumers({ ...q, lease: undefined }).join(" and ")}`;
+    return `${nic} RX queue ${q.id} (its queue ${q.lease!.queueId}) is ${inUseBy(q)!}`;
   });
 }
 

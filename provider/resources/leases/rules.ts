@@ -3,7 +3,8 @@
 // rule is unit-tested; host.ts gathers the survey and acts on the verdict.
 import type { Link } from "../../netlink/link";
 import type { NetkitInfo } from "../../netlink/netkit";
-import type { QueueInfo } from "../../netlink/netdev";
+import type { QueueInfo, QueueLease } from "../../netlink/netdev";
+import { inUseBy } from "../../host/nic";
 
 /** The lease the binding asks for. */
 export interface LeaseTarget {
@@ -80,17 +81,24 @@ function leasesOf(s: Survey, device: Link): QueueInfo[] {
   return s.queues.filter((q) => q.lease && q.lease.ifindex === device.ifindex && q.lease.netnsId === s.deviceNetnsId);
 }
 
+/**
+ * "leased to nk-a in netns pod1 (ifindex 7, nsid 2) as its queue 1": a lease's holder by the
+ * names the user knows (`n`; "the device" when it has none), the kernel's numbers in
+ * parentheses. A holder without an nsid shares the NIC's netns: `nicNetns` names it when it is
+ * not the host's.
+ */
+export function leasedTo(l: QueueLease, n: HolderName | undefined, nicNetns?: string): string {
+  const ids = `ifindex ${l.ifindex}${l.netnsId !== undefined ? `, nsid ${l.netnsId}` : ""}`;
+  const ns = l.netnsId === undefined ? (nicNetns ? `netns ${nicNetns}` : "the host's netns") : n?.netnsName ? `netns ${n.netnsName}` : "a netns without a name in /run/netns";
+  return `leased to ${n?.name ?? "the device"} in ${ns} (${ids}) as its queue ${l.queueId}`;
+}
+
 function holder(q: QueueInfo, s: Survey): string {
   const l = q.lease!;
   const mine = s.device && l.ifindex === s.device.ifindex && l.netnsId === s.deviceNetnsId;
   if (mine)
     return `already leased to this very device as its queue ${l.queueId} (another RxqBinding, or an earlier run, made that lease; to end it, ${replaceDevice("the device")})`;
-  // By the names the user knows, the kernel's numbers in parentheses.
-  const n = s.holders?.get(holderKey(l));
-  const ids = `ifindex ${l.ifindex}${l.netnsId !== undefined ? `, nsid ${l.netnsId}` : ""}`;
-  const dev = n?.name ?? "the device";
-  const ns = l.netnsId === undefined ? (s.nicNetns ? `netns ${s.nicNetns}` : "the host's netns") : n?.netnsName ? `netns ${n.netnsName}` : "a netns without a name in /run/netns";
-  return `already leased to ${dev} in ${ns} (${ids}) as its queue ${l.queueId}`;
+  return `already ${leasedTo(l, s.holders?.get(holderKey(l)), s.nicNetns)}`;
 }
 
 /**
@@ -130,8 +138,8 @@ export function precheck(t: LeaseTarget, s: Survey): string | undefined {
       return `${t.nic} has ${rx.length} RX queues (0 … ${rx.length - 1}): queue ${t.nicQueue} is out of range (ethtool -L ${t.nic} combined N changes the count)`;
     const q = rx.find((x) => x.id === t.nicQueue);
     if (q?.lease) return `${t.nic} RX queue ${t.nicQueue} is ${holder(q, s)}`;
-    if (q?.xsk) return `${t.nic} RX queue ${t.nicQueue} is in use by an AF_XDP socket`;
-    if (q?.memoryProvider) return `${t.nic} RX queue ${t.nicQueue} is in use by a memory provider (io_uring zero-copy or devmem)`;
+    const used = q && inUseBy(q);
+    if (used) return `${t.nic} RX queue ${t.nicQueue} is ${used}`;
   }
   const held = leasesOf(s, d);
   const other = held.find((q) => q.ifindex !== nic.ifindex);

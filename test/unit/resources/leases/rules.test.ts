@@ -70,8 +70,14 @@ describe("unit: RX queue lease rules", () => {
       /already leased to nk-host in the host's netns \(ifindex 9\) as its queue 1/,
     ],
     ["queue leased to this device", { queues: [rx(3, 0), leased(1, 7, 1, 2)] }, {}, /already leased to this very device as its queue 1/],
-    ["queue bound by AF_XDP", { queues: [rx(3, 0), rx(3, 1, { xsk: true })] }, {}, /AF_XDP/],
-    ["queue held by a memory provider", { queues: [rx(3, 0), rx(3, 1, { memoryProvider: true })] }, {}, /memory provider/],
+    ["queue bound by AF_XDP", { queues: [rx(3, 0), rx(3, 1, { xsk: true })] }, {}, /^eth1 RX queue 1 is in use by an AF_XDP socket$/],
+    ["queue held by a memory provider", { queues: [rx(3, 0), rx(3, 1, { memoryProvider: true })] }, {}, /^eth1 RX queue 1 is in use by a memory provider$/],
+    [
+      "queue bound by AF_XDP and held by io_uring",
+      { queues: [rx(3, 0), rx(3, 1, { xsk: true, memoryProvider: true, ioUring: true })] },
+      {},
+      /^eth1 RX queue 1 is in use by an AF_XDP socket and io_uring zero-copy receive \(an io_uring ifq\)$/,
+    ],
     [
       "leases from another NIC",
       { queues: [...nicQueues(4), rx(8, 0, { lease: { ifindex: 7, queueId: 1, netnsId: 2 } })] },
