@@ -4,7 +4,7 @@
 // (owner_op in relay.py), written when a lease is made or adopted and dropped when a binding
 // lets go of one; a record counts only while the lease it describes is the kernel's (same
 // device ifindex and netns id as queue-get reports), so a lease that ended leaves nothing that
-// matters. Read only where a lease would be adopted.
+// matters. Read where a lease would be adopted, and by the preview of a lease.
 import { RelayBatch } from "./batch";
 import type { HostClient } from "./client";
 import type { RelayOp } from "./relay";
@@ -35,7 +35,7 @@ export function dropOwnerOp(nicIfindex: number, queue: number, urn: string): Rel
 }
 
 /** The recorded holder of a NIC queue's lease (undefined: none recorded, or unreadable). Read-only. */
-export async function readOwner(host: HostClient, nicIfindex: number, queue: number): Promise<OwnerRecord | undefined> {
+async function readOwner(host: HostClient, nicIfindex: number, queue: number): Promise<OwnerRecord | undefined> {
   const b = new RelayBatch({ readOnly: true });
   const i = b.add(`read the recorded holder of NIC ifindex ${nicIfindex} RX queue ${queue}`, { op: "owner", action: "get", key: ownerKey(nicIfindex, queue) });
   const r = (await host.run(b, false)).at(i);
@@ -49,9 +49,14 @@ export async function readOwner(host: HostClient, nicIfindex: number, queue: num
   }
 }
 
-/** Whether a record describes the lease the kernel has now (its lessee by ifindex and nsid). */
-export function describesLease(r: OwnerRecord, lease: { ifindex: number; netnsId?: number }): boolean {
-  return r.device === lease.ifindex && r.nsid === lease.netnsId;
+/**
+ * The record of the lease NIC queue `queue` has now, `lease` being its lessee as queue-get
+ * reports it (host's view: ifindex, and nsid when in another netns); undefined: none recorded,
+ * unreadable, or of a lease that ended (another lessee). One read-only relay run.
+ */
+export async function liveOwner(host: HostClient, nicIfindex: number, queue: number, lease: { ifindex: number; netnsId?: number }): Promise<OwnerRecord | undefined> {
+  const r = await readOwner(host, nicIfindex, queue);
+  return r && r.device === lease.ifindex && r.nsid === lease.netnsId ? r : undefined;
 }
 
 /** Records `r` (one relay run, a writer); a failure is returned, not thrown: the lease exists either way. */

@@ -18,7 +18,7 @@ import type { ResourceDefinition } from "../definition/resource";
 import type { HostClient } from "../host/client";
 import { locate, locationKey, type Located } from "../host/locate";
 import { consumers, inUseBy } from "../host/nic";
-import { describesLease, readOwner } from "../host/lease-owners";
+import { liveOwner } from "../host/lease-owners";
 import type { HostFacts } from "../host/preflight";
 import { describeLink, type NetkitLink } from "../host/netkit";
 import type { NicQuestion } from "../host/look-around";
@@ -29,6 +29,8 @@ import { factsFor, missingFeatureFor } from "./kernel-needs";
 import { hostFor, providerLog } from "./hosts";
 import { netnsPath, type DeclaredLease } from "./fields";
 import { leasedTo } from "./leases/rules";
+import { heldElsewhere, sameStack } from "./leases/claims";
+import type { QueueLease } from "../netlink/netdev";
 
 type Failure = pulumi.dynamic.CheckFailure;
 
@@ -174,7 +176,9 @@ export interface Lessee {
  * free. A queue leased to another device is refused naming that device and its netns, as the
  * lease rules at apply do (a lease held by a device of the lessee's own name and netns, or on a
  * queue the resource leased before, is its own: adopted, or the device is being renamed, moved
- * or replaced); one that an AF_XDP socket or a memory provider uses, naming that consumer.
+ * or replaced); one that an AF_XDP socket or a memory provider uses, naming that consumer. A
+ * lessee with a URN (a binding, which up would let adopt the lease) is refused a lease the host
+ * records as another stack's resource's too.
  */
 export async function nicHasQueues(host: HostClient, nic: string, queues: Array<{ queue: number; field: string }>, nicField: string, lessee?: Lessee): Promise<Failure[]> {
   const [a] = await host.ask<NicQuestion>([{ nic }]);
@@ -184,6 +188,7 @@ export async function nicHasQueues(host: HostClient, nic: string, queues: Array<
   // A NIC that is down lists no queues: its range is left to the kernel.
   const count = a!.rxQueues?.length;
   if (!count) return [];
+  const nicIfindex = a!.link.ifindex;
   const out = queues
     .filter((q) => q.queue >= count)
     .map((q) => ({ property: q.field, reason: `${host.host}: ${nic} has ${count} RX queues (0 … ${count - 1}): queue ${q.queue} is out of range` }));
@@ -192,19 +197,32 @@ export async function nicHasQueues(host: HostClient, nic: string, queues: Array<
     return info && consumers(info).length ? [{ ...q, info }] : [];
   });
   if (!busy.length) return out;
-  const leases = busy.filter((b) => b.info.lease).map((b) => ({ ifindex: b.info.lease!.ifindex, ...(b.info.lease!.netnsId !== undefined ? { nsid: b.info.lease!.netnsId } : {}) }));
-  const found = leases.length ? await locate(host, leases) : new Map<string, Located>();
+  // Each lease's holder by name, and the host's record of it: the records name leases by URN,
+  // so they are read only for a lessee that has one, once per queue.
+  const leased = busy.filter((b) => b.info.lease);
+  const holderAt = (l: QueueLease) => ({ ifindex: l.ifindex, ...(l.netnsId !== undefined ? { nsid: l.netnsId } : {}) });
+  const holders = leased.map((b) => holderAt(b.info.lease!));
+  const [found, records] = await Promise.all([
+    holders.length ? locate(host, holders) : new Map<string, Located>(),
+    Promise.all(leased.map((b) => (lessee?.urn !== undefined ? liveOwner(host, nicIfindex, b.queue, b.info.lease!) : Promise.resolve(undefined)))),
+  ]);
+  const recordOf = new Map(leased.map((b, i) => [b, records[i]]));
+  const elsewhere: Failure[] = [];
   for (const b of busy) {
     const l = b.info.lease;
     if (l) {
-      const at = found.get(locationKey({ ifindex: l.ifindex, ...(l.netnsId !== undefined ? { nsid: l.netnsId } : {}) }));
+      const at = found.get(locationKey(holderAt(l)));
       const name = at?.link?.name;
+      const recorded = recordOf.get(b);
+      // Up would not adopt a lease another stack's resource holds, whatever device holds it.
+      if (recorded && lessee?.urn !== undefined && !sameStack(recorded.urn, lessee.urn))
+        elsewhere.push({ property: b.field, reason: `${host.host}: ${nic} RX queue ${b.queue} is leased already: ${heldElsewhere(recorded, nicIfindex, b.queue)}` });
+      // A holder that cannot be named is gone or going (the same update's delete before a
+      // replacement): the lease rules at apply decide on what the kernel holds then.
       const own =
         lessee?.held?.includes(b.queue) ||
         (lessee?.name !== undefined && name === lessee.name && (at?.path ?? "") === (lessee.netns ?? "")) ||
-        (lessee?.urn !== undefined && (await recordedAs(host, a!.link.ifindex, b.queue, l)) === lessee.urn);
-      // A holder that cannot be named is gone or going (the same update's delete before a
-      // replacement): the lease rules at apply decide on what the kernel holds then.
+        (lessee?.urn !== undefined && recorded?.urn === lessee.urn);
       if (own || name === undefined) continue;
       const used = inUseBy(b.info);
       out.push({
@@ -219,19 +237,13 @@ export async function nicHasQueues(host: HostClient, nic: string, queues: Array<
         reason: `${host.host}: ${nic} RX queue ${b.queue} is ${inUseBy(b.info)!}: the kernel refuses to lease a queue in use; stop that consumer, or lease another queue`,
       });
   }
-  return out;
+  return [...out, ...elsewhere];
 }
 
 /** The queues of the NIC of `leases` that `before` (a device's old declared leases) leased. */
 export function heldBefore(before: DeclaredLease[] | undefined, leases: DeclaredLease[] | undefined): number[] {
   const nic = leases?.[0]?.nic;
   return (before ?? []).filter((l) => l.nic === nic).map((l) => l.queue);
-}
-
-/** The URN of the resource the host records as the holder of this lease, if any. */
-async function recordedAs(host: HostClient, nicIfindex: number, queue: number, lease: { ifindex: number; netnsId?: number }): Promise<string | undefined> {
-  const r = await readOwner(host, nicIfindex, queue).catch(() => undefined);
-  return r && describesLease(r, lease) ? r.urn : undefined;
 }
 
 /** A device's declared leases (field `field`): their NIC and its queues, free unless the device's own. */

@@ -27,7 +27,7 @@ import { describe, holderKey, leaseHint, replaceDevice, leaseState, precheck, wh
 import type { DeclaredLease } from "../fields";
 import { adoptionRefused, type Owner } from "./claims";
 import { DEVICE_NS_FD, HOST_NS, HOST_NS_FD, inDevice, namespaceSteps, planLeaseCreate, queueDump } from "./plans";
-import { describesLease, dropOwnerOp, readOwner, recordOwners } from "../../host/lease-owners";
+import { dropOwnerOp, liveOwner, recordOwners } from "../../host/lease-owners";
 import { providerLog } from "../hosts";
 
 const ENOENT = 2;
@@ -230,9 +230,8 @@ export async function createLease(host: HostClient, familyId: number, t: LeaseTa
 
 /** Refuses to adopt a lease that another resource of the stack declares, or another stack's resource holds. */
 async function mayAdopt(host: HostClient, t: LeaseTarget, nicIfindex: number, held: Lease, owner: LeaseOwner): Promise<void> {
-  const recorded = await readOwner(host, nicIfindex, t.nicQueue);
-  const live = recorded && describesLease(recorded, { ifindex: held.deviceIfindex, ...(held.deviceNetnsId !== undefined ? { netnsId: held.deviceNetnsId } : {}) });
-  const refused = adoptionRefused(owner, t.nic, t.nicQueue, nicIfindex, live ? recorded : undefined);
+  const recorded = await liveOwner(host, nicIfindex, t.nicQueue, { ifindex: held.deviceIfindex, netnsId: held.deviceNetnsId });
+  const refused = adoptionRefused(owner, t.nic, t.nicQueue, nicIfindex, recorded);
   if (refused) throw new NetkitError(`${host.host}: ${refused.message}`);
 }
 

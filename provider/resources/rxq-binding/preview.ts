@@ -1,26 +1,14 @@
 // What a preview asks the host about a lease the change makes (resources/host-checks.ts):
-// the NIC and its queue, the device's netns, and whether another stack's resource holds the
-// queue's lease already (the host's records, leases/claims.ts). Not the device: it may be
+// the NIC and its queue (free, or the binding's own lease, and not one another stack's
+// resource holds by the host's records), and the device's netns. Not the device: it may be
 // created by the same update.
 import type { InputsOf } from "../../definition/resource";
 import { netnsPath } from "../fields";
 import { isNew, nicHasQueues, type HostCheckPlan } from "../host-checks";
-import type { HostClient } from "../../host/client";
-import { describesLease, readOwner } from "../../host/lease-owners";
-import { heldElsewhere, sameStack, urnOf } from "../leases/claims";
+import { urnOf } from "../leases/claims";
 import type { rxqBindingDefinition } from "./definition";
 
 type Inputs = InputsOf<typeof rxqBindingDefinition>;
-
-/** A queue leased already, whose holder the host records as another stack's resource: up would not adopt it. */
-async function heldByAnotherStack(host: HostClient, nic: string, queue: number, urn: string): Promise<Array<{ property: string; reason: string }>> {
-  const [a] = await host.ask([{ nic }]);
-  const lease = a!.link && a!.rxQueues?.find((q) => q.id === queue)?.lease;
-  if (!lease) return [];
-  const r = await readOwner(host, a!.link!.ifindex, queue);
-  if (!r || !describesLease(r, lease) || sameStack(r.urn, urn)) return [];
-  return [{ property: "nicQueue", reason: `${host.host}: ${nic} RX queue ${queue} is leased already: ${heldElsewhere(r, a!.link!.ifindex, queue)}` }];
-}
 
 export const previewPlan: HostCheckPlan<Inputs> = async ({ host, inputs: i, olds }) => {
   if (!isNew(olds, i, "nic", "nicQueue", "netns", "deviceName")) return [];
@@ -35,7 +23,6 @@ export const previewPlan: HostCheckPlan<Inputs> = async ({ host, inputs: i, olds
         ...(urn !== undefined ? { urn } : {}),
       }),
     );
-  if (urn && i.nic !== undefined && i.nicQueue !== undefined) asks.push(heldByAnotherStack(host, i.nic, i.nicQueue, urn));
   if (i.netns !== undefined)
     asks.push(
       host.ask([{ link: i.deviceName ?? "lo", netns: netnsPath(i.netns) }]).then(([a]) => {
