@@ -29,7 +29,7 @@ import { factsFor, missingFeatureFor } from "./kernel-needs";
 import { hostFor, providerLog } from "./hosts";
 import { netnsPath, type DeclaredLease } from "./fields";
 import { leasedTo } from "./leases/rules";
-import { heldElsewhere, sameStack } from "./leases/claims";
+import { heldElsewhere, isOwnLease, sameStack, type Lessee } from "./leases/claims";
 import type { QueueLease } from "../netlink/netdev";
 
 type Failure = pulumi.dynamic.CheckFailure;
@@ -157,28 +157,13 @@ export async function nameIsFree(
   return [];
 }
 
-/** The device a preview's lease is for: its name and netns file (absent: the host's netns). */
-export interface Lessee {
-  name?: string;
-  netns?: string;
-  /**
-   * Queues of this NIC the resource leased before this change (its old inputs): a lease on one
-   * is its own while the device is renamed, moved or replaced in the same update, whatever name
-   * the holder has now; the lease rules at apply tell the device apart by ifindex.
-   */
-  held?: number[];
-  /** The resource's URN: a lease the host records as this resource's is its own (a replacement checks without old inputs). */
-  urn?: string;
-}
-
 /**
  * A NIC lending RX queues: it must exist in the host's netns, be physical, and have each queue,
  * free. A queue leased to another device is refused naming that device and its netns, as the
- * lease rules at apply do (a lease held by a device of the lessee's own name and netns, or on a
- * queue the resource leased before, is its own: adopted, or the device is being renamed, moved
- * or replaced); one that an AF_XDP socket or a memory provider uses, naming that consumer. A
- * lessee with a URN (a binding, which up would let adopt the lease) is refused a lease the host
- * records as another stack's resource's too.
+ * lease rules at apply do, unless the lease is the lessee's own (leases/claims.ts isOwnLease);
+ * one that an AF_XDP socket or a memory provider uses, naming that consumer. A lessee with a
+ * URN (a binding, which up would let adopt the lease) is refused a lease the host records as
+ * another stack's resource's too.
  */
 export async function nicHasQueues(host: HostClient, nic: string, queues: Array<{ queue: number; field: string }>, nicField: string, lessee?: Lessee): Promise<Failure[]> {
   const [a] = await host.ask<NicQuestion>([{ nic }]);
@@ -219,11 +204,7 @@ export async function nicHasQueues(host: HostClient, nic: string, queues: Array<
         elsewhere.push({ property: b.field, reason: `${host.host}: ${nic} RX queue ${b.queue} is leased already: ${heldElsewhere(recorded, nicIfindex, b.queue)}` });
       // A holder that cannot be named is gone or going (the same update's delete before a
       // replacement): the lease rules at apply decide on what the kernel holds then.
-      const own =
-        lessee?.held?.includes(b.queue) ||
-        (lessee?.name !== undefined && name === lessee.name && (at?.path ?? "") === (lessee.netns ?? "")) ||
-        (lessee?.urn !== undefined && recorded?.urn === lessee.urn);
-      if (own || name === undefined) continue;
+      if (name === undefined || isOwnLease(lessee, { queue: b.queue, holder: { name, netns: at?.path ?? "" }, recorded })) continue;
       const used = inUseBy(b.info);
       out.push({
         property: b.field,

@@ -14,6 +14,8 @@
 // (host/lease-owners.ts) name the resource that made or adopted each lease; a binding does not
 // adopt a lease that another stack's resource holds.
 //
+// A preview refuses a queue leased already unless the lease is the resource's own (isOwnLease).
+//
 // The URN comes with every request of the plugin; the SDK's classes send it as the input
 // `__urn` (a dynamic provider is not told). Without one (a controller called directly), no
 // claim is made and adoption is as it always was.
@@ -129,6 +131,39 @@ export function claimedTwice(nic: string, queue: number, other: Claimant): strin
     `${nic} RX queue ${queue} is declared by ${describeClaimant(other)} of this stack too: one lease has one owner. ` +
     "Declare it once: as an RxqBinding, or in the device's leases (peerLeases of a NetkitPair)"
   );
+}
+
+/** The resource a preview's lease is for: its device by name and netns file (absent: the host's netns), and what it held before. */
+export interface Lessee {
+  name?: string;
+  netns?: string;
+  /** Queues of this NIC the resource leased before this change (its old inputs). */
+  held?: number[];
+  /** The resource's URN (a binding's): the host's records (host/lease-owners.ts) name leases by it. */
+  urn?: string;
+}
+
+/** A lease the host holds on a NIC queue, as a preview found it. */
+export interface HeldLease {
+  queue: number;
+  /** The holder's name (absent: not found) and netns file ("": the host's netns). */
+  holder: { name?: string; netns: string };
+  /** The host's record of this very lease, if any. */
+  recorded?: OwnerRecord;
+}
+
+/** Whether a lease the host holds is the lessee's own, so that a preview does not refuse it. */
+export function isOwnLease(lessee: Lessee | undefined, l: HeldLease): boolean {
+  if (!lessee) return false;
+  // Leased before this change: its device is renamed, moved or replaced in this update, so the
+  // holder may have another name now; the lease rules at apply tell the device apart by ifindex.
+  if (lessee.held?.includes(l.queue)) return true;
+  // Held by a device of the lessee's name in its netns: its own device (a binding adopts that
+  // lease; a device being replaced gives it up with the old device).
+  if (lessee.name !== undefined && l.holder.name === lessee.name && l.holder.netns === (lessee.netns ?? "")) return true;
+  // Recorded as this resource's: a replacement is checked without the old inputs (no `held`),
+  // and its device may take another name; the host's record still names the resource.
+  return lessee.urn !== undefined && l.recorded?.urn === lessee.urn;
 }
 
 /** Why a binding may not adopt the lease its device holds, or undefined when it may. */

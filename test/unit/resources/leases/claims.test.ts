@@ -4,7 +4,7 @@
 // only when no other resource of the run claims it and no other stack's resource holds it by
 // the host's record.
 import assert from "node:assert/strict";
-import { adoptionRefused, claimQueues, describeClaimant, forgetClaims, otherClaimant, sameStack, urnParts } from "../../../../provider/resources/leases/claims";
+import { adoptionRefused, claimQueues, describeClaimant, forgetClaims, isOwnLease, otherClaimant, sameStack, urnParts } from "../../../../provider/resources/leases/claims";
 import { netkitSingleProvider } from "../../../../provider/resources/netkit-single/controller";
 import { netkitPairProvider } from "../../../../provider/resources/netkit-pair/controller";
 import { rxqBindingProvider } from "../../../../provider/resources/rxq-binding/controller";
@@ -95,5 +95,28 @@ describe("unit: one lease has one owner (lease claims)", () => {
     claimQueues("10.0.0.9:22", urn("RxqBinding", "first"), [{ nic: "eth1", queue: 3, field: "nicQueue" }]);
     assert.deepEqual(otherClaimant(owner, "eth1", 3), { urn: urn("RxqBinding", "first"), field: "nicQueue" });
     assert.match(adoptionRefused(owner, "eth1", 3, 4, undefined)!.message, /cannot adopt the lease of eth1 RX queue 3: .*RxqBinding "first" of this stack too/);
+  });
+
+  it("a preview counts a lease the host holds as the resource's own: leased before, held by its device's name and netns, or recorded by its URN", () => {
+    const mine = urn("RxqBinding", "rxq3");
+    const lease = (name: string, netns: string, recordedUrn?: string) => ({
+      queue: 3,
+      holder: { name, netns },
+      ...(recordedUrn ? { recorded: { urn: recordedUrn, field: "nicQueue", device: 7 } } : {}),
+    });
+    const lessee = { name: "nk-xsk", netns: "/run/netns/pod1" };
+    const cases: Array<[string, Parameters<typeof isOwnLease>[0], ReturnType<typeof lease>, boolean]> = [
+      ["no lessee", undefined, lease("nk-xsk", "/run/netns/pod1"), false],
+      ["its device, by name and netns", lessee, lease("nk-xsk", "/run/netns/pod1"), true],
+      ["a device of its name in another netns", lessee, lease("nk-xsk", "/run/netns/pod2"), false],
+      ["a device of its name in the host's netns, the lessee's too", { name: "nk-xsk" }, lease("nk-xsk", ""), true],
+      ["another device", lessee, lease("nk-other", "/run/netns/pod1"), false],
+      ["another device, on a queue it leased before (renamed, moved or replaced)", { ...lessee, held: [3] }, lease("nk-old", "/run/netns/pod0"), true],
+      ["another device, on another queue it leased before", { ...lessee, held: [2] }, lease("nk-old", "/run/netns/pod0"), false],
+      ["another device, recorded as its own (a replacement, checked without old inputs)", { ...lessee, urn: mine }, lease("nk-old", "/run/netns/pod0", mine), true],
+      ["another device, recorded as another resource's", { ...lessee, urn: mine }, lease("nk-old", "/run/netns/pod0", urn("RxqBinding", "rxq4")), false],
+      ["another device, recorded, the lessee without a URN", lessee, lease("nk-old", "/run/netns/pod0", mine), false],
+    ];
+    for (const [title, who, l, own] of cases) assert.equal(isOwnLease(who, l), own, title);
   });
 });
