@@ -348,8 +348,10 @@ export function describePage(page: DocPage, hostOf: () => Promise<TestHost>, che
       const problems: string[] = [];
       for (const dir of state.projects) {
         const r = await runShell(env, dir, "pulumi stack ls --json");
-        const stacks = r.code === 0 ? (JSON.parse(r.output.slice(r.output.indexOf("["))) as Array<{ name: string }>) : [];
+        const stacks = r.code === 0 ? (JSON.parse(r.output.slice(r.output.indexOf("["))) as Array<{ name: string; resourceCount?: number; lastUpdate?: string }>) : [];
         for (const s of stacks) {
+          // Nothing to destroy: the page's own destroy emptied it, or it never had an update.
+          if (s.resourceCount === 0 || (s.resourceCount === undefined && s.lastUpdate === undefined)) continue;
           await runShell(env, dir, `pulumi state unprotect --all --yes --stack ${s.name}`);
           const d = await runShell(env, dir, `pulumi destroy --yes --stack ${s.name}`);
           if (d.code !== 0) problems.push(`pulumi destroy in ${dir}: ${tail(d.output, 20)}`);
