@@ -29,7 +29,7 @@ tier_needs() {
     controllers | ssh) echo "" ;;
     testhost) echo "kernel debian-kernels" ;;
     kernel) echo "iproute2 ethtool kernel" ;;
-    docs) echo "iproute2 ethtool pulumi yaml kernel" ;;
+    docs) echo "iproute2 ethtool pulumi yaml python gomod kernel" ;;
     *) echo "iproute2 ethtool pulumi yaml python gomod kernel debian-kernels" ;;
   esac
 }

@@ -48,8 +48,11 @@ export type Given = GivenWhat & {
   line: number;
 };
 type GivenWhat =
-  /** A copy of this repository's working tree at PATH (~ is HOME); `packed`: with the tarball `npm pack` makes there. */
-  | { kind: "checkout"; path: string; packed: boolean }
+  /**
+   * A copy of this repository's working tree at PATH (~ is HOME); `packed`: with the tarball
+   * `npm pack` makes there; `plugin`: with the plugin archives `npm run pack:plugin` makes in dist/plugin.
+   */
+  | { kind: "checkout"; path: string; packed: boolean; plugin: boolean }
   /**
    * The page starts in ~/NAME, a Pulumi project of that runtime (project NAME) with
    * pulumi-netkit installed and a stack `dev` whose provider is configured for the host, as
@@ -99,7 +102,8 @@ function parseGiven(args: string[]): GivenWhat | string {
   switch (kind) {
     case "checkout":
       if (!rest[0]) return "checkout needs a path";
-      return { kind, path: rest[0], packed: rest.includes("packed") };
+      if (rest.slice(1).some((w) => w !== "packed" && w !== "plugin")) return "checkout's words after the path: packed, plugin";
+      return { kind, path: rest[0], packed: rest.includes("packed"), plugin: rest.includes("plugin") };
     case "stack":
       if (rest[0] !== "typescript" && rest[0] !== "yaml") return "stack needs a runtime: typescript or yaml";
       if (rest[1] !== undefined && !/^[a-z][a-z0-9-]*$/.test(rest[1])) return "stack's project name: lower case letters, digits and -";

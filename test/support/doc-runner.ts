@@ -1,13 +1,13 @@
 // Runs a runnable page (doc-pages.ts) as a user follows it: its shell blocks in order in one
 // terminal's worth of state (the current directory carries over), in a throw-away HOME whose
-// ~/.ssh/id_ed25519 is the test host's key, with `pulumi` and `node` on PATH and nothing of
-// this repository; its host blocks as root on the test host over SSH; its file blocks
+// ~/.ssh/id_ed25519 is the test host's key, with `pulumi`, `node`, `python3` and `go` on PATH
+// and nothing of this repository; its host blocks as root on the test host over SSH; its file blocks
 // written where it says. The test host answers on port 22 of a loopback address of its own,
 // which replaces the address the page states for "your host". A block that fails fails its
 // test, named by page and line; the blocks after it fail as not run.
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { homedir, tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
@@ -18,7 +18,7 @@ import { loadProgram, NETKIT_PASS } from "./bpf";
 import { onHost } from "./shared-host";
 import { netkitIp } from "./plugin";
 import { repoRoot } from "../../harness/pulumi";
-import { packedTarball } from "./user-project";
+import { packedTarball, pluginArchive, toolDirs } from "./user-project";
 import { substitute, type DocBlock, type DocPage, type Given } from "./doc-pages";
 
 /** What a check hung on a block (`id=NAME`) gets: the block's output and where the page is. */
@@ -66,6 +66,19 @@ async function port22Endpoint(host: TestHost): Promise<string> {
   }
 }
 
+/**
+ * The machine's Python and Go setup, as a user's HOME has it: pip reads the provisioned
+ * wheelhouse (scripts/toolchain/python.sh) instead of the package index, and `go` the module
+ * and build caches go-modules.sh filled (the throw-away HOME would otherwise start both empty,
+ * and a Go program's first build would compile the Pulumi SDK from scratch).
+ */
+function pythonAndGo(): NodeJS.ProcessEnv {
+  const wheels = process.env.NETKIT_PY_WHEELS;
+  if (!wheels) throw new Error("NETKIT_PY_WHEELS is not set: run the tests through `npm test`, which provisions the Python packages");
+  const go = JSON.parse(execFileSync("go", ["env", "-json", "GOMODCACHE", "GOCACHE"]).toString()) as { GOMODCACHE: string; GOCACHE: string };
+  return { PIP_NO_INDEX: "1", PIP_FIND_LINKS: wheels, PIP_DISABLE_PIP_VERSION_CHECK: "1", GOMODCACHE: go.GOMODCACHE, GOCACHE: go.GOCACHE };
+}
+
 let environment: Promise<DocEnvironment> | undefined;
 
 /** The run's environment, made once: HOME with the key, npm's cache and config, a file backend. */
@@ -83,8 +96,9 @@ export function docEnvironment(host: TestHost): Promise<DocEnvironment> {
     const machine = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(NETKIT_|npm_|PULUMI_|HOME$|PATH$|PWD$|OLDPWD$)/i.test(k)));
     const env: NodeJS.ProcessEnv = {
       ...machine,
+      ...pythonAndGo(),
       HOME: home,
-      PATH: [cliBin(), dirname(process.execPath), "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"].join(":"),
+      PATH: [cliBin(), dirname(process.execPath), ...toolDirs(), "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"].join(":"),
       // The user's Pulumi login: a local backend with an empty passphrase, and a yes to
       // every confirmation prompt (`pulumi up` asks before it changes anything).
       PULUMI_BACKEND_URL: `file://${join(home, ".pulumi-state")}`,
@@ -240,6 +254,12 @@ async function provide(g: Given, env: DocEnvironment, sh: (cwd: string, script: 
       if (!existsSync(join(dir, "package.json"))) copyCheckout(dir);
       // The tarball README's install step makes there (when README ran first in this HOME, its own).
       if (g.packed && !existsSync(join(dir, TARBALL))) copyFileSync(await packedTarball(), join(dir, TARBALL));
+      // The plugin archives `npm run pack:plugin` makes there (scripts/plugin-archive.ts), both architectures.
+      if (g.plugin) {
+        const made = dirname(await pluginArchive());
+        mkdirSync(join(dir, "dist", "plugin"), { recursive: true });
+        for (const f of readdirSync(made)) if (!existsSync(join(dir, "dist", "plugin", f))) copyFileSync(join(made, f), join(dir, "dist", "plugin", f));
+      }
       return {};
     }
     case "template": {

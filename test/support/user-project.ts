@@ -37,7 +37,7 @@ export function userEnv(dir: string): NodeJS.ProcessEnv {
 }
 
 /** Where this machine's `go` and `python3` are (a user has them on PATH), found on the test's PATH. */
-function toolDirs(): string[] {
+export function toolDirs(): string[] {
   const dirs: string[] = [];
   for (const tool of ["go", "python3"]) {
     const dir = (process.env.PATH ?? "").split(delimiter).find((d) => {

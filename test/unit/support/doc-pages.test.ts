@@ -49,6 +49,19 @@ describe("unit: runnable pages", () => {
     assert.equal(p.blocks[3]!.expect, "x");
   });
 
+  it("reads a checkout given and what it is to hold: the packed tarball, the plugin archives", () => {
+    const p = page([
+      "<!-- test: checkout ~/src/pulumi-netkit -->",
+      "<!-- test: checkout ~/src/pulumi-netkit packed plugin -->",
+      "<!-- test: checkout ~/src/pulumi-netkit built -->",
+    ]);
+    assert.deepEqual(p.givens, [
+      { kind: "checkout", path: "~/src/pulumi-netkit", packed: false, plugin: false, line: 1 },
+      { kind: "checkout", path: "~/src/pulumi-netkit", packed: true, plugin: true, line: 2 },
+    ]);
+    assert.deepEqual(p.problems, ["p.md:3: checkout's words after the path: packed, plugin"]);
+  });
+
   it("fenced blocks inside list items lose their indent", () => {
     const p = page(["- item:", "  ```sh", "  pulumi up", "  ```"]);
     assert.deepEqual(p.problems, []);
