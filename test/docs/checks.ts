@@ -88,7 +88,86 @@ async function failing(run: BlockRun, script: string): Promise<string> {
   );
 }
 
+/** What the Python and Go pods export (examples/python-pod-queues, examples/go-pod-queues). */
+interface PodQueues {
+  podIfindex: number;
+  peerIfindex: number;
+  xskIfindex: number;
+  queueId: number;
+}
+
+/** The pods' devices on the host: the host's own and pod1's. */
+const podLinks = async (run: BlockRun) => [await linkNames(run.env.host), await linkNames(run.env.host, "pod1")];
+let podBefore: string[][] = [];
+
+/**
+ * The Python and Go examples' pages: the generated SDK and the plugin from its archive, in a
+ * project copied out of the checkout, `pulumi` typed in its directory. After the page's up,
+ * the walk a user makes next: no change and no drift, an in-place update (mtu), a replacement
+ * (mode) that leaves the single device and its lease alone, drift found by refresh and undone
+ * by up; the page's destroy then leaves pod1 as it was.
+ */
+const POD_QUEUES: Record<string, BlockCheck> = {
+  netns: async (run) => void (podBefore = await podLinks(run)),
+  install: async (run) => {
+    assert.doesNotMatch(await run.sh("cat Pulumi.yaml"), /plugins:/, "the project names no plugin path");
+    assert.match(await run.sh("pulumi plugin ls"), /^netkit\s+resource\s+0\.1\.0\b/m, "the plugin is in the plugin cache");
+  },
+  preview: async (run) => {
+    for (const t of ["NetkitPair", "NetkitSingle", "RxqBinding"]) assert.match(run.output, new RegExp(`netkit:index:${t}`));
+    // The language host and the plugin come from beside the CLI and the plugin cache, as in an official install.
+    assert.doesNotMatch(run.output, /warning/i);
+    assert.deepEqual(await podLinks(run), podBefore, "preview touches nothing");
+  },
+  up: async (run) => {
+    const host = run.env.host;
+    const o = await outputs<PodQueues>(run);
+    assert.equal((await sysfs(host, "nk-pod"))?.ifindex, String(o.podIfindex));
+    assert.equal((await sysfs(host, "eth0", "pod1"))?.ifindex, String(o.peerIfindex));
+    assert.equal((await sysfs(host, "nk-xsk", "pod1"))?.ifindex, String(o.xskIfindex));
+    assert.equal(o.queueId, 1);
+    assert.equal(await rxQueueCount(host, "nk-xsk", "pod1"), 2, "queue 0 + the lease");
+    await run.sh("pulumi preview --expect-no-changes");
+    await run.sh("pulumi refresh --yes --expect-no-changes");
+    await noPlaintextKey(run);
+
+    // An MTU change is an in-place update: preview shows it, up does exactly that.
+    await run.sh("pulumi config set mtu 9000");
+    let preview = await run.sh("pulumi preview --diff");
+    assert.match(preview, /~ 1 to update/);
+    assert.match(preview, /mtu\s*:\s*1500 => 9000/);
+    assert.match(await run.sh("pulumi up --yes"), /~ 1 updated/);
+    assert.deepEqual([(await sysfs(host, "nk-pod"))?.mtu, (await sysfs(host, "nk-pod"))?.ifindex], ["9000", String(o.podIfindex)], "same device, new MTU");
+    assert.equal((await sysfs(host, "eth0", "pod1"))?.mtu, "9000");
+    await run.sh("pulumi preview --expect-no-changes");
+
+    // A mode change replaces the pair (fixed at creation) and nothing else.
+    await run.sh("pulumi config set mode l2");
+    preview = await run.sh("pulumi preview --diff");
+    assert.match(preview, /\+-1 to replace/);
+    assert.match(preview, /mode\s*:\s*"l3" => "l2"/);
+    assert.match(await run.sh("pulumi up --yes"), /\+-1 replaced/);
+    const replaced = await outputs<PodQueues>(run);
+    assert.notEqual(replaced.podIfindex, o.podIfindex, "a new pair");
+    assert.equal((await sysfs(host, "nk-pod"))?.ifindex, String(replaced.podIfindex));
+    assert.equal(replaced.xskIfindex, o.xskIfindex, "the single device is untouched");
+    assert.equal(await rxQueueCount(host, "nk-xsk", "pod1"), 2, "and keeps its lease");
+    await run.sh("pulumi preview --expect-no-changes");
+
+    // Drift: an MTU changed on the host is found by refresh, and up puts it back.
+    await onHost(host, ["ip", "link", "set", "nk-pod", "mtu", "1400"]);
+    assert.match(await run.sh("pulumi refresh --yes --diff"), /mtu\s*:\s*9000 => 1400/);
+    assert.match(await run.sh("pulumi preview --diff"), /mtu\s*:\s*1400 => 9000/);
+    assert.match(await run.sh("pulumi up --yes"), /~ 1 updated/);
+    assert.equal((await sysfs(host, "nk-pod"))?.mtu, "9000");
+    await run.sh("pulumi refresh --yes --expect-no-changes");
+  },
+  destroy: async (run) => assert.deepEqual(await podLinks(run), podBefore, "the host and pod1 as before up"),
+};
+
 export const PAGE_CHECKS: Record<string, Record<string, BlockCheck>> = {
+  "examples/python-pod-queues/README.md": POD_QUEUES,
+  "examples/go-pod-queues/README.md": POD_QUEUES,
   "README.md": {
     preview: (run) => gone(run, "nk-pod1"),
     up: readmePair,

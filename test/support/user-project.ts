@@ -1,10 +1,11 @@
 // Projects as a user has them: the package as `npm pack` ships it (packed from a copy of the
 // checkout's files with nothing built, as a clean clone is), an example copied to a directory
 // outside the repo, `npm install`ed there from the tarball and the npm registry (TypeScript,
-// YAML), or with the generated Python or Go SDK installed by pip or go and the provider plugin
-// by `pulumi plugin install` from its archive; and the `pulumi` CLI run in that directory with
-// only the CLI install, Node, Go and Python on PATH (no repo paths, no NETKIT_* variables): the
-// language hosts and plugins are found the way an official install finds them.
+// YAML), or with the provider plugin installed by `pulumi plugin install` from its archive
+// (YAML); and the `pulumi` CLI run in that directory with only the CLI install, Node, Go and
+// Python on PATH (no repo paths, no NETKIT_* variables): the language hosts and plugins are
+// found the way an official install finds them. (The Python and Go SDKs' projects are the
+// examples' READMEs, run by the docs tier.)
 import { execFile, execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -169,21 +170,6 @@ async function installPlugin(p: UserProject): Promise<void> {
   await p.pulumi("plugin", "install", "resource", "netkit", version, "--file", await pluginArchive());
 }
 
-/**
- * A Python example copied outside the repo: its virtualenv made and the generated SDK
- * (the checkout's sdk/python) pip-installed into it, the plugin installed from its archive.
- * pip reads the provisioned wheelhouse (scripts/toolchain/python.sh) instead of the index.
- */
-export async function pythonProject(example: string): Promise<UserProject> {
-  const wheels = process.env.NETKIT_PY_WHEELS;
-  if (!wheels) throw new Error("NETKIT_PY_WHEELS is not set: run the tests through `npm test`, which provisions the Python packages");
-  const p = copiedProject(example, (dir) => ({ ...userEnv(dir), PIP_NO_INDEX: "1", PIP_FIND_LINKS: wheels, PIP_DISABLE_PIP_VERSION_CHECK: "1" }));
-  await p.exec("python3", "-m", "venv", "venv");
-  await p.exec("venv/bin/pip", "install", join(repoRoot, "sdk", "python"));
-  await installPlugin(p);
-  return p;
-}
-
 /** A Pulumi YAML example copied outside the repo with its `plugins` block taken out: the plugin is installed from its archive instead. */
 export async function yamlProjectWithInstalledPlugin(example: string): Promise<UserProject> {
   const p = copiedProject(example);
@@ -192,15 +178,6 @@ export async function yamlProjectWithInstalledPlugin(example: string): Promise<U
   const without = yaml.replace(/^plugins:\n(?: .*\n)+/m, "");
   if (without === yaml) throw new Error(`${example}/Pulumi.yaml has no plugins block to take out`);
   writeFileSync(file, without);
-  await installPlugin(p);
-  return p;
-}
-
-/** A Go example copied outside the repo: the generated SDK (the checkout's sdk/go) replaced in and tidied, the plugin installed. */
-export async function goProject(example: string, module: string): Promise<UserProject> {
-  const p = copiedProject(example);
-  await p.exec("go", "mod", "edit", "-replace", `${module}=${join(repoRoot, "sdk", "go")}`);
-  await p.exec("go", "mod", "tidy");
   await installPlugin(p);
   return p;
 }
