@@ -102,6 +102,9 @@ export function docEnvironment(host: TestHost): Promise<DocEnvironment> {
       // The user's Pulumi login: a local backend with an empty passphrase, and a yes to
       // every confirmation prompt (`pulumi up` asks before it changes anything).
       PULUMI_BACKEND_URL: `file://${join(home, ".pulumi-state")}`,
+      // The user's ~/.pulumi (the plugin cache `pulumi plugin install` fills): the CLI finds
+      // its home from the password database, not HOME, and would use this machine's.
+      PULUMI_HOME: join(home, ".pulumi"),
       PULUMI_CONFIG_PASSPHRASE: "",
       PULUMI_SKIP_CONFIRMATIONS: "true",
       PULUMI_SKIP_UPDATE_CHECK: "true",
