@@ -11,6 +11,8 @@ export interface EngineOptions {
   env?: Record<string, string>;
   /** Variants of refresh that set environment for the provider processes. */
   refreshVariants?: Array<{ phase: Phase; env: Record<string, string> }>;
+  /** Stack config, set before the first operation (as `pulumi config set [--secret]` does). */
+  config?: Record<string, { value: string; secret?: boolean }>;
 }
 
 /** The output of a failed operation, so that its error says what the engine said. */
@@ -25,6 +27,7 @@ function tailOf(out: string): string {
 export async function engineInstance(project: string, n: number, program: PulumiFn, opts: EngineOptions = {}): Promise<Instance> {
   const t: TestStack = await inlineStack(project, program);
   for (const [k, v] of Object.entries(opts.env ?? {})) t.stack.workspace.envVars[k] = v;
+  if (opts.config) await t.stack.setAllConfig(opts.config);
   let out = "";
   const onOutput = (s: string) => (out += s);
   const guarded = async <T>(what: string, op: () => Promise<T>): Promise<T> => {

@@ -279,7 +279,7 @@ Workloads:
 
 | key | what |
 | --- | --- |
-| netkit | ${info.labels.netkit ?? "pulumi-netkit"}: \`new NetkitPair(…, { name, peerName, peerNetns: "bench" })\` × N, connection given explicitly. |
+| netkit | ${info.labels.netkit ?? "pulumi-netkit"}: \`new NetkitPair(…, { name, peerName, peerNetns: "bench" })\` × N, connection from stack config as README sets it (netkit:host, netkit:hostKey, secret netkit:privateKey). |
 | ${emulated ? "command" : "command-plugin"} | ${
     emulated
       ? "(a') **an emulation of pulumi-command's `remote.Command`**, not the real plugin: its plugin cannot be built here (the Go module proxy refuses `github.com/pulumi/pulumi-command` at every version) nor installed (the npm package `@pulumi/command` downloads the binary from Pulumi's servers in its install script). The emulation reproduces remote.Command's cost model as a Node dynamic resource: every command dials a **new SSH connection** (handshake, up to 10 attempts), runs one command string in one session, and closes; create runs `ip link add NAME type netkit peer name PEER netns bench && ip link set NAME up && ip -n bench link set PEER up`, delete runs `ip link del NAME`; read returns the state untouched, as remote.Command does (it implements no read), so its `refresh` contacts no host and notices no drift. The row **refresh+check** is the same stack refreshed with a read that runs `ip link show` for both devices over a connection of its own, per resource: what per-resource commands cost once a refresh is to verify anything. Set `PULUMI_COMMAND_PLUGIN=/path/to/pulumi-resource-command` to measure the real plugin instead."
@@ -288,6 +288,7 @@ Workloads:
 | plugin | ${info.labels.plugin ?? "pulumi-netkit, provider plugin"}: the same pairs declared in a Pulumi YAML program (\`type: netkit:index:NetkitPair\`), the connection from stack config, through the \`pulumi\` CLI. |
 | floor | (b) the practical floor: the same netlink requests (create, set both sides up, read back; read; delete) in **one relay batch over one SSH session** per operation, using the provider's own host layer (provider/host/batch.ts, provider/netlink/*), no Pulumi. |
 | noop | (c) the engine's own floor: N Node dynamic resources whose provider does nothing, through the same provider shim as NetkitPair. |
+| noop-state | (c′) the engine's floor at NetkitPair's size: the no-op resources of (c), each holding what a NetkitPair holds in state (the same inputs, the connection secret among them, and outputs of the same fields and typical values). netkit − (c′) is the provider's and the host's part; (c′) − (c) is what the engine pays for the bytes (it rewrites the whole checkpoint at the start and end of every step). |
 
 The commands of (a) use a netkit-aware \`ip\` (iproute2 6.15, copied into the guest; the guest's own is 6.1, older than netkit).
 

@@ -15,6 +15,7 @@ import { commandEmulationWorkload, commandPluginWorkload } from "./workloads/com
 import { floorWorkload } from "./workloads/floor";
 import { netkitWorkload } from "./workloads/netkit";
 import { noopWorkload } from "./workloads/noop";
+import { noopStateWorkload } from "./workloads/noop-state";
 import { pluginWorkload } from "./workloads/plugin";
 import { multiHost } from "./multihost";
 import { Profiler, type PhaseProfile } from "./profile";
@@ -54,7 +55,7 @@ function parseArgs(argv: string[]): Args {
       a.hosts = { hosts: Number(m[1]), perHost: Number(m[2]) };
     } else
       throw new Error(
-        `unknown argument ${argv[i]}; use --sizes 10,50,100 --workloads netkit,plugin,command,floor,noop --hosts 4x50 --profile DIR --out FILE.md, or --render FILE.json`,
+        `unknown argument ${argv[i]}; use --sizes 10,50,100 --workloads netkit,plugin,command,floor,noop,noop-state --hosts 4x50 --profile DIR --out FILE.md, or --render FILE.json`,
       );
   }
   if (!a.sizes.length || a.sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 1000)) throw new Error(`--sizes takes integers from 1 to 1000, not ${a.sizes.join(",")}`);
@@ -63,7 +64,7 @@ function parseArgs(argv: string[]): Args {
 
 function allWorkloads(): Workload[] {
   const plugin = process.env.PULUMI_COMMAND_PLUGIN;
-  return [netkitWorkload, pluginWorkload, plugin ? commandPluginWorkload(plugin) : commandEmulationWorkload, floorWorkload, noopWorkload];
+  return [netkitWorkload, pluginWorkload, plugin ? commandPluginWorkload(plugin) : commandEmulationWorkload, floorWorkload, noopWorkload, noopStateWorkload];
 }
 
 /** The pairs of a workload on the host: primaries `PREFIXi`, peers `PREFIXip` in the netns. */

@@ -1,9 +1,24 @@
 // The subject: N NetkitPairs (peers in the bench netns) through this package's SDK and its
-// dynamic provider, the way a user's program declares them.
+// dynamic provider, the way a user's program declares them: README's way, the connection to
+// the host in stack config (netkit:host, netkit:hostKey, secret netkit:privateKey), not in
+// every resource. (A connection in a resource, to manage several hosts from one stack, is
+// stored in that resource's state, twice: the several-host run measures that layout.)
 import { NetkitPair } from "../../sdk";
 import { engineInstance } from "../engine";
-import { connectionTo, PEER_NETNS } from "../host";
+import { PEER_NETNS } from "../host";
+import type { TestHost } from "../../testhost";
 import { pairNames, type Workload } from "./workload";
+
+/** The default connection in stack config, as README sets it. */
+export function connectionConfig(h: TestHost): Record<string, { value: string; secret?: boolean }> {
+  return {
+    "netkit:host": { value: h.host },
+    "netkit:port": { value: String(h.port) },
+    "netkit:user": { value: h.user },
+    "netkit:hostKey": { value: h.knownHostsLine },
+    "netkit:privateKey": { value: h.privateKey, secret: true },
+  };
+}
 
 export const netkitWorkload: Workload = {
   key: "netkit",
@@ -11,8 +26,12 @@ export const netkitWorkload: Workload = {
   prefix: "nka",
   resourceType: ":NetkitPair",
   start: (host, n) =>
-    engineInstance("bench-netkit", n, async () => {
-      const connection = connectionTo(host.host);
-      for (let i = 0; i < n; i++) new NetkitPair(`pair${i}`, { connection, ...pairNames("nka", i), peerNetns: PEER_NETNS });
-    }),
+    engineInstance(
+      "bench-netkit",
+      n,
+      async () => {
+        for (let i = 0; i < n; i++) new NetkitPair(`pair${i}`, { ...pairNames("nka", i), peerNetns: PEER_NETNS });
+      },
+      { config: connectionConfig(host.host) },
+    ),
 };
