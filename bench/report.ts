@@ -287,6 +287,7 @@ Workloads:
   } |
 | plugin | ${info.labels.plugin ?? "pulumi-netkit, provider plugin"}: the same pairs declared in a Pulumi YAML program (\`type: netkit:index:NetkitPair\`), the connection from stack config, through the \`pulumi\` CLI. |
 | floor | (b) the practical floor: the same netlink requests (create, set both sides up, read back; read; delete) in **one relay batch over one SSH session** per operation, using the provider's own host layer (provider/host/batch.ts, provider/netlink/*), no Pulumi. |
+| floor-batches | (b′) (b)'s netlink work sent as one relay batch per pair (its own netns fd, sockets and journal), all at once over one session, no Pulumi: what a batch costs the host beside (b)'s one. |
 | noop | (c) the engine's own floor: N Node dynamic resources whose provider does nothing, through the same provider shim as NetkitPair. |
 | noop-state | (c′) the engine's floor at NetkitPair's size: the no-op resources of (c), each holding what a NetkitPair holds in state (the same inputs, the connection secret among them, and outputs of the same fields and typical values). netkit − (c′) is the provider's and the host's part; (c′) − (c) is what the engine pays for the bytes (it rewrites the whole checkpoint at the start and end of every step). |
 

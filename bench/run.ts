@@ -13,6 +13,7 @@ import type { Measurement, RunInfo } from "./measurement";
 import { renderReport, type ReportExtras } from "./report";
 import { commandEmulationWorkload, commandPluginWorkload } from "./workloads/command";
 import { floorWorkload } from "./workloads/floor";
+import { floorBatchesWorkload } from "./workloads/floor-batches";
 import { netkitWorkload } from "./workloads/netkit";
 import { noopWorkload } from "./workloads/noop";
 import { noopStateWorkload } from "./workloads/noop-state";
@@ -64,7 +65,7 @@ function parseArgs(argv: string[]): Args {
 
 function allWorkloads(): Workload[] {
   const plugin = process.env.PULUMI_COMMAND_PLUGIN;
-  return [netkitWorkload, pluginWorkload, plugin ? commandPluginWorkload(plugin) : commandEmulationWorkload, floorWorkload, noopWorkload, noopStateWorkload];
+  return [netkitWorkload, pluginWorkload, plugin ? commandPluginWorkload(plugin) : commandEmulationWorkload, floorWorkload, floorBatchesWorkload, noopWorkload, noopStateWorkload];
 }
 
 /** The pairs of a workload on the host: primaries `PREFIXi`, peers `PREFIXip` in the netns. */
