@@ -63,6 +63,8 @@ export interface PhaseProfile {
 
 /** A heap snapshot is asked for again when the provider's RSS passed the last one's by this much. */
 export const HEAP_STEP_MB = 40;
+/** How long a provider process runs before the profiler may signal it for a heap snapshot. */
+const HANDLER_GRACE_MS = 1000;
 const TOP = 12;
 
 /** Where a script comes from, by its URL. */
@@ -281,8 +283,13 @@ export class Profiler {
     await session.post("Profiler.start");
     let lastSnapMb = 0;
     let snapRss = 0;
+    // A process is signalled only once it has run a while: SIGUSR2 ends a node that has not
+    // yet installed the snapshot handler (or the shell that starts it).
+    const firstSeen = new Map<number, number>();
     const onRss = heap
       ? (pid: number, mb: number) => {
+          if (!firstSeen.has(pid)) firstSeen.set(pid, Date.now());
+          if (Date.now() - firstSeen.get(pid)! < HANDLER_GRACE_MS) return;
           if (mb < lastSnapMb + HEAP_STEP_MB) return;
           lastSnapMb = mb;
           snapRss = mb;

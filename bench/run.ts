@@ -261,7 +261,13 @@ function fail(msg: string): never {
   throw new Error(msg);
 }
 
-main().catch((e: unknown) => {
-  log(`failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-  process.exit(1);
-});
+// Exits when done: a workload that failed half-way can leave a handle open (its inline
+// program's server, a stack operation the engine still finishes), which would keep the
+// process waiting after the report is written.
+main().then(
+  () => process.exit(),
+  (e: unknown) => {
+    log(`failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    process.exit(1);
+  },
+);

@@ -62,11 +62,18 @@ function explain(ms: Measurement[], route: string, n: number, nk: Measurement, b
         `about ${(checkpointBytes(n, bytes) / 1e9).toFixed(2)} GB written in this ${nk.phase} against (c)'s ${(checkpointBytes(n, cBytes) / 1e9).toFixed(2)} GB ` +
         `(N × (N + 1) × bytes per resource): a cost of the engine that grows with N², set by how much state a resource keeps.`
       : "";
+  const cp = find(ms, n, "noop-state", nk.phase);
+  const cpBytes = bytesPerResource(ms, "noop-state");
+  const engineShare = cp
+    ? ` (c′), the same no-op resources holding ${cpBytes ? `${cpBytes} bytes each (a NetkitPair's state)` : "a NetkitPair's state"}, took ${s(cp.ms)} s: ` +
+      `${s(cp.ms - c.ms)} s of the ${s(ours)} are the engine's for the bytes, and ${route} − (c′) = ${s(nk.ms - cp.ms)} s = ${((nk.ms - cp.ms) / b.ms).toFixed(2)} × (b) is the provider's and the host's part.`
+    : "";
   return (
     `${nk.phase}: ${s(nk.ms)} − ${s(c.ms)} = ${s(ours)} s, ${perMs(ours)} ms per pair, against (b)'s ${s(b.ms)} s. ` +
     `This machine's CPU (engine, language host, provider, program) was ${nk.localCpu.toFixed(1)} s against (c)'s ${c.localCpu.toFixed(1)} s, ${perS(nk.localCpu - c.localCpu)} ms more per pair; ` +
     `the host's ${nk.guestCpu.toFixed(1)} s against (b)'s ${b.guestCpu.toFixed(1)} s, ${perS(nk.guestCpu - b.guestCpu)} ms more per pair (one relay batch per resource where (b) sends one list).` +
-    ckpt
+    ckpt +
+    engineShare
   );
 }
 
@@ -126,10 +133,20 @@ function marginalTarget(ms: Measurement[], route: string, what: string): Row {
                   ? ` The engine's checkpoint writes grow as N²: from ${from} to ${to} pairs, ${((checkpointBytes(to, bytes) - checkpointBytes(from, bytes)) / 1e9).toFixed(2)} GB more for ${route} ` +
                     `against ${((checkpointBytes(to, cBytes) - checkpointBytes(from, cBytes)) / 1e9).toFixed(2)} GB more for (c), which subtracting (c) leaves in our part.`
                   : "";
+              const plo = find(ms, from, "noop-state", x.p);
+              const phi = find(ms, to, "noop-state", x.p);
+              const split =
+                plo && phi
+                  ? ` Less (c′) (the no-op resources holding a NetkitPair's state) instead of (c): ${((x.lo.ms - plo.ms) / from).toFixed(0)} → ${(
+                      (x.hi.ms - phi.ms - (x.lo.ms - plo.ms)) /
+                      (to - from)
+                    ).toFixed(0)} ms per pair.`
+                  : "";
               return (
                 `${x.p}: ${x.avg.toFixed(0)} ms per pair at ${from}, ${x.marginal.toFixed(0)} ms for each further pair to ${to}; ` +
                 `this machine's CPU ${x.lo.localCpu.toFixed(1)} → ${x.hi.localCpu.toFixed(1)} s, the host's ${x.lo.guestCpu.toFixed(1)} → ${x.hi.guestCpu.toFixed(1)} s.` +
-                extra
+                extra +
+                split
               );
             })
             .join(" "),
@@ -152,7 +169,7 @@ function rssTarget(ms: Measurement[], route: string, what: string): Row {
     measured: rows.map((m) => `${m.phase} ${m.rssMb!.toFixed(0)} MB${c(m.phase) ? ` ((c) ${c(m.phase)!.toFixed(0)})` : ""}`).join("; "),
     ...(over.length
       ? {
-          why: `Over ${mb} MB: ${over.map((m) => `${m.phase} ${m.rssMb!.toFixed(0)} MB`).join(", ")}; the engine's floor (c), whose provider process is the same Node dynamic-provider host doing nothing, reached ${rows
+          why: `Over ${mb} MB: ${over.map((m) => `${m.phase} ${m.rssMb!.toFixed(0)} MB`).join(", ")}; the provider process of the engine's floor (c), the Node dynamic-provider host serving resources that do nothing, reached ${rows
             .map((m) => `${(c(m.phase) ?? 0).toFixed(0)} MB in ${m.phase}`)
             .join(", ")}.`,
         }

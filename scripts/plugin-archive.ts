@@ -15,6 +15,9 @@ export const PLUGIN_ARCHS = ["amd64", "arm64"] as const;
 
 export const archiveName = (version: string, arch: string) => `pulumi-resource-netkit-v${version}-linux-${arch}.tar.gz`;
 
+/** The node flags both launchers (this archive's and the package's bin/pulumi-resource-netkit) start the plugin with: see bin/pulumi-resource-netkit. */
+export const PLUGIN_NODE_FLAGS = "--max-semi-space-size=2 --optimize-for-size";
+
 // Checks the Node it finds before starting the plugin: @pulumi/pulumi needs 22 or later, and
 // an older Node would fail with a syntax error that names none of this.
 const LAUNCHER = `#!/bin/sh
@@ -28,7 +31,7 @@ fi
 if [ "$major" -lt 22 ]; then
   echo "pulumi-resource-netkit: needs Node.js 22 or later on PATH, and finds $(node -v)" >&2; exit 1
 fi
-exec node "$here/dist/provider/plugin/main.js" "$@"
+exec node ${PLUGIN_NODE_FLAGS} "$here/dist/provider/plugin/main.js" "$@"
 `;
 
 interface Manifest {

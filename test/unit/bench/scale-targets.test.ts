@@ -83,6 +83,18 @@ describe("bench scale targets", () => {
     assert.ok(!miss.why!.includes("up:"), "only the missed phase is explained");
   });
 
+  it("with (c′) measured, a miss says how much of our part is the engine's for the bytes and how much the provider's and the host's", () => {
+    const ms = measured((r, n) => (r === "netkit" ? 3 * 10 * n : 0));
+    // (c′): (c) plus 25 ms a pair, the engine's cost of holding a NetkitPair's state.
+    for (const p of PHASES) ms.push(row("noop-state", 1000, p, 20 * 1000 + 25 * 1000));
+    const why = verdict(scaleTargets(ms, info), "dynamic provider, 1000 pairs").why!;
+    assert.match(why, /up: 50\.0 − 20\.0 = 30\.0 s, 30 ms per pair/);
+    assert.match(
+      why,
+      /\(c′\), the same no-op resources holding a NetkitPair's state, took 45\.0 s: 25\.0 s of the 30\.0 are the engine's for the bytes, and netkit − \(c′\) = 5\.0 s = 0\.50 × \(b\)/,
+    );
+  });
+
   it("a size without (b) or (c) rows is not judged", () => {
     const ms = measured(() => 0).filter((m) => !(m.workload === "floor" && m.n === 100));
     assert.equal(verdict(scaleTargets(ms, info), "dynamic provider, 100 pairs").met, undefined);
