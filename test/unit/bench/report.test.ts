@@ -4,22 +4,10 @@ import assert from "node:assert/strict";
 import type { Measurement, RunInfo } from "../../../bench/measurement";
 import { renderReport } from "../../../bench/report";
 import { plotSvg, slope } from "../../../bench/plot";
+import { runInfo } from "./run-info";
 
 const info = (sizes: number[]): RunInfo => ({
-  date: "2026-01-01 00:00 UTC",
-  cpus: 2,
-  cpuModel: "test CPU",
-  accel: "TCG",
-  kernel: "7.2.13-netkit",
-  pulumi: "v3.259.0",
-  node: "v22.0.0",
-  sizes,
-  labels: { netkit: "netkit", command: "(a') emulated", floor: "(b)", noop: "(c)" },
-  baselineA: "command",
-  loadStart: [0.1, 0.1, 0.1],
-  loadEnd: [0.2, 0.2, 0.2],
-  command: "npm run bench",
-  failures: [],
+  ...runInfo(sizes, { netkit: "netkit", command: "(a') emulated", floor: "(b)", noop: "(c)" }),
   calibration: [
     { key: "dial", step: "dial", ms: 800 },
     { key: "relay", step: "relay", ms: 1700 },

@@ -5,24 +5,9 @@ import assert from "node:assert/strict";
 import type { Measurement, RunInfo } from "../../../bench/measurement";
 import { SCALE_TARGETS, scaleTargets, scaleTargetsSection } from "../../../bench/scale-targets";
 import type { Phase } from "../../../bench/workloads/workload";
+import { runInfo } from "./run-info";
 
-const info: RunInfo = {
-  date: "2026-01-01 00:00 UTC",
-  cpus: 2,
-  cpuModel: "test CPU",
-  accel: "TCG",
-  kernel: "7.2.13-netkit",
-  pulumi: "v3.259.0",
-  node: "v22.0.0",
-  sizes: [100, 300, 1000],
-  labels: {},
-  baselineA: "command",
-  loadStart: [0, 0, 0],
-  loadEnd: [0, 0, 0],
-  command: "npm run bench",
-  failures: [],
-  calibration: [],
-};
+const info: RunInfo = runInfo([100, 300, 1000]);
 
 const PHASES: Phase[] = ["up", "preview", "refresh", "destroy"];
 const row = (workload: string, n: number, phase: Phase, ms: number, rssMb?: number): Measurement => ({
