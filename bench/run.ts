@@ -56,7 +56,9 @@ function parseArgs(argv: string[]): Args {
       a.hosts = { hosts: Number(m[1]), perHost: Number(m[2]) };
     } else
       throw new Error(
-        `unknown argument ${argv[i]}; use --sizes 10,50,100 --workloads netkit,plugin,command,floor,noop,noop-state --hosts 4x50 --profile DIR --out FILE.md, or --render FILE.json`,
+        `unknown argument ${argv[i]}; use --sizes 10,50,100 --workloads ${allWorkloads()
+          .map((w) => w.key)
+          .join(",")} --hosts 4x50 --profile DIR --out FILE.md, or --render FILE.json`,
       );
   }
   if (!a.sizes.length || a.sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 1000)) throw new Error(`--sizes takes integers from 1 to 1000, not ${a.sizes.join(",")}`);

@@ -94,6 +94,11 @@ function floorTarget(ms: Measurement[], route: string, what: string, n: number):
   };
 }
 
+/** A route's cost per pair above a baseline: its average at `lo`'s size, and the marginal cost of each pair from there to `hi`'s. */
+function perPairAbove(lo: Measurement, hi: Measurement, baseLo: Measurement, baseHi: Measurement): { avg: number; marginal: number } {
+  return { avg: (lo.ms - baseLo.ms) / lo.n, marginal: (hi.ms - baseHi.ms - (lo.ms - baseLo.ms)) / (hi.n - lo.n) };
+}
+
 /** Our cost per pair (route − (c)) from 300 to 1000 pairs against its average at 300. */
 function marginalTarget(ms: Measurement[], route: string, what: string): Row {
   const { from, to, factor } = SCALE_TARGETS.marginal;
@@ -105,8 +110,7 @@ function marginalTarget(ms: Measurement[], route: string, what: string): Row {
     const clo = find(ms, from, "noop", p);
     const chi = find(ms, to, "noop", p);
     if (!lo || !hi || !clo || !chi) return undefined;
-    const avg = (lo.ms - clo.ms) / from;
-    const marginal = (hi.ms - chi.ms - (lo.ms - clo.ms)) / (to - from);
+    const { avg, marginal } = perPairAbove(lo, hi, clo, chi);
     return { p, avg, marginal, ok: marginal <= factor * Math.max(avg, flat), lo, hi };
   });
   if (phases.some((x) => !x)) return { target, met: undefined, measured: `not measured at both ${from} and ${to}` };
@@ -116,6 +120,8 @@ function marginalTarget(ms: Measurement[], route: string, what: string): Row {
     return f ? `${x.p} ${(f.perPair * 1000).toFixed(0)} ms/pair + ${f.fixed.toFixed(1)} s` : undefined;
   });
   const missed = all.filter((x) => !x.ok);
+  const bytes = bytesPerResource(ms, route);
+  const cBytes = bytesPerResource(ms, "noop");
   return {
     target,
     met: missed.length === 0,
@@ -126,8 +132,6 @@ function marginalTarget(ms: Measurement[], route: string, what: string): Row {
       ? {
           why: missed
             .map((x) => {
-              const bytes = bytesPerResource(ms, route);
-              const cBytes = bytesPerResource(ms, "noop");
               const extra =
                 bytes && cBytes && x.p !== "preview" && x.p !== "refresh"
                   ? ` The engine's checkpoint writes grow as N²: from ${from} to ${to} pairs, ${((checkpointBytes(to, bytes) - checkpointBytes(from, bytes)) / 1e9).toFixed(2)} GB more for ${route} ` +
@@ -135,13 +139,10 @@ function marginalTarget(ms: Measurement[], route: string, what: string): Row {
                   : "";
               const plo = find(ms, from, "noop-state", x.p);
               const phi = find(ms, to, "noop-state", x.p);
-              const split =
-                plo && phi
-                  ? ` Less (c′) (the no-op resources holding a NetkitPair's state) instead of (c): ${((x.lo.ms - plo.ms) / from).toFixed(0)} → ${(
-                      (x.hi.ms - phi.ms - (x.lo.ms - plo.ms)) /
-                      (to - from)
-                    ).toFixed(0)} ms per pair.`
-                  : "";
+              const above = plo && phi ? perPairAbove(x.lo, x.hi, plo, phi) : undefined;
+              const split = above
+                ? ` Less (c′) (the no-op resources holding a NetkitPair's state) instead of (c): ${above.avg.toFixed(0)} → ${above.marginal.toFixed(0)} ms per pair.`
+                : "";
               return (
                 `${x.p}: ${x.avg.toFixed(0)} ms per pair at ${from}, ${x.marginal.toFixed(0)} ms for each further pair to ${to}; ` +
                 `this machine's CPU ${x.lo.localCpu.toFixed(1)} → ${x.hi.localCpu.toFixed(1)} s, the host's ${x.lo.guestCpu.toFixed(1)} → ${x.hi.guestCpu.toFixed(1)} s.` +
