@@ -7,6 +7,16 @@ import { promisify } from "node:util";
 import { offlineEnv, pulumiCommand, repoRoot } from "./pulumi";
 import type { TestHost } from "../testhost";
 
+/** The host's connection as the default in stack config, as README sets it (`pulumi config set [--secret] netkit:…`). */
+export function connectionConfig(host: TestHost): Record<string, { value: string; secret?: boolean }> {
+  return {
+    "netkit:host": { value: host.host },
+    "netkit:port": { value: String(host.port) },
+    "netkit:hostKey": { value: host.knownHostsLine },
+    "netkit:privateKey": { value: host.privateKey, secret: true },
+  };
+}
+
 export interface YamlProject {
   dir: string;
   /** Runs `pulumi ARGS` in the project; output on success, an error naming the command otherwise. */
@@ -33,12 +43,7 @@ export async function yamlProject(name: string, host: TestHost, resources: strin
   const project = `name: ${name}\nruntime: yaml\nplugins:\n  providers:\n    - name: netkit\n      path: ${join(repoRoot, "bin")}\n`;
   writeFileSync(join(dir, "Pulumi.yaml"), project + resources);
   await pulumi("stack", "init", "test");
-  for (const [k, v] of [
-    ["netkit:host", host.host],
-    ["netkit:port", String(host.port)],
-    ["netkit:hostKey", host.knownHostsLine],
-  ])
-    await pulumi("config", "set", k!, v!);
-  await pulumi("config", "set", "--secret", "netkit:privateKey", "--", host.privateKey);
+  for (const [k, { value, secret }] of Object.entries(connectionConfig(host)))
+    await (secret ? pulumi("config", "set", "--secret", k, "--", value) : pulumi("config", "set", k, value));
   return { dir, pulumi, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }

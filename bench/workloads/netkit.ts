@@ -5,20 +5,9 @@
 // stored in that resource's state, twice: the several-host run measures that layout.)
 import { NetkitPair } from "../../sdk";
 import { engineInstance } from "../engine";
+import { connectionConfig } from "../../harness/yaml";
 import { PEER_NETNS } from "../host";
-import type { TestHost } from "../../testhost";
 import { pairNames, type Workload } from "./workload";
-
-/** The default connection in stack config, as README sets it. */
-export function connectionConfig(h: TestHost): Record<string, { value: string; secret?: boolean }> {
-  return {
-    "netkit:host": { value: h.host },
-    "netkit:port": { value: String(h.port) },
-    "netkit:user": { value: h.user },
-    "netkit:hostKey": { value: h.knownHostsLine },
-    "netkit:privateKey": { value: h.privateKey, secret: true },
-  };
-}
 
 export const netkitWorkload: Workload = {
   key: "netkit",

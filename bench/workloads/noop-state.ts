@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { dynamicType, providerModule } from "../../sdk/provider-shim";
 import { engineInstance } from "../engine";
 import { PEER_NETNS } from "../host";
-import { connectionConfig } from "./netkit";
+import { connectionConfig } from "../../harness/yaml";
 import { pairNames, type Workload } from "./workload";
 
 class NoOpPair extends pulumi.CustomResource {
